@@ -1,0 +1,221 @@
+//! `helpdesk demo`: a database with an institution, demo staff and realistic customers,
+//! many of them with international phone numbers. Deterministic, so the README's names
+//! are always there.
+
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::domain::access::Permission;
+use crate::domain::codes::HashCost;
+use crate::domain::institution::TwoFactorMethod;
+use crate::domain::password;
+use crate::domain::time;
+use crate::domain::user::{Enrolment, StaffRole, UserKind};
+use crate::store::{NewUser, Store, StoreError};
+
+pub const DEFAULT_URL: &str = "sqlite://helpdesk-demo.db";
+pub const DEFAULT_CUSTOMERS: u64 = 200;
+
+/// The demo's staff: username, name, role, may generate codes, password.
+pub const DEMO_STAFF: [(&str, &str, &str, StaffRole, bool, &str); 4] = [
+    ("ada.admin", "Ada", "Lovelace", StaffRole::Admin, true, "admin-demo-pass-2026"),
+    ("alex.agent", "Alex", "Rivera", StaffRole::Agent, true, "agent-demo-pass-2026"),
+    ("nora.noperm", "Nora", "Quinn", StaffRole::Agent, false, "nora-demo-pass-2026"),
+    ("sam.teller", "Sam", "Okoro", StaffRole::Agent, true, "sam-demo-pass-2026"),
+];
+
+/// Customers the README and the tests name, first in the table.
+const NAMED_CUSTOMERS: [(&str, &str, &str, &str, Enrolment); 6] = [
+    ("amara.okafor", "Amara", "Okafor", "+2348031234567", Enrolment::Registered),
+    ("jeanluc.moreau", "Jean-Luc", "Moreau", "+33612345678", Enrolment::Registered),
+    ("siobhan.obrien", "Siobhán", "O'Brien", "+353871234567", Enrolment::Registered),
+    ("hiroshi.tanaka", "Hiroshi", "Tanaka", "+819012345678", Enrolment::Registered),
+    ("maria.garcia", "María", "García", "+525512345678", Enrolment::Enrolled),
+    ("john.smith", "John", "Smith", "+14155550123", Enrolment::Enrolled),
+];
+
+const FIRST: &str = include_str!("../../assets/demo/first-names.txt");
+const LAST: &str = include_str!("../../assets/demo/last-names.txt");
+const COUNTRIES: &str = include_str!("../../assets/demo/countries.txt");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seeded {
+    Created { customers: u64 },
+    AlreadyThere { users: i64 },
+}
+
+/// Seeds an empty database; leaves a populated one alone.
+pub async fn seed(
+    store: &dyn Store,
+    customers: u64,
+    cost: HashCost,
+    progress: impl Fn(u64),
+) -> Result<Seeded, StoreError> {
+    let existing = store.count_users().await?;
+    if existing > 0 {
+        return Ok(Seeded::AlreadyThere { users: existing });
+    }
+    let now = time::now();
+    let mut staff = Vec::new();
+    for (username, first, last, role, may_generate, pass) in DEMO_STAFF {
+        let hash =
+            password::hash(&cost, &Zeroizing::new(pass.to_owned())).map_err(|e| StoreError::Database(e.to_string()))?;
+        staff.push(NewUser {
+            kind: UserKind::Staff,
+            username: username.into(),
+            first_name: first.into(),
+            last_name: last.into(),
+            email: format!("{username}@bank.example"),
+            phone: String::new(),
+            enrolment: Enrolment::Enrolled,
+            role: Some(role),
+            password_hash: Some(hash),
+            permissions: if may_generate { vec![Permission::GenerateLockoutCodes] } else { vec![] },
+            devices: vec![(TwoFactorMethod::AuthenticatorApp, "Work phone".into())],
+            created_at: now - 400 * 86_400,
+        });
+    }
+    store.insert_users(&staff, None).await?;
+
+    let named: Vec<NewUser> = NAMED_CUSTOMERS
+        .iter()
+        .map(|(username, first, last, phone, enrolment)| {
+            customer(username, first, last, phone, *enrolment, now - 3 * 86_400)
+        })
+        .collect();
+    store.insert_users(&named, None).await?;
+
+    let firsts: Vec<&str> = FIRST.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lasts: Vec<&str> = LAST.lines().filter(|l| !l.trim().is_empty()).collect();
+    let countries = countries();
+    let mut rng = SmallRng::seed_from_u64(0x4845_4c50);
+    let remaining = customers.saturating_sub(named.len() as u64);
+    let mut made = 0u64;
+    while made < remaining {
+        let batch = (remaining - made).min(10_000);
+        let users: Vec<NewUser> = (0..batch)
+            .map(|k| {
+                let n = made + k;
+                let first = firsts[rng.random_range(0..firsts.len())];
+                let last = lasts[rng.random_range(0..lasts.len())];
+                let username = format!("{}.{}{}", ascii(first), ascii(last), n);
+                let phone = phone(&mut rng, &countries);
+                let enrolment = if rng.random_range(0..100) < 30 { Enrolment::Registered } else { Enrolment::Enrolled };
+                let created = now - rng.random_range(0..(3 * 365 * 86_400));
+                customer(&username, first, last, &phone, enrolment, created)
+            })
+            .collect();
+        store.insert_users(&users, None).await?;
+        made += batch;
+        progress(made + named.len() as u64);
+    }
+    Ok(Seeded::Created { customers: customers.max(named.len() as u64) })
+}
+
+fn customer(username: &str, first: &str, last: &str, phone: &str, enrolment: Enrolment, created_at: i64) -> NewUser {
+    // Enrolled customers have a second factor; North American numbers get SMS.
+    let mut devices = Vec::new();
+    if enrolment == Enrolment::Enrolled {
+        if phone.starts_with("+1") {
+            devices.push((TwoFactorMethod::Sms, format!("SMS to {}", &phone[phone.len() - 4..])));
+        } else {
+            devices.push((TwoFactorMethod::AuthenticatorApp, "Authenticator app".to_owned()));
+        }
+    }
+    NewUser {
+        kind: UserKind::Customer,
+        username: username.to_owned(),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        email: format!("{username}@mail.example"),
+        phone: phone.to_owned(),
+        enrolment,
+        role: None,
+        password_hash: None,
+        permissions: Vec::new(),
+        devices,
+        created_at,
+    }
+}
+
+/// The ASCII letters of a name, for usernames.
+fn ascii(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_lowercase()
+}
+
+struct Country {
+    code: &'static str,
+    digits: usize,
+    weight: u32,
+}
+
+fn countries() -> Vec<Country> {
+    COUNTRIES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            Some(Country {
+                code: parts.next()?,
+                digits: parts.next()?.parse().ok()?,
+                weight: parts.next()?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn phone(rng: &mut SmallRng, countries: &[Country]) -> String {
+    let total: u32 = countries.iter().map(|c| c.weight).sum();
+    let mut pick = rng.random_range(0..total);
+    let country = countries
+        .iter()
+        .find(|c| {
+            if pick < c.weight {
+                true
+            } else {
+                pick -= c.weight;
+                false
+            }
+        })
+        .unwrap_or(&countries[0]);
+    let mut out = format!("+{}", country.code);
+    out.push(char::from(b'2' + rng.random_range(0..8u8)));
+    for _ in 1..country.digits {
+        out.push(char::from(b'0' + rng.random_range(0..10u8)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_passwords_meet_the_password_rule() {
+        for (username, .., pass) in DEMO_STAFF {
+            assert!(crate::domain::profile::password(&Zeroizing::new(pass.into()), username).is_ok(), "{username}");
+        }
+    }
+
+    #[test]
+    fn demo_phones_are_e164() {
+        let countries = countries();
+        assert!(countries.len() > 10);
+        let mut rng = SmallRng::seed_from_u64(1);
+        for _ in 0..500 {
+            let p = phone(&mut rng, &countries);
+            assert_eq!(crate::desk::clean_phone(&p).unwrap(), p);
+        }
+    }
+
+    #[test]
+    fn demo_names_meet_the_name_rule() {
+        for n in FIRST.lines().filter(|l| !l.is_empty()) {
+            assert!(crate::domain::profile::first_name(n).is_ok(), "{n}");
+        }
+        for n in LAST.lines().filter(|l| !l.is_empty()) {
+            assert!(crate::domain::profile::last_name(n).is_ok(), "{n}");
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! `config.toml` and the environment. Every key is optional; a bad value is refused with
+//! a message that names the key.
+
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use crate::desk::Limits;
+use crate::domain::codes::{CodePolicy, HashCost};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub database_url: String,
+    pub max_connections: u32,
+    pub codes: CodePolicy,
+    pub reveal_seconds: u64,
+    pub password_cost: HashCost,
+    pub limits: Limits,
+    pub idle_lock_minutes: u64,
+    pub log_file: PathBuf,
+    pub log_level: String,
+    pub no_color: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path} is not valid TOML: {reason}")]
+    Syntax { path: String, reason: String },
+    #[error("{path}: `{key}` {problem}")]
+    Key { path: String, key: String, problem: String },
+    #[error("{path}: unknown key `{key}` (every key is listed in the config.toml at the top of the repository)")]
+    Unknown { path: String, key: String },
+    #[error("environment variable {var}: {problem}")]
+    Env { var: String, problem: String },
+}
+
+pub const DEFAULT_URL: &str = "sqlite://helpdesk.db";
+
+/// Reads values out of the parsed file, remembering which keys were used.
+struct Reader<'a> {
+    path: String,
+    table: &'a Table,
+    known: Vec<&'static str>,
+}
+
+impl<'a> Reader<'a> {
+    fn lookup(&self, key: &str) -> Option<&'a Value> {
+        let mut current = self.table;
+        let mut parts = key.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let value = current.get(part)?;
+            if parts.peek().is_none() {
+                return Some(value);
+            }
+            current = value.as_table()?;
+        }
+        None
+    }
+
+    fn bad(&self, key: &str, problem: String) -> ConfigError {
+        ConfigError::Key { path: self.path.clone(), key: key.into(), problem }
+    }
+
+    fn int(&mut self, key: &'static str, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+        self.known.push(key);
+        match self.lookup(key) {
+            None => Ok(default),
+            Some(Value::Integer(n)) if (min..=max).contains(n) => Ok(*n),
+            Some(v) => Err(self.bad(key, format!("must be a whole number from {min} to {max} (found {v})"))),
+        }
+    }
+
+    fn string(&mut self, key: &'static str, default: &str) -> Result<String, ConfigError> {
+        self.known.push(key);
+        match self.lookup(key) {
+            None => Ok(default.into()),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            Some(v) => Err(self.bad(key, format!("must be a non-empty string (found {v})"))),
+        }
+    }
+
+    fn boolean(&mut self, key: &'static str, default: bool) -> Result<bool, ConfigError> {
+        self.known.push(key);
+        match self.lookup(key) {
+            None => Ok(default),
+            Some(Value::Boolean(b)) => Ok(*b),
+            Some(v) => Err(self.bad(key, format!("must be true or false (found {v})"))),
+        }
+    }
+
+    /// Every key in the file that no reader asked for is a typo or a stale key.
+    fn check_unknown(&self) -> Result<(), ConfigError> {
+        fn walk(prefix: &str, table: &Table, out: &mut Vec<String>) {
+            for (k, v) in table {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                match v {
+                    Value::Table(t) => walk(&key, t, out),
+                    _ => out.push(key),
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        walk("", self.table, &mut keys);
+        match keys.into_iter().find(|k| !self.known.contains(&k.as_str())) {
+            Some(key) => Err(ConfigError::Unknown { path: self.path.clone(), key }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` if it exists (a missing default file means all defaults), then
+    /// applies `HELPDESK_DATABASE_URL` or, failing that, `DATABASE_URL`.
+    pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let (shown, text) = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError::Read { path: p.display().to_string(), reason: e.to_string() })?;
+                (p.display().to_string(), text)
+            }
+            None => match std::fs::read_to_string("config.toml") {
+                Ok(text) => ("config.toml".to_owned(), text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => ("config.toml".to_owned(), String::new()),
+                Err(e) => return Err(ConfigError::Read { path: "config.toml".into(), reason: e.to_string() }),
+            },
+        };
+        let mut config = Self::parse(&shown, &text)?;
+        for var in ["HELPDESK_DATABASE_URL", "DATABASE_URL"] {
+            if let Some(url) = env(var) {
+                if url.trim().is_empty() {
+                    return Err(ConfigError::Env { var: var.into(), problem: "is set but empty".into() });
+                }
+                config.database_url = url;
+                break;
+            }
+        }
+        if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            config.no_color = true;
+        }
+        Ok(config)
+    }
+
+    pub fn parse(path: &str, text: &str) -> Result<Self, ConfigError> {
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax { path: path.into(), reason: e.to_string() })?;
+        let mut r = Reader { path: path.into(), table: &table, known: Vec::new() };
+
+        let database_url = r.string("database.url", DEFAULT_URL)?;
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            return Err(r.bad("database.url", "must start with sqlite:// or postgres://".into()));
+        }
+        let max_connections = r.int("database.max_connections", 8, 1, 200)? as u32;
+
+        let count = r.int("codes.count", 10, 1, 100)? as usize;
+        let length = r.int("codes.length", 12, 1, 32)? as usize;
+        let group = r.int("codes.group", 4, 1, 32)? as usize;
+        let expiry_hours = r.int("codes.expiry_hours", 72, 0, 24 * 365)?;
+        let reveal_seconds = r.int("codes.reveal_seconds", 20, 3, 600)? as u64;
+        let code_cost = HashCost {
+            memory_kib: r.int("codes.argon2.memory_kib", 19_456, 8, 4 * 1024 * 1024)? as u32,
+            iterations: r.int("codes.argon2.iterations", 2, 1, 100)? as u32,
+            parallelism: r.int("codes.argon2.parallelism", 1, 1, 16)? as u32,
+        };
+        let expiry = (expiry_hours > 0).then_some(expiry_hours * 3600);
+        let codes = CodePolicy::new(count, length, group, expiry, code_cost).map_err(|e| {
+            r.bad(if length * 5 < 40 { "codes.length" } else { "codes.argon2" }, format!("is refused: {e}"))
+        })?;
+
+        let password_cost = HashCost {
+            memory_kib: r.int("staff.argon2.memory_kib", 19_456, 8, 4 * 1024 * 1024)? as u32,
+            iterations: r.int("staff.argon2.iterations", 2, 1, 100)? as u32,
+            parallelism: r.int("staff.argon2.parallelism", 1, 1, 16)? as u32,
+        };
+        password_cost.argon2().map_err(|e| r.bad("staff.argon2", format!("is refused: {e}")))?;
+
+        let limits = Limits {
+            // NIST SP 800-63B allows at most 100 consecutive failures.
+            redeem_max_failures: r.int("throttle.redeem_max_failures", 10, 1, 100)?,
+            redeem_lockout_secs: r.int("throttle.redeem_lockout_minutes", 15, 1, 24 * 60)? * 60,
+            login_max_failures: r.int("throttle.login_max_failures", 5, 1, 100)?,
+            login_lockout_secs: r.int("throttle.login_lockout_minutes", 15, 1, 24 * 60)? * 60,
+        };
+        let idle_lock_minutes = r.int("ui.idle_lock_minutes", 5, 1, 240)? as u64;
+        let no_color = r.boolean("ui.no_color", false)?;
+        let log_file = PathBuf::from(r.string("log.file", "helpdesk.log")?);
+        let log_level = r.string("log.level", "info")?;
+        if !["error", "warn", "info", "debug"].contains(&log_level.as_str()) {
+            return Err(r.bad("log.level", format!("must be error, warn, info or debug (found {log_level:?})")));
+        }
+        r.check_unknown()?;
+        Ok(Config {
+            database_url,
+            max_connections,
+            codes,
+            reveal_seconds,
+            password_cost,
+            limits,
+            idle_lock_minutes,
+            log_file,
+            log_level,
+            no_color,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_toml_is_the_defaults() {
+        let shipped = Config::parse("config.toml", include_str!("../config.toml")).unwrap();
+        assert_eq!(shipped, Config::parse("empty", "").unwrap());
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = Config::parse("c.toml", "[codes]\nlength = 6\n").unwrap_err();
+        assert!(err.to_string().contains("`codes.length`"), "{err}");
+        assert!(err.to_string().contains("40 bits"), "{err}");
+        let err = Config::parse("c.toml", "[codes]\ncount = \"ten\"\n").unwrap_err();
+        assert!(err.to_string().contains("`codes.count`"), "{err}");
+        let err = Config::parse("c.toml", "[throttle]\nredeem_max_failures = 101\n").unwrap_err();
+        assert!(err.to_string().contains("`throttle.redeem_max_failures`"), "{err}");
+        let err = Config::parse("c.toml", "[codes]\nlenght = 12\n").unwrap_err();
+        assert_eq!(err, ConfigError::Unknown { path: "c.toml".into(), key: "codes.lenght".into() });
+        let err = Config::parse("c.toml", "[database]\nurl = \"mysql://x\"\n").unwrap_err();
+        assert!(err.to_string().contains("`database.url`"), "{err}");
+        assert!(matches!(Config::parse("c.toml", "[codes"), Err(ConfigError::Syntax { .. })));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = |k: &str| match k {
+            "HELPDESK_DATABASE_URL" => Some("postgres://a/b".to_owned()),
+            "DATABASE_URL" => Some("postgres://c/d".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(Some(Path::new("config.toml")), env).unwrap();
+        assert_eq!(c.database_url, "postgres://a/b");
+        let c = Config::load(Some(Path::new("config.toml")), |k| (k == "DATABASE_URL").then(|| "sqlite://x.db".into()))
+            .unwrap();
+        assert_eq!(c.database_url, "sqlite://x.db");
+    }
+}

@@ -1,0 +1,177 @@
+//! The append-only record of high-risk actions. An event names who did what to whom and
+//! how identity was verified; it never holds code material.
+
+use serde::Serialize;
+
+use crate::domain::user::UserId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    BackupCodesGenerated,
+    BackupCodesRevoked,
+    BackupCodeRedeemed,
+    BackupCodeRejected,
+    BackupCodesLocked,
+    StaffLogin,
+    StaffLoginFailed,
+    StaffLoginLocked,
+    StaffLogout,
+    PasswordChanged,
+    ProfileUpdated,
+    PermittedMethodsChanged,
+    PermissionGranted,
+    PermissionRevoked,
+    StaffCreated,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 15] = [
+        AuditAction::BackupCodesGenerated,
+        AuditAction::BackupCodesRevoked,
+        AuditAction::BackupCodeRedeemed,
+        AuditAction::BackupCodeRejected,
+        AuditAction::BackupCodesLocked,
+        AuditAction::StaffLogin,
+        AuditAction::StaffLoginFailed,
+        AuditAction::StaffLoginLocked,
+        AuditAction::StaffLogout,
+        AuditAction::PasswordChanged,
+        AuditAction::ProfileUpdated,
+        AuditAction::PermittedMethodsChanged,
+        AuditAction::PermissionGranted,
+        AuditAction::PermissionRevoked,
+        AuditAction::StaffCreated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::BackupCodesGenerated => "backup_codes_generated",
+            AuditAction::BackupCodesRevoked => "backup_codes_revoked",
+            AuditAction::BackupCodeRedeemed => "backup_code_redeemed",
+            AuditAction::BackupCodeRejected => "backup_code_rejected",
+            AuditAction::BackupCodesLocked => "backup_codes_locked",
+            AuditAction::StaffLogin => "staff_login",
+            AuditAction::StaffLoginFailed => "staff_login_failed",
+            AuditAction::StaffLoginLocked => "staff_login_locked",
+            AuditAction::StaffLogout => "staff_logout",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::ProfileUpdated => "profile_updated",
+            AuditAction::PermittedMethodsChanged => "permitted_methods_changed",
+            AuditAction::PermissionGranted => "permission_granted",
+            AuditAction::PermissionRevoked => "permission_revoked",
+            AuditAction::StaffCreated => "staff_created",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// How the agent satisfied themselves that the caller is the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityCheck {
+    InPersonPhotoId,
+    CallBackNumberOnFile,
+    KnowledgeBasedVerification,
+    Other,
+}
+
+impl IdentityCheck {
+    pub const ALL: [IdentityCheck; 4] = [
+        IdentityCheck::InPersonPhotoId,
+        IdentityCheck::CallBackNumberOnFile,
+        IdentityCheck::KnowledgeBasedVerification,
+        IdentityCheck::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityCheck::InPersonPhotoId => "in_person_photo_id",
+            IdentityCheck::CallBackNumberOnFile => "call_back_number_on_file",
+            IdentityCheck::KnowledgeBasedVerification => "knowledge_based_verification",
+            IdentityCheck::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IdentityCheck::InPersonPhotoId => "In person, with government photo ID",
+            IdentityCheck::CallBackNumberOnFile => "Called back on the phone number on file",
+            IdentityCheck::KnowledgeBasedVerification => "Verified account details over a call",
+            IdentityCheck::Other => "Other (describe in the note)",
+        }
+    }
+}
+
+/// An event about to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEvent {
+    pub at: i64,
+    pub actor_id: Option<UserId>,
+    pub actor: String,
+    pub target_id: Option<UserId>,
+    pub target: String,
+    pub action: AuditAction,
+    pub identity_check: Option<IdentityCheck>,
+    pub note: Option<String>,
+    pub code_count: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub detail: Option<String>,
+}
+
+impl NewAuditEvent {
+    pub fn new(at: i64, action: AuditAction) -> Self {
+        Self {
+            at,
+            actor_id: None,
+            actor: String::new(),
+            target_id: None,
+            target: String::new(),
+            action,
+            identity_check: None,
+            note: None,
+            code_count: None,
+            expires_at: None,
+            detail: None,
+        }
+    }
+    pub fn actor(mut self, id: UserId, username: &str) -> Self {
+        self.actor_id = Some(id);
+        self.actor = username.to_owned();
+        self
+    }
+    pub fn target(mut self, id: UserId, username: &str) -> Self {
+        self.target_id = Some(id);
+        self.target = username.to_owned();
+        self
+    }
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// An event as read back, for the audit pane and the SIEM export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: i64,
+    pub at_utc: String,
+    pub actor_id: Option<UserId>,
+    pub actor: String,
+    pub target_id: Option<UserId>,
+    pub target: String,
+    pub action: String,
+    pub identity_check: Option<String>,
+    pub note: Option<String>,
+    pub code_count: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub detail: Option<String>,
+}

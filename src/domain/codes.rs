@@ -1,0 +1,361 @@
+//! Backup codes: the alphabet, generation from the OS CSPRNG, normalization of what a
+//! person types, and the argon2id hashing that makes one redemption cost one evaluation.
+
+use std::fmt;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::TryRng;
+use rand::rngs::SysRng;
+use zeroize::{Zeroize, Zeroizing};
+
+/// Crockford base32: digits and capitals without I, L, O and U.
+pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Each character carries log2(32) bits.
+pub const BITS_PER_CHAR: u32 = 5;
+/// A code weaker than this is refused by configuration.
+pub const MIN_BITS: u32 = 40;
+pub const SALT_LEN: usize = 16;
+pub const HASH_LEN: usize = 32;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CodeError {
+    #[error(
+        "a code of {length} characters carries {bits} bits; at least {MIN_BITS} bits ({} characters) are required",
+        MIN_BITS.div_ceil(BITS_PER_CHAR)
+    )]
+    TooWeak { length: usize, bits: u32 },
+    #[error("codes may be at most 32 characters long (asked for {0})")]
+    TooLong(usize),
+    #[error("a batch holds between 1 and 100 codes (asked for {0})")]
+    BadCount(usize),
+    #[error("argon2 parameters rejected: {0}")]
+    HashParams(String),
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
+    #[error("argon2 failed: {0}")]
+    Hashing(String),
+}
+
+/// The argon2id cost parameters (memory in KiB, passes, lanes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for HashCost {
+    fn default() -> Self {
+        Self { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+    }
+}
+
+impl HashCost {
+    pub fn argon2(&self) -> Result<Argon2<'static>, CodeError> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(HASH_LEN))
+            .map_err(|e| CodeError::HashParams(e.to_string()))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+}
+
+/// How many codes a batch holds, how long they are, when they expire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodePolicy {
+    count: usize,
+    length: usize,
+    group: usize,
+    expiry_secs: Option<i64>,
+    cost: HashCost,
+}
+
+impl CodePolicy {
+    pub fn new(
+        count: usize,
+        length: usize,
+        group: usize,
+        expiry_secs: Option<i64>,
+        cost: HashCost,
+    ) -> Result<Self, CodeError> {
+        let bits = length as u32 * BITS_PER_CHAR;
+        if bits < MIN_BITS {
+            return Err(CodeError::TooWeak { length, bits });
+        }
+        if length > MAX_LENGTH {
+            return Err(CodeError::TooLong(length));
+        }
+        if !(1..=100).contains(&count) {
+            return Err(CodeError::BadCount(count));
+        }
+        cost.argon2()?;
+        Ok(Self { count, length, group: group.max(1), expiry_secs, cost })
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+    pub fn length(&self) -> usize {
+        self.length
+    }
+    pub fn bits_per_code(&self) -> u32 {
+        self.length as u32 * BITS_PER_CHAR
+    }
+    pub fn expiry_secs(&self) -> Option<i64> {
+        self.expiry_secs
+    }
+    pub fn cost(&self) -> HashCost {
+        self.cost
+    }
+    pub fn group(&self) -> usize {
+        self.group
+    }
+}
+
+impl Default for CodePolicy {
+    fn default() -> Self {
+        Self::new(10, 12, 4, Some(72 * 3600), HashCost::default()).expect("default policy is valid")
+    }
+}
+
+/// One backup code in canonical form. It never prints itself: `Debug` and the masked
+/// form hide it, and its memory is wiped when it is dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackupCode {
+    canonical: Zeroizing<String>,
+    group: usize,
+}
+
+impl fmt::Debug for BackupCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BackupCode({} characters, hidden)", self.canonical.len())
+    }
+}
+
+impl BackupCode {
+    /// The code as it is shown when revealed: `XXXX-XXXX-XXXX`.
+    pub fn grouped(&self) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::with_capacity(self.canonical.len() * 2));
+        for (i, c) in self.canonical.chars().enumerate() {
+            if i > 0 && i % self.group == 0 {
+                out.push('-');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// The same shape with every character hidden.
+    pub fn masked(&self) -> String {
+        let mut out = String::new();
+        for i in 0..self.canonical.len() {
+            if i > 0 && i % self.group == 0 {
+                out.push('-');
+            }
+            out.push('•');
+        }
+        out
+    }
+
+    /// The NATO phonetic read-out, one word per character, for reading over the phone.
+    pub fn phonetic(&self) -> Vec<&'static str> {
+        self.canonical.chars().map(phonetic_word).collect()
+    }
+
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+}
+
+pub fn phonetic_word(c: char) -> &'static str {
+    match c {
+        '0' => "Zero",
+        '1' => "One",
+        '2' => "Two",
+        '3' => "Three",
+        '4' => "Four",
+        '5' => "Five",
+        '6' => "Six",
+        '7' => "Seven",
+        '8' => "Eight",
+        '9' => "Nine",
+        'A' => "Alfa",
+        'B' => "Bravo",
+        'C' => "Charlie",
+        'D' => "Delta",
+        'E' => "Echo",
+        'F' => "Foxtrot",
+        'G' => "Golf",
+        'H' => "Hotel",
+        'J' => "Juliett",
+        'K' => "Kilo",
+        'M' => "Mike",
+        'N' => "November",
+        'P' => "Papa",
+        'Q' => "Quebec",
+        'R' => "Romeo",
+        'S' => "Sierra",
+        'T' => "Tango",
+        'V' => "Victor",
+        'W' => "Whiskey",
+        'X' => "X-ray",
+        'Y' => "Yankee",
+        'Z' => "Zulu",
+        _ => "?",
+    }
+}
+
+/// The longest code any configuration can issue.
+pub const MAX_LENGTH: usize = 32;
+
+/// Turns what a person typed into the canonical form, or `None` when it cannot be a code
+/// at all. Case, spaces and hyphens do not matter; O reads as 0 and I or L as 1, the
+/// look-alikes Crockford's alphabet leaves out. Whether it is the right length for a
+/// batch is for the hash to say, since batches keep the length they were issued with.
+pub fn normalize(input: &str) -> Option<Zeroizing<String>> {
+    let min = MIN_BITS.div_ceil(BITS_PER_CHAR) as usize;
+    let mut out = Zeroizing::new(String::with_capacity(MAX_LENGTH));
+    for c in input.chars() {
+        let c = match c.to_ascii_uppercase() {
+            ' ' | '-' | '\t' | '\n' | '\r' => continue,
+            'O' => '0',
+            'I' | 'L' => '1',
+            c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
+            _ => return None,
+        };
+        if out.len() == MAX_LENGTH {
+            return None;
+        }
+        out.push(c);
+    }
+    (out.len() >= min).then_some(out)
+}
+
+/// The codes of a new batch, and what the store keeps of them: one salt, one hash each.
+pub struct GeneratedBatch {
+    pub codes: Vec<BackupCode>,
+    pub salt: [u8; SALT_LEN],
+    pub hashes: Vec<[u8; HASH_LEN]>,
+}
+
+impl fmt::Debug for GeneratedBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GeneratedBatch({} codes, hidden)", self.codes.len())
+    }
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], CodeError> {
+    let mut buf = [0u8; N];
+    SysRng.try_fill_bytes(&mut buf).map_err(|e| CodeError::Random(e.to_string()))?;
+    Ok(buf)
+}
+
+/// Draws a new batch from the OS CSPRNG and hashes every code with one per-batch salt.
+pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
+    let salt = random_bytes::<SALT_LEN>()?;
+    let argon2 = policy.cost.argon2()?;
+    let mut codes = Vec::with_capacity(policy.count);
+    let mut hashes = Vec::with_capacity(policy.count);
+    while codes.len() < policy.count {
+        let mut raw = Zeroizing::new(vec![0u8; policy.length]);
+        SysRng.try_fill_bytes(&mut raw).map_err(|e| CodeError::Random(e.to_string()))?;
+        // 32 divides 256, so the low five bits of a uniform byte are uniform.
+        let canonical: Zeroizing<String> =
+            Zeroizing::new(raw.iter().map(|b| ALPHABET[(b & 0x1f) as usize] as char).collect());
+        let code = BackupCode { canonical, group: policy.group };
+        if codes.contains(&code) {
+            continue; // a repeat within one batch would make two codes one
+        }
+        hashes.push(hash_with(&argon2, code.canonical(), &salt)?);
+        codes.push(code);
+    }
+    Ok(GeneratedBatch { codes, salt, hashes })
+}
+
+/// The argon2id hash of a canonical code under a batch's salt.
+pub fn hash_code(cost: &HashCost, canonical: &str, salt: &[u8]) -> Result<[u8; HASH_LEN], CodeError> {
+    hash_with(&cost.argon2()?, canonical, salt)
+}
+
+fn hash_with(argon2: &Argon2<'_>, canonical: &str, salt: &[u8]) -> Result<[u8; HASH_LEN], CodeError> {
+    let mut out = [0u8; HASH_LEN];
+    argon2.hash_password_into(canonical.as_bytes(), salt, &mut out).map_err(|e| CodeError::Hashing(e.to_string()))?;
+    Ok(out)
+}
+
+/// Wipes a list of codes now rather than when the list is dropped.
+pub fn wipe(codes: &mut Vec<BackupCode>) {
+    for code in codes.iter_mut() {
+        code.canonical.zeroize();
+    }
+    codes.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> CodePolicy {
+        CodePolicy::new(10, 12, 4, None, HashCost { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
+    }
+
+    #[test]
+    fn refuses_codes_under_forty_bits() {
+        assert_eq!(
+            CodePolicy::new(10, 7, 4, None, HashCost::default()),
+            Err(CodeError::TooWeak { length: 7, bits: 35 })
+        );
+        assert!(CodePolicy::new(10, 8, 4, None, HashCost::default()).is_ok());
+    }
+
+    #[test]
+    fn generated_codes_use_the_alphabet_and_differ() {
+        let batch = generate(&cheap()).unwrap();
+        assert_eq!(batch.codes.len(), 10);
+        assert_eq!(batch.hashes.len(), 10);
+        for code in &batch.codes {
+            assert_eq!(code.canonical().len(), 12);
+            assert!(code.canonical().bytes().all(|b| ALPHABET.contains(&b)), "a code left the alphabet");
+            assert_eq!(code.grouped().len(), 14);
+            assert_eq!(code.masked(), "••••-••••-••••");
+        }
+        let mut seen: Vec<_> = batch.codes.iter().map(|c| c.canonical().to_owned()).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 10, "codes in a batch repeat");
+    }
+
+    #[test]
+    fn normalization_tolerates_case_spacing_and_lookalikes() {
+        let canon = |s: &str| normalize(s).map(|z| z.to_string());
+        assert_eq!(canon("abcd-efgh-jkmn").as_deref(), Some("ABCDEFGHJKMN"));
+        assert_eq!(canon(" o1il 2345 6789 ").as_deref(), Some("011123456789"));
+        assert_eq!(canon("ABCD-EFG"), None, "shorter than any code");
+        assert_eq!(canon(&"A".repeat(33)), None, "longer than any code");
+        assert_eq!(canon("ABCD-EFGH-JKMU"), None, "U is not in the alphabet");
+        assert_eq!(canon("ABCD-EFGH-JK!N"), None);
+        assert_eq!(canon("ÀBCD-EFGH-JKMN"), None);
+    }
+
+    #[test]
+    fn a_code_hashes_the_same_however_it_was_typed() {
+        let policy = cheap();
+        let batch = generate(&policy).unwrap();
+        let typed = batch.codes[3].grouped().to_lowercase().replace('-', " ");
+        let canon = normalize(&typed).unwrap();
+        let hash = hash_code(&policy.cost(), &canon, &batch.salt).unwrap();
+        assert!(hash == batch.hashes[3], "normalized input did not hash to the stored hash");
+    }
+
+    #[test]
+    fn debug_never_shows_a_code() {
+        let batch = generate(&cheap()).unwrap();
+        let shown = format!("{:?} {:?}", batch, batch.codes[0]);
+        assert!(!shown.contains(batch.codes[0].canonical()));
+    }
+
+    #[test]
+    fn phonetic_read_out_has_a_word_per_character() {
+        let code = BackupCode { canonical: Zeroizing::new("0AXZ".into()), group: 4 };
+        assert_eq!(code.phonetic(), ["Zero", "Alfa", "X-ray", "Zulu"]);
+        assert!(ALPHABET.iter().all(|&b| phonetic_word(b as char) != "?"));
+    }
+}

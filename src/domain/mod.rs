@@ -1,0 +1,10 @@
+//! The help desk's rules: codes, access, audit, profiles. No SQL and no terminal here.
+
+pub mod access;
+pub mod audit;
+pub mod codes;
+pub mod institution;
+pub mod password;
+pub mod profile;
+pub mod time;
+pub mod user;

@@ -1,0 +1,137 @@
+//! The profile form's rules, with the source procedure's messages.
+//!
+//! Names are Unicode letters. A single space, hyphen or apostrophe (' or ’) may join two
+//! runs of letters, so "Jean-Luc", "O'Brien", "Mary Ann" and "Zoë" are names, while
+//! "--", "O''Brien", "-Ann", "R2D2" and "Ann!" are not. Length counts letters only.
+
+use zeroize::Zeroizing;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("First name must have at least 2 characters. Numbers and special characters are not allowed.")]
+    FirstName,
+    #[error("Last name must have at least 1 characters. Numbers and special characters are not allowed.")]
+    LastName,
+    #[error("Enter a valid email")]
+    Email,
+    #[error("Enter a valid password: {0}")]
+    Password(&'static str),
+}
+
+pub const NAME_MAX: usize = 50;
+
+/// The cleaned name (outer spaces trimmed), if it obeys the name rule with `min` letters.
+fn clean_name(raw: &str, min: usize) -> Option<String> {
+    let name = raw.trim();
+    let mut letters = 0;
+    let mut prev_joiner = true; // the start behaves like a joiner: no leading joiner
+    for c in name.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            prev_joiner = false;
+        } else if matches!(c, ' ' | '-' | '\'' | '’') {
+            if prev_joiner {
+                return None;
+            }
+            prev_joiner = true;
+        } else {
+            return None;
+        }
+    }
+    (letters >= min && letters <= NAME_MAX && !prev_joiner).then(|| name.to_owned())
+}
+
+pub fn first_name(raw: &str) -> Result<String, ProfileError> {
+    clean_name(raw, 2).ok_or(ProfileError::FirstName)
+}
+
+pub fn last_name(raw: &str) -> Result<String, ProfileError> {
+    clean_name(raw, 1).ok_or(ProfileError::LastName)
+}
+
+/// A pragmatic check: one @, a local part, a dotted domain, no spaces. Stored lower-case.
+pub fn email(raw: &str) -> Result<String, ProfileError> {
+    let e = raw.trim().to_lowercase();
+    let Some((local, domain)) = e.split_once('@') else { return Err(ProfileError::Email) };
+    let ok = !local.is_empty()
+        && e.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok { Ok(e) } else { Err(ProfileError::Email) }
+}
+
+const COMMON_PASSWORDS: &str = include_str!("../../assets/common-passwords.txt");
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 128;
+
+/// NIST SP 800-63B style: long enough, not a known-common password, not the username.
+pub fn password(candidate: &Zeroizing<String>, username: &str) -> Result<(), ProfileError> {
+    let len = candidate.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(ProfileError::Password("use at least 12 characters"));
+    }
+    if len > PASSWORD_MAX {
+        return Err(ProfileError::Password("use at most 128 characters"));
+    }
+    let lower = Zeroizing::new(candidate.to_lowercase());
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err(ProfileError::Password("it must not contain your username"));
+    }
+    if COMMON_PASSWORDS.lines().any(|p| p == lower.as_str()) {
+        return Err(ProfileError::Password("that password is too common"));
+    }
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(ProfileError::Password("it must not repeat one character"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_joiners_are_accepted() {
+        for ok in ["Jean-Luc", "O'Brien", "O’Brien", "Mary Ann", "Zoë", "Łukasz", "李雷", "  Ann  "] {
+            assert!(first_name(ok).is_ok(), "{ok} should be a valid first name");
+        }
+        assert_eq!(first_name("  Ann ").unwrap(), "Ann");
+        assert!(last_name("X").is_ok());
+    }
+
+    #[test]
+    fn bad_names_get_the_source_message() {
+        for bad in ["A", "R2D2", "Ann!", "-Ann", "Ann-", "O''Brien", "Jean--Luc", "Mary  Ann", ""] {
+            assert_eq!(first_name(bad), Err(ProfileError::FirstName), "{bad:?}");
+        }
+        assert_eq!(last_name(""), Err(ProfileError::LastName));
+        assert_eq!(
+            ProfileError::FirstName.to_string(),
+            "First name must have at least 2 characters. Numbers and special characters are not allowed."
+        );
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" Ana@Example.COM ").unwrap(), "ana@example.com");
+        for bad in ["ana", "ana@", "@example.com", "ana@example", "a na@example.com", "a@b@c.com", "ana@.com"] {
+            assert_eq!(email(bad), Err(ProfileError::Email), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        let p = |s: &str| password(&Zeroizing::new(s.to_owned()), "agent.smith");
+        assert!(p("correct horse battery").is_ok());
+        assert!(p("short").is_err());
+        assert!(p("aaaaaaaaaaaaaaa").is_err());
+        assert!(p("my agent.smith pass").is_err());
+        assert!(p("password1234").is_err(), "common password accepted");
+    }
+}

@@ -1,0 +1,218 @@
+//! The edge: command line, configuration, logging, error reports, exit codes.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use helpdesk::cli::{self, audit_export, demo, staff, verify_code};
+use helpdesk::config::Config;
+use helpdesk::domain::access::Permission;
+use helpdesk::domain::user::StaffRole;
+use helpdesk::store;
+
+#[derive(Parser)]
+#[command(
+    name = "helpdesk",
+    version,
+    about = "Issue one-time backup codes to Digital Banking users who cannot receive 2FA codes"
+)]
+struct Cli {
+    /// Configuration file (default: ./config.toml if it exists, else built-in defaults)
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (if missing) and open a demo database with staff and customers
+    Demo {
+        /// Customers to create in a new demo database
+        #[arg(long, default_value_t = demo::DEFAULT_CUSTOMERS, value_parser = clap::value_parser!(u64).range(6..=10_000_000))]
+        users: u64,
+        /// Only create the database; do not open the UI
+        #[arg(long)]
+        no_ui: bool,
+        /// The demo database (default: sqlite://helpdesk-demo.db)
+        #[arg(long, value_name = "URL", default_value = demo::DEFAULT_URL)]
+        database: String,
+    },
+    /// Create or upgrade the database schema, then exit
+    Migrate,
+    /// Manage staff accounts
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Check a backup code as the Digital Banking login would (code on standard input;
+    /// exit 0 accepted, 1 rejected, 2 error)
+    VerifyCode {
+        #[arg(long)]
+        username: String,
+    },
+    /// Read the audit log
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a member of staff; the password is read from the terminal or standard input
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: String,
+        /// Admin-level staff (may act on other staff, edit settings, read the audit log)
+        #[arg(long)]
+        admin: bool,
+        /// Grant "Can generate lockout codes user"
+        #[arg(long)]
+        can_generate_codes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Every audit event as JSON lines on standard output, for a SIEM
+    Export {
+        /// Only events with an id above this one
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("helpdesk: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = color_eyre::install() {
+        eprintln!("helpdesk: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("helpdesk: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => ExitCode::from(code),
+        Err(report) => {
+            eprintln!("helpdesk: {report:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_log(config: &Config) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&config.log_file)
+        .wrap_err_with(|| format!("cannot open the log file {} (log.file)", config.log_file.display()))?;
+    let level: tracing::Level = config.log_level.parse().map_err(|_| eyre!("log.level"))?;
+    tracing_subscriber::fmt().with_writer(Mutex::new(file)).with_ansi(false).with_max_level(level).init();
+    Ok(())
+}
+
+async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
+    init_log(&config)?;
+    match command {
+        None => {
+            let desk = cli::open_desk(&config).await?;
+            helpdesk::ui::run(desk, config).await?;
+            Ok(0)
+        }
+        Some(Command::Demo { users, no_ui, database }) => {
+            config.database_url = database;
+            let desk = cli::open_desk(&config).await?;
+            let started = std::time::Instant::now();
+            let show = std::io::stderr().is_terminal() || no_ui;
+            let outcome = demo::seed(desk.store().as_ref(), users, config.password_cost, |n| {
+                if show && n % 100_000 < 10_000 {
+                    eprintln!("  {n} customers written");
+                }
+            })
+            .await?;
+            match outcome {
+                demo::Seeded::Created { customers } => {
+                    eprintln!(
+                        "Demo database {} created with {customers} customers in {:.1} s.",
+                        store::redact(&config.database_url),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                demo::Seeded::AlreadyThere { users } => {
+                    eprintln!(
+                        "Demo database {} already has {users} users; delete it to start over.",
+                        store::redact(&config.database_url)
+                    );
+                }
+            }
+            eprintln!("Demo staff (username / password):");
+            for (username, first, last, role, may, pass) in demo::DEMO_STAFF {
+                let what = match (role, may) {
+                    (StaffRole::Admin, _) => "admin-level, may generate codes",
+                    (StaffRole::Agent, true) => "agent, may generate codes for customers",
+                    (StaffRole::Agent, false) => "agent without the permission",
+                };
+                eprintln!("  {username:<12} / {pass:<22} {first} {last}: {what}");
+            }
+            if !no_ui {
+                helpdesk::ui::run(desk, config).await?;
+            }
+            Ok(0)
+        }
+        Some(Command::Migrate) => {
+            cli::open_desk(&config).await?;
+            println!("The database {} is at the latest schema.", store::redact(&config.database_url));
+            Ok(0)
+        }
+        Some(Command::Staff {
+            command: StaffCommand::Create { username, first_name, last_name, email, admin, can_generate_codes },
+        }) => {
+            let desk = cli::open_desk(&config).await?;
+            let password = staff::read_new_password().wrap_err("reading the password")?;
+            let role = if admin { StaffRole::Admin } else { StaffRole::Agent };
+            let permissions = if can_generate_codes { vec![Permission::GenerateLockoutCodes] } else { vec![] };
+            let id = desk.create_staff(&username, &first_name, &last_name, &email, role, permissions, password).await?;
+            println!("Created staff user {} (id {id}, {}).", username.to_lowercase(), role.as_str());
+            Ok(0)
+        }
+        Some(Command::VerifyCode { username }) => {
+            let desk = match cli::open_desk(&config).await {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(verify_code::ERROR);
+                }
+            };
+            Ok(verify_code::run(&desk, &username, std::io::stdin().lock()).await)
+        }
+        Some(Command::Audit { command: AuditCommand::Export { after } }) => {
+            let desk = cli::open_desk(&config).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let n = audit_export::run(desk.store().as_ref(), after, &mut out).await?;
+            eprintln!("{n} events exported.");
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The one boundary between the help desk and its identity database. `Store` speaks in
+//! the domain's types; `SqliteStore` (the embedded default) and `PostgresStore`
+//! (production) implement it with the same SQL, kept in `sql.rs`.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::domain::access::{Permission, Staff};
+use crate::domain::audit::{AuditEvent, IdentityCheck, NewAuditEvent};
+use crate::domain::codes::HashCost;
+use crate::domain::institution::{Institution, TwoFactorMethod};
+use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database at {url} cannot be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("database URL {0:?} is neither sqlite:// nor postgres://")]
+    UnknownScheme(String),
+    #[error("applying the database migrations failed: {0}")]
+    Migrate(String),
+    #[error("the username {0:?} is already taken")]
+    UsernameTaken(String),
+    #[error("the database answered with an error: {0}")]
+    Database(String),
+    #[error("the database holds a value this version does not understand: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                StoreError::Unreachable { url: "the configured database".into(), reason: e.to_string() }
+            }
+            _ => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A user about to be written (staff creation, demo data).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub kind: UserKind,
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub enrolment: Enrolment,
+    pub role: Option<StaffRole>,
+    pub password_hash: Option<String>,
+    pub permissions: Vec<Permission>,
+    pub devices: Vec<(TwoFactorMethod, String)>,
+    pub created_at: i64,
+}
+
+/// One page of Manage Users: a lower-cased prefix (empty for everybody), the key of the
+/// last row already shown, and a page size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    pub text: String,
+    pub after: Option<(String, UserId)>,
+    pub limit: i64,
+}
+
+/// What logging in needs to know of a member of staff.
+#[derive(Debug, Clone)]
+pub struct StaffCredentials {
+    pub user: User,
+    pub staff: Staff,
+    pub password_hash: Option<String>,
+}
+
+/// A new batch: one salt, the hashes, and why it was issued.
+#[derive(Debug, Clone)]
+pub struct NewBatch<'a> {
+    pub user_id: UserId,
+    pub generated_by: UserId,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub salt: &'a [u8],
+    pub cost: HashCost,
+    pub hashes: &'a [[u8; 32]],
+    pub identity_check: IdentityCheck,
+    pub note: Option<String>,
+}
+
+/// The state of a user's current batch, for the Two-Factor Authentication section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub id: i64,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub generated_by: String,
+    pub code_count: i64,
+    pub unused: i64,
+    pub identity_check: String,
+}
+
+/// What a redemption needs of the active batch: its id, salt and hash cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchKey {
+    pub id: i64,
+    pub salt: Vec<u8>,
+    pub cost: HashCost,
+}
+
+/// Failed-attempt counters kept per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// Staff password logins.
+    Login,
+    /// Backup-code redemptions.
+    Codes,
+}
+
+/// The answer to "may this user try once more?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Yes; this attempt is counted as the `attempt`-th consecutive one until it succeeds.
+    Granted { attempt: i64, locks: bool },
+    /// No, not before `until`.
+    Locked { until: i64 },
+}
+
+/// A message for the bank's messaging system to send. It never holds a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub user_id: UserId,
+    pub channel: &'static str,
+    pub address: String,
+    pub kind: &'static str,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub created_at: i64,
+    pub user_id: UserId,
+    pub channel: String,
+    pub address: String,
+    pub kind: String,
+    pub body: String,
+}
+
+/// The fields of the profile form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileUpdate {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    async fn institution(&self) -> StoreResult<Institution>;
+    async fn set_permitted_methods(&self, methods: &[TwoFactorMethod], audit: &NewAuditEvent) -> StoreResult<()>;
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>>;
+    async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Writes users with their permissions and devices; the audit event, if any, in the
+    /// same transaction. Returns the new ids in order.
+    async fn insert_users(&self, users: &[NewUser], audit: Option<&NewAuditEvent>) -> StoreResult<Vec<UserId>>;
+
+    async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>>;
+    async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>>;
+    async fn set_permission(
+        &self,
+        staff: UserId,
+        permission: Permission,
+        granted: bool,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
+    async fn session_open(&self, session: i64) -> StoreResult<bool>;
+    async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Sets a new password hash and ends every open session of that member of staff.
+    async fn set_password(&self, staff: UserId, hash: &str, now: i64, audit: &NewAuditEvent) -> StoreResult<()>;
+
+    /// Counts an attempt before it is checked, so that parallel guesses cannot slip past
+    /// the limit; a success clears the count with `clear_failures`.
+    async fn reserve_attempt(
+        &self,
+        user: UserId,
+        throttle: Throttle,
+        now: i64,
+        max: i64,
+        lockout_secs: i64,
+    ) -> StoreResult<Reservation>;
+    async fn clear_failures(&self, user: UserId, throttle: Throttle) -> StoreResult<()>;
+
+    async fn code_state(&self, user: UserId, now: i64) -> StoreResult<Option<BatchSummary>>;
+    /// Revokes the user's current batch and stores the new one, its audit event and
+    /// notices in one transaction.
+    async fn store_batch(&self, batch: &NewBatch<'_>, audit: &NewAuditEvent, notices: &[Notice]) -> StoreResult<i64>;
+    /// Revokes the current batch; false when there was none.
+    async fn revoke_batch(
+        &self,
+        user: UserId,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool>;
+    async fn active_batch_key(&self, user: UserId, now: i64) -> StoreResult<Option<BatchKey>>;
+    /// Marks the code used if, and only if, it is unused: one conditional update. On
+    /// success, clears the failure count and writes the audit event and notices in the
+    /// same transaction.
+    async fn consume_code(
+        &self,
+        batch: i64,
+        hash: &[u8],
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool>;
+
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
+    /// Events with an id above `after`, oldest first.
+    async fn audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// The newest events first, optionally for one target.
+    async fn recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>>;
+}
+
+/// Opens the store a URL names, creating (SQLite) and migrating it as needed.
+pub async fn open(url: &str, max_connections: u32) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, max_connections).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::open(url, max_connections).await?))
+    } else {
+        Err(StoreError::UnknownScheme(redact(url)))
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,49 @@
+//! The embedded default: one SQLite file, created on first run, in WAL mode.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
+
+use crate::store::sql::store_impl;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const BACKEND: Backend = Backend::Sqlite;
+
+    pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
+        let unreachable = |reason: String| StoreError::Unreachable { url: url.to_owned(), reason };
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| unreachable(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            // Writers queue behind each other instead of failing while one commits.
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before
+    /// it writes cannot fail on a lock upgrade under concurrent writers.
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+store_impl!(SqliteStore, Sqlite);

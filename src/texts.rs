@@ -1,0 +1,75 @@
+//! The sentences in `assets/texts.toml`, read once and checked by a test.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct Texts {
+    pub warning: Warning,
+    pub codes: Codes,
+    pub twofactor: TwoFactor,
+    pub login: Login,
+    pub profile: Profile,
+    pub notifications: Notifications,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Warning {
+    pub title: String,
+    pub body: String,
+    pub choose: String,
+    pub note: String,
+    pub confirm_hint: String,
+    pub staff_target: String,
+    pub email_notice: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Codes {
+    pub title: String,
+    pub guidance: String,
+    pub leave: String,
+    pub masked: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TwoFactor {
+    pub email_permitted: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    pub title: String,
+    pub intro: String,
+    pub locked: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Profile {
+    pub updated: String,
+    pub password_logout: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Notifications {
+    pub generated: String,
+    pub revoked: String,
+    pub redeemed: String,
+}
+
+static TEXTS: LazyLock<Texts> = LazyLock::new(|| {
+    toml::from_str(include_str!("../assets/texts.toml")).expect("assets/texts.toml is checked by a unit test")
+});
+
+pub fn texts() -> &'static Texts {
+    &TEXTS
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_texts_parse() {
+        assert!(super::texts().warning.body.contains("very high-risk action"));
+    }
+}
