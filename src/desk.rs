@@ -203,6 +203,7 @@ impl HelpDesk {
         self.store.clear_failures(user.id, Throttle::Login).await?;
         let event = NewAuditEvent::new(now, AuditAction::StaffLogin).actor(user.id, &user.username);
         let id = self.store.start_session(user.id, now, &event).await?;
+        tracing::info!(staff = %user.username, session = id, "staff signed in");
         Ok(Session { id, staff: creds.staff, name: user.full_name() })
     }
 
@@ -302,6 +303,7 @@ impl HelpDesk {
                 &notices,
             )
             .await?;
+        tracing::info!(batch_id, actor = %actor.username, target = %user.username, count = batch.codes.len(), "backup codes generated");
         let mut batch = batch;
         Ok(IssuedCodes { batch_id, codes: std::mem::take(&mut batch.codes), expires_at })
     }
@@ -316,6 +318,7 @@ impl HelpDesk {
             .target(user.id, &user.username);
         let notices = notices_for(&user, "backup_codes_revoked", &texts().notifications.revoked);
         if self.store.revoke_batch(user.id, actor.id, now, &audit, &notices).await? {
+            tracing::info!(actor = %actor.username, target = %user.username, "backup codes revoked");
             Ok(())
         } else {
             Err(DeskError::NoActiveBatch)
@@ -367,8 +370,10 @@ impl HelpDesk {
             _ => false,
         };
         if accepted {
+            tracing::info!(user = %user.username, "backup code redeemed");
             return Ok(Redemption::Accepted);
         }
+        tracing::warn!(user = %user.username, attempt, "backup code rejected");
         let mut events = vec![rejected(format!("failed attempt {attempt} of {}", self.limits.redeem_max_failures))];
         if locks {
             let mut lock = NewAuditEvent::new(now, AuditAction::BackupCodesLocked).target(user.id, &user.username);

@@ -17,7 +17,7 @@ impl PostgresStore {
     pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await
             .map_err(|e| StoreError::Unreachable { url: crate::store::redact(url), reason: e.to_string() })?;

@@ -1,0 +1,131 @@
+//! The databases every service test runs on: a fresh SQLite file always, and PostgreSQL
+//! when `HELPDESK_TEST_POSTGRES` names a server (`.ci/run` sets it; then an unreachable
+//! server fails the tests instead of skipping them).
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use helpdesk::cli::demo;
+use helpdesk::desk::{HelpDesk, Limits, Session};
+use helpdesk::domain::codes::{CodePolicy, HashCost};
+use helpdesk::domain::user::User;
+use helpdesk::store::{self, Store};
+use zeroize::Zeroizing;
+
+pub const PG_ENV: &str = "HELPDESK_TEST_POSTGRES";
+
+/// Cheap argon2 for tests that do not measure cost; the rules do not depend on it.
+pub const CHEAP: HashCost = HashCost { memory_kib: 256, iterations: 1, parallelism: 1 };
+
+pub struct TestDb {
+    pub name: &'static str,
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<AtomicI64>,
+    pub sqlite_file: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn desk(&self, limits: Limits) -> HelpDesk {
+        self.desk_on(self.store.clone(), limits)
+    }
+
+    /// A service on its own store (its own connections), for concurrency tests.
+    pub async fn separate_desk(&self, limits: Limits) -> HelpDesk {
+        let store = store::open(&self.url, 1).await.expect("second connection");
+        self.desk_on(store, limits)
+    }
+
+    fn desk_on(&self, store: Arc<dyn Store>, limits: Limits) -> HelpDesk {
+        let clock = self.clock.clone();
+        HelpDesk::new(store, policy(), CHEAP, limits).with_clock(Arc::new(move || clock.load(Ordering::SeqCst)))
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.clock.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    pub async fn user(&self, username: &str) -> User {
+        self.store.user_by_username(username).await.unwrap().unwrap_or_else(|| panic!("no demo user {username}"))
+    }
+}
+
+pub fn policy() -> CodePolicy {
+    CodePolicy::new(10, 12, 4, Some(72 * 3600), CHEAP).unwrap()
+}
+
+pub async fn login(desk: &HelpDesk, username: &str) -> Session {
+    let pass = demo::DEMO_STAFF.iter().find(|s| s.0 == username).expect("demo staff").5;
+    desk.login(username, Zeroizing::new(pass.to_owned())).await.expect("demo login")
+}
+
+/// Every backend this run can reach, each freshly created and seeded with the demo data.
+pub async fn backends() -> Vec<TestDb> {
+    let mut out = vec![sqlite().await];
+    match std::env::var(PG_ENV) {
+        Ok(url) if !url.is_empty() => out.push(postgres(&url).await),
+        _ => eprintln!("SKIPPED on PostgreSQL: set {PG_ENV} to a server URL to run this test there too"),
+    }
+    for db in &out {
+        demo::seed(db.store.as_ref(), 20, CHEAP, |_| {}).await.expect("seeding the demo data");
+    }
+    out
+}
+
+async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("test.db");
+    let url = format!("sqlite://{}", file.display());
+    let store = store::open(&url, 8).await.expect("opening SQLite");
+    TestDb {
+        name: "sqlite",
+        url,
+        store,
+        clock: Arc::new(AtomicI64::new(helpdesk::domain::time::now())),
+        sqlite_file: Some(file),
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh schema in the given database, so that tests running at once do not meet.
+async fn postgres(base: &str) -> TestDb {
+    use sqlx::Connection;
+    let schema = format!("t{}", hex(&helpdesk::domain::codes::random_bytes::<6>().unwrap()));
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL cannot be reached: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await.unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let store = store::open(&url, 8).await.expect("opening PostgreSQL");
+    TestDb {
+        name: "postgres",
+        url,
+        store,
+        clock: Arc::new(AtomicI64::new(helpdesk::domain::time::now())),
+        sqlite_file: None,
+        _dir: None,
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl TestDb {
+    /// Runs one statement outside the store, as an attacker with database access would.
+    pub async fn raw_execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection;
+        if self.name == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        }
+    }
+}
