@@ -163,6 +163,11 @@ impl BackupCode {
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
+
+    /// A code from typed text, for fixtures and tools; `None` if it cannot be a code.
+    pub fn parse(typed: &str, group: usize) -> Option<Self> {
+        normalize(typed).map(|canonical| Self { canonical, group: group.max(1) })
+    }
 }
 
 pub fn phonetic_word(c: char) -> &'static str {

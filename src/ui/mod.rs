@@ -1,9 +1,150 @@
-//! The terminal UI.
+//! The terminal UI. `app` holds the state and `update`; `view` and `panes` draw it;
+//! `keymap` is the one list of keys; this file owns the terminal and runs the effects.
+
+pub mod app;
+pub mod keymap;
+pub mod panes;
+pub mod theme;
+pub mod view;
+
+use std::io::Stdout;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
 use crate::desk::HelpDesk;
+use app::{App, Effect, Msg, Reveal, UiSettings, update};
 
-pub async fn run(_desk: HelpDesk, _config: Config) -> color_eyre::Result<()> {
-    eprintln!("The terminal UI is not built yet.");
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Puts the terminal back as it was: main screen, cooked mode, no bracketed paste.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+fn setup_terminal() -> Result<Term> {
+    enable_raw_mode().wrap_err("this program needs an interactive terminal")?;
+    // No mouse capture: over SSH people select and copy text with the mouse.
+    execute!(std::io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        hook(info);
+    }));
+    Ok(Terminal::new(CrosstermBackend::new(std::io::stdout()))?)
+}
+
+/// Key presses (not repeats or releases), pastes, resizes, and a tick each second for the
+/// reveal countdown and the idle lock.
+async fn read_events(tx: UnboundedSender<Msg>) {
+    let mut stream = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let msg = tokio::select! {
+            _ = tick.tick() => Msg::Tick,
+            event = stream.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    break;
+                }
+                None => break,
+            },
+        };
+        if tx.send(msg).is_err() {
+            break;
+        }
+    }
+}
+
+/// Runs one effect against the service; every effect but sign-out answers with a message.
+async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
+    let msg = match effect {
+        Effect::Login { username, password } => Msg::LoggedIn(match desk.login(&username, password).await {
+            Ok(session) => desk.institution().await.map(|i| (session, i.name)),
+            Err(e) => Err(e),
+        }),
+        Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password).await),
+        Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
+        Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
+        Effect::Generate { session, user, check, note } => {
+            Msg::Generated(desk.generate_codes(&session, user, check, note).await)
+        }
+        Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
+        Effect::SignOut { session } => {
+            if let Err(e) = desk.logout(&session).await {
+                tracing::warn!("sign-out was not recorded: {e}");
+            }
+            return None;
+        }
+    };
+    Some(msg)
+}
+
+/// What a tick can change on screen.
+fn tick_view(app: &App) -> (bool, Option<Reveal>, bool) {
+    let counting = app.codes.as_ref().is_some_and(|c| c.hide_at.is_some());
+    (app.lock.is_some(), app.codes.as_ref().map(|c| c.reveal), counting)
+}
+
+pub async fn run(desk: HelpDesk, config: Config) -> Result<()> {
+    let started = Instant::now();
+    let mut terminal = setup_terminal()?;
+    let result = event_loop(&mut terminal, desk, &config, started).await;
+    restore_terminal();
+    result
+}
+
+async fn event_loop(terminal: &mut Term, desk: HelpDesk, config: &Config, started: Instant) -> Result<()> {
+    let (tx, mut rx) = unbounded_channel();
+    tokio::spawn(read_events(tx.clone()));
+    let settings = UiSettings {
+        reveal_for: Duration::from_secs(config.reveal_seconds),
+        idle_lock_after: Duration::from_secs(config.idle_lock_minutes * 60),
+        page_size: 50,
+    };
+    let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    terminal.draw(|f| view::view(&app, f))?;
+    tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame drawn");
+
+    while let Some(msg) = rx.recv().await {
+        let is_tick = matches!(msg, Msg::Tick);
+        let before = tick_view(&app);
+        for effect in update(&mut app, msg, Instant::now()) {
+            let (desk, tx) = (desk.clone(), tx.clone());
+            tokio::spawn(async move {
+                if let Some(msg) = perform(desk, effect).await {
+                    let _ = tx.send(msg);
+                }
+            });
+        }
+        if app.quit {
+            break;
+        }
+        // Redraw on change only; a tick redraws only while a countdown shows or it locked.
+        if !is_tick || before != tick_view(&app) || before.2 {
+            terminal.draw(|f| view::view(&app, f))?;
+        }
+    }
+    app.codes = None;
+    if let Some(session) = app.session.take()
+        && let Err(e) = desk.logout(&session).await
+    {
+        tracing::warn!("sign-out was not recorded: {e}");
+    }
     Ok(())
 }

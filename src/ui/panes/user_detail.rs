@@ -1,0 +1,97 @@
+//! User detail: the profile and the Two-Factor Authentication section, with the actions
+//! Generate Backup Codes and Revoke. An action the staff may not take shows why.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::domain::audit::IdentityCheck;
+use crate::domain::time::format_utc;
+use crate::domain::user::UserKind;
+use crate::texts::texts;
+use crate::ui::app::{App, DetailAction};
+use crate::ui::theme::Theme;
+use crate::ui::view::{block, button};
+
+fn row(theme: &Theme, label: &str, value: String) -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{label:<11}"), theme.muted), Span::styled(value, theme.text)])
+}
+
+pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
+    let Some(detail) = &app.detail else { return };
+    let theme = &app.theme;
+    let data = &detail.data;
+    let user = &data.user;
+    let [panels, actions, reason] =
+        Layout::vertical([Constraint::Min(8), Constraint::Length(1), Constraint::Length(2)]).areas(body);
+    let [left, right] = Layout::horizontal([Constraint::Length(40), Constraint::Min(38)]).areas(panels);
+
+    let kind = match user.kind {
+        UserKind::Customer => "customer".to_owned(),
+        UserKind::Staff => format!("staff, {}", user.role.map_or("", |r| r.as_str())),
+    };
+    let phone = if user.has_international_phone() { format!("{} intl", user.phone) } else { user.phone.clone() };
+    let profile = vec![
+        row(theme, "Name", user.full_name()),
+        row(theme, "Username", user.username.clone()),
+        row(theme, "Type", kind),
+        row(theme, "Email", user.email.clone()),
+        row(theme, "Phone", phone),
+        row(theme, "Enrolment", user.enrolment.to_string()),
+        row(theme, "Created", format_utc(user.created_at)),
+    ];
+    frame.render_widget(Paragraph::new(profile).block(block(theme, "Profile", false)).wrap(Wrap { trim: false }), left);
+
+    let mut tfa = Vec::new();
+    if data.devices.is_empty() {
+        tfa.push(row(theme, "Devices", "none enrolled".into()));
+    } else {
+        for (i, d) in data.devices.iter().enumerate() {
+            tfa.push(row(theme, if i == 0 { "Devices" } else { "" }, format!("{} ({})", d.method.label(), d.label)));
+        }
+    }
+    let permitted = data.institution.permitted.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ");
+    tfa.push(row(theme, "Permitted", permitted));
+    if data.institution.email_makes_codes_unusual() {
+        tfa.push(Line::styled(texts().twofactor.email_permitted.clone(), theme.warning));
+    }
+    match &data.codes {
+        None => tfa.push(row(theme, "Backup", "no active backup codes".into())),
+        Some(batch) => {
+            let check = IdentityCheck::parse(&batch.identity_check)
+                .map_or(batch.identity_check.clone(), |c| c.label().to_owned());
+            tfa.push(row(theme, "Backup", format!("{} of {} unused", batch.unused, batch.code_count)));
+            tfa.push(row(theme, "", format!("by {} on {}", batch.generated_by, format_utc(batch.created_at))));
+            tfa.push(row(
+                theme,
+                "",
+                match batch.expires_at {
+                    Some(t) => format!("expires {}", format_utc(t)),
+                    None => "does not expire".into(),
+                },
+            ));
+            tfa.push(row(theme, "", format!("identity: {check}")));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(tfa).block(block(theme, "Two-Factor Authentication", true)).wrap(Wrap { trim: false }),
+        right,
+    );
+
+    let enabled = data.may_manage_codes.is_ok();
+    let line = Line::from(vec![
+        Span::raw(" "),
+        button(theme, "Generate Backup Codes", detail.focus == DetailAction::Generate, enabled),
+        Span::raw("  "),
+        button(theme, "Revoke", detail.focus == DetailAction::Revoke, enabled && data.codes.is_some()),
+    ]);
+    frame.render_widget(Paragraph::new(line), actions);
+    if let Err(refusal) = data.may_manage_codes {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" Not available to you: {refusal}"), theme.danger))
+                .wrap(Wrap { trim: true }),
+            reason,
+        );
+    }
+}
