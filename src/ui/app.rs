@@ -606,7 +606,7 @@ fn login_key(app: &mut App, key: KeyEvent, command: Option<Command>) -> Vec<Effe
         }
         Some(Command::Activate) => {
             let username = field_text(&form.username).trim().to_owned();
-            if form.focus == LoginFocus::Username {
+            if form.focus == LoginFocus::Username && !username.is_empty() {
                 form.focus = LoginFocus::Password;
                 return vec![];
             }

@@ -19,26 +19,13 @@ pub fn draw(app: &App, w: &Warning, frame: &mut Frame, body: Rect) {
     let inner = modal_frame(frame, area, &format!("⚠ {}: {}", t.title, w.target_name), theme.danger);
 
     let mut notices = vec![Line::styled(t.body.clone(), theme.warning)];
+    // At 80×24 a staff target at an email-2FA institution fills every row; keep it so.
     if w.target_is_staff {
         notices.push(Line::styled(t.staff_target.clone(), theme.danger));
     }
     if w.email_permitted {
         notices.push(Line::styled(t.email_notice.clone(), theme.text));
     }
-    let text_width = inner.width.max(1) as usize;
-    let notice_rows: u16 =
-        notices.iter().map(|l| (l.width().div_ceil(text_width)).max(1) as u16).sum::<u16>() + notices.len() as u16 - 1;
-
-    let [notice, choose_title, choices, note, error, buttons] = Layout::vertical([
-        Constraint::Length(notice_rows),
-        Constraint::Length(2),
-        Constraint::Length(IdentityCheck::ALL.len() as u16),
-        Constraint::Length(3),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-
     let mut spaced = Vec::new();
     for (i, l) in notices.into_iter().enumerate() {
         if i > 0 {
@@ -46,14 +33,27 @@ pub fn draw(app: &App, w: &Warning, frame: &mut Frame, body: Rect) {
         }
         spaced.push(l);
     }
-    frame.render_widget(Paragraph::new(spaced).wrap(Wrap { trim: true }), notice);
+    let notice_text = Paragraph::new(spaced).wrap(Wrap { trim: true });
+    let notice_rows = notice_text.line_count(inner.width) as u16;
+
+    // One blank row before the question when the screen has room for it.
+    let gap = u16::from(inner.height > notice_rows + 10);
+    let [notice, _, choose_title, choices, note, error, buttons] = Layout::vertical([
+        Constraint::Length(notice_rows),
+        Constraint::Length(gap),
+        Constraint::Length(1),
+        Constraint::Length(IdentityCheck::ALL.len() as u16),
+        Constraint::Length(3),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+
+    frame.render_widget(notice_text, notice);
 
     let focus_choices = w.focus == WarningFocus::Choices;
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::raw(""),
-            Line::styled(t.choose.clone(), if focus_choices { theme.focus_border } else { theme.title }),
-        ]),
+        Paragraph::new(Line::styled(t.choose.clone(), if focus_choices { theme.focus_border } else { theme.title })),
         choose_title,
     );
     let lines: Vec<Line> = IdentityCheck::ALL

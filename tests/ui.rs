@@ -1,0 +1,504 @@
+//! The UI without a terminal: `update` driven by key messages, and every pane drawn on a
+//! `TestBackend` and compared with its snapshot, at 80×24 and 160×48.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use helpdesk::desk::{DeskError, IssuedCodes, Session, UserDetail};
+use helpdesk::domain::access::{Permission, Refusal, Staff};
+use helpdesk::domain::audit::IdentityCheck;
+use helpdesk::domain::codes::BackupCode;
+use helpdesk::domain::institution::{Institution, TwoFactorMethod};
+use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
+use helpdesk::store::BatchSummary;
+use helpdesk::ui::app::{App, ConfirmKind, Effect, Modal, Msg, Reveal, UiSettings, WarningFocus, update};
+use helpdesk::ui::theme::Theme;
+use helpdesk::ui::view::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const T0: u64 = 0;
+const CREATED: i64 = 1_795_000_000;
+
+fn settings() -> UiSettings {
+    UiSettings { reveal_for: Duration::from_secs(20), idle_lock_after: Duration::from_secs(300), page_size: 50 }
+}
+
+struct Clock(Instant);
+
+impl Clock {
+    fn at(&self, secs: u64) -> Instant {
+        self.0 + Duration::from_secs(secs)
+    }
+}
+
+fn user(id: i64, kind: UserKind, username: &str, first: &str, last: &str, phone: &str) -> User {
+    User {
+        id,
+        kind,
+        username: username.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        email: format!("{username}@mail.example"),
+        phone: phone.into(),
+        enrolment: if kind == UserKind::Staff { Enrolment::Enrolled } else { Enrolment::Registered },
+        role: (kind == UserKind::Staff).then_some(StaffRole::Agent),
+        created_at: CREATED,
+    }
+}
+
+fn session() -> Session {
+    Session {
+        id: 1,
+        staff: Staff {
+            id: 2,
+            username: "alex.agent".into(),
+            role: StaffRole::Agent,
+            permissions: vec![Permission::GenerateLockoutCodes],
+        },
+        name: "Alex Rivera".into(),
+    }
+}
+
+fn institution(email: bool) -> Institution {
+    let mut permitted = vec![TwoFactorMethod::Sms, TwoFactorMethod::AuthenticatorApp, TwoFactorMethod::BackupCodes];
+    if email {
+        permitted.insert(0, TwoFactorMethod::Email);
+    }
+    Institution { id: 1, name: "Example Community Bank".into(), permitted }
+}
+
+fn amara() -> User {
+    user(10, UserKind::Customer, "amara.okafor", "Amara", "Okafor", "+2348031234567")
+}
+
+fn detail(target: User, may: Result<(), Refusal>, email: bool, with_batch: bool) -> UserDetail {
+    UserDetail {
+        devices: if target.is_staff() {
+            vec![Device { method: TwoFactorMethod::AuthenticatorApp, label: "Work phone".into(), added_at: CREATED }]
+        } else {
+            vec![]
+        },
+        institution: institution(email),
+        codes: with_batch.then(|| BatchSummary {
+            id: 7,
+            created_at: CREATED + 3600,
+            expires_at: Some(CREATED + 3600 + 72 * 3600),
+            generated_by: "ada.admin".into(),
+            code_count: 10,
+            unused: 9,
+            identity_check: "in_person_photo_id".into(),
+        }),
+        may_manage_codes: may,
+        may_edit_profile: Ok(()),
+        user: target,
+    }
+}
+
+/// Fixed, made-up codes: these never existed in any database.
+fn issued() -> IssuedCodes {
+    let fixtures = [
+        "ABCD-EFGH-JKMN",
+        "PQRS-TVWX-YZ01",
+        "2345-6789-ABCD",
+        "EFGH-JKMN-PQRS",
+        "TVWX-YZ01-2345",
+        "6789-ABCD-EFGH",
+        "JKMN-PQRS-TVWX",
+        "YZ01-2345-6789",
+        "A1B2-C3D4-E5F6",
+        "G7H8-J9K0-M1N2",
+    ];
+    IssuedCodes {
+        batch_id: 8,
+        codes: fixtures.iter().map(|c| BackupCode::parse(c, 4).unwrap()).collect(),
+        expires_at: Some(CREATED + 72 * 3600),
+    }
+}
+
+fn new_app(clock: &Clock) -> App {
+    App::new(Theme::monochrome(), settings(), clock.at(T0))
+}
+
+fn signed_in(clock: &Clock) -> App {
+    let mut app = new_app(clock);
+    update(&mut app, Msg::LoggedIn(Ok((session(), "Example Community Bank".into()))), clock.at(T0));
+    let rows = vec![
+        amara(),
+        user(11, UserKind::Customer, "jeanluc.moreau", "Jean-Luc", "Moreau", "+33612345678"),
+        user(12, UserKind::Customer, "siobhan.obrien", "Siobhán", "O'Brien", "+353871234567"),
+        user(13, UserKind::Customer, "john.smith", "John", "Smith", "+14155550123"),
+        user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", ""),
+    ];
+    let seq = app.users.seq;
+    update(&mut app, Msg::Users { seq, result: Ok(rows) }, clock.at(T0));
+    app.status = None;
+    app
+}
+
+fn on_detail(clock: &Clock, d: UserDetail) -> App {
+    let mut app = signed_in(clock);
+    update(&mut app, Msg::Detail(Ok(Box::new(d))), clock.at(T0));
+    app
+}
+
+fn in_warning(clock: &Clock) -> App {
+    let mut app = on_detail(clock, detail(amara(), Ok(()), false, false));
+    assert!(press(&mut app, clock, KeyCode::Char('g')).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Warning(_))));
+    app
+}
+
+fn in_codes(clock: &Clock) -> App {
+    let mut app = in_warning(clock);
+    update(&mut app, Msg::Generated(Ok(issued())), clock.at(T0));
+    app
+}
+
+fn press(app: &mut App, clock: &Clock, code: KeyCode) -> Vec<Effect> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), clock.at(T0))
+}
+
+fn ctrl(app: &mut App, clock: &Clock, c: char) -> Vec<Effect> {
+    update(app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)), clock.at(T0))
+}
+
+fn type_text(app: &mut App, clock: &Clock, text: &str) {
+    for c in text.chars() {
+        press(app, clock, KeyCode::Char(c));
+    }
+}
+
+fn warning_focus(app: &App) -> WarningFocus {
+    match &app.modal {
+        Some(Modal::Warning(w)) => w.focus,
+        _ => panic!("the warning is not open"),
+    }
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view(app, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn snapshot(name: &str, app: &mut App) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        app.size = (w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h));
+    }
+}
+
+// ----- update -------------------------------------------------------------------------
+
+#[test]
+fn login_submits_once_and_clears_the_password_field() {
+    let clock = Clock(Instant::now());
+    let mut app = new_app(&clock);
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "empty form submitted");
+    assert_eq!(app.login.error.as_deref(), Some("Enter your username."));
+    type_text(&mut app, &clock, "alex.agent");
+    press(&mut app, &clock, KeyCode::Tab);
+    type_text(&mut app, &clock, "agent-demo-pass-2026");
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::Login { username, password }] => {
+            assert_eq!(username, "alex.agent");
+            assert_eq!(password.as_str(), "agent-demo-pass-2026");
+        }
+        other => panic!("expected one login effect, got {other:?}"),
+    }
+    assert!(app.login.password.is_empty(), "the password stayed in the field");
+    assert!(app.busy.is_some());
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "a key while busy did something");
+    update(&mut app, Msg::LoggedIn(Err(DeskError::BadCredentials)), clock.at(1));
+    assert_eq!(app.login.error.as_deref(), Some("Wrong username or password."));
+    assert!(app.session.is_none());
+}
+
+#[test]
+fn signing_in_loads_the_first_page_and_typing_searches() {
+    let clock = Clock(Instant::now());
+    let mut app = new_app(&clock);
+    let effects = update(&mut app, Msg::LoggedIn(Ok((session(), "Bank".into()))), clock.at(0));
+    assert!(matches!(effects.as_slice(), [Effect::Search { seq: 1, .. }]));
+    press(&mut app, &clock, KeyCode::Char('/'));
+    let effects = press(&mut app, &clock, KeyCode::Char('q'));
+    match effects.as_slice() {
+        [Effect::Search { query, seq: 2, .. }] => assert_eq!(query.text, "q"),
+        other => panic!("typing did not search: {other:?}"),
+    }
+    assert!(!app.quit, "q in the search box quit");
+    // A stale answer is dropped; the current one is shown.
+    update(&mut app, Msg::Users { seq: 1, result: Ok(vec![amara()]) }, clock.at(0));
+    assert!(app.users.rows.is_empty());
+    update(&mut app, Msg::Users { seq: 2, result: Ok(vec![amara()]) }, clock.at(0));
+    assert_eq!(app.users.rows.len(), 1);
+}
+
+#[test]
+fn the_list_moves_pages_and_opens_a_user() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    press(&mut app, &clock, KeyCode::Char('j'));
+    press(&mut app, &clock, KeyCode::Down);
+    press(&mut app, &clock, KeyCode::Char('k'));
+    assert_eq!(app.users.table.selected(), Some(1));
+    assert!(press(&mut app, &clock, KeyCode::Char('n')).is_empty(), "a next page that does not exist");
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::LoadDetail { user: 11, .. }]));
+    assert!(app.busy.is_some(), "no busy state while the user loads");
+}
+
+#[test]
+fn an_action_the_staff_may_not_take_shows_why_and_opens_nothing() {
+    let clock = Clock(Instant::now());
+    let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "");
+    let mut app = on_detail(&clock, detail(sam, Err(Refusal::StaffTargetNeedsAdmin), false, false));
+    assert!(press(&mut app, &clock, KeyCode::Char('g')).is_empty());
+    assert!(app.modal.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(status.error && status.text.contains("Only admin-level staff"), "{status:?}");
+}
+
+#[test]
+fn every_way_out_of_the_warning_that_must_not_confirm() {
+    let clock = Clock(Instant::now());
+    // Esc, Ctrl+C, and Enter on the initial focus (Cancel) all cancel.
+    for way_out in [KeyCode::Esc, KeyCode::Enter] {
+        let mut app = in_warning(&clock);
+        assert_eq!(warning_focus(&app), WarningFocus::Cancel);
+        assert!(press(&mut app, &clock, way_out).is_empty());
+        assert!(app.modal.is_none(), "{way_out:?} did not close the warning");
+    }
+    let mut app = in_warning(&clock);
+    assert!(ctrl(&mut app, &clock, 'c').is_empty());
+    assert!(app.modal.is_none() && !app.quit);
+
+    // Letters never confirm, and a paste never presses a button, wherever the focus is.
+    let mut app = in_warning(&clock);
+    for focus_steps in 0..4 {
+        for c in ['g', 'y', 'q', '\r'] {
+            assert!(press(&mut app, &clock, KeyCode::Char(c)).is_empty(), "{c:?} at focus step {focus_steps}");
+        }
+        assert!(update(&mut app, Msg::Paste("yes\r\n\r".into()), clock.at(0)).is_empty());
+        assert!(!app.quit);
+        press(&mut app, &clock, KeyCode::Tab);
+    }
+
+    // Generate without an identity check moves the focus to the choices.
+    let mut app = in_warning(&clock);
+    press(&mut app, &clock, KeyCode::BackTab);
+    assert_eq!(warning_focus(&app), WarningFocus::Generate);
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty());
+    assert_eq!(warning_focus(&app), WarningFocus::Choices);
+
+    // "Other" needs a note.
+    for _ in 0..3 {
+        press(&mut app, &clock, KeyCode::Down);
+    }
+    press(&mut app, &clock, KeyCode::Enter);
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Tab);
+    assert_eq!(warning_focus(&app), WarningFocus::Generate);
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty());
+    assert_eq!(warning_focus(&app), WarningFocus::Note);
+}
+
+#[test]
+fn the_second_deliberate_generate_confirms() {
+    let clock = Clock(Instant::now());
+    let mut app = in_warning(&clock);
+    press(&mut app, &clock, KeyCode::Tab); // choices
+    press(&mut app, &clock, KeyCode::Char('j'));
+    press(&mut app, &clock, KeyCode::Char(' '));
+    press(&mut app, &clock, KeyCode::Tab); // note
+    type_text(&mut app, &clock, "called back; ticket 4411 q");
+    assert!(update(&mut app, Msg::Paste(" pasted\nline".into()), clock.at(0)).is_empty());
+    press(&mut app, &clock, KeyCode::Tab); // generate
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::Generate { user: 10, check, note, .. }] => {
+            assert_eq!(*check, IdentityCheck::CallBackNumberOnFile);
+            assert_eq!(note.as_deref(), Some("called back; ticket 4411 q pasted line"));
+        }
+        other => panic!("expected one generate effect, got {other:?}"),
+    }
+    assert!(!app.quit, "q typed in the note quit");
+}
+
+#[test]
+fn codes_are_masked_revealed_on_purpose_and_hidden_again() {
+    let clock = Clock(Instant::now());
+    let mut app = in_codes(&clock);
+    let reveal = |app: &App| app.codes.as_ref().unwrap().reveal;
+    assert_eq!(reveal(&app), Reveal::Hidden);
+    press(&mut app, &clock, KeyCode::Char('v'));
+    assert_eq!(reveal(&app), Reveal::One(0));
+    update(&mut app, Msg::Tick, clock.at(19));
+    assert_eq!(reveal(&app), Reveal::One(0));
+    update(&mut app, Msg::Tick, clock.at(20));
+    assert_eq!(reveal(&app), Reveal::Hidden, "not hidden after the reveal time");
+    press(&mut app, &clock, KeyCode::Char('v'));
+    press(&mut app, &clock, KeyCode::Char('j'));
+    assert_eq!(reveal(&app), Reveal::Hidden, "moving on left a code showing");
+    press(&mut app, &clock, KeyCode::Char('a'));
+    assert_eq!(reveal(&app), Reveal::All);
+    press(&mut app, &clock, KeyCode::Char('a'));
+    assert_eq!(reveal(&app), Reveal::Hidden);
+}
+
+#[test]
+fn leaving_the_codes_asks_once_then_wipes_them() {
+    let clock = Clock(Instant::now());
+    let mut app = in_codes(&clock);
+    for key in [KeyCode::Esc, KeyCode::Char('q'), KeyCode::Enter] {
+        press(&mut app, &clock, key);
+        assert!(matches!(app.modal, Some(Modal::Confirm(c)) if c.kind == ConfirmKind::LeaveCodes && !c.on_yes));
+        assert!(!app.quit, "{key:?} quit from the code view");
+        press(&mut app, &clock, KeyCode::Enter); // Stay has the focus
+        assert!(app.codes.is_some(), "Enter on Stay left the codes");
+    }
+    press(&mut app, &clock, KeyCode::Esc);
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(app.codes.is_none(), "the codes survived leaving");
+    assert!(matches!(effects.as_slice(), [Effect::LoadDetail { user: 10, .. }]));
+}
+
+#[test]
+fn idle_lock_wipes_an_open_code_view_and_keeps_the_rest() {
+    let clock = Clock(Instant::now());
+    let mut app = in_codes(&clock);
+    update(&mut app, Msg::Tick, clock.at(299));
+    assert!(app.lock.is_none());
+    update(&mut app, Msg::Tick, clock.at(300));
+    assert!(app.lock.is_some() && app.codes.is_none(), "the lock did not wipe the codes");
+    assert!(app.detail.is_some(), "the lock lost the user detail");
+    type_text(&mut app, &clock, "agent-demo-pass-2026");
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Unlock { .. }]));
+    update(&mut app, Msg::Unlocked(Ok(())), clock.at(301));
+    assert!(app.lock.is_none());
+}
+
+#[test]
+fn keys_wait_while_the_terminal_is_too_small() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    update(&mut app, Msg::Resize(60, 20), clock.at(0));
+    assert!(press(&mut app, &clock, KeyCode::Char('q')).is_empty());
+    assert!(!app.quit);
+    update(&mut app, Msg::Resize(80, 24), clock.at(0));
+    press(&mut app, &clock, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn help_opens_and_closes() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    press(&mut app, &clock, KeyCode::Char('?'));
+    assert!(app.help);
+    press(&mut app, &clock, KeyCode::Char('q'));
+    assert!(!app.help && !app.quit, "q closes help before it quits");
+}
+
+// ----- snapshots ----------------------------------------------------------------------
+
+#[test]
+fn snapshot_login() {
+    let clock = Clock(Instant::now());
+    let mut app = new_app(&clock);
+    snapshot("login", &mut app);
+    type_text(&mut app, &clock, "alex.agent");
+    press(&mut app, &clock, KeyCode::Tab);
+    type_text(&mut app, &clock, "secret-pass");
+    let text = render(&app, 80, 24);
+    assert!(!text.contains("secret-pass"), "the password showed on screen");
+    update(&mut app, Msg::LoggedIn(Err(DeskError::LoginLocked { until: CREATED })), clock.at(0));
+    snapshot("login_error", &mut app);
+}
+
+#[test]
+fn snapshot_locked() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    update(&mut app, Msg::Tick, clock.at(301));
+    snapshot("locked", &mut app);
+}
+
+#[test]
+fn snapshot_manage_users() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    snapshot("manage_users", &mut app);
+    press(&mut app, &clock, KeyCode::Char('/'));
+    type_text(&mut app, &clock, "okafor");
+    snapshot("manage_users_search", &mut app);
+    press(&mut app, &clock, KeyCode::Esc);
+    press(&mut app, &clock, KeyCode::Char('?'));
+    snapshot("help_manage_users", &mut app);
+}
+
+#[test]
+fn snapshot_user_detail() {
+    let clock = Clock(Instant::now());
+    snapshot("user_detail", &mut on_detail(&clock, detail(amara(), Ok(()), false, true)));
+    let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "");
+    snapshot(
+        "user_detail_refused",
+        &mut on_detail(&clock, detail(sam, Err(Refusal::StaffTargetNeedsAdmin), true, false)),
+    );
+}
+
+#[test]
+fn snapshot_warning() {
+    let clock = Clock(Instant::now());
+    let mut app = in_warning(&clock);
+    snapshot("warning", &mut app);
+    let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "");
+    let mut app = on_detail(&clock, detail(sam, Ok(()), true, false));
+    press(&mut app, &clock, KeyCode::Char('g'));
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Enter);
+    snapshot("warning_staff_email", &mut app);
+}
+
+#[test]
+fn snapshot_codes() {
+    let clock = Clock(Instant::now());
+    let mut app = in_codes(&clock);
+    snapshot("codes_masked", &mut app);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let text = render(&app, w, h);
+        for code in &issued().codes {
+            assert!(!text.contains(code.grouped().as_str()), "a code showed before it was revealed");
+        }
+    }
+    press(&mut app, &clock, KeyCode::Char('j'));
+    press(&mut app, &clock, KeyCode::Char('v'));
+    snapshot("codes_revealed_one", &mut app);
+    press(&mut app, &clock, KeyCode::Char('a'));
+    snapshot("codes_revealed_all", &mut app);
+    press(&mut app, &clock, KeyCode::Esc);
+    snapshot("codes_leave", &mut app);
+}
+
+#[test]
+fn snapshot_too_small() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    app.size = (60, 20);
+    insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
+}
