@@ -1,0 +1,189 @@
+//! The real binary in a pseudo-terminal, driven as an agent would drive it: sign in, find
+//! a customer, generate, reveal, read a code off the screen; `verify-code` accepts it
+//! once and rejects it the second time; the same agent is refused for a staff user.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+}
+
+impl Screen {
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?}; the screen shows:\n{}",
+                mask_codes(&text)
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Lets the UI take each batch of keys as separate presses.
+        std::thread::sleep(Duration::from_millis(120));
+    }
+}
+
+/// Anything shaped like a code, anywhere on the screen.
+fn find_codes(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    for start in 0..chars.len().saturating_sub(13) {
+        let window = &chars[start..start + 14];
+        let shaped = window
+            .iter()
+            .enumerate()
+            .all(|(i, c)| if i == 4 || i == 9 { *c == '-' } else { c.is_ascii_digit() || c.is_ascii_uppercase() });
+        if shaped {
+            found.push(window.iter().collect());
+        }
+    }
+    found
+}
+
+/// A failure message shows the screen, but never a code on it.
+fn mask_codes(text: &str) -> String {
+    let mut out = text.to_owned();
+    for code in find_codes(text) {
+        out = out.replace(&code, "[code hidden]");
+    }
+    out
+}
+
+fn verify(dir: &Path, url: &str, code: &str) -> Option<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "verify-code", "--username", "amara.okafor"])
+        .current_dir(dir)
+        .env("HELPDESK_DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{code}\n").as_bytes()).unwrap();
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn an_agent_issues_a_code_that_works_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e2e.db");
+    let url = format!("sqlite://{}", db.display());
+
+    let pty = native_pty_system().openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_helpdesk"));
+    cmd.args(["--config", "/dev/null", "demo", "--users", "60", "--database", &url]);
+    cmd.cwd(dir.path());
+    cmd.env("TERM", "xterm-256color");
+    let started = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let sink = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let mut screen = Screen { parser: parser.clone(), writer: pty.master.take_writer().unwrap() };
+
+    screen.wait_for("Sign in with your staff username");
+    eprintln!("first frame after {} ms (including seeding the demo database)", started.elapsed().as_millis());
+    assert!(parser.lock().unwrap().screen().alternate_screen(), "the UI is not on the alternate screen");
+
+    screen.send("alex.agent");
+    screen.send("\t");
+    screen.send("agent-demo-pass-2026");
+    screen.send("\r");
+    screen.wait_for("Alex Rivera (agent)");
+    screen.wait_for("Page 1");
+
+    screen.send("/");
+    screen.send("amara.ok");
+    screen.wait_for("1 shown");
+    screen.send("\r");
+    screen.send("\r");
+    screen.wait_for("Two-Factor Authentication");
+    screen.wait_for("no active backup codes");
+
+    screen.send("g");
+    screen.wait_for("very high-risk action");
+    screen.send("\t");
+    screen.send("\r"); // first identity check: in person, with photo ID
+    screen.send("\t");
+    screen.send("seen passport at the branch");
+    screen.send("\t");
+    screen.send("\r");
+    let masked = screen.wait_for("shown once");
+    assert!(find_codes(&masked).is_empty(), "a code showed before it was revealed");
+
+    screen.send("v");
+    let revealed = screen.wait_for("read-out");
+    let codes = find_codes(&revealed);
+    assert_eq!(codes.len(), 1, "exactly the selected code shows when revealed");
+    let code = codes[0].clone();
+
+    screen.send("\x1b");
+    screen.wait_for("Leave the codes?");
+    screen.send("\t");
+    screen.send("\r");
+    screen.wait_for("wiped from this screen");
+    screen.wait_for("10 of 10 unused");
+    assert!(find_codes(&screen.text()).is_empty(), "a code is still on screen after leaving");
+
+    // The same agent and a staff user: shown why, and nothing opens.
+    screen.send("\x1b");
+    screen.send("/");
+    screen.send("\x1b");
+    screen.send("/");
+    screen.send("sam.teller");
+    screen.wait_for("1 shown");
+    screen.send("\r");
+    screen.send("\r");
+    screen.wait_for("Not available to you: Only admin-level staff");
+    screen.send("g");
+    screen.wait_for("Not available: Only admin-level staff");
+    assert!(!screen.text().contains("very high-risk action"), "the warning opened for a refused action");
+
+    screen.send("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "q did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "the UI exited with {status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!parser.lock().unwrap().screen().alternate_screen(), "the terminal was not restored");
+
+    assert_eq!(verify(dir.path(), &url, &code), Some(0), "the code read off the screen was not accepted");
+    assert_eq!(verify(dir.path(), &url, &code), Some(1), "a code worked twice");
+}
