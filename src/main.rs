@@ -138,7 +138,7 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
     match command {
         None => {
             let desk = cli::open_desk(&config).await?;
-            helpdesk::ui::run(desk, config).await?;
+            helpdesk::ui::run(desk, config, None).await?;
             Ok(0)
         }
         Some(Command::Demo { users, no_ui, database }) => {
@@ -177,7 +177,8 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
                 eprintln!("  {username:<12} / {pass:<22} {first} {last}: {what}");
             }
             if !no_ui {
-                helpdesk::ui::run(desk, config).await?;
+                let hint = "Demo: alex.agent / agent-demo-pass-2026 (agent), ada.admin / admin-demo-pass-2026 (admin)";
+                helpdesk::ui::run(desk, config, Some(hint.to_owned())).await?;
             }
             Ok(0)
         }

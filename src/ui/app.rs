@@ -159,6 +159,8 @@ pub enum Modal {
 
 pub struct App {
     pub theme: Theme,
+    /// Shown on the sign-in screen of a demo database.
+    pub demo_hint: Option<String>,
     pub settings: UiSettings,
     pub session: Option<Session>,
     pub institution: String,
@@ -276,6 +278,7 @@ impl App {
     pub fn new(theme: Theme, settings: UiSettings, now: Instant) -> Self {
         Self {
             theme,
+            demo_hint: None,
             settings,
             session: None,
             institution: String::new(),
@@ -573,8 +576,11 @@ fn on_paste(app: &mut App, text: &str) {
 fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Vec<Effect> {
     let context = app.context();
     let command = keymap::lookup(context, &key);
+    let typing = matches!(context, Context::Login | Context::Locked | Context::SearchBox | Context::WarningText);
     if command.is_some() {
         app.status = None;
+    } else if !typing {
+        app.info("That key does nothing here; ? lists the keys.");
     }
     match context {
         Context::Help => {

@@ -99,15 +99,22 @@ fn tick_view(app: &App) -> (bool, Option<Reveal>, bool) {
     (app.lock.is_some(), app.codes.as_ref().map(|c| c.reveal), counting)
 }
 
-pub async fn run(desk: HelpDesk, config: Config) -> Result<()> {
+/// Opens the UI; `demo_hint` is a line for the sign-in screen of a demo database.
+pub async fn run(desk: HelpDesk, config: Config, demo_hint: Option<String>) -> Result<()> {
     let started = Instant::now();
     let mut terminal = setup_terminal()?;
-    let result = event_loop(&mut terminal, desk, &config, started).await;
+    let result = event_loop(&mut terminal, desk, &config, started, demo_hint).await;
     restore_terminal();
     result
 }
 
-async fn event_loop(terminal: &mut Term, desk: HelpDesk, config: &Config, started: Instant) -> Result<()> {
+async fn event_loop(
+    terminal: &mut Term,
+    desk: HelpDesk,
+    config: &Config,
+    started: Instant,
+    demo_hint: Option<String>,
+) -> Result<()> {
     let (tx, mut rx) = unbounded_channel();
     tokio::spawn(read_events(tx.clone()));
     let settings = UiSettings {
@@ -116,6 +123,7 @@ async fn event_loop(terminal: &mut Term, desk: HelpDesk, config: &Config, starte
         page_size: 50,
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
+    app.demo_hint = demo_hint;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     terminal.draw(|f| view::view(&app, f))?;

@@ -34,9 +34,12 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
     let form = &app.login;
     field(theme, frame, user, "Username", &form.username, form.focus == LoginFocus::Username);
     field(theme, frame, pass, "Password", &form.password, form.focus == LoginFocus::Password);
-    if let Some(e) = &form.error {
-        frame.render_widget(Paragraph::new(Line::styled(e.as_str(), theme.danger)).wrap(Wrap { trim: true }), error);
-    }
+    let message = match (&form.error, &app.demo_hint) {
+        (Some(e), _) => Line::styled(e.as_str(), theme.danger),
+        (None, Some(hint)) => Line::styled(hint.as_str(), theme.muted),
+        (None, None) => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
 }
 
 pub fn draw_locked(app: &App, frame: &mut Frame, body: Rect) {
