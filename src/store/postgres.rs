@@ -30,6 +30,10 @@ impl PostgresStore {
         self.pool.begin().await
     }
 
+    fn bulk_param(n: usize) -> String {
+        format!("${n}")
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -64,8 +64,41 @@ pub fn clear_sql(throttle: Throttle) -> &'static str {
     }
 }
 
-/// `($1,$2),($3,$4)` for a multi-row insert of `rows` rows of `columns` values.
-pub fn placeholders(rows: usize, columns: usize) -> String {
+/// How many rows each searched column contributes before ordering. A prefix that
+/// matches more than this in one column shows the first ones in that column's order;
+/// typing one more character narrows it.
+pub const SEARCH_CANDIDATES: i64 = 2_000;
+
+/// A search: each column's prefix range read through its own index (bounded), the union
+/// ordered by name and paged by key. Without the bound per column, a rare prefix would
+/// make the database walk the whole name index to fill a page.
+pub fn search_sql() -> String {
+    let branch = |n: usize, column: &str, from: &str, to: &str| {
+        format!(
+            "SELECT id FROM (SELECT id FROM users WHERE {column} >= {from} AND {column} < {to} \
+             ORDER BY {column} LIMIT $8) AS b{n}"
+        )
+    };
+    let union = [
+        branch(1, "sort_key", "$1", "$2"),
+        branch(2, "first_key", "$1", "$2"),
+        branch(3, "username", "$1", "$2"),
+        branch(4, "email", "$1", "$2"),
+        branch(5, "phone_digits", "$3", "$4"),
+    ]
+    .join(" UNION ");
+    let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    // CROSS JOIN keeps SQLite from turning the join around; PostgreSQL plans it freely.
+    format!(
+        "SELECT {columns} FROM ({union}) AS m CROSS JOIN users u \
+         WHERE u.id = m.id AND (u.sort_key > $5 OR (u.sort_key = $5 AND u.id > $6)) \
+         ORDER BY u.sort_key, u.id LIMIT $7"
+    )
+}
+
+/// `(…),(…)` for a multi-row insert of `rows` rows of `columns` values; `param` writes
+/// the n-th (from 1) parameter in the backend's style.
+pub fn placeholders(rows: usize, columns: usize, param: impl Fn(usize) -> String) -> String {
     let mut out = String::with_capacity(rows * columns * 5);
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ",(" });
@@ -73,8 +106,7 @@ pub fn placeholders(rows: usize, columns: usize) -> String {
             if c > 0 {
                 out.push(',');
             }
-            out.push('$');
-            out.push_str(&(r * columns + c + 1).to_string());
+            out.push_str(&param(r * columns + c + 1));
         }
         out.push(')');
     }
@@ -183,7 +215,8 @@ pub fn audit_binds(
 }
 
 /// Expands to `impl Store for $store`, whose `pool` field is a `sqlx::Pool<$db>` and which
-/// has an inherent `async fn begin_write(&self)` that starts a write transaction.
+/// has an inherent `async fn begin_write(&self)` that starts a write transaction and a
+/// `fn bulk_param(n) -> String` that writes the n-th parameter of a multi-row insert.
 macro_rules! store_impl {
     ($store:ty, $db:ty) => {
         use async_trait::async_trait;
@@ -349,16 +382,12 @@ macro_rules! store_impl {
                     sqlx::query(&sql).bind(&after_key).bind(after_id).bind(query.limit).fetch_all(&self.pool).await?
                 } else {
                     let digits = sql::phone_prefix(&text);
-                    let sql = format!(
-                        "SELECT {USER_COLUMNS} FROM users \
-                         WHERE ((sort_key >= $1 AND sort_key < $2) OR (first_key >= $1 AND first_key < $2) \
-                            OR (username >= $1 AND username < $2) OR (email >= $1 AND email < $2) \
-                            OR (phone_digits >= $3 AND phone_digits < $4)) \
-                           AND (sort_key > $5 OR (sort_key = $5 AND id > $6)) \
-                         ORDER BY sort_key, id LIMIT $7"
-                    );
-                    let (digits_from, digits_to) =
-                        if digits.is_empty() { (String::from("~"), String::from("~")) } else { (digits.clone(), sql::prefix_end(&digits)) };
+                    let sql = sql::search_sql();
+                    let (digits_from, digits_to) = if digits.is_empty() {
+                        (String::from("~"), String::from("~"))
+                    } else {
+                        (digits.clone(), sql::prefix_end(&digits))
+                    };
                     sqlx::query(&sql)
                         .bind(&text)
                         .bind(sql::prefix_end(&text))
@@ -367,6 +396,7 @@ macro_rules! store_impl {
                         .bind(&after_key)
                         .bind(after_id)
                         .bind(query.limit)
+                        .bind(sql::SEARCH_CANDIDATES)
                         .fetch_all(&self.pool)
                         .await?
                 };
@@ -431,7 +461,7 @@ macro_rules! store_impl {
                         "INSERT INTO users (institution_id, kind, username, first_name, last_name, sort_key, first_key, \
                          email, phone, phone_digits, enrolment, staff_role, password_hash, created_at, updated_at) \
                          VALUES {} RETURNING id",
-                        sql::placeholders(chunk.len(), 15)
+                        sql::placeholders(chunk.len(), 15, Self::bulk_param)
                     );
                     let mut q = sqlx::query(&sql);
                     for u in chunk {
@@ -471,7 +501,7 @@ macro_rules! store_impl {
                 for chunk in devices.chunks(ROWS) {
                     let sql = format!(
                         "INSERT INTO two_factor_devices (user_id, method, label, added_at) VALUES {}",
-                        sql::placeholders(chunk.len(), 4)
+                        sql::placeholders(chunk.len(), 4, Self::bulk_param)
                     );
                     let mut q = sqlx::query(&sql);
                     for (id, method, label, at) in chunk {

@@ -103,7 +103,7 @@ mod tests {
         let theme = super::Theme::new(false);
         assert_ne!(theme, super::Theme::monochrome());
         let file = include_str!("../../assets/theme.toml");
-        for line in file.lines().filter(|l| l.contains(" = ")) {
+        for line in file.lines().filter(|l| !l.starts_with('#') && l.contains(" = ")) {
             let value = line.split('"').nth(1).unwrap();
             assert!(
                 value == "default" || super::color(value) != ratatui::style::Color::Reset,
