@@ -75,7 +75,11 @@ fn amara() -> User {
 fn detail(target: User, may: Result<(), Refusal>, email: bool, with_batch: bool) -> UserDetail {
     UserDetail {
         devices: if target.is_staff() {
-            vec![Device { method: TwoFactorMethod::AuthenticatorApp, label: "Work phone".into(), added_at: CREATED }]
+            vec![Device {
+                method: TwoFactorMethod::AuthenticatorApp,
+                label: "Authenticator app (work phone)".into(),
+                added_at: CREATED,
+            }]
         } else {
             vec![]
         },

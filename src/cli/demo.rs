@@ -72,7 +72,7 @@ pub async fn seed(
             role: Some(role),
             password_hash: Some(hash),
             permissions: if may_generate { vec![Permission::GenerateLockoutCodes] } else { vec![] },
-            devices: vec![(TwoFactorMethod::AuthenticatorApp, "Work phone".into())],
+            devices: vec![(TwoFactorMethod::AuthenticatorApp, "Authenticator app (work phone)".into())],
             created_at: now - 400 * 86_400,
         });
     }
@@ -118,7 +118,7 @@ fn customer(username: &str, first: &str, last: &str, phone: &str, enrolment: Enr
     let mut devices = Vec::new();
     if enrolment == Enrolment::Enrolled {
         if phone.starts_with("+1") {
-            devices.push((TwoFactorMethod::Sms, format!("SMS to {}", &phone[phone.len() - 4..])));
+            devices.push((TwoFactorMethod::Sms, format!("SMS to ···{}", &phone[phone.len() - 4..])));
         } else {
             devices.push((TwoFactorMethod::AuthenticatorApp, "Authenticator app".to_owned()));
         }

@@ -100,6 +100,16 @@ impl IdentityCheck {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
+    /// A few words, for narrow places.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            IdentityCheck::InPersonPhotoId => "photo ID, in person",
+            IdentityCheck::CallBackNumberOnFile => "call-back to number on file",
+            IdentityCheck::KnowledgeBasedVerification => "account details on a call",
+            IdentityCheck::Other => "other (see note)",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             IdentityCheck::InPersonPhotoId => "In person, with government photo ID",

@@ -56,11 +56,11 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
         ]
     } else {
         vec![
-            Constraint::Min(18),
             Constraint::Min(16),
-            Constraint::Length(11),
+            Constraint::Min(14),
+            Constraint::Length(8),
             Constraint::Length(10),
-            Constraint::Length(19),
+            Constraint::Length(20),
         ]
     };
     let table = Table::new(rows, widths)

@@ -15,7 +15,7 @@ use crate::ui::theme::Theme;
 use crate::ui::view::{block, button};
 
 fn row(theme: &Theme, label: &str, value: String) -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{label:<11}"), theme.muted), Span::styled(value, theme.text)])
+    Line::from(vec![Span::styled(format!("{label:<10}"), theme.muted), Span::styled(value, theme.text)])
 }
 
 pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
@@ -48,7 +48,7 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
         tfa.push(row(theme, "Devices", "none enrolled".into()));
     } else {
         for (i, d) in data.devices.iter().enumerate() {
-            tfa.push(row(theme, if i == 0 { "Devices" } else { "" }, format!("{} ({})", d.method.label(), d.label)));
+            tfa.push(row(theme, if i == 0 { "Devices" } else { "" }, d.label.clone()));
         }
     }
     let permitted = data.institution.permitted.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ");
@@ -60,18 +60,12 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
         None => tfa.push(row(theme, "Backup", "no active backup codes".into())),
         Some(batch) => {
             let check = IdentityCheck::parse(&batch.identity_check)
-                .map_or(batch.identity_check.clone(), |c| c.label().to_owned());
+                .map_or(batch.identity_check.clone(), |c| c.short_label().to_owned());
             tfa.push(row(theme, "Backup", format!("{} of {} unused", batch.unused, batch.code_count)));
-            tfa.push(row(theme, "", format!("by {} on {}", batch.generated_by, format_utc(batch.created_at))));
-            tfa.push(row(
-                theme,
-                "",
-                match batch.expires_at {
-                    Some(t) => format!("expires {}", format_utc(t)),
-                    None => "does not expire".into(),
-                },
-            ));
-            tfa.push(row(theme, "", format!("identity: {check}")));
+            tfa.push(row(theme, "Issued", format_utc(batch.created_at)));
+            tfa.push(row(theme, "By", batch.generated_by.clone()));
+            tfa.push(row(theme, "Expires", batch.expires_at.map_or_else(|| "never".to_owned(), format_utc)));
+            tfa.push(row(theme, "Identity", check));
         }
     }
     frame.render_widget(
