@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use zeroize::Zeroizing;
 
 use crate::domain::time::format_utc;
 use crate::texts::texts;
@@ -21,17 +22,19 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
     let [list, side] = Layout::horizontal([Constraint::Length(26), Constraint::Min(20)]).areas(inner);
 
     let shown = |i: usize| view.reveal == Reveal::All || view.reveal == Reveal::One(i);
-    let lines: Vec<Line> = view
-        .issued
-        .codes
-        .iter()
-        .enumerate()
-        .map(|(i, code)| {
-            let text = if shown(i) { code.grouped().to_string() } else { code.masked() };
+    // Revealed text lives in wiped buffers; the spans below only borrow it.
+    let revealed: Vec<Option<Zeroizing<String>>> =
+        view.issued.codes.iter().enumerate().map(|(i, code)| shown(i).then(|| code.grouped())).collect();
+    let masked: Vec<String> = view.issued.codes.iter().map(|c| c.masked()).collect();
+    let lines: Vec<Line> = (0..view.issued.codes.len())
+        .map(|i| {
+            let text = revealed[i].as_deref().map_or(masked[i].as_str(), String::as_str);
             let style = if i == view.selected { theme.selected } else { theme.text };
             Line::from(vec![
                 Span::styled(format!(" {:>2}  ", i + 1), theme.muted),
-                Span::styled(format!(" {text} "), style),
+                Span::styled(" ", style),
+                Span::styled(text, style),
+                Span::styled(" ", style),
             ])
         })
         .collect();
@@ -39,12 +42,17 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
 
     let mut side_lines = Vec::new();
     let selected = &view.issued.codes[view.selected];
-    if shown(view.selected) {
-        side_lines.push(Line::styled(format!("Code {} read-out:", view.selected + 1), theme.title));
+    let read_out: Vec<Zeroizing<String>> = if shown(view.selected) {
         let words = selected.phonetic();
         let group = words.len().div_ceil(3).max(1);
-        for chunk in words.chunks(group) {
-            side_lines.push(Line::styled(format!("  {}", chunk.join(" ")), theme.key));
+        words.chunks(group).map(|chunk| Zeroizing::new(format!("  {}", chunk.join(" ")))).collect()
+    } else {
+        Vec::new()
+    };
+    if shown(view.selected) {
+        side_lines.push(Line::styled(format!("Code {} read-out:", view.selected + 1), theme.title));
+        for words in &read_out {
+            side_lines.push(Line::styled(words.as_str(), theme.key));
         }
         if let Some(hide_at) = view.hide_at {
             let left = hide_at.saturating_duration_since(app.now).as_secs();
