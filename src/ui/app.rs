@@ -75,6 +75,8 @@ pub struct LoginForm {
 pub struct LockForm {
     pub password: TextArea<'static>,
     pub error: Option<String>,
+    /// The lock closed an open code view.
+    pub wiped_codes: bool,
 }
 
 pub struct UserList {
@@ -430,8 +432,12 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.busy = None;
             match result {
                 Ok(()) => {
-                    app.lock = None;
+                    let wiped = app.lock.take().is_some_and(|l| l.wiped_codes);
                     app.last_activity = now;
+                    if wiped {
+                        app.info("Unlocked. The backup codes that were on screen were wiped by the lock.");
+                        return reload_detail(app);
+                    }
                     app.info("Unlocked.");
                 }
                 Err(DeskError::SessionEnded) => app.signed_out(Some(DeskError::SessionEnded.to_string())),
@@ -538,9 +544,10 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
         && app.lock.is_none()
         && now.duration_since(app.last_activity) >= app.settings.idle_lock_after
     {
+        let wiped_codes = app.codes.is_some();
         app.wipe_codes();
         app.help = false;
-        app.lock = Some(LockForm { password: secret_field(PASSWORD_HINT), error: None });
+        app.lock = Some(LockForm { password: secret_field(PASSWORD_HINT), error: None, wiped_codes });
     }
     vec![]
 }

@@ -61,7 +61,13 @@ pub fn draw_locked(app: &App, frame: &mut Frame, body: Rect) {
         who,
     );
     field(theme, frame, pass, "Password", &lock.password, true);
-    if let Some(e) = &lock.error {
-        frame.render_widget(Paragraph::new(Line::styled(e.as_str(), theme.danger)).wrap(Wrap { trim: true }), error);
-    }
+    let message = match &lock.error {
+        Some(e) => Line::styled(e.as_str(), theme.danger),
+        None if lock.wiped_codes => Line::styled(
+            "The backup codes that were on screen have been wiped; they cannot be shown again.",
+            theme.warning,
+        ),
+        None => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
 }
