@@ -160,8 +160,9 @@ impl HelpDesk {
         let Some(creds) = self.store.staff_credentials(&username).await? else {
             let cost = self.password_cost;
             blocking(move || password::verify_nothing(&cost, &password)).await?;
-            let event =
-                NewAuditEvent::new(now, AuditAction::StaffLoginFailed).detail(format!("unknown username {username:?}"));
+            // What was typed is not recorded: people type passwords into username fields.
+            let event = NewAuditEvent::new(now, AuditAction::StaffLoginFailed)
+                .detail(format!("unknown username ({} characters)", username.chars().count()));
             self.store.append_audit(&[event]).await?;
             return Err(DeskError::BadCredentials);
         };
