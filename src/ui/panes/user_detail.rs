@@ -25,7 +25,8 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
     let user = &data.user;
     let [panels, actions, reason] =
         Layout::vertical([Constraint::Min(8), Constraint::Length(1), Constraint::Length(2)]).areas(body);
-    let [left, right] = Layout::horizontal([Constraint::Length(40), Constraint::Min(38)]).areas(panels);
+    let profile_width = (body.width * 2 / 5).max(40);
+    let [left, right] = Layout::horizontal([Constraint::Length(profile_width), Constraint::Min(38)]).areas(panels);
 
     let kind = match user.kind {
         UserKind::Customer => "customer".to_owned(),
