@@ -8,6 +8,7 @@ use serde::Deserialize;
 pub struct Texts {
     pub warning: Warning,
     pub codes: Codes,
+    pub revoke: Revoke,
     pub twofactor: TwoFactor,
     pub login: Login,
     pub profile: Profile,
@@ -31,6 +32,12 @@ pub struct Codes {
     pub guidance: String,
     pub leave: String,
     pub masked: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Revoke {
+    pub title: String,
+    pub body: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -399,6 +399,24 @@ fn idle_lock_wipes_an_open_code_view_and_keeps_the_rest() {
 }
 
 #[test]
+fn revoking_asks_first_with_the_focus_on_cancel() {
+    let clock = Clock(Instant::now());
+    let mut app = on_detail(&clock, detail(amara(), Ok(()), false, true));
+    assert!(press(&mut app, &clock, KeyCode::Char('r')).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Confirm(c)) if c.kind == ConfirmKind::Revoke && !c.on_yes));
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "Enter on Cancel revoked");
+    assert!(app.modal.is_none());
+    press(&mut app, &clock, KeyCode::Char('r'));
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Revoke { user: 10, .. }]));
+    // With no active batch there is nothing to confirm.
+    let mut app = on_detail(&clock, detail(amara(), Ok(()), false, false));
+    press(&mut app, &clock, KeyCode::Char('r'));
+    assert!(app.modal.is_none());
+}
+
+#[test]
 fn keys_wait_while_the_terminal_is_too_small() {
     let clock = Clock(Instant::now());
     let mut app = signed_in(&clock);
@@ -466,6 +484,14 @@ fn snapshot_user_detail() {
         "user_detail_refused",
         &mut on_detail(&clock, detail(sam, Err(Refusal::StaffTargetNeedsAdmin), true, false)),
     );
+}
+
+#[test]
+fn snapshot_revoke_confirm() {
+    let clock = Clock(Instant::now());
+    let mut app = on_detail(&clock, detail(amara(), Ok(()), false, true));
+    press(&mut app, &clock, KeyCode::Char('r'));
+    snapshot("revoke_confirm", &mut app);
 }
 
 #[test]

@@ -13,12 +13,7 @@ pub fn draw(app: &App, confirm: &Confirm, frame: &mut Frame, body: Rect) {
     let theme = &app.theme;
     let (title, text, stay, go) = match confirm.kind {
         ConfirmKind::LeaveCodes => ("Leave the codes?", texts().codes.leave.as_str(), "Stay", "Leave and wipe"),
-        ConfirmKind::Revoke => (
-            "Revoke backup codes?",
-            "Revoke this user's unused backup codes? They stop working at once and the user is notified.",
-            "Cancel",
-            "Revoke",
-        ),
+        ConfirmKind::Revoke => (texts().revoke.title.as_str(), texts().revoke.body.as_str(), "Cancel", "Revoke"),
     };
     let area = centered(body, 64, 8);
     let inner = modal_frame(frame, area, title, theme.warning);
