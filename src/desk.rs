@@ -44,6 +44,8 @@ pub enum DeskError {
     NoteRequired,
     #[error("The note is too long (at most {0} characters).")]
     NoteTooLong(usize),
+    #[error("The note may hold only printable text.")]
+    NoteNotText,
     #[error("A phone number is written in international form, like +447700900123.")]
     Phone,
     #[error("Username: 3 to 64 characters: lower-case letters, digits, dot, hyphen, underscore.")]
@@ -553,7 +555,7 @@ fn clean_note(note: Option<String>) -> DeskResult<Option<String>> {
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     match note {
         Some(n) if n.chars().count() > NOTE_MAX => Err(DeskError::NoteTooLong(NOTE_MAX)),
-        Some(n) if n.chars().any(|c| c.is_control() && c != '\n') => Err(DeskError::NoteTooLong(NOTE_MAX)),
+        Some(n) if n.chars().any(|c| c.is_control() && c != '\n') => Err(DeskError::NoteNotText),
         other => Ok(other),
     }
 }
@@ -597,5 +599,6 @@ mod tests {
         assert_eq!(clean_note(Some("  ".into())).unwrap(), None);
         assert!(clean_note(Some("x".repeat(NOTE_MAX + 1))).is_err());
         assert_eq!(clean_note(Some(" seen ID ".into())).unwrap().as_deref(), Some("seen ID"));
+        assert!(matches!(clean_note(Some("seen\u{1b}[2J ID".into())), Err(DeskError::NoteNotText)));
     }
 }

@@ -27,6 +27,8 @@ pub enum StoreError {
     UnknownScheme(String),
     #[error("applying the database migrations failed: {0}")]
     Migrate(String),
+    #[error("the connection to the database failed: {0}")]
+    Lost(String),
     #[error("the username {0:?} is already taken")]
     UsernameTaken(String),
     #[error("the database answered with an error: {0}")]
@@ -38,9 +40,7 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                StoreError::Unreachable { url: "the configured database".into(), reason: e.to_string() }
-            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => StoreError::Lost(e.to_string()),
             _ => StoreError::Database(e.to_string()),
         }
     }
