@@ -150,6 +150,7 @@ async fn a_new_batch_revokes_the_old_and_revoking_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_concurrent_redemptions_of_one_code_accept_exactly_one() {
+    let _turn = common::MANY_CONNECTIONS.lock().await;
     for db in backends().await {
         let desk = db.desk(roomy());
         let agent = login(&desk, "alex.agent").await;
@@ -178,6 +179,7 @@ async fn sixty_four_concurrent_redemptions_of_one_code_accept_exactly_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_concurrent_generations_leave_one_active_batch() {
+    let _turn = common::MANY_CONNECTIONS.lock().await;
     for db in backends().await {
         let desk = db.desk(roomy());
         let agent = login(&desk, "alex.agent").await;

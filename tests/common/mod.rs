@@ -17,6 +17,10 @@ use zeroize::Zeroizing;
 
 pub const PG_ENV: &str = "HELPDESK_TEST_POSTGRES";
 
+/// Held by the tests that open dozens of connections, so that two of them together stay
+/// under PostgreSQL's default limit of 100 clients.
+pub static MANY_CONNECTIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Cheap argon2 for tests that do not measure cost; the rules do not depend on it.
 pub const CHEAP: HashCost = HashCost { memory_kib: 256, iterations: 1, parallelism: 1 };
 
