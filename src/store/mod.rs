@@ -181,6 +181,7 @@ pub trait Store: Send + Sync {
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
+    async fn count_staff(&self) -> StoreResult<i64>;
     async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>>;
     async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()>;
     /// Writes users with their permissions and devices; the audit event, if any, in the

@@ -407,6 +407,11 @@ macro_rules! store_impl {
                 Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.try_get("n")?)
             }
 
+            async fn count_staff(&self) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE kind = 'staff'").fetch_one(&self.pool).await?;
+                Ok(row.try_get("n")?)
+            }
+
             async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>> {
                 let rows = sqlx::query("SELECT method, label, added_at FROM two_factor_devices WHERE user_id = $1 ORDER BY id")
                     .bind(user)

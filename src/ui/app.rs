@@ -161,8 +161,8 @@ pub enum Modal {
 
 pub struct App {
     pub theme: Theme,
-    /// Shown on the sign-in screen of a demo database.
-    pub demo_hint: Option<String>,
+    /// A line under the sign-in form: demo credentials, or how to create the first admin.
+    pub sign_in_hint: Option<String>,
     pub settings: UiSettings,
     pub session: Option<Session>,
     pub institution: String,
@@ -280,7 +280,7 @@ impl App {
     pub fn new(theme: Theme, settings: UiSettings, now: Instant) -> Self {
         Self {
             theme,
-            demo_hint: None,
+            sign_in_hint: None,
             settings,
             session: None,
             institution: String::new(),

@@ -99,11 +99,11 @@ fn tick_view(app: &App) -> (bool, Option<Reveal>, bool) {
     (app.lock.is_some(), app.codes.as_ref().map(|c| c.reveal), counting)
 }
 
-/// Opens the UI; `demo_hint` is a line for the sign-in screen of a demo database.
-pub async fn run(desk: HelpDesk, config: Config, demo_hint: Option<String>) -> Result<()> {
+/// Opens the UI; `sign_in_hint` is a line for the sign-in screen of a demo database.
+pub async fn run(desk: HelpDesk, config: Config, sign_in_hint: Option<String>) -> Result<()> {
     let started = Instant::now();
     let mut terminal = setup_terminal()?;
-    let result = event_loop(&mut terminal, desk, &config, started, demo_hint).await;
+    let result = event_loop(&mut terminal, desk, &config, started, sign_in_hint).await;
     restore_terminal();
     result
 }
@@ -113,7 +113,7 @@ async fn event_loop(
     desk: HelpDesk,
     config: &Config,
     started: Instant,
-    demo_hint: Option<String>,
+    sign_in_hint: Option<String>,
 ) -> Result<()> {
     let (tx, mut rx) = unbounded_channel();
     tokio::spawn(read_events(tx.clone()));
@@ -123,7 +123,14 @@ async fn event_loop(
         page_size: 50,
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
-    app.demo_hint = demo_hint;
+    app.sign_in_hint = sign_in_hint;
+    if desk.store().count_staff().await.unwrap_or(1) == 0 {
+        app.sign_in_hint = Some(
+            "No staff account exists yet. Press Esc, then create the first admin: \
+             helpdesk staff create --username NAME --first-name F --last-name L --email E --admin --can-generate-codes"
+                .into(),
+        );
+    }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     terminal.draw(|f| view::view(&app, f))?;

@@ -34,7 +34,7 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
     let form = &app.login;
     field(theme, frame, user, "Username", &form.username, form.focus == LoginFocus::Username);
     field(theme, frame, pass, "Password", &form.password, form.focus == LoginFocus::Password);
-    let message = match (&form.error, &app.demo_hint) {
+    let message = match (&form.error, &app.sign_in_hint) {
         (Some(e), _) => Line::styled(e.as_str(), theme.danger),
         (None, Some(hint)) => Line::styled(hint.as_str(), theme.muted),
         (None, None) => Line::raw(""),
