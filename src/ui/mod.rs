@@ -2,6 +2,7 @@
 //! `keymap` is the one list of keys; this file owns the terminal and runs the effects.
 
 pub mod app;
+pub mod fields;
 pub mod keymap;
 pub mod panes;
 pub mod theme;

@@ -1,16 +1,82 @@
 //! The one-time code view: masked until a key reveals one (or all) for a few seconds,
 //! with the selected code's phonetic read-out and the guidance on sharing it.
 
+use std::time::Instant;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use zeroize::Zeroizing;
 
+use crate::desk::IssuedCodes;
 use crate::domain::time::format_utc;
+use crate::domain::user::UserId;
 use crate::texts::texts;
-use crate::ui::app::{App, Reveal};
+use crate::ui::app::{App, Confirm, ConfirmKind, Effect, Modal};
+use crate::ui::keymap::Command;
 use crate::ui::view::block;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reveal {
+    Hidden,
+    One(usize),
+    All,
+}
+
+pub struct CodeView {
+    pub user_name: String,
+    pub username: String,
+    pub user_id: UserId,
+    pub issued: IssuedCodes,
+    pub selected: usize,
+    pub reveal: Reveal,
+    pub hide_at: Option<Instant>,
+}
+
+pub(crate) fn codes_key(app: &mut App, command: Option<Command>, now: Instant) -> Vec<Effect> {
+    let reveal_for = app.settings.reveal_for;
+    let Some(view) = &mut app.codes else { return vec![] };
+    let count = view.issued.codes.len();
+    match command {
+        Some(Command::Help) => app.help = true,
+        Some(Command::Up) | Some(Command::Down) => {
+            view.selected = if command == Some(Command::Up) {
+                view.selected.saturating_sub(1)
+            } else {
+                (view.selected + 1).min(count.saturating_sub(1))
+            };
+            // Moving on hides a single revealed code: only the code being read shows.
+            if matches!(view.reveal, Reveal::One(_)) {
+                view.reveal = Reveal::Hidden;
+                view.hide_at = None;
+            }
+        }
+        Some(Command::Reveal) => {
+            if view.reveal == Reveal::One(view.selected) || view.reveal == Reveal::All {
+                view.reveal = Reveal::Hidden;
+                view.hide_at = None;
+            } else {
+                view.reveal = Reveal::One(view.selected);
+                view.hide_at = Some(now + reveal_for);
+            }
+        }
+        Some(Command::RevealAll) => {
+            if view.reveal == Reveal::All {
+                view.reveal = Reveal::Hidden;
+                view.hide_at = None;
+            } else {
+                view.reveal = Reveal::All;
+                view.hide_at = Some(now + reveal_for);
+            }
+        }
+        Some(Command::Back) => {
+            app.modal = Some(Modal::Confirm(Confirm { kind: ConfirmKind::LeaveCodes, on_yes: false }));
+        }
+        _ => {}
+    }
+    vec![]
+}
 
 pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
     let Some(view) = &app.codes else { return };

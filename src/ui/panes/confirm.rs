@@ -6,8 +6,53 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::texts::texts;
-use crate::ui::app::{App, Confirm, ConfirmKind};
+use crate::ui::app::{App, Effect, Modal, reload_detail};
+use crate::ui::keymap::Command;
 use crate::ui::view::{button, centered, modal_frame};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmKind {
+    /// Leave the one-time code view (the codes are wiped).
+    LeaveCodes,
+    /// Revoke the user's unused codes.
+    Revoke,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirm {
+    pub kind: ConfirmKind,
+    /// Focus starts on the safe button.
+    pub on_yes: bool,
+}
+
+pub(crate) fn confirm_key(app: &mut App, command: Option<Command>) -> Vec<Effect> {
+    let Some(Modal::Confirm(confirm)) = &mut app.modal else { return vec![] };
+    match command {
+        Some(Command::NextFocus) => confirm.on_yes = !confirm.on_yes,
+        Some(Command::Back) => app.modal = None,
+        Some(Command::Activate) if !confirm.on_yes => app.modal = None,
+        Some(Command::Activate) => {
+            let kind = confirm.kind;
+            app.modal = None;
+            match kind {
+                ConfirmKind::LeaveCodes => {
+                    app.wipe_codes();
+                    app.info("The codes were wiped from this screen and cannot be shown again.");
+                    return reload_detail(app);
+                }
+                ConfirmKind::Revoke => {
+                    if let (Some(session), Some(d)) = (&app.session, &app.detail) {
+                        let effect = Effect::Revoke { session: session.clone(), user: d.data.user.id };
+                        app.busy = Some("Revoking…");
+                        return vec![effect];
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
 
 pub fn draw(app: &App, confirm: &Confirm, frame: &mut Frame, body: Rect) {
     let theme = &app.theme;

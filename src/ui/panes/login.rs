@@ -1,5 +1,6 @@
 //! Staff sign-in, and the idle lock that asks for the password again.
 
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -7,9 +8,110 @@ use ratatui::widgets::{Paragraph, Wrap};
 use tui_textarea::TextArea;
 
 use crate::texts::texts;
-use crate::ui::app::{App, LoginFocus};
+use crate::ui::app::{App, Effect};
+use crate::ui::fields::{field_text, secret_field, single_line_input, take_secret, text_field};
+use crate::ui::keymap::Command;
 use crate::ui::theme::Theme;
 use crate::ui::view::{block, centered};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFocus {
+    Username,
+    Password,
+}
+
+pub struct LoginForm {
+    pub username: TextArea<'static>,
+    pub password: TextArea<'static>,
+    pub focus: LoginFocus,
+    pub error: Option<String>,
+}
+
+pub struct LockForm {
+    pub password: TextArea<'static>,
+    pub error: Option<String>,
+    /// The lock closed an open code view.
+    pub wiped_codes: bool,
+}
+
+pub(crate) const USERNAME_HINT: &str = "username";
+pub(crate) const PASSWORD_HINT: &str = "password";
+
+impl LoginForm {
+    pub(crate) fn new() -> Self {
+        Self {
+            username: text_field(USERNAME_HINT),
+            password: secret_field(PASSWORD_HINT),
+            focus: LoginFocus::Username,
+            error: None,
+        }
+    }
+}
+
+pub(crate) fn login_key(app: &mut App, key: KeyEvent, command: Option<Command>) -> Vec<Effect> {
+    let form = &mut app.login;
+    match command {
+        Some(Command::Quit) => app.quit = true,
+        Some(Command::NextFocus) => {
+            form.focus = match form.focus {
+                LoginFocus::Username => LoginFocus::Password,
+                LoginFocus::Password => LoginFocus::Username,
+            }
+        }
+        Some(Command::Activate) => {
+            let username = field_text(&form.username).trim().to_owned();
+            if form.focus == LoginFocus::Username && !username.is_empty() {
+                form.focus = LoginFocus::Password;
+                return vec![];
+            }
+            if username.is_empty() {
+                form.error = Some("Enter your username.".into());
+                form.focus = LoginFocus::Username;
+                return vec![];
+            }
+            let password = take_secret(&mut form.password, PASSWORD_HINT);
+            if password.is_empty() {
+                form.error = Some("Enter your password.".into());
+                return vec![];
+            }
+            form.error = None;
+            app.busy = Some("Signing in…");
+            return vec![Effect::Login { username, password }];
+        }
+        _ => {
+            let field = match form.focus {
+                LoginFocus::Username => &mut form.username,
+                LoginFocus::Password => &mut form.password,
+            };
+            single_line_input(field, key);
+        }
+    }
+    vec![]
+}
+
+pub(crate) fn locked_key(app: &mut App, key: KeyEvent, command: Option<Command>) -> Vec<Effect> {
+    let (Some(lock), Some(session)) = (&mut app.lock, &app.session) else { return vec![] };
+    match command {
+        Some(Command::Activate) => {
+            let password = take_secret(&mut lock.password, PASSWORD_HINT);
+            if password.is_empty() {
+                lock.error = Some("Enter your password.".into());
+                return vec![];
+            }
+            app.busy = Some("Checking…");
+            vec![Effect::Unlock { session: session.clone(), password }]
+        }
+        Some(Command::SignOut) => {
+            let session = session.clone();
+            app.signed_out(Some("Signed out.".into()));
+            vec![Effect::SignOut { session }]
+        }
+        _ => {
+            single_line_input(&mut lock.password, key);
+            vec![]
+        }
+    }
+}
 
 fn field(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, text: &TextArea<'static>, focused: bool) {
     let mut text = text.clone();

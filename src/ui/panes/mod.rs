@@ -1,4 +1,5 @@
-//! One file per pane.
+//! One file per pane: its state, how it answers keys (called from `app::update`), and
+//! how it draws (called from `view`). Drawing never changes state.
 
 pub mod codes;
 pub mod confirm;

@@ -6,13 +6,73 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::desk::UserDetail;
 use crate::domain::audit::IdentityCheck;
 use crate::domain::time::format_utc;
 use crate::domain::user::UserKind;
 use crate::texts::texts;
-use crate::ui::app::{App, DetailAction};
+use crate::ui::app::{App, Confirm, ConfirmKind, Effect, Modal, reload_detail};
+use crate::ui::keymap::Command;
+use crate::ui::panes::warning::Warning;
 use crate::ui::theme::Theme;
 use crate::ui::view::{block, button};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailAction {
+    Generate,
+    Revoke,
+}
+
+pub struct Detail {
+    pub data: UserDetail,
+    pub focus: DetailAction,
+}
+
+pub(crate) fn detail_key(app: &mut App, command: Option<Command>) -> Vec<Effect> {
+    let Some(detail) = &mut app.detail else { return vec![] };
+    let action = match command {
+        Some(Command::Quit) => {
+            app.quit = true;
+            return vec![];
+        }
+        Some(Command::Help) => {
+            app.help = true;
+            return vec![];
+        }
+        Some(Command::Back) => {
+            app.detail = None;
+            return vec![];
+        }
+        Some(Command::Refresh) => return reload_detail(app),
+        Some(Command::NextFocus) | Some(Command::PrevFocus) => {
+            detail.focus = match detail.focus {
+                DetailAction::Generate => DetailAction::Revoke,
+                DetailAction::Revoke => DetailAction::Generate,
+            };
+            return vec![];
+        }
+        Some(Command::Generate) => DetailAction::Generate,
+        Some(Command::Revoke) => DetailAction::Revoke,
+        Some(Command::Activate) => detail.focus,
+        _ => return vec![],
+    };
+    detail.focus = action;
+    if let Err(refusal) = detail.data.may_manage_codes {
+        app.error(format!("Not available: {refusal}"));
+        return vec![];
+    }
+    match action {
+        DetailAction::Generate => app.modal = Some(Modal::Warning(Box::new(Warning::new(&detail.data)))),
+        DetailAction::Revoke => {
+            if detail.data.codes.is_none() {
+                app.info("This user has no active backup codes to revoke.");
+            } else {
+                app.modal = Some(Modal::Confirm(Confirm { kind: ConfirmKind::Revoke, on_yes: false }));
+            }
+        }
+    }
+    vec![]
+}
 
 fn row(theme: &Theme, label: &str, value: String) -> Line<'static> {
     Line::from(vec![Span::styled(format!("{label:<10}"), theme.muted), Span::styled(value, theme.text)])
