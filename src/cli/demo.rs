@@ -110,6 +110,9 @@ pub async fn seed(
         made += batch;
         progress(made + named.len() as u64);
     }
+    // Without fresh statistics PostgreSQL plans searches of a bulk-loaded table as if it
+    // were empty (a second for one letter at a million users, instead of 60 ms).
+    store.analyze().await?;
     Ok(Seeded::Created { customers: customers.max(named.len() as u64) })
 }
 

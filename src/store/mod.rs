@@ -182,6 +182,8 @@ pub trait Store: Send + Sync {
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn count_staff(&self) -> StoreResult<i64>;
+    /// Refreshes the planner's statistics, after a bulk load.
+    async fn analyze(&self) -> StoreResult<()>;
     async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>>;
     async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()>;
     /// Writes users with their permissions and devices; the audit event, if any, in the

@@ -13,6 +13,7 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     const BACKEND: Backend = Backend::Postgres;
+    const ANALYZE: &str = "ANALYZE";
 
     pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()

@@ -216,7 +216,8 @@ pub fn audit_binds(
 
 /// Expands to `impl Store for $store`, whose `pool` field is a `sqlx::Pool<$db>` and which
 /// has an inherent `async fn begin_write(&self)` that starts a write transaction and a
-/// `fn bulk_param(n) -> String` that writes the n-th parameter of a multi-row insert.
+/// `fn bulk_param(n) -> String` that writes the n-th parameter of a multi-row insert, and
+/// a `const ANALYZE: &str` that refreshes planner statistics.
 macro_rules! store_impl {
     ($store:ty, $db:ty) => {
         use async_trait::async_trait;
@@ -405,6 +406,11 @@ macro_rules! store_impl {
 
             async fn count_users(&self) -> StoreResult<i64> {
                 Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.try_get("n")?)
+            }
+
+            async fn analyze(&self) -> StoreResult<()> {
+                sqlx::raw_sql(Self::ANALYZE).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn count_staff(&self) -> StoreResult<i64> {
