@@ -218,7 +218,8 @@ fn login_submits_once_and_clears_the_password_field() {
     match effects.as_slice() {
         [Effect::Login { username, password }] => {
             assert_eq!(username, "alex.agent");
-            assert_eq!(password.as_str(), "agent-demo-pass-2026");
+            assert!(password.expose() == "agent-demo-pass-2026", "the typed password did not reach the effect");
+            assert_eq!(format!("{password:?}"), "Secret(hidden)");
         }
         other => panic!("expected one login effect, got {other:?}"),
     }

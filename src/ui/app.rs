@@ -6,13 +6,12 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
-use zeroize::Zeroizing;
 
 use crate::desk::{DeskError, IssuedCodes, NOTE_MAX, Session, UserDetail};
 use crate::domain::audit::IdentityCheck;
 use crate::domain::user::{User, UserId};
 use crate::store::UserQuery;
-use crate::ui::fields::{clean_paste, field_text, secret_field};
+use crate::ui::fields::{Secret, clean_paste, field_text, secret_field};
 use crate::ui::keymap::{self, Command, Context};
 use crate::ui::panes::{codes, confirm, login, manage_users, user_detail, warning};
 use crate::ui::theme::Theme;
@@ -45,8 +44,8 @@ pub enum Msg {
 /// Work for the runtime: each ends in exactly one message.
 #[derive(Debug)]
 pub enum Effect {
-    Login { username: String, password: Zeroizing<String> },
-    Unlock { session: Session, password: Zeroizing<String> },
+    Login { username: String, password: Secret },
+    Unlock { session: Session, password: Secret },
     Search { session: Session, query: UserQuery, seq: u64 },
     LoadDetail { session: Session, user: UserId },
     Generate { session: Session, user: UserId, check: IdentityCheck, note: Option<String> },

@@ -20,10 +20,31 @@ pub(crate) fn secret_field(placeholder: &str) -> TextArea<'static> {
 }
 
 /// Takes the text out of a field and wipes the field's copy.
-pub(crate) fn take_secret(field: &mut TextArea<'static>, placeholder: &str) -> Zeroizing<String> {
+/// A password on its way to the service: wiped when dropped, never shown by `Debug`.
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn into_inner(self) -> Zeroizing<String> {
+        self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(hidden)")
+    }
+}
+
+pub(crate) fn take_secret(field: &mut TextArea<'static>, placeholder: &str) -> Secret {
     let old = std::mem::replace(field, secret_field(placeholder));
     let mut lines = old.into_lines();
-    let secret = Zeroizing::new(lines.concat());
+    let secret = Secret(Zeroizing::new(lines.concat()));
     for line in &mut lines {
         line.zeroize();
     }

@@ -73,11 +73,13 @@ async fn read_events(tx: UnboundedSender<Msg>) {
 /// Runs one effect against the service; every effect but sign-out answers with a message.
 async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
     let msg = match effect {
-        Effect::Login { username, password } => Msg::LoggedIn(match desk.login(&username, password).await {
-            Ok(session) => desk.institution().await.map(|i| (session, i.name)),
-            Err(e) => Err(e),
-        }),
-        Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password).await),
+        Effect::Login { username, password } => {
+            Msg::LoggedIn(match desk.login(&username, password.into_inner()).await {
+                Ok(session) => desk.institution().await.map(|i| (session, i.name)),
+                Err(e) => Err(e),
+            })
+        }
+        Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password.into_inner()).await),
         Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
         Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
         Effect::Generate { session, user, check, note } => {
