@@ -71,8 +71,13 @@ pub const SEARCH_CANDIDATES: i64 = 2_000;
 
 /// A search: each column's prefix range read through its own index (bounded), the union
 /// ordered by name and paged by key. Without the bound per column, a rare prefix would
-/// make the database walk the whole name index to fill a page.
-pub fn search_sql() -> String {
+/// make the database walk the whole name index to fill a page. Built once.
+pub fn search_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(build_search_sql);
+    &SQL
+}
+
+fn build_search_sql() -> String {
     let branch = |n: usize, column: &str, from: &str, to: &str| {
         format!(
             "SELECT id FROM (SELECT id FROM users WHERE {column} >= {from} AND {column} < {to} \
@@ -389,7 +394,7 @@ macro_rules! store_impl {
                     } else {
                         (digits.clone(), sql::prefix_end(&digits))
                     };
-                    sqlx::query(&sql)
+                    sqlx::query(sql)
                         .bind(&text)
                         .bind(sql::prefix_end(&text))
                         .bind(digits_from)
