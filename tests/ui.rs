@@ -368,7 +368,9 @@ fn leaving_the_codes_asks_once_then_wipes_them() {
     let clock = Clock(Instant::now());
     let mut app = in_codes(&clock);
     for key in [KeyCode::Esc, KeyCode::Char('q'), KeyCode::Enter] {
+        press(&mut app, &clock, KeyCode::Char('a'));
         press(&mut app, &clock, key);
+        assert_eq!(app.codes.as_ref().unwrap().reveal, Reveal::Hidden, "codes stayed revealed behind the question");
         assert!(matches!(app.modal, Some(Modal::Confirm(c)) if c.kind == ConfirmKind::LeaveCodes && !c.on_yes));
         assert!(!app.quit, "{key:?} quit from the code view");
         press(&mut app, &clock, KeyCode::Enter); // Stay has the focus

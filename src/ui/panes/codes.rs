@@ -71,6 +71,9 @@ pub(crate) fn codes_key(app: &mut App, command: Option<Command>, now: Instant) -
             }
         }
         Some(Command::Back) => {
+            // Nothing stays revealed behind the question.
+            view.reveal = Reveal::Hidden;
+            view.hide_at = None;
             app.modal = Some(Modal::Confirm(Confirm { kind: ConfirmKind::LeaveCodes, on_yes: false }));
         }
         _ => {}
