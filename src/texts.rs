@@ -12,6 +12,7 @@ pub struct Texts {
     pub twofactor: TwoFactor,
     pub login: Login,
     pub profile: Profile,
+    pub status: Status,
     pub notifications: Notifications,
 }
 
@@ -56,6 +57,34 @@ pub struct Login {
 pub struct Profile {
     pub updated: String,
     pub password_logout: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Status {
+    pub signed_in: String,
+    pub unlocked: String,
+    pub unlocked_wiped: String,
+    pub generated: String,
+    pub revoked: String,
+    pub nothing_to_revoke: String,
+    pub codes_wiped: String,
+    pub cancelled: String,
+    pub choose_check: String,
+    pub paste_ignored: String,
+    pub unknown_key: String,
+    pub last_page: String,
+    pub first_page: String,
+    pub enter_username: String,
+    pub enter_password: String,
+    pub signed_out: String,
+    pub signing_in: String,
+    pub checking: String,
+    pub opening: String,
+    pub generating: String,
+    pub revoking: String,
+    pub too_small: String,
+    pub help_footer: String,
+    pub reveal_hint: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,6 +11,7 @@ use crate::desk::{DeskError, IssuedCodes, NOTE_MAX, Session, UserDetail};
 use crate::domain::audit::IdentityCheck;
 use crate::domain::user::{User, UserId};
 use crate::store::UserQuery;
+use crate::texts::texts;
 use crate::ui::fields::{Secret, clean_paste, field_text, secret_field};
 use crate::ui::keymap::{self, Command, Context};
 use crate::ui::panes::{codes, confirm, login, manage_users, user_detail, warning};
@@ -234,7 +235,13 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             match result {
                 Ok((session, institution)) => {
                     app.institution = institution;
-                    app.info(format!("Signed in as {} ({}).", session.name, session.staff.role.as_str()));
+                    app.info(
+                        texts()
+                            .status
+                            .signed_in
+                            .replace("{name}", &session.name)
+                            .replace("{role}", session.staff.role.as_str()),
+                    );
                     app.session = Some(session);
                     app.login = LoginForm::new();
                     app.last_activity = now;
@@ -253,10 +260,10 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                     let wiped = app.lock.take().is_some_and(|l| l.wiped_codes);
                     app.last_activity = now;
                     if wiped {
-                        app.info("Unlocked. The backup codes that were on screen were wiped by the lock.");
+                        app.info(&texts().status.unlocked_wiped);
                         return reload_detail(app);
                     }
-                    app.info("Unlocked.");
+                    app.info(&texts().status.unlocked);
                 }
                 Err(DeskError::SessionEnded) => app.signed_out(Some(DeskError::SessionEnded.to_string())),
                 Err(e) => {
@@ -316,7 +323,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                         reveal: Reveal::Hidden,
                         hide_at: None,
                     });
-                    app.info("Backup codes generated. The previous batch, if any, was revoked.");
+                    app.info(&texts().status.generated);
                 }
                 Err(e) => {
                     if let (Some(Modal::Warning(w)), false) = (&mut app.modal, matches!(e, DeskError::SessionEnded)) {
@@ -332,7 +339,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.busy = None;
             match result {
                 Ok(()) => {
-                    app.info("The unused backup codes were revoked; the user was notified.");
+                    app.info(&texts().status.revoked);
                     reload_detail(app)
                 }
                 Err(e) => {
@@ -394,7 +401,7 @@ fn on_paste(app: &mut App, text: &str) {
             }
         }
         // A paste anywhere else is text with nowhere to go; it never presses a button.
-        _ => app.info("Paste ignored: no text field has the focus."),
+        _ => app.info(&texts().status.paste_ignored),
     }
 }
 
@@ -405,7 +412,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Vec<Effect> {
     if command.is_some() {
         app.status = None;
     } else if !typing {
-        app.info("That key does nothing here; ? lists the keys.");
+        app.info(&texts().status.unknown_key);
     }
     match context {
         Context::Help => {

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use crate::texts::texts;
 use crate::ui::app::{App, MIN_HEIGHT, MIN_WIDTH, Modal};
 use crate::ui::keymap::{self, Context};
 use crate::ui::panes;
@@ -47,7 +48,7 @@ pub fn view(app: &App, frame: &mut Frame) {
 
 fn too_small(app: &App, frame: &mut Frame, area: Rect) {
     let text = vec![
-        Line::styled("Terminal too small", app.theme.warning),
+        Line::styled(texts().status.too_small.as_str(), app.theme.warning),
         Line::raw(format!(
             "helpdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
             area.width, area.height

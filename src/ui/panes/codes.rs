@@ -129,7 +129,7 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
         }
     } else {
         side_lines.push(Line::styled(texts().codes.masked.clone(), theme.muted));
-        side_lines.push(Line::styled("v reveals the selected code, a reveals all.", theme.muted));
+        side_lines.push(Line::styled(texts().status.reveal_hint.as_str(), theme.muted));
     }
     side_lines.push(Line::raw(""));
     side_lines.push(Line::styled(texts().codes.guidance.clone(), theme.warning));

@@ -37,13 +37,13 @@ pub(crate) fn confirm_key(app: &mut App, command: Option<Command>) -> Vec<Effect
             match kind {
                 ConfirmKind::LeaveCodes => {
                     app.wipe_codes();
-                    app.info("The codes were wiped from this screen and cannot be shown again.");
+                    app.info(&texts().status.codes_wiped);
                     return reload_detail(app);
                 }
                 ConfirmKind::Revoke => {
                     if let (Some(session), Some(d)) = (&app.session, &app.detail) {
                         let effect = Effect::Revoke { session: session.clone(), user: d.data.user.id };
-                        app.busy = Some("Revoking…");
+                        app.busy = Some(&texts().status.revoking);
                         return vec![effect];
                     }
                 }

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::texts::texts;
 use crate::ui::app::App;
 use crate::ui::keymap::{self, Key};
 use crate::ui::view::{centered, modal_frame};
@@ -37,6 +38,6 @@ pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
         lines.push(Line::from(vec![Span::styled(format!(" {keys:<24}"), theme.key), Span::styled(b.hint, theme.text)]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(" Text fields take typing and pastes. Esc or ? closes this help.", theme.muted));
+    lines.push(Line::styled(format!(" {}", texts().status.help_footer), theme.muted));
     frame.render_widget(Paragraph::new(lines), inner);
 }

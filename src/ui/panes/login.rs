@@ -65,17 +65,17 @@ pub(crate) fn login_key(app: &mut App, key: KeyEvent, command: Option<Command>) 
                 return vec![];
             }
             if username.is_empty() {
-                form.error = Some("Enter your username.".into());
+                form.error = Some(texts().status.enter_username.clone());
                 form.focus = LoginFocus::Username;
                 return vec![];
             }
             let password = take_secret(&mut form.password, PASSWORD_HINT);
             if password.is_empty() {
-                form.error = Some("Enter your password.".into());
+                form.error = Some(texts().status.enter_password.clone());
                 return vec![];
             }
             form.error = None;
-            app.busy = Some("Signing in…");
+            app.busy = Some(&texts().status.signing_in);
             return vec![Effect::Login { username, password }];
         }
         _ => {
@@ -95,15 +95,15 @@ pub(crate) fn locked_key(app: &mut App, key: KeyEvent, command: Option<Command>)
         Some(Command::Activate) => {
             let password = take_secret(&mut lock.password, PASSWORD_HINT);
             if password.is_empty() {
-                lock.error = Some("Enter your password.".into());
+                lock.error = Some(texts().status.enter_password.clone());
                 return vec![];
             }
-            app.busy = Some("Checking…");
+            app.busy = Some(&texts().status.checking);
             vec![Effect::Unlock { session: session.clone(), password }]
         }
         Some(Command::SignOut) => {
             let session = session.clone();
-            app.signed_out(Some("Signed out.".into()));
+            app.signed_out(Some(texts().status.signed_out.clone()));
             vec![Effect::SignOut { session }]
         }
         _ => {

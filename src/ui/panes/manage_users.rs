@@ -10,6 +10,7 @@ use tui_textarea::TextArea;
 
 use crate::domain::user::UserKind;
 use crate::domain::user::{User, UserId, sort_key};
+use crate::texts::texts;
 use crate::ui::app::{App, Effect};
 use crate::ui::fields::{field_text, single_line_input, text_field};
 use crate::ui::keymap::Command;
@@ -106,27 +107,27 @@ pub(crate) fn list_key(app: &mut App, command: Option<Command>) -> Vec<Effect> {
                 users.pages.push(Some(cursor));
                 return app.search_effect();
             }
-            app.info("This is the last page.");
+            app.info(&texts().status.last_page);
         }
         Some(Command::PrevPage) => {
             if users.pages.len() > 1 {
                 users.pages.pop();
                 return app.search_effect();
             }
-            app.info("This is the first page.");
+            app.info(&texts().status.first_page);
         }
         Some(Command::Refresh) => return app.search_effect(),
         Some(Command::Open) => {
             if let (Some(user), Some(session)) = (users.selected(), &app.session) {
                 let effect = Effect::LoadDetail { session: session.clone(), user: user.id };
                 app.detail = None;
-                app.busy = Some("Opening…");
+                app.busy = Some(&texts().status.opening);
                 return vec![effect];
             }
         }
         Some(Command::SignOut) => {
             if let Some(session) = app.session.clone() {
-                app.signed_out(Some("Signed out.".into()));
+                app.signed_out(Some(texts().status.signed_out.clone()));
                 return vec![Effect::SignOut { session }];
             }
         }

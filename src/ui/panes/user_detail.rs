@@ -65,7 +65,7 @@ pub(crate) fn detail_key(app: &mut App, command: Option<Command>) -> Vec<Effect>
         DetailAction::Generate => app.modal = Some(Modal::Warning(Box::new(Warning::new(&detail.data)))),
         DetailAction::Revoke => {
             if detail.data.codes.is_none() {
-                app.info("This user has no active backup codes to revoke.");
+                app.info(&texts().status.nothing_to_revoke);
             } else {
                 app.modal = Some(Modal::Confirm(Confirm { kind: ConfirmKind::Revoke, on_yes: false }));
             }

@@ -67,7 +67,7 @@ pub(crate) fn warning_key(app: &mut App, key: KeyEvent, command: Option<Command>
     match command {
         Some(Command::Back) => {
             app.modal = None;
-            app.info("Cancelled. No backup codes were generated.");
+            app.info(&texts().status.cancelled);
         }
         Some(Command::Help) => app.help = true,
         Some(Command::NextFocus) => step(w, 1),
@@ -79,7 +79,7 @@ pub(crate) fn warning_key(app: &mut App, key: KeyEvent, command: Option<Command>
         Some(Command::Activate) => match w.focus {
             WarningFocus::Cancel => {
                 app.modal = None;
-                app.info("Cancelled. No backup codes were generated.");
+                app.info(&texts().status.cancelled);
             }
             WarningFocus::Choices => {
                 w.check = Some(IdentityCheck::ALL[w.cursor]);
@@ -89,7 +89,7 @@ pub(crate) fn warning_key(app: &mut App, key: KeyEvent, command: Option<Command>
             WarningFocus::Generate => {
                 let note = field_text(&w.note).trim().to_owned();
                 let Some(check) = w.check else {
-                    w.error = Some("Choose how you verified the user's identity first.".into());
+                    w.error = Some(texts().status.choose_check.clone());
                     w.focus = WarningFocus::Choices;
                     return vec![];
                 };
@@ -101,7 +101,7 @@ pub(crate) fn warning_key(app: &mut App, key: KeyEvent, command: Option<Command>
                 let Some(session) = app.session.clone() else { return vec![] };
                 let effect =
                     Effect::Generate { session, user: w.target, check, note: (!note.is_empty()).then_some(note) };
-                app.busy = Some("Generating backup codes…");
+                app.busy = Some(&texts().status.generating);
                 return vec![effect];
             }
         },
