@@ -14,7 +14,8 @@ use crate::domain::profile::{self, ProfileError};
 use crate::domain::time;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 use crate::store::{
-    BatchSummary, NewBatch, NewUser, Notice, ProfileUpdate, Reservation, Store, StoreError, Throttle, UserQuery,
+    BatchSummary, NewBatch, NewUser, Notice, ProfileUpdate, Reservation, StaffCredentials, Store, StoreError, Throttle,
+    UserQuery,
 };
 use crate::texts::texts;
 
@@ -84,18 +85,13 @@ pub struct Session {
     pub name: String,
 }
 
-/// The codes of a batch that has been committed, for the one-time view.
+/// The codes of a batch that has been committed, for the one-time view. Dropping it wipes
+/// the codes: each is held in a buffer that zeroes itself.
 #[derive(Debug)]
 pub struct IssuedCodes {
     pub batch_id: i64,
     pub codes: Vec<BackupCode>,
     pub expires_at: Option<i64>,
-}
-
-impl Drop for IssuedCodes {
-    fn drop(&mut self) {
-        codes::wipe(&mut self.codes);
-    }
 }
 
 /// The outcome of one redemption.
@@ -158,6 +154,21 @@ impl HelpDesk {
 
     pub async fn login(&self, username: &str, password: Zeroizing<String>) -> DeskResult<Session> {
         let now = self.now();
+        let creds = self.check_password(username, password, now).await?;
+        let user = &creds.user;
+        let event = NewAuditEvent::new(now, AuditAction::StaffLogin).actor(user.id, &user.username);
+        let id = self.store.start_session(user.id, now, &event).await?;
+        tracing::info!(staff = %user.username, session = id, "staff signed in");
+        Ok(Session { id, staff: creds.staff, name: user.full_name() })
+    }
+
+    /// The password check shared by sign-in and unlock: throttled, and every failure audited.
+    async fn check_password(
+        &self,
+        username: &str,
+        password: Zeroizing<String>,
+        now: i64,
+    ) -> DeskResult<StaffCredentials> {
         let username = username.trim().to_lowercase();
         let Some(creds) = self.store.staff_credentials(&username).await? else {
             let cost = self.password_cost;
@@ -204,10 +215,7 @@ impl HelpDesk {
             return Err(DeskError::BadCredentials);
         }
         self.store.clear_failures(user.id, Throttle::Login).await?;
-        let event = NewAuditEvent::new(now, AuditAction::StaffLogin).actor(user.id, &user.username);
-        let id = self.store.start_session(user.id, now, &event).await?;
-        tracing::info!(staff = %user.username, session = id, "staff signed in");
-        Ok(Session { id, staff: creds.staff, name: user.full_name() })
+        Ok(creds)
     }
 
     pub async fn logout(&self, session: &Session) -> DeskResult<()> {
@@ -226,15 +234,15 @@ impl HelpDesk {
         self.store.staff(session.staff.id).await?.ok_or(DeskError::SessionEnded)
     }
 
-    /// Re-authenticates an idle-locked session with the password.
+    /// Re-authenticates an idle-locked session with the password; the session stays the same.
     pub async fn unlock(&self, session: &Session, password: Zeroizing<String>) -> DeskResult<()> {
         self.actor(session).await?;
-        let fresh = self.login(&session.staff.username, password).await?;
-        // The unlock opened a second session row; keep only the original one.
-        let event = NewAuditEvent::new(self.now(), AuditAction::StaffLogout)
+        let now = self.now();
+        self.check_password(&session.staff.username, password, now).await?;
+        let event = NewAuditEvent::new(now, AuditAction::StaffLogin)
             .actor(session.staff.id, &session.staff.username)
-            .detail("unlock re-authentication");
-        self.store.end_session(fresh.id, self.now(), &event).await?;
+            .detail("unlocked after inactivity");
+        self.store.append_audit(&[event]).await?;
         Ok(())
     }
 

@@ -145,3 +145,17 @@ async fn search_pages_through_users_by_name_username_email_and_phone() {
         assert_eq!(both, [first, second].concat(), "{}", db.name);
     }
 }
+
+#[tokio::test]
+async fn unlocking_checks_the_password_and_keeps_the_session() {
+    for db in backends().await {
+        let desk = db.desk(Limits::default());
+        let session = login(&desk, "alex.agent").await;
+        assert!(matches!(desk.unlock(&session, pw("not-the-password")).await, Err(DeskError::BadCredentials)));
+        desk.unlock(&session, pw("agent-demo-pass-2026")).await.expect("the right password unlocks");
+        desk.search(&session, &Default::default()).await.expect("the same session goes on");
+        desk.logout(&session).await.unwrap();
+        let ended = desk.unlock(&session, pw("agent-demo-pass-2026")).await;
+        assert!(matches!(ended, Err(DeskError::SessionEnded)), "{}: an ended session unlocked", db.name);
+    }
+}

@@ -6,7 +6,7 @@ use std::fmt;
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::TryRng;
 use rand::rngs::SysRng;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Crockford base32: digits and capitals without I, L, O and U.
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -284,14 +284,6 @@ fn hash_with(argon2: &Argon2<'_>, canonical: &str, salt: &[u8]) -> Result<[u8; H
     let mut out = [0u8; HASH_LEN];
     argon2.hash_password_into(canonical.as_bytes(), salt, &mut out).map_err(|e| CodeError::Hashing(e.to_string()))?;
     Ok(out)
-}
-
-/// Wipes a list of codes now rather than when the list is dropped.
-pub fn wipe(codes: &mut Vec<BackupCode>) {
-    for code in codes.iter_mut() {
-        code.canonical.zeroize();
-    }
-    codes.clear();
 }
 
 #[cfg(test)]
