@@ -9,12 +9,13 @@ use crate::domain::access::{self, Permission, Refusal, Staff};
 use crate::domain::audit::{AuditAction, AuditEvent, IdentityCheck, NewAuditEvent};
 use crate::domain::codes::{self, BackupCode, CodeError, CodePolicy, HashCost};
 use crate::domain::institution::{Institution, TwoFactorMethod};
+use crate::domain::notice::notices_for;
 use crate::domain::password;
 use crate::domain::profile::{self, ProfileError};
 use crate::domain::time;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 use crate::store::{
-    BatchSummary, NewBatch, NewUser, Notice, ProfileUpdate, Reservation, StaffCredentials, Store, StoreError, Throttle,
+    BatchSummary, NewBatch, NewUser, ProfileUpdate, Reservation, StaffCredentials, Store, StoreError, Throttle,
     UserQuery,
 };
 use crate::texts::texts;
@@ -540,23 +541,6 @@ impl HelpDesk {
 /// Runs CPU-heavy work (argon2) off the async threads, so the screen keeps drawing.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> DeskResult<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| DeskError::Internal(e.to_string()))
-}
-
-fn notices_for(user: &User, kind: &'static str, body: &str) -> Vec<Notice> {
-    let mut out = Vec::new();
-    if !user.email.is_empty() {
-        out.push(Notice {
-            user_id: user.id,
-            channel: "email",
-            address: user.email.clone(),
-            kind,
-            body: body.to_owned(),
-        });
-    }
-    if !user.phone.is_empty() {
-        out.push(Notice { user_id: user.id, channel: "sms", address: user.phone.clone(), kind, body: body.to_owned() });
-    }
-    out
 }
 
 fn clean_note(note: Option<String>) -> DeskResult<Option<String>> {

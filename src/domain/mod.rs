@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod codes;
 pub mod institution;
+pub mod notice;
 pub mod password;
 pub mod profile;
 pub mod time;

@@ -14,6 +14,7 @@ use crate::domain::access::{Permission, Staff};
 use crate::domain::audit::{AuditEvent, IdentityCheck, NewAuditEvent};
 use crate::domain::codes::HashCost;
 use crate::domain::institution::{Institution, TwoFactorMethod};
+use crate::domain::notice::Notice;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
 pub use postgres::PostgresStore;
@@ -138,16 +139,6 @@ pub enum Reservation {
     Granted { attempt: i64, locks: bool },
     /// No, not before `until`.
     Locked { until: i64 },
-}
-
-/// A message for the bank's messaging system to send. It never holds a code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub user_id: UserId,
-    pub channel: &'static str,
-    pub address: String,
-    pub kind: &'static str,
-    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

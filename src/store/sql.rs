@@ -232,10 +232,11 @@ macro_rules! store_impl {
         use crate::domain::audit::{AuditEvent, NewAuditEvent};
         use crate::domain::codes::HashCost;
         use crate::domain::institution::{Institution, TwoFactorMethod};
+        use crate::domain::notice::Notice;
         use crate::domain::user::{Device, User, UserId};
         use crate::store::sql::{self, AUDIT_COLUMNS, INSERT_AUDIT, INSERT_NOTICE, LOCK_USER, USER_COLUMNS};
         use crate::store::{
-            Backend, BatchKey, BatchSummary, NewBatch, NewUser, Notice, Notification, ProfileUpdate, Reservation,
+            Backend, BatchKey, BatchSummary, NewBatch, NewUser, Notification, ProfileUpdate, Reservation,
             StaffCredentials, Store, StoreError, StoreResult, Throttle, UserQuery,
         };
 
