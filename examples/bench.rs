@@ -44,10 +44,10 @@ async fn redemption(url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = store::open(&url, 4).await.unwrap();
-    demo::seed(store.as_ref(), 20, cost, |_| {}).await.unwrap();
     let policy = CodePolicy::new(10, 12, 4, None, cost).unwrap();
     let limits = Limits { redeem_max_failures: 100, ..Limits::default() };
     let desk = HelpDesk::new(Arc::clone(&store), policy, cost, limits);
+    demo::seed(&desk, 20, cost, |_| {}).await.unwrap();
     let agent = desk.login("alex.agent", Zeroizing::new("agent-demo-pass-2026".into())).await.unwrap();
     let user = store.user_by_username("amara.okafor").await.unwrap().unwrap();
 

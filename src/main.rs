@@ -146,7 +146,7 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             let desk = cli::open_desk(&config).await?;
             let started = std::time::Instant::now();
             let show = std::io::stderr().is_terminal() || no_ui;
-            let outcome = demo::seed(desk.store().as_ref(), users, config.password_cost, |n| {
+            let outcome = demo::seed(&desk, users, config.password_cost, |n| {
                 if show && n % 100_000 < 10_000 {
                     eprintln!("  {n} customers written");
                 }
@@ -177,8 +177,8 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
                 eprintln!("  {username:<12} / {pass:<22} {first} {last}: {what}");
             }
             if !no_ui {
-                let hint = "Demo: alex.agent / agent-demo-pass-2026 (agent), ada.admin / admin-demo-pass-2026 (admin)";
-                helpdesk::ui::run(desk, config, Some(hint.to_owned())).await?;
+                let hint = helpdesk::texts::texts().login.demo_hint.clone();
+                helpdesk::ui::run(desk, config, Some(hint)).await?;
             }
             Ok(0)
         }
@@ -211,7 +211,7 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
         Some(Command::Audit { command: AuditCommand::Export { after } }) => {
             let desk = cli::open_desk(&config).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let n = audit_export::run(desk.store().as_ref(), after, &mut out).await?;
+            let n = audit_export::run(&desk, after, &mut out).await?;
             eprintln!("{n} events exported.");
             Ok(0)
         }

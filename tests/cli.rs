@@ -34,9 +34,9 @@ async fn demo_then_verify_code_accepts_once() {
     // Codes generated through the library on the database the demo made.
     let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
     let store = helpdesk::store::open(&url, 2).await.unwrap();
-    let desk = helpdesk::desk::HelpDesk::new(store, common::policy(), common::CHEAP, Limits::default());
+    let desk = helpdesk::desk::HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
     let agent = common::login(&desk, "alex.agent").await;
-    let amara = desk.store().user_by_username("amara.okafor").await.unwrap().unwrap();
+    let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
     let issued = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
     let code = format!("{}\n", issued.codes[0].grouped().as_str());
 

@@ -11,7 +11,10 @@ use helpdesk::domain::codes::BackupCode;
 use helpdesk::domain::institution::{Institution, TwoFactorMethod};
 use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use helpdesk::store::BatchSummary;
-use helpdesk::ui::app::{App, ConfirmKind, Effect, Modal, Msg, Reveal, UiSettings, WarningFocus, update};
+use helpdesk::ui::app::{App, Modal, UiSettings, update};
+use helpdesk::ui::msg::{Confirmable, Effect, Msg};
+use helpdesk::ui::panes::codes::Reveal;
+use helpdesk::ui::panes::warning::WarningFocus;
 use helpdesk::ui::theme::Theme;
 use helpdesk::ui::view::view;
 use ratatui::Terminal;
@@ -72,8 +75,12 @@ fn amara() -> User {
     user(10, UserKind::Customer, "amara.okafor", "Amara", "Okafor", "+2348031234567")
 }
 
-fn detail(target: User, may: Result<(), Refusal>, email: bool, with_batch: bool) -> UserDetail {
-    UserDetail {
+/// A user detail as the service would answer it: by default the signed-in agent may
+/// generate, the institution does not permit email 2FA, and there is no active batch.
+struct DetailFixture(UserDetail);
+
+fn detail_of(target: User) -> DetailFixture {
+    DetailFixture(UserDetail {
         devices: if target.is_staff() {
             vec![Device {
                 method: TwoFactorMethod::AuthenticatorApp,
@@ -83,8 +90,25 @@ fn detail(target: User, may: Result<(), Refusal>, email: bool, with_batch: bool)
         } else {
             vec![]
         },
-        institution: institution(email),
-        codes: with_batch.then(|| BatchSummary {
+        institution: institution(false),
+        codes: None,
+        may_manage_codes: Ok(()),
+        may_edit_profile: Ok(()),
+        user: target,
+    })
+}
+
+impl DetailFixture {
+    fn refused(mut self, refusal: Refusal) -> Self {
+        self.0.may_manage_codes = Err(refusal);
+        self
+    }
+    fn email_permitted(mut self) -> Self {
+        self.0.institution = institution(true);
+        self
+    }
+    fn with_batch(mut self) -> Self {
+        self.0.codes = Some(BatchSummary {
             id: 7,
             created_at: CREATED + 3600,
             expires_at: Some(CREATED + 3600 + 72 * 3600),
@@ -92,10 +116,8 @@ fn detail(target: User, may: Result<(), Refusal>, email: bool, with_batch: bool)
             code_count: 10,
             unused: 9,
             identity_check: "in_person_photo_id".into(),
-        }),
-        may_manage_codes: may,
-        may_edit_profile: Ok(()),
-        user: target,
+        });
+        self
     }
 }
 
@@ -140,14 +162,14 @@ fn signed_in(clock: &Clock) -> App {
     app
 }
 
-fn on_detail(clock: &Clock, d: UserDetail) -> App {
+fn on_detail(clock: &Clock, d: DetailFixture) -> App {
     let mut app = signed_in(clock);
-    update(&mut app, Msg::Detail(Ok(Box::new(d))), clock.at(T0));
+    update(&mut app, Msg::Detail(Ok(Box::new(d.0))), clock.at(T0));
     app
 }
 
 fn in_warning(clock: &Clock) -> App {
-    let mut app = on_detail(clock, detail(amara(), Ok(()), false, false));
+    let mut app = on_detail(clock, detail_of(amara()));
     assert!(press(&mut app, clock, KeyCode::Char('g')).is_empty());
     assert!(matches!(app.modal, Some(Modal::Warning(_))));
     app
@@ -180,26 +202,22 @@ fn warning_focus(app: &App) -> WarningFocus {
     }
 }
 
-fn render(app: &App, width: u16, height: u16) -> String {
+/// The screen as the terminal would show it.
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| view(app, f)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        let mut line = String::new();
-        for x in 0..width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    terminal
+}
+
+/// The screen's text, for assertions about what shows and what does not.
+fn screen_text(app: &App, width: u16, height: u16) -> String {
+    render(app, width, height).backend().to_string()
 }
 
 fn snapshot(name: &str, app: &mut App) {
     for (w, h) in [(80, 24), (160, 48)] {
         app.size = (w, h);
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h).backend());
     }
 }
 
@@ -269,7 +287,7 @@ fn the_list_moves_pages_and_opens_a_user() {
 fn an_action_the_staff_may_not_take_shows_why_and_opens_nothing() {
     let clock = Clock(Instant::now());
     let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "");
-    let mut app = on_detail(&clock, detail(sam, Err(Refusal::StaffTargetNeedsAdmin), false, false));
+    let mut app = on_detail(&clock, detail_of(sam).refused(Refusal::StaffTargetNeedsAdmin));
     assert!(press(&mut app, &clock, KeyCode::Char('g')).is_empty());
     assert!(app.modal.is_none());
     let status = app.status.clone().unwrap();
@@ -333,9 +351,9 @@ fn the_second_deliberate_generate_confirms() {
     press(&mut app, &clock, KeyCode::Tab); // generate
     let effects = press(&mut app, &clock, KeyCode::Enter);
     match effects.as_slice() {
-        [Effect::Generate { user: 10, check, note, .. }] => {
-            assert_eq!(*check, IdentityCheck::CallBackNumberOnFile);
-            assert_eq!(note.as_deref(), Some("called back; ticket 4411 q pasted line"));
+        [Effect::Generate { user: 10, identity, .. }] => {
+            assert_eq!(identity.check, IdentityCheck::CallBackNumberOnFile);
+            assert_eq!(identity.note.as_deref(), Some("called back; ticket 4411 q pasted line"));
         }
         other => panic!("expected one generate effect, got {other:?}"),
     }
@@ -371,7 +389,7 @@ fn leaving_the_codes_asks_once_then_wipes_them() {
         press(&mut app, &clock, KeyCode::Char('a'));
         press(&mut app, &clock, key);
         assert_eq!(app.codes.as_ref().unwrap().reveal, Reveal::Hidden, "codes stayed revealed behind the question");
-        assert!(matches!(app.modal, Some(Modal::Confirm(c)) if c.kind == ConfirmKind::LeaveCodes && !c.on_yes));
+        assert!(matches!(&app.modal, Some(Modal::Confirm(c)) if c.asks == Confirmable::LeaveCodes && !c.on_yes));
         assert!(!app.quit, "{key:?} quit from the code view");
         press(&mut app, &clock, KeyCode::Enter); // Stay has the focus
         assert!(app.codes.is_some(), "Enter on Stay left the codes");
@@ -404,9 +422,11 @@ fn idle_lock_wipes_an_open_code_view_and_keeps_the_rest() {
 #[test]
 fn revoking_asks_first_with_the_focus_on_cancel() {
     let clock = Clock(Instant::now());
-    let mut app = on_detail(&clock, detail(amara(), Ok(()), false, true));
+    let mut app = on_detail(&clock, detail_of(amara()).with_batch());
     assert!(press(&mut app, &clock, KeyCode::Char('r')).is_empty());
-    assert!(matches!(app.modal, Some(Modal::Confirm(c)) if c.kind == ConfirmKind::Revoke && !c.on_yes));
+    assert!(
+        matches!(&app.modal, Some(Modal::Confirm(c)) if matches!(c.asks, Confirmable::Revoke { user: 10, .. }) && !c.on_yes)
+    );
     assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "Enter on Cancel revoked");
     assert!(app.modal.is_none());
     press(&mut app, &clock, KeyCode::Char('r'));
@@ -414,7 +434,7 @@ fn revoking_asks_first_with_the_focus_on_cancel() {
     let effects = press(&mut app, &clock, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Revoke { user: 10, .. }]));
     // With no active batch there is nothing to confirm.
-    let mut app = on_detail(&clock, detail(amara(), Ok(()), false, false));
+    let mut app = on_detail(&clock, detail_of(amara()));
     press(&mut app, &clock, KeyCode::Char('r'));
     assert!(app.modal.is_none());
 }
@@ -451,7 +471,7 @@ fn snapshot_login() {
     type_text(&mut app, &clock, "alex.agent");
     press(&mut app, &clock, KeyCode::Tab);
     type_text(&mut app, &clock, "secret-pass");
-    let text = render(&app, 80, 24);
+    let text = screen_text(&app, 80, 24);
     assert!(!text.contains("secret-pass"), "the password showed on screen");
     update(&mut app, Msg::LoggedIn(Err(DeskError::LoginLocked { until: CREATED })), clock.at(0));
     snapshot("login_error", &mut app);
@@ -481,18 +501,18 @@ fn snapshot_manage_users() {
 #[test]
 fn snapshot_user_detail() {
     let clock = Clock(Instant::now());
-    snapshot("user_detail", &mut on_detail(&clock, detail(amara(), Ok(()), false, true)));
+    snapshot("user_detail", &mut on_detail(&clock, detail_of(amara()).with_batch()));
     let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "");
     snapshot(
         "user_detail_refused",
-        &mut on_detail(&clock, detail(sam, Err(Refusal::StaffTargetNeedsAdmin), true, false)),
+        &mut on_detail(&clock, detail_of(sam).refused(Refusal::StaffTargetNeedsAdmin).email_permitted()),
     );
 }
 
 #[test]
 fn snapshot_revoke_confirm() {
     let clock = Clock(Instant::now());
-    let mut app = on_detail(&clock, detail(amara(), Ok(()), false, true));
+    let mut app = on_detail(&clock, detail_of(amara()).with_batch());
     press(&mut app, &clock, KeyCode::Char('r'));
     snapshot("revoke_confirm", &mut app);
 }
@@ -503,7 +523,7 @@ fn snapshot_warning() {
     let mut app = in_warning(&clock);
     snapshot("warning", &mut app);
     let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "");
-    let mut app = on_detail(&clock, detail(sam, Ok(()), true, false));
+    let mut app = on_detail(&clock, detail_of(sam).email_permitted());
     press(&mut app, &clock, KeyCode::Char('g'));
     press(&mut app, &clock, KeyCode::Tab);
     press(&mut app, &clock, KeyCode::Enter);
@@ -516,7 +536,7 @@ fn snapshot_codes() {
     let mut app = in_codes(&clock);
     snapshot("codes_masked", &mut app);
     for (w, h) in [(80, 24), (160, 48)] {
-        let text = render(&app, w, h);
+        let text = screen_text(&app, w, h);
         for code in &issued().codes {
             assert!(!text.contains(code.grouped().as_str()), "a code showed before it was revealed");
         }
@@ -535,5 +555,5 @@ fn snapshot_too_small() {
     let clock = Clock(Instant::now());
     let mut app = signed_in(&clock);
     app.size = (60, 20);
-    insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
+    insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20).backend());
 }

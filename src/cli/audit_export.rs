@@ -2,12 +2,12 @@
 
 use std::io::Write;
 
-use crate::store::{Store, StoreError};
+use crate::desk::{DeskError, HelpDesk};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Desk(#[from] DeskError),
     #[error("writing the export failed: {0}")]
     Write(#[from] std::io::Error),
     #[error("encoding an event failed: {0}")]
@@ -15,11 +15,11 @@ pub enum ExportError {
 }
 
 /// Writes events with an id above `after`, oldest first; returns how many.
-pub async fn run(store: &dyn Store, after: i64, out: &mut impl Write) -> Result<u64, ExportError> {
+pub async fn run(desk: &HelpDesk, after: i64, out: &mut impl Write) -> Result<u64, ExportError> {
     let mut last = after;
     let mut written = 0;
     loop {
-        let page = store.audit_events(last, 1_000).await?;
+        let page = desk.export_audit(last, 1_000).await?;
         let Some(tail) = page.last() else { break };
         last = tail.id;
         for event in &page {

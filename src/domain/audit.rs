@@ -120,6 +120,45 @@ impl IdentityCheck {
     }
 }
 
+/// The longest note an agent may attach to a generation.
+pub const NOTE_MAX: usize = 500;
+
+/// Why a note was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    #[error("Choosing \"Other\" needs a note that says how identity was verified.")]
+    Required,
+    #[error("The note is too long (at most {NOTE_MAX} characters).")]
+    TooLong,
+    #[error("The note may hold only printable text.")]
+    NotText,
+}
+
+/// How identity was verified, with the agent's note: what a generation records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedIdentity {
+    pub check: IdentityCheck,
+    pub note: Option<String>,
+}
+
+impl IdentityCheck {
+    /// The rule for the note that goes with a check: trimmed, bounded, printable, and
+    /// required when the check is "Other" (the note is then the only record of how).
+    pub fn with_note(self, note: &str) -> Result<VerifiedIdentity, NoteError> {
+        let note = note.trim();
+        if note.chars().count() > NOTE_MAX {
+            return Err(NoteError::TooLong);
+        }
+        if note.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(NoteError::NotText);
+        }
+        if note.is_empty() && self == IdentityCheck::Other {
+            return Err(NoteError::Required);
+        }
+        Ok(VerifiedIdentity { check: self, note: (!note.is_empty()).then(|| note.to_owned()) })
+    }
+}
+
 /// An event about to be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuditEvent {
@@ -184,4 +223,20 @@ pub struct AuditEvent {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_trimmed_bounded_and_required_for_other() {
+        let photo = IdentityCheck::InPersonPhotoId;
+        assert_eq!(photo.with_note("  ").unwrap().note, None);
+        assert_eq!(photo.with_note(" seen ID ").unwrap().note.as_deref(), Some("seen ID"));
+        assert_eq!(photo.with_note(&"x".repeat(NOTE_MAX + 1)), Err(NoteError::TooLong));
+        assert_eq!(photo.with_note("seen\u{1b}[2J ID"), Err(NoteError::NotText));
+        assert_eq!(IdentityCheck::Other.with_note(" "), Err(NoteError::Required));
+        assert!(IdentityCheck::Other.with_note("branch manager vouched").is_ok());
+    }
 }

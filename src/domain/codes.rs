@@ -29,11 +29,11 @@ pub enum CodeError {
     #[error("a batch holds between 1 and 100 codes (asked for {0})")]
     BadCount(usize),
     #[error("argon2 parameters rejected: {0}")]
-    HashParams(String),
+    HashParams(#[source] argon2::Error),
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
     #[error("argon2 failed: {0}")]
-    Hashing(String),
+    Hashing(#[source] argon2::Error),
 }
 
 /// The argon2id cost parameters (memory in KiB, passes, lanes).
@@ -52,8 +52,12 @@ impl Default for HashCost {
 
 impl HashCost {
     pub fn argon2(&self) -> Result<Argon2<'static>, CodeError> {
-        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(HASH_LEN))
-            .map_err(|e| CodeError::HashParams(e.to_string()))?;
+        self.argon2_with_params().map_err(CodeError::HashParams)
+    }
+
+    /// argon2id at this cost, or argon2's own refusal of the parameters.
+    pub fn argon2_with_params(&self) -> Result<Argon2<'static>, argon2::Error> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(HASH_LEN))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 }
@@ -282,7 +286,7 @@ pub fn hash_code(cost: &HashCost, canonical: &str, salt: &[u8]) -> Result<[u8; H
 
 fn hash_with(argon2: &Argon2<'_>, canonical: &str, salt: &[u8]) -> Result<[u8; HASH_LEN], CodeError> {
     let mut out = [0u8; HASH_LEN];
-    argon2.hash_password_into(canonical.as_bytes(), salt, &mut out).map_err(|e| CodeError::Hashing(e.to_string()))?;
+    argon2.hash_password_into(canonical.as_bytes(), salt, &mut out).map_err(CodeError::Hashing)?;
     Ok(out)
 }
 

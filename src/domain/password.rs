@@ -3,12 +3,20 @@
 use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use zeroize::Zeroizing;
 
-use crate::domain::codes::{CodeError, HashCost};
+use crate::domain::codes::HashCost;
 
-pub fn hash(cost: &HashCost, password: &Zeroizing<String>) -> Result<String, CodeError> {
-    let argon2 = cost.argon2()?;
-    let hash: PasswordHash =
-        argon2.hash_password(password.as_bytes()).map_err(|e| CodeError::Hashing(e.to_string()))?;
+/// Hashing a password failed: the parameters were refused, or argon2 itself failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordHashError {
+    #[error("argon2 parameters rejected")]
+    Params(#[source] argon2::Error),
+    #[error("hashing the password failed")]
+    Hashing(#[source] argon2::password_hash::Error),
+}
+
+pub fn hash(cost: &HashCost, password: &Zeroizing<String>) -> Result<String, PasswordHashError> {
+    let argon2 = cost.argon2_with_params().map_err(PasswordHashError::Params)?;
+    let hash: PasswordHash = argon2.hash_password(password.as_bytes()).map_err(PasswordHashError::Hashing)?;
     Ok(hash.to_string())
 }
 

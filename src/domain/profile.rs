@@ -16,6 +16,10 @@ pub enum ProfileError {
     Email,
     #[error("Enter a valid password: {0}")]
     Password(&'static str),
+    #[error("A phone number is written in international form, like +447700900123.")]
+    Phone,
+    #[error("Username: 3 to 64 characters: lower-case letters, digits, dot, hyphen, underscore.")]
+    Username,
 }
 
 pub const NAME_MAX: usize = 50;
@@ -62,6 +66,29 @@ pub fn email(raw: &str) -> Result<String, ProfileError> {
         && !domain.contains("..")
         && !e.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok { Ok(e) } else { Err(ProfileError::Email) }
+}
+
+/// E.164: a plus and 8 to 15 digits, the first not 0; spaces, hyphens, dots and brackets
+/// typed around them are dropped. An empty phone is allowed (not every user has one).
+pub fn phone(raw: &str) -> Result<String, ProfileError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(String::new());
+    }
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let only_punctuation = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !raw.starts_with('+') || !only_punctuation || !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+        return Err(ProfileError::Phone);
+    }
+    Ok(format!("+{digits}"))
+}
+
+/// Staff usernames: ASCII so that they read the same on every terminal, stored lower-case.
+pub fn username(raw: &str) -> Result<String, ProfileError> {
+    let u = raw.trim().to_lowercase();
+    let ok = (3..=64).contains(&u.len())
+        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+    if ok { Ok(u) } else { Err(ProfileError::Username) }
 }
 
 const COMMON_PASSWORDS: &str = include_str!("../../assets/common-passwords.txt");
@@ -115,6 +142,24 @@ mod tests {
             ProfileError::FirstName.to_string(),
             "First name must have at least 2 characters. Numbers and special characters are not allowed."
         );
+    }
+
+    #[test]
+    fn phones_are_e164() {
+        assert_eq!(phone("+44 7700 900123").unwrap(), "+447700900123");
+        assert_eq!(phone("+1 (415) 555-0100").unwrap(), "+14155550100");
+        assert_eq!(phone("  ").unwrap(), "");
+        for bad in ["07700 900123", "+44 77OO", "+1234567890123456", "+0123456789"] {
+            assert_eq!(phone(bad), Err(ProfileError::Phone), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_are_lower_case_ascii() {
+        assert_eq!(username(" Alex.Agent ").unwrap(), "alex.agent");
+        for bad in ["al", "alex agent", "zoë", &"a".repeat(65)] {
+            assert_eq!(username(bad), Err(ProfileError::Username), "{bad}");
+        }
     }
 
     #[test]

@@ -1,58 +1,27 @@
-//! The UI's state, the messages that change it and the effects it asks for.
-//! `update` is the only way in: it hands a key to the pane in front (each file in
-//! `panes/` holds its pane's state, its key handling and its drawing) and never waits on
-//! the database: it returns `Effect`s, which the runtime performs and answers with messages.
+//! The UI's state and `update`, the only way it changes. `update` hands a key to the pane
+//! in front, which changes its own state and answers with an `Outcome`; `apply` turns
+//! outcomes into state changes and `Effect`s. Every transition that matters for security
+//! (codes shown, wiped; a modal confirmed; the idle lock) happens in this file. Nothing
+//! here waits on the database: the runtime performs effects and answers with messages.
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
-use crate::desk::{DeskError, IssuedCodes, NOTE_MAX, Session, UserDetail};
-use crate::domain::audit::IdentityCheck;
-use crate::domain::user::{User, UserId};
-use crate::store::UserQuery;
-use crate::texts::texts;
-use crate::ui::fields::{Secret, clean_paste, field_text, secret_field};
+use crate::desk::{DeskError, Session};
+use crate::texts::{fill, texts};
 use crate::ui::keymap::{self, Command, Context};
-use crate::ui::panes::{codes, confirm, login, manage_users, user_detail, warning};
+use crate::ui::msg::{Confirmable, Effect, Msg, Outcome, Status};
+use crate::ui::panes::codes::CodeView;
+use crate::ui::panes::confirm::Confirm;
+use crate::ui::panes::login::{LockForm, LoginForm};
+use crate::ui::panes::manage_users::UserList;
+use crate::ui::panes::user_detail::Detail;
+use crate::ui::panes::warning::Warning;
 use crate::ui::theme::Theme;
-
-pub use crate::ui::panes::codes::{CodeView, Reveal};
-pub use crate::ui::panes::confirm::{Confirm, ConfirmKind};
-pub use crate::ui::panes::login::{LockForm, LoginFocus, LoginForm};
-pub use crate::ui::panes::manage_users::UserList;
-pub use crate::ui::panes::user_detail::{Detail, DetailAction};
-pub use crate::ui::panes::warning::{Warning, WarningFocus};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
-
-/// Everything that can happen to the UI.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Paste(String),
-    Resize(u16, u16),
-    Tick,
-    LoggedIn(Result<(Session, String), DeskError>),
-    Unlocked(Result<(), DeskError>),
-    Users { seq: u64, result: Result<Vec<User>, DeskError> },
-    Detail(Result<Box<UserDetail>, DeskError>),
-    Generated(Result<IssuedCodes, DeskError>),
-    Revoked(Result<(), DeskError>),
-}
-
-/// Work for the runtime: each ends in exactly one message.
-#[derive(Debug)]
-pub enum Effect {
-    Login { username: String, password: Secret },
-    Unlock { session: Session, password: Secret },
-    Search { session: Session, query: UserQuery, seq: u64 },
-    LoadDetail { session: Session, user: UserId },
-    Generate { session: Session, user: UserId, check: IdentityCheck, note: Option<String> },
-    Revoke { session: Session, user: UserId },
-    SignOut { session: Session },
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct UiSettings {
@@ -61,12 +30,7 @@ pub struct UiSettings {
     pub page_size: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub text: String,
-    pub error: bool,
-}
-
+/// What can sit over the pane in front.
 pub enum Modal {
     Warning(Box<Warning>),
     Confirm(Confirm),
@@ -103,9 +67,9 @@ impl App {
             settings,
             session: None,
             institution: String::new(),
-            login: LoginForm::new(),
+            login: LoginForm::default(),
             lock: None,
-            users: UserList::new(),
+            users: UserList::new(settings.page_size),
             detail: None,
             codes: None,
             modal: None,
@@ -137,7 +101,7 @@ impl App {
             return Context::Locked;
         }
         match &self.modal {
-            Some(Modal::Warning(w)) if w.focus == WarningFocus::Note => return Context::WarningText,
+            Some(Modal::Warning(w)) if w.typing() => return Context::WarningText,
             Some(Modal::Warning(_)) => return Context::Warning,
             Some(Modal::Confirm(_)) => return Context::Confirm,
             None => {}
@@ -153,56 +117,133 @@ impl App {
         }
     }
 
-    pub(crate) fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: false });
+    /// Whether a command of the context in front can be taken now; the footer dims the
+    /// ones that cannot, and pressing one says why.
+    pub fn enabled(&self, command: Command) -> bool {
+        match (self.context(), &self.detail) {
+            (Context::UserDetail, Some(detail)) => detail.enabled(command),
+            _ => true,
+        }
     }
 
-    pub(crate) fn error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: true });
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status::info(text));
     }
 
-    /// Wipes the one-time codes now.
-    pub(crate) fn wipe_codes(&mut self) {
+    /// Wipes the one-time codes now, and the question about leaving them.
+    fn wipe_codes(&mut self) {
         self.codes = None;
-        if matches!(self.modal, Some(Modal::Confirm(Confirm { kind: ConfirmKind::LeaveCodes, .. }))) {
+        if matches!(&self.modal, Some(Modal::Confirm(c)) if c.asks == Confirmable::LeaveCodes) {
             self.modal = None;
         }
     }
 
     /// Back to the sign-in screen; nothing of the session survives.
-    pub(crate) fn signed_out(&mut self, message: Option<String>) {
+    fn signed_out(&mut self, message: Option<String>) {
         self.wipe_codes();
         self.session = None;
         self.lock = None;
         self.detail = None;
         self.modal = None;
         self.busy = None;
-        self.users = UserList::new();
-        self.login = LoginForm::new();
+        self.users = UserList::new(self.settings.page_size);
+        self.login = LoginForm::default();
         self.login.error = message;
     }
 
-    pub(crate) fn search_effect(&mut self) -> Vec<Effect> {
-        let Some(session) = self.session.clone() else { return vec![] };
-        self.users.seq += 1;
-        self.users.loading = true;
-        let query = UserQuery {
-            text: field_text(&self.users.search),
-            after: self.users.pages.last().cloned().flatten(),
-            // One more than a page tells whether there is a next page.
-            limit: self.settings.page_size + 1,
-        };
-        vec![Effect::Search { session, query, seq: self.users.seq }]
-    }
-
     /// A desk error that ends the session goes back to sign-in; others are shown.
-    pub(crate) fn failed(&mut self, e: DeskError) {
+    fn failed(&mut self, e: DeskError) {
         self.busy = None;
         if matches!(e, DeskError::SessionEnded) {
             self.signed_out(Some(e.to_string()));
         } else {
-            self.error(e.to_string());
+            self.status = Some(Status::error(e.to_string()));
         }
+    }
+
+    fn reload_detail(&self) -> Vec<Effect> {
+        match (&self.session, &self.detail) {
+            (Some(session), Some(d)) => vec![Effect::LoadDetail { session: session.clone(), user: d.data.user.id }],
+            _ => vec![],
+        }
+    }
+
+    /// Starts work that needs the session, with a busy line while it runs.
+    fn with_session(&mut self, busy: Option<&'static str>, effect: impl FnOnce(Session) -> Effect) -> Vec<Effect> {
+        let Some(session) = self.session.clone() else { return vec![] };
+        if busy.is_some() {
+            self.busy = busy;
+        }
+        vec![effect(session)]
+    }
+
+    /// Carries out what a pane asked for.
+    fn apply(&mut self, outcome: Outcome) -> Vec<Effect> {
+        match outcome {
+            Outcome::Nothing => {}
+            Outcome::Status(status) => self.status = Some(status),
+            Outcome::Quit => self.quit = true,
+            Outcome::Help => self.help = true,
+            Outcome::Close(status) => {
+                if self.modal.take().is_none() {
+                    self.detail = None;
+                }
+                if status.is_some() {
+                    self.status = status;
+                }
+            }
+            Outcome::SignIn { username, password } => {
+                self.busy = Some(&texts().status.signing_in);
+                return vec![Effect::Login { username, password }];
+            }
+            Outcome::Unlock(password) => {
+                return self
+                    .with_session(Some(&texts().status.checking), |session| Effect::Unlock { session, password });
+            }
+            Outcome::SignOut => {
+                if let Some(session) = self.session.clone() {
+                    self.signed_out(Some(texts().status.signed_out.clone()));
+                    return vec![Effect::SignOut { session }];
+                }
+            }
+            Outcome::Search { query, seq } => {
+                return self.with_session(None, |session| Effect::Search { session, query, seq });
+            }
+            Outcome::OpenUser(user) => {
+                self.detail = None;
+                return self
+                    .with_session(Some(&texts().status.opening), |session| Effect::LoadDetail { session, user });
+            }
+            Outcome::RefreshDetail => return self.reload_detail(),
+            Outcome::OpenWarning => {
+                if let Some(detail) = &self.detail {
+                    self.modal = Some(Modal::Warning(Box::new(Warning::new(&detail.data))));
+                }
+            }
+            Outcome::Confirm(asks) => self.modal = Some(Modal::Confirm(Confirm::new(asks))),
+            Outcome::Confirmed(asks) => {
+                self.modal = None;
+                match asks {
+                    Confirmable::LeaveCodes => {
+                        self.wipe_codes();
+                        self.info(&texts().status.codes_wiped);
+                        return self.reload_detail();
+                    }
+                    Confirmable::Revoke { user, .. } => {
+                        return self
+                            .with_session(Some(&texts().status.revoking), |session| Effect::Revoke { session, user });
+                    }
+                }
+            }
+            Outcome::Generate { user, identity } => {
+                return self.with_session(Some(&texts().status.generating), |session| Effect::Generate {
+                    session,
+                    user,
+                    identity,
+                });
+            }
+        }
+        vec![]
     }
 }
 
@@ -214,38 +255,40 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.size = (w, h);
             vec![]
         }
-        Msg::Tick => on_tick(app, now),
+        Msg::Tick => {
+            on_tick(app, now);
+            vec![]
+        }
         Msg::Key(key) => {
             app.last_activity = now;
             if app.too_small() || app.busy.is_some() {
                 return vec![];
             }
-            on_key(app, key, now)
+            let outcome = on_key(app, key, now);
+            app.apply(outcome)
         }
         Msg::Paste(text) => {
             app.last_activity = now;
             if app.too_small() || app.busy.is_some() {
                 return vec![];
             }
-            on_paste(app, &text);
-            vec![]
+            let outcome = on_paste(app, &text);
+            app.apply(outcome)
         }
         Msg::LoggedIn(result) => {
             app.busy = None;
             match result {
                 Ok((session, institution)) => {
                     app.institution = institution;
-                    app.info(
-                        texts()
-                            .status
-                            .signed_in
-                            .replace("{name}", &session.name)
-                            .replace("{role}", session.staff.role.as_str()),
-                    );
+                    app.info(fill(
+                        &texts().status.signed_in,
+                        &[("name", &session.name), ("role", session.staff.role.as_str())],
+                    ));
                     app.session = Some(session);
-                    app.login = LoginForm::new();
+                    app.login = LoginForm::default();
                     app.last_activity = now;
-                    app.search_effect()
+                    let first_page = app.users.fetch();
+                    app.apply(first_page)
                 }
                 Err(e) => {
                     app.login.error = Some(e.to_string());
@@ -261,7 +304,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                     app.last_activity = now;
                     if wiped {
                         app.info(&texts().status.unlocked_wiped);
-                        return reload_detail(app);
+                        return app.reload_detail();
                     }
                     app.info(&texts().status.unlocked);
                 }
@@ -275,18 +318,16 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Users { seq, result } => {
-            if seq != app.users.seq {
-                return vec![]; // an answer to a search the user has typed past
-            }
-            app.users.loading = false;
             match result {
-                Ok(mut rows) => {
-                    app.users.has_more = rows.len() as i64 > app.settings.page_size;
-                    rows.truncate(app.settings.page_size as usize);
-                    app.users.table.select(if rows.is_empty() { None } else { Some(0) });
-                    app.users.rows = rows;
+                Ok(rows) => {
+                    app.users.receive(seq, rows);
                 }
-                Err(e) => app.failed(e),
+                Err(e) if seq == app.users.seq => {
+                    app.users.loading = false;
+                    app.failed(e);
+                }
+                // An answer to a search the user has typed past.
+                Err(_) => {}
             }
             vec![]
         }
@@ -294,8 +335,12 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.busy = None;
             match result {
                 Ok(data) => {
-                    let focus = app.detail.as_ref().map_or(DetailAction::Generate, |d| d.focus);
-                    app.detail = Some(Detail { data: *data, focus });
+                    let focus = app.detail.as_ref().map(|d| d.focus);
+                    let mut detail = Detail::new(*data);
+                    if let Some(focus) = focus {
+                        detail.focus = focus;
+                    }
+                    app.detail = Some(detail);
                 }
                 Err(e) => app.failed(e),
             }
@@ -314,24 +359,14 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                         Some(d) => (d.data.user.full_name(), d.data.user.username.clone()),
                         None => (w.target_name.clone(), String::new()),
                     };
-                    app.codes = Some(CodeView {
-                        user_name,
-                        username,
-                        user_id: w.target,
-                        issued,
-                        selected: 0,
-                        reveal: Reveal::Hidden,
-                        hide_at: None,
-                    });
+                    app.codes = Some(CodeView::new(user_name, username, w.target, issued, app.settings.reveal_for));
                     app.info(&texts().status.generated);
                 }
-                Err(e) => {
-                    if let (Some(Modal::Warning(w)), false) = (&mut app.modal, matches!(e, DeskError::SessionEnded)) {
-                        w.error = Some(e.to_string());
-                    } else {
-                        app.failed(e);
-                    }
-                }
+                Err(e) => match &mut app.modal {
+                    // The warning stays open with the reason, unless the session is over.
+                    Some(Modal::Warning(w)) if !matches!(e, DeskError::SessionEnded) => w.error = Some(e.to_string()),
+                    _ => app.failed(e),
+                },
             }
             vec![]
         }
@@ -340,7 +375,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             match result {
                 Ok(()) => {
                     app.info(&texts().status.revoked);
-                    reload_detail(app)
+                    app.reload_detail()
                 }
                 Err(e) => {
                     app.failed(e);
@@ -351,19 +386,10 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     }
 }
 
-pub(crate) fn reload_detail(app: &mut App) -> Vec<Effect> {
-    match (&app.session, &app.detail) {
-        (Some(session), Some(d)) => vec![Effect::LoadDetail { session: session.clone(), user: d.data.user.id }],
-        _ => vec![],
-    }
-}
-
-fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
-    if let Some(view) = &mut app.codes
-        && view.hide_at.is_some_and(|t| now >= t)
-    {
-        view.reveal = Reveal::Hidden;
-        view.hide_at = None;
+/// The reveal countdown and the idle lock.
+fn on_tick(app: &mut App, now: Instant) {
+    if let Some(view) = &mut app.codes {
+        view.tick(now);
     }
     if app.session.is_some()
         && app.lock.is_none()
@@ -372,40 +398,22 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
         let wiped_codes = app.codes.is_some();
         app.wipe_codes();
         app.help = false;
-        app.lock = Some(LockForm { password: secret_field(login::PASSWORD_HINT), error: None, wiped_codes });
+        app.lock = Some(LockForm::new(wiped_codes));
     }
-    vec![]
 }
 
-fn on_paste(app: &mut App, text: &str) {
-    match app.context() {
-        Context::Login => {
-            let field = match app.login.focus {
-                LoginFocus::Username => &mut app.login.username,
-                LoginFocus::Password => &mut app.login.password,
-            };
-            field.insert_str(clean_paste(text, 128));
-        }
-        Context::Locked => {
-            if let Some(lock) = &mut app.lock {
-                lock.password.insert_str(clean_paste(text, 128));
-            }
-        }
-        Context::SearchBox => {
-            app.users.search.insert_str(clean_paste(text, 100));
-        }
-        Context::WarningText => {
-            if let Some(Modal::Warning(w)) = &mut app.modal {
-                let room = NOTE_MAX.saturating_sub(field_text(&w.note).chars().count());
-                w.note.insert_str(clean_paste(text, room));
-            }
-        }
+fn on_paste(app: &mut App, text: &str) -> Outcome {
+    match (app.context(), &mut app.modal) {
+        (Context::Login, _) => app.login.on_paste(text),
+        (Context::Locked, _) => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_paste(text)),
+        (Context::SearchBox, _) => app.users.on_paste(text),
+        (Context::Warning | Context::WarningText, Some(Modal::Warning(w))) => w.on_paste(text),
         // A paste anywhere else is text with nowhere to go; it never presses a button.
-        _ => app.info(&texts().status.paste_ignored),
+        _ => Outcome::info(&texts().status.paste_ignored),
     }
 }
 
-fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Vec<Effect> {
+fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
     let context = app.context();
     let command = keymap::lookup(context, &key);
     let typing = matches!(context, Context::Login | Context::Locked | Context::SearchBox | Context::WarningText);
@@ -419,15 +427,21 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Vec<Effect> {
             if command == Some(Command::Back) {
                 app.help = false;
             }
-            vec![]
+            Outcome::Nothing
         }
-        Context::Login => login::login_key(app, key, command),
-        Context::Locked => login::locked_key(app, key, command),
-        Context::SearchBox => manage_users::search_key(app, key, command),
-        Context::UserList => manage_users::list_key(app, command),
-        Context::UserDetail => user_detail::detail_key(app, command),
-        Context::Warning | Context::WarningText => warning::warning_key(app, key, command),
-        Context::Confirm => confirm::confirm_key(app, command),
-        Context::Codes => codes::codes_key(app, command, now),
+        Context::Login => app.login.on_key(key, command),
+        Context::Locked => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_key(key, command)),
+        Context::SearchBox => app.users.on_search_key(key, command),
+        Context::UserList => app.users.on_list_key(command),
+        Context::UserDetail => app.detail.as_mut().map_or(Outcome::Nothing, |detail| detail.on_key(command)),
+        Context::Warning | Context::WarningText => match &mut app.modal {
+            Some(Modal::Warning(w)) => w.on_key(key, command),
+            _ => Outcome::Nothing,
+        },
+        Context::Confirm => match &mut app.modal {
+            Some(Modal::Confirm(confirm)) => confirm.on_key(command),
+            _ => Outcome::Nothing,
+        },
+        Context::Codes => app.codes.as_mut().map_or(Outcome::Nothing, |codes| codes.on_key(command, now)),
     }
 }

@@ -45,7 +45,8 @@ pub enum Context {
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static [Key],
-    pub label: &'static str,
+    /// How many of the keys, from the first, the footer names.
+    pub label_keys: usize,
     pub hint: &'static str,
     pub command: Command,
     /// Shown in the footer; everything is shown in the help overlay.
@@ -59,8 +60,32 @@ pub enum Key {
     Code(KeyCode),
 }
 
-const fn b(keys: &'static [Key], label: &'static str, hint: &'static str, command: Command, footer: bool) -> Binding {
-    Binding { keys, label, hint, command, footer }
+const fn b(keys: &'static [Key], label_keys: usize, hint: &'static str, command: Command, footer: bool) -> Binding {
+    Binding { keys, label_keys, hint, command, footer }
+}
+
+impl Binding {
+    /// The footer's name for the binding, made from its keys so that it cannot drift.
+    pub fn label(&self) -> String {
+        self.keys.iter().take(self.label_keys).map(key_name).collect::<Vec<_>>().join("/")
+    }
+}
+
+/// How a key is written in the footer and the help overlay.
+pub fn key_name(key: &Key) -> String {
+    match key {
+        Key::Char(' ') => "Space".into(),
+        Key::Char(c) => c.to_string(),
+        Key::Ctrl(c) => format!("Ctrl+{}", c.to_ascii_uppercase()),
+        Key::Code(KeyCode::Up) => "↑".into(),
+        Key::Code(KeyCode::Down) => "↓".into(),
+        Key::Code(KeyCode::Left) => "←".into(),
+        Key::Code(KeyCode::Right) => "→".into(),
+        Key::Code(KeyCode::BackTab) => "Shift+Tab".into(),
+        Key::Code(KeyCode::PageDown) => "PgDn".into(),
+        Key::Code(KeyCode::PageUp) => "PgUp".into(),
+        Key::Code(code) => code.to_string(),
+    }
 }
 
 use Command as C;
@@ -74,90 +99,90 @@ const ENTER: &[Key] = &[Code(KeyCode::Enter)];
 const ESC: &[Key] = &[Code(KeyCode::Esc)];
 
 const LOGIN: &[Binding] = &[
-    b(ENTER, "Enter", "sign in", C::Activate, true),
+    b(ENTER, 1, "sign in", C::Activate, true),
     b(
         &[Code(KeyCode::Tab), Code(KeyCode::Down), Code(KeyCode::Up), Code(KeyCode::BackTab)],
-        "Tab",
+        1,
         "next field",
         C::NextFocus,
         true,
     ),
-    b(&[Ctrl('c'), Code(KeyCode::Esc)], "Esc", "quit", C::Quit, true),
+    b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "quit", C::Quit, true),
 ];
 
 const LOCKED: &[Binding] =
-    &[b(ENTER, "Enter", "unlock", C::Activate, true), b(&[Ctrl('o')], "Ctrl+O", "sign out", C::SignOut, true)];
+    &[b(ENTER, 1, "unlock", C::Activate, true), b(&[Ctrl('o')], 1, "sign out", C::SignOut, true)];
 
 const USER_LIST: &[Binding] = &[
-    b(&[Char('/')], "/", "search", C::Search, true),
-    b(UP, "↑/k", "up", C::Up, false),
-    b(DOWN, "↓/j", "down", C::Down, false),
-    b(&[Code(KeyCode::PageDown), Char('n')], "PgDn/n", "next page", C::NextPage, true),
-    b(&[Code(KeyCode::PageUp), Char('p')], "PgUp/p", "previous page", C::PrevPage, true),
-    b(ENTER, "Enter", "open", C::Open, true),
-    b(&[Ctrl('r')], "Ctrl+R", "refresh", C::Refresh, false),
-    b(&[Ctrl('o')], "Ctrl+O", "sign out", C::SignOut, false),
-    b(&[Char('?')], "?", "help", C::Help, true),
-    b(&[Char('q'), Ctrl('c')], "q", "quit", C::Quit, true),
+    b(&[Char('/')], 1, "search", C::Search, true),
+    b(UP, 2, "up", C::Up, false),
+    b(DOWN, 2, "down", C::Down, false),
+    b(&[Code(KeyCode::PageDown), Char('n')], 2, "next page", C::NextPage, true),
+    b(&[Code(KeyCode::PageUp), Char('p')], 2, "previous page", C::PrevPage, true),
+    b(ENTER, 1, "open", C::Open, true),
+    b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
+    b(&[Ctrl('o')], 1, "sign out", C::SignOut, false),
+    b(&[Char('?')], 1, "help", C::Help, true),
+    b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, true),
 ];
 
 const SEARCH_BOX: &[Binding] = &[
-    b(&[Code(KeyCode::Enter), Code(KeyCode::Down), Code(KeyCode::Tab)], "Enter", "to results", C::Open, true),
-    b(ESC, "Esc", "clear search", C::Back, true),
-    b(&[Ctrl('c')], "Ctrl+C", "quit", C::Quit, false),
+    b(&[Code(KeyCode::Enter), Code(KeyCode::Down), Code(KeyCode::Tab)], 1, "to results", C::Open, true),
+    b(ESC, 1, "clear search", C::Back, true),
+    b(&[Ctrl('c')], 1, "quit", C::Quit, false),
 ];
 
 const USER_DETAIL: &[Binding] = &[
-    b(&[Char('g')], "g", "Generate Backup Codes", C::Generate, true),
-    b(&[Char('r')], "r", "revoke codes", C::Revoke, true),
-    b(&[Code(KeyCode::Tab), Code(KeyCode::Right), Char('l')], "Tab", "next action", C::NextFocus, false),
-    b(&[Code(KeyCode::BackTab), Code(KeyCode::Left), Char('h')], "S-Tab", "previous action", C::PrevFocus, false),
-    b(ENTER, "Enter", "do action", C::Activate, true),
-    b(&[Ctrl('r')], "Ctrl+R", "refresh", C::Refresh, false),
-    b(&[Code(KeyCode::Esc), Code(KeyCode::Backspace)], "Esc", "back", C::Back, true),
-    b(&[Char('?')], "?", "help", C::Help, true),
-    b(&[Char('q'), Ctrl('c')], "q", "quit", C::Quit, false),
+    b(&[Char('g')], 1, "Generate Backup Codes", C::Generate, true),
+    b(&[Char('r')], 1, "revoke codes", C::Revoke, true),
+    b(&[Code(KeyCode::Tab), Code(KeyCode::Right), Char('l')], 1, "next action", C::NextFocus, false),
+    b(&[Code(KeyCode::BackTab), Code(KeyCode::Left), Char('h')], 1, "previous action", C::PrevFocus, false),
+    b(ENTER, 1, "do action", C::Activate, true),
+    b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
+    b(&[Code(KeyCode::Esc), Code(KeyCode::Backspace)], 1, "back", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, true),
+    b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
 ];
 
 const WARNING: &[Binding] = &[
-    b(TAB, "Tab", "next", C::NextFocus, true),
-    b(BACKTAB, "S-Tab", "previous", C::PrevFocus, false),
-    b(UP, "↑/k", "previous choice", C::Up, false),
-    b(DOWN, "↓/j", "next choice", C::Down, false),
-    b(&[Code(KeyCode::Enter), Char(' ')], "Enter", "choose / press", C::Activate, true),
-    b(&[Code(KeyCode::Esc), Ctrl('c')], "Esc", "cancel", C::Back, true),
-    b(&[Char('?')], "?", "help", C::Help, false),
+    b(TAB, 1, "next", C::NextFocus, true),
+    b(BACKTAB, 1, "previous", C::PrevFocus, false),
+    b(UP, 2, "previous choice", C::Up, false),
+    b(DOWN, 2, "next choice", C::Down, false),
+    b(&[Code(KeyCode::Enter), Char(' ')], 1, "choose / press", C::Activate, true),
+    b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "cancel", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, false),
 ];
 
 const WARNING_TEXT: &[Binding] = &[
-    b(&[Code(KeyCode::Tab), Code(KeyCode::Enter)], "Tab", "next", C::NextFocus, true),
-    b(BACKTAB, "S-Tab", "previous", C::PrevFocus, false),
-    b(&[Code(KeyCode::Esc), Ctrl('c')], "Esc", "cancel", C::Back, true),
+    b(&[Code(KeyCode::Tab), Code(KeyCode::Enter)], 1, "next", C::NextFocus, true),
+    b(BACKTAB, 1, "previous", C::PrevFocus, false),
+    b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "cancel", C::Back, true),
 ];
 
 const CODES: &[Binding] = &[
-    b(UP, "↑/k", "previous code", C::Up, false),
-    b(DOWN, "↓/j", "next code", C::Down, false),
-    b(&[Char('v'), Char(' ')], "v", "reveal/hide code", C::Reveal, true),
-    b(&[Char('a')], "a", "reveal/hide all", C::RevealAll, true),
-    b(&[Code(KeyCode::Esc), Char('q'), Code(KeyCode::Enter), Ctrl('c')], "Esc", "done (asks first)", C::Back, true),
-    b(&[Char('?')], "?", "help", C::Help, true),
+    b(UP, 2, "previous code", C::Up, false),
+    b(DOWN, 2, "next code", C::Down, false),
+    b(&[Char('v'), Char(' ')], 1, "reveal/hide code", C::Reveal, true),
+    b(&[Char('a')], 1, "reveal/hide all", C::RevealAll, true),
+    b(&[Code(KeyCode::Esc), Char('q'), Code(KeyCode::Enter), Ctrl('c')], 1, "done (asks first)", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, true),
 ];
 
 const CONFIRM: &[Binding] = &[
     b(
         &[Code(KeyCode::Tab), Code(KeyCode::Left), Code(KeyCode::Right), Code(KeyCode::BackTab), Char('h'), Char('l')],
-        "Tab",
+        1,
         "switch",
         C::NextFocus,
         true,
     ),
-    b(ENTER, "Enter", "press", C::Activate, true),
-    b(&[Code(KeyCode::Esc), Ctrl('c')], "Esc", "stay", C::Back, true),
+    b(ENTER, 1, "press", C::Activate, true),
+    b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "stay", C::Back, true),
 ];
 
 const HELP: &[Binding] =
-    &[b(&[Code(KeyCode::Esc), Char('?'), Char('q'), Code(KeyCode::Enter)], "Esc", "close help", C::Back, true)];
+    &[b(&[Code(KeyCode::Esc), Char('?'), Char('q'), Code(KeyCode::Enter)], 1, "close help", C::Back, true)];
 
 pub fn bindings(context: Context) -> &'static [Binding] {
     match context {
@@ -214,6 +239,20 @@ mod tests {
             let keys: Vec<Key> = bindings(context).iter().flat_map(|b| b.keys.iter().copied()).collect();
             for (i, k) in keys.iter().enumerate() {
                 assert!(!keys[i + 1..].contains(k), "{context:?}: {k:?} is bound twice");
+            }
+        }
+    }
+
+    #[test]
+    fn footer_labels_name_the_bound_keys() {
+        let label = |context, command| bindings(context).iter().find(|b| b.command == command).unwrap().label();
+        assert_eq!(label(Context::UserList, Command::NextPage), "PgDn/n");
+        assert_eq!(label(Context::UserList, Command::Up), "↑/k");
+        assert_eq!(label(Context::Login, Command::Quit), "Esc");
+        assert_eq!(label(Context::Locked, Command::SignOut), "Ctrl+O");
+        for context in ALL {
+            for binding in bindings(context).iter().filter(|b| b.footer) {
+                assert!((1..=binding.keys.len()).contains(&binding.label_keys), "{context:?}: {}", binding.hint);
             }
         }
     }

@@ -1,12 +1,15 @@
-//! The terminal UI. `app` holds the state and `update`; `view` and `panes` draw it;
-//! `keymap` is the one list of keys; this file owns the terminal and runs the effects.
+//! The terminal UI. `app` holds the state and `update`; `msg` the messages, outcomes and
+//! effects; `panes` the panes; `view` and `widgets` draw; `keymap` is the one list of
+//! keys; this file owns the terminal and runs the effects.
 
 pub mod app;
 pub mod fields;
 pub mod keymap;
+pub mod msg;
 pub mod panes;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use std::io::Stdout;
 use std::time::{Duration, Instant};
@@ -22,7 +25,10 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
 use crate::desk::HelpDesk;
-use app::{App, Effect, Msg, Reveal, UiSettings, update};
+use crate::texts::texts;
+use app::{App, UiSettings, update};
+use msg::{Effect, Msg};
+use panes::codes::Reveal;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
@@ -82,8 +88,8 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password.into_inner()).await),
         Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
         Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
-        Effect::Generate { session, user, check, note } => {
-            Msg::Generated(desk.generate_codes(&session, user, check, note).await)
+        Effect::Generate { session, user, identity } => {
+            Msg::Generated(desk.generate_codes(&session, user, identity.check, identity.note).await)
         }
         Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
         Effect::SignOut { session } => {
@@ -127,12 +133,8 @@ async fn event_loop(
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
     app.sign_in_hint = sign_in_hint;
-    if desk.store().count_staff().await.unwrap_or(1) == 0 {
-        app.sign_in_hint = Some(
-            "No staff account exists yet. Press Esc, then create the first admin: \
-             helpdesk staff create --username NAME --first-name F --last-name L --email E --admin --can-generate-codes"
-                .into(),
-        );
+    if !desk.has_staff().await.unwrap_or(true) {
+        app.sign_in_hint = Some(texts().login.no_staff.clone());
     }
     let size = terminal.size()?;
     app.size = (size.width, size.height);

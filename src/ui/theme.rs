@@ -16,6 +16,7 @@ struct ThemeFile {
     warning: String,
     border: String,
     focus_border: String,
+    disabled: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +31,8 @@ pub struct Theme {
     pub warning: Style,
     pub border: Style,
     pub focus_border: Style,
+    /// A command that cannot be taken now.
+    pub disabled: Style,
 }
 
 fn color(name: &str) -> Color {
@@ -76,6 +79,7 @@ impl Theme {
             warning: fg(&file.warning).add_modifier(Modifier::BOLD),
             border: fg(&file.border),
             focus_border: fg(&file.focus_border).add_modifier(Modifier::BOLD),
+            disabled: fg(&file.disabled).add_modifier(Modifier::DIM),
         }
     }
 
@@ -92,6 +96,7 @@ impl Theme {
             warning: plain.add_modifier(Modifier::BOLD),
             border: plain,
             focus_border: plain.add_modifier(Modifier::BOLD),
+            disabled: plain.add_modifier(Modifier::DIM),
         }
     }
 }

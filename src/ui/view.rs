@@ -1,14 +1,15 @@
-//! Drawing. `view` reads the state and draws it; it changes nothing.
+//! Drawing. `view` reads the state and draws it; it changes nothing. Each pane draws
+//! itself from its own state; this file lays out the header, the status line and the
+//! footer around them.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::texts::texts;
+use crate::texts::{fill, texts};
 use crate::ui::app::{App, MIN_HEIGHT, MIN_WIDTH, Modal};
-use crate::ui::keymap::{self, Context};
+use crate::ui::keymap::{self, Command, Context};
 use crate::ui::panes;
 use crate::ui::theme::Theme;
 
@@ -20,50 +21,61 @@ pub fn view(app: &App, frame: &mut Frame) {
     let [header, body, status, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1), Constraint::Length(1)])
             .areas(area);
+    let theme = &app.theme;
     draw_header(app, frame, header);
-    if app.session.is_none() {
-        panes::login::draw(app, frame, body);
-    } else if app.lock.is_some() {
-        panes::login::draw_locked(app, frame, body);
-    } else if app.codes.is_some() {
-        panes::codes::draw(app, frame, body);
-    } else if app.detail.is_some() {
-        panes::user_detail::draw(app, frame, body);
-    } else {
-        panes::manage_users::draw(app, frame, body);
-    }
-    if app.lock.is_none() && app.session.is_some() {
-        match &app.modal {
-            Some(Modal::Warning(w)) => panes::warning::draw(app, w, frame, body),
-            Some(Modal::Confirm(c)) => panes::confirm::draw(app, c, frame, body),
-            None => {}
+    match (&app.session, &app.lock) {
+        (None, _) => app.login.draw(frame, body, theme, app.sign_in_hint.as_deref()),
+        (Some(session), Some(lock)) => lock.draw(frame, body, theme, session),
+        (Some(_), None) => {
+            if let Some(codes) = &app.codes {
+                codes.draw(frame, body, theme, app.now);
+            } else if let Some(detail) = &app.detail {
+                detail.draw(frame, body, theme);
+            } else {
+                app.users.draw(frame, body, theme);
+            }
+            match &app.modal {
+                Some(Modal::Warning(w)) => w.draw(frame, body, theme),
+                Some(Modal::Confirm(c)) => c.draw(frame, body, theme),
+                None => {}
+            }
         }
     }
     if app.help {
-        panes::help::draw(app, frame, body);
+        panes::help::draw(frame, body, theme, app.context_below_help());
     }
     draw_status(app, frame, status);
-    draw_footer(app, frame, footer);
+    let footer_line = hints(theme, app.context(), |command| app.enabled(command));
+    frame.render_widget(Paragraph::new(footer_line), footer);
 }
 
 fn too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &texts().screen;
+    let size = |n: u16| n.to_string();
+    let needs = fill(
+        &t.needs,
+        &[
+            ("min_width", &size(MIN_WIDTH)),
+            ("min_height", &size(MIN_HEIGHT)),
+            ("width", &size(area.width)),
+            ("height", &size(area.height)),
+        ],
+    );
     let text = vec![
         Line::styled(texts().status.too_small.as_str(), app.theme.warning),
-        Line::raw(format!(
-            "helpdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
-            area.width, area.height
-        )),
-        Line::raw("Enlarge the window to continue. Nothing has been lost."),
+        Line::raw(needs),
+        Line::raw(t.enlarge.as_str()),
     ];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
 fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &texts().screen;
     let left =
-        if app.institution.is_empty() { "helpdesk".to_owned() } else { format!("helpdesk · {}", app.institution) };
+        if app.institution.is_empty() { t.app.clone() } else { fill(&t.app_at, &[("institution", &app.institution)]) };
     let right = match &app.session {
         Some(s) => format!("{} ({}) ", s.name, s.staff.role.as_str()),
-        None => "not signed in ".to_owned(),
+        None => format!("{} ", t.not_signed_in),
     };
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right.chars().count() as u16)]).areas(area);
     frame.render_widget(Paragraph::new(format!(" {left}")).style(app.theme.title), l);
@@ -81,55 +93,15 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The footer: the current context's bindings marked for it, from the one keymap.
-fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
-    frame.render_widget(Paragraph::new(hints(&app.theme, app.context())), area);
-}
-
-pub fn hints(theme: &Theme, context: Context) -> Line<'static> {
+/// The footer: the context's main bindings from the one keymap; a command that cannot be
+/// taken now is drawn dim.
+pub fn hints(theme: &Theme, context: Context, enabled: impl Fn(Command) -> bool) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for binding in keymap::bindings(context).iter().filter(|b| b.footer) {
-        spans.push(Span::styled(binding.label, theme.key));
-        spans.push(Span::styled(format!(" {}  ", binding.hint), theme.muted));
+        let (key, hint) =
+            if enabled(binding.command) { (theme.key, theme.muted) } else { (theme.disabled, theme.disabled) };
+        spans.push(Span::styled(binding.label(), key));
+        spans.push(Span::styled(format!(" {}  ", binding.hint), hint));
     }
     Line::from(spans)
-}
-
-/// A box with a title; its border is brighter when it has the focus.
-pub fn block<'a>(theme: &Theme, title: &'a str, focused: bool) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
-        .border_style(if focused { theme.focus_border } else { theme.border })
-        .title(Span::styled(format!(" {title} "), if focused { theme.focus_border } else { theme.title }))
-}
-
-/// A centred rectangle for a modal, no larger than the area.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
-    cell
-}
-
-/// Clears a modal's area and draws its frame; returns the inside.
-pub fn modal_frame(frame: &mut Frame, area: Rect, title: &str, style: Style) -> Rect {
-    frame.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(style)
-        .title(Span::styled(format!(" {title} "), style));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
-}
-
-/// `[ label ]`, reversed when focused, muted when unavailable.
-pub fn button(theme: &Theme, label: &str, focused: bool, enabled: bool) -> Span<'static> {
-    let style = match (focused, enabled) {
-        (true, _) => theme.selected,
-        (false, true) => theme.text,
-        (false, false) => theme.muted,
-    };
-    Span::styled(format!("[ {label} ]"), style)
 }

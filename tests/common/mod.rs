@@ -67,20 +67,60 @@ pub async fn login(desk: &HelpDesk, username: &str) -> Session {
     desk.login(username, Zeroizing::new(pass.to_owned())).await.expect("demo login")
 }
 
-/// Every backend this run can reach, each freshly created and seeded with the demo data.
-pub async fn backends() -> Vec<TestDb> {
-    let mut out = vec![sqlite().await];
+/// A fresh SQLite database seeded with the demo data.
+pub async fn seeded_sqlite() -> TestDb {
+    seeded(sqlite().await).await
+}
+
+/// A fresh PostgreSQL schema seeded with the demo data, when this run has a server:
+/// `None` (said once on stderr) when `HELPDESK_TEST_POSTGRES` is unset outside CI; in CI
+/// an unset variable fails the test instead of skipping it.
+pub async fn seeded_postgres() -> Option<TestDb> {
     match std::env::var(PG_ENV) {
-        Ok(url) if !url.is_empty() => out.push(postgres(&url).await),
+        Ok(url) if !url.is_empty() => Some(seeded(postgres(&url).await).await),
         _ if std::env::var("CI").is_ok_and(|v| !v.is_empty()) => {
             panic!("CI must run the PostgreSQL suite: {PG_ENV} is not set (.ci/run sets it)")
         }
-        _ => say_skipped(),
+        _ => {
+            say_skipped();
+            None
+        }
     }
-    for db in &out {
-        demo::seed(db.store.as_ref(), 20, CHEAP, |_| {}).await.expect("seeding the demo data");
-    }
-    out
+}
+
+async fn seeded(db: TestDb) -> TestDb {
+    demo::seed(&db.desk(Limits::default()), 20, CHEAP, |_| {}).await.expect("seeding the demo data");
+    db
+}
+
+/// Turns each `async fn name(db: TestDb)` into two tests, `name::sqlite` and
+/// `name::postgres`, so that a failure names its database. `multi_thread:` runs them on
+/// tokio's multi-threaded runtime, for the concurrency tests.
+#[macro_export]
+macro_rules! on_each_backend {
+    (@tests #[$test:meta] $($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[$test]
+                async fn sqlite() {
+                    super::$name($crate::common::seeded_sqlite().await).await
+                }
+
+                #[$test]
+                async fn postgres() {
+                    if let Some(db) = $crate::common::seeded_postgres().await {
+                        super::$name(db).await
+                    }
+                }
+            }
+        )+
+    };
+    (multi_thread: $($name:ident),+ $(,)?) => {
+        on_each_backend!(@tests #[tokio::test(flavor = "multi_thread", worker_threads = 4)] $($name),+);
+    };
+    ($($name:ident),+ $(,)?) => {
+        on_each_backend!(@tests #[tokio::test] $($name),+);
+    };
 }
 
 /// Once per test binary, on the real stderr (the test harness captures `eprintln!`).

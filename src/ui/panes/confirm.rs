@@ -1,73 +1,58 @@
-//! The one "are you sure" for leaving the code view and for revoking.
+//! The one "are you sure?": it carries what it asks about and only reports the answer;
+//! `app.rs` acts on a yes. The focus starts on the safe button.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::texts::texts;
-use crate::ui::app::{App, Effect, Modal, reload_detail};
+use crate::texts::{fill, texts};
 use crate::ui::keymap::Command;
-use crate::ui::view::{button, centered, modal_frame};
+use crate::ui::msg::{Confirmable, Outcome};
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{button, centered, modal_frame};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfirmKind {
-    /// Leave the one-time code view (the codes are wiped).
-    LeaveCodes,
-    /// Revoke the user's unused codes.
-    Revoke,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub kind: ConfirmKind,
-    /// Focus starts on the safe button.
+    pub asks: Confirmable,
+    /// Whether the focus is on the button that acts; it starts on the safe one.
     pub on_yes: bool,
 }
 
-pub(crate) fn confirm_key(app: &mut App, command: Option<Command>) -> Vec<Effect> {
-    let Some(Modal::Confirm(confirm)) = &mut app.modal else { return vec![] };
-    match command {
-        Some(Command::NextFocus) => confirm.on_yes = !confirm.on_yes,
-        Some(Command::Back) => app.modal = None,
-        Some(Command::Activate) if !confirm.on_yes => app.modal = None,
-        Some(Command::Activate) => {
-            let kind = confirm.kind;
-            app.modal = None;
-            match kind {
-                ConfirmKind::LeaveCodes => {
-                    app.wipe_codes();
-                    app.info(&texts().status.codes_wiped);
-                    return reload_detail(app);
-                }
-                ConfirmKind::Revoke => {
-                    if let (Some(session), Some(d)) = (&app.session, &app.detail) {
-                        let effect = Effect::Revoke { session: session.clone(), user: d.data.user.id };
-                        app.busy = Some(&texts().status.revoking);
-                        return vec![effect];
-                    }
-                }
-            }
-        }
-        _ => {}
+impl Confirm {
+    pub fn new(asks: Confirmable) -> Self {
+        Self { asks, on_yes: false }
     }
-    vec![]
-}
 
-pub fn draw(app: &App, confirm: &Confirm, frame: &mut Frame, body: Rect) {
-    let theme = &app.theme;
-    let (title, text, stay, go) = match confirm.kind {
-        ConfirmKind::LeaveCodes => ("Leave the codes?", texts().codes.leave.as_str(), "Stay", "Leave and wipe"),
-        ConfirmKind::Revoke => (texts().revoke.title.as_str(), texts().revoke.body.as_str(), "Cancel", "Revoke"),
-    };
-    let area = centered(body, 64, 8);
-    let inner = modal_frame(frame, area, title, theme.warning);
-    let [msg, buttons] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(text).style(theme.text).wrap(Wrap { trim: true }), msg);
-    let line = Line::from(vec![
-        button(theme, stay, !confirm.on_yes, true),
-        Span::raw("   "),
-        button(theme, go, confirm.on_yes, true),
-    ]);
-    frame.render_widget(Paragraph::new(line).centered(), buttons);
+    pub fn on_key(&mut self, command: Option<Command>) -> Outcome {
+        match command {
+            Some(Command::NextFocus) => {
+                self.on_yes = !self.on_yes;
+                Outcome::Nothing
+            }
+            Some(Command::Activate) if self.on_yes => Outcome::Confirmed(self.asks.clone()),
+            Some(Command::Back) | Some(Command::Activate) => Outcome::Close(None),
+            _ => Outcome::Nothing,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
+        let (codes, revoke) = (&texts().codes, &texts().revoke);
+        let (title, text, stay, go) = match &self.asks {
+            Confirmable::LeaveCodes => (codes.leave_title.clone(), &codes.leave, &codes.stay, &codes.leave_and_wipe),
+            Confirmable::Revoke { name, .. } => {
+                (fill(&revoke.title, &[("name", name)]), &revoke.body, &revoke.cancel, &revoke.revoke)
+            }
+        };
+        let area = centered(body, 64, 8);
+        let inner = modal_frame(frame, area, &title, theme.warning);
+        let [msg, buttons] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
+        frame.render_widget(Paragraph::new(text.as_str()).style(theme.text).wrap(Wrap { trim: true }), msg);
+        let line = Line::from(vec![
+            button(theme, stay, !self.on_yes, true),
+            Span::raw("   "),
+            button(theme, go, self.on_yes, true),
+        ]);
+        frame.render_widget(Paragraph::new(line).centered(), buttons);
+    }
 }

@@ -7,12 +7,16 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use tui_textarea::TextArea;
 
-use crate::texts::texts;
-use crate::ui::app::{App, Effect};
-use crate::ui::fields::{field_text, secret_field, single_line_input, take_secret, text_field};
+use crate::desk::Session;
+use crate::texts::{fill, texts};
+use crate::ui::fields::{clean_paste, field_text, secret_field, single_line_input, take_secret, text_field};
 use crate::ui::keymap::Command;
+use crate::ui::msg::Outcome;
 use crate::ui::theme::Theme;
-use crate::ui::view::{block, centered};
+use crate::ui::widgets::{block, centered, text_input};
+
+/// The longest username or password a paste may put in a field.
+const FIELD_MAX: usize = 128;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginFocus {
@@ -27,6 +31,93 @@ pub struct LoginForm {
     pub error: Option<String>,
 }
 
+impl Default for LoginForm {
+    fn default() -> Self {
+        Self {
+            username: text_field(&texts().login.username_hint),
+            password: secret_field(&texts().login.password_hint),
+            focus: LoginFocus::Username,
+            error: None,
+        }
+    }
+}
+
+impl LoginForm {
+    pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {
+        match command {
+            Some(Command::Quit) => return Outcome::Quit,
+            Some(Command::NextFocus) => {
+                self.focus = match self.focus {
+                    LoginFocus::Username => LoginFocus::Password,
+                    LoginFocus::Password => LoginFocus::Username,
+                }
+            }
+            Some(Command::Activate) => return self.submit(),
+            _ => {
+                single_line_input(self.focused_field(), key);
+            }
+        }
+        Outcome::Nothing
+    }
+
+    pub fn on_paste(&mut self, text: &str) -> Outcome {
+        self.focused_field().insert_str(clean_paste(text, FIELD_MAX));
+        Outcome::Nothing
+    }
+
+    fn focused_field(&mut self) -> &mut TextArea<'static> {
+        match self.focus {
+            LoginFocus::Username => &mut self.username,
+            LoginFocus::Password => &mut self.password,
+        }
+    }
+
+    /// Enter on the username moves on; on the password it signs in. The password leaves
+    /// the field as it goes, so the form never keeps a copy.
+    fn submit(&mut self) -> Outcome {
+        let username = field_text(&self.username).trim().to_owned();
+        if self.focus == LoginFocus::Username && !username.is_empty() {
+            self.focus = LoginFocus::Password;
+            return Outcome::Nothing;
+        }
+        if username.is_empty() {
+            self.error = Some(texts().status.enter_username.clone());
+            self.focus = LoginFocus::Username;
+            return Outcome::Nothing;
+        }
+        let password = take_secret(&mut self.password, &texts().login.password_hint);
+        if password.is_empty() {
+            self.error = Some(texts().status.enter_password.clone());
+            return Outcome::Nothing;
+        }
+        self.error = None;
+        Outcome::SignIn { username, password }
+    }
+
+    /// `hint` is a line under the form when there is no error: the demo credentials, or
+    /// how to create the first admin.
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme, hint: Option<&str>) {
+        let t = &texts().login;
+        let area = centered(body, 60, 14);
+        let outer = block(theme, &t.title, false);
+        let inner = outer.inner(area);
+        frame.render_widget(outer, area);
+        let [intro, user, pass, error] =
+            Layout::vertical([Constraint::Length(2), Constraint::Length(3), Constraint::Length(3), Constraint::Min(1)])
+                .areas(inner);
+        frame.render_widget(Paragraph::new(t.intro.as_str()).style(theme.text).wrap(Wrap { trim: true }), intro);
+        text_input(frame, user, theme, &t.username, &self.username, self.focus == LoginFocus::Username);
+        text_input(frame, pass, theme, &t.password, &self.password, self.focus == LoginFocus::Password);
+        let message = match (&self.error, hint) {
+            (Some(e), _) => Line::styled(e.as_str(), theme.danger),
+            (None, Some(hint)) => Line::styled(hint, theme.muted),
+            (None, None) => Line::raw(""),
+        };
+        frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
+    }
+}
+
+/// The idle lock: the session stays, the screen asks for the password again.
 pub struct LockForm {
     pub password: TextArea<'static>,
     pub error: Option<String>,
@@ -34,142 +125,52 @@ pub struct LockForm {
     pub wiped_codes: bool,
 }
 
-pub(crate) const USERNAME_HINT: &str = "username";
-pub(crate) const PASSWORD_HINT: &str = "password";
+impl LockForm {
+    pub fn new(wiped_codes: bool) -> Self {
+        Self { password: secret_field(&texts().login.password_hint), error: None, wiped_codes }
+    }
 
-impl LoginForm {
-    pub(crate) fn new() -> Self {
-        Self {
-            username: text_field(USERNAME_HINT),
-            password: secret_field(PASSWORD_HINT),
-            focus: LoginFocus::Username,
-            error: None,
+    pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {
+        match command {
+            Some(Command::Activate) => {
+                let password = take_secret(&mut self.password, &texts().login.password_hint);
+                if password.is_empty() {
+                    self.error = Some(texts().status.enter_password.clone());
+                    return Outcome::Nothing;
+                }
+                Outcome::Unlock(password)
+            }
+            Some(Command::SignOut) => Outcome::SignOut,
+            _ => {
+                single_line_input(&mut self.password, key);
+                Outcome::Nothing
+            }
         }
     }
-}
 
-pub(crate) fn login_key(app: &mut App, key: KeyEvent, command: Option<Command>) -> Vec<Effect> {
-    let form = &mut app.login;
-    match command {
-        Some(Command::Quit) => app.quit = true,
-        Some(Command::NextFocus) => {
-            form.focus = match form.focus {
-                LoginFocus::Username => LoginFocus::Password,
-                LoginFocus::Password => LoginFocus::Username,
-            }
-        }
-        Some(Command::Activate) => {
-            let username = field_text(&form.username).trim().to_owned();
-            if form.focus == LoginFocus::Username && !username.is_empty() {
-                form.focus = LoginFocus::Password;
-                return vec![];
-            }
-            if username.is_empty() {
-                form.error = Some(texts().status.enter_username.clone());
-                form.focus = LoginFocus::Username;
-                return vec![];
-            }
-            let password = take_secret(&mut form.password, PASSWORD_HINT);
-            if password.is_empty() {
-                form.error = Some(texts().status.enter_password.clone());
-                return vec![];
-            }
-            form.error = None;
-            app.busy = Some(&texts().status.signing_in);
-            return vec![Effect::Login { username, password }];
-        }
-        _ => {
-            let field = match form.focus {
-                LoginFocus::Username => &mut form.username,
-                LoginFocus::Password => &mut form.password,
-            };
-            single_line_input(field, key);
-        }
+    pub fn on_paste(&mut self, text: &str) -> Outcome {
+        self.password.insert_str(clean_paste(text, FIELD_MAX));
+        Outcome::Nothing
     }
-    vec![]
-}
 
-pub(crate) fn locked_key(app: &mut App, key: KeyEvent, command: Option<Command>) -> Vec<Effect> {
-    let (Some(lock), Some(session)) = (&mut app.lock, &app.session) else { return vec![] };
-    match command {
-        Some(Command::Activate) => {
-            let password = take_secret(&mut lock.password, PASSWORD_HINT);
-            if password.is_empty() {
-                lock.error = Some(texts().status.enter_password.clone());
-                return vec![];
-            }
-            app.busy = Some(&texts().status.checking);
-            vec![Effect::Unlock { session: session.clone(), password }]
-        }
-        Some(Command::SignOut) => {
-            let session = session.clone();
-            app.signed_out(Some(texts().status.signed_out.clone()));
-            vec![Effect::SignOut { session }]
-        }
-        _ => {
-            single_line_input(&mut lock.password, key);
-            vec![]
-        }
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme, session: &Session) {
+        let t = &texts().login;
+        let area = centered(body, 60, 11);
+        let outer = block(theme, &t.locked_title, true);
+        let inner = outer.inner(area);
+        frame.render_widget(outer, area);
+        let [intro, who, pass, error] =
+            Layout::vertical([Constraint::Length(2), Constraint::Length(1), Constraint::Length(3), Constraint::Min(1)])
+                .areas(inner);
+        frame.render_widget(Paragraph::new(t.locked.as_str()).style(theme.text).wrap(Wrap { trim: true }), intro);
+        let signed_in = fill(&t.signed_in_as, &[("name", &session.name), ("username", &session.staff.username)]);
+        frame.render_widget(Paragraph::new(signed_in).style(theme.muted), who);
+        text_input(frame, pass, theme, &t.password, &self.password, true);
+        let message = match &self.error {
+            Some(e) => Line::styled(e.as_str(), theme.danger),
+            None if self.wiped_codes => Line::styled(texts().codes.wiped_by_lock.as_str(), theme.warning),
+            None => Line::raw(""),
+        };
+        frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
     }
-}
-
-fn field(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, text: &TextArea<'static>, focused: bool) {
-    let mut text = text.clone();
-    text.set_block(block(theme, title, focused));
-    text.set_style(theme.text);
-    // Only the focused field shows a cursor.
-    text.set_cursor_style(if focused { theme.selected } else { theme.text });
-    frame.render_widget(&text, area);
-}
-
-pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
-    let theme = &app.theme;
-    let area = centered(body, 60, 14);
-    let outer = block(theme, &texts().login.title, false);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let [intro, user, pass, error] =
-        Layout::vertical([Constraint::Length(2), Constraint::Length(3), Constraint::Length(3), Constraint::Min(1)])
-            .areas(inner);
-    frame
-        .render_widget(Paragraph::new(texts().login.intro.as_str()).style(theme.text).wrap(Wrap { trim: true }), intro);
-    let form = &app.login;
-    field(theme, frame, user, "Username", &form.username, form.focus == LoginFocus::Username);
-    field(theme, frame, pass, "Password", &form.password, form.focus == LoginFocus::Password);
-    let message = match (&form.error, &app.sign_in_hint) {
-        (Some(e), _) => Line::styled(e.as_str(), theme.danger),
-        (None, Some(hint)) => Line::styled(hint.as_str(), theme.muted),
-        (None, None) => Line::raw(""),
-    };
-    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
-}
-
-pub fn draw_locked(app: &App, frame: &mut Frame, body: Rect) {
-    let (Some(lock), Some(session)) = (&app.lock, &app.session) else { return };
-    let theme = &app.theme;
-    let area = centered(body, 60, 11);
-    let outer = block(theme, "Locked", true);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let [intro, who, pass, error] =
-        Layout::vertical([Constraint::Length(2), Constraint::Length(1), Constraint::Length(3), Constraint::Min(1)])
-            .areas(inner);
-    frame.render_widget(
-        Paragraph::new(texts().login.locked.as_str()).style(theme.text).wrap(Wrap { trim: true }),
-        intro,
-    );
-    frame.render_widget(
-        Paragraph::new(format!("Signed in as {} ({})", session.name, session.staff.username)).style(theme.muted),
-        who,
-    );
-    field(theme, frame, pass, "Password", &lock.password, true);
-    let message = match &lock.error {
-        Some(e) => Line::styled(e.as_str(), theme.danger),
-        None if lock.wiped_codes => Line::styled(
-            "The backup codes that were on screen have been wiped; they cannot be shown again.",
-            theme.warning,
-        ),
-        None => Line::raw(""),
-    };
-    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
 }

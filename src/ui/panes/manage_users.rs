@@ -8,13 +8,17 @@ use ratatui::widgets::TableState;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use tui_textarea::TextArea;
 
-use crate::domain::user::UserKind;
-use crate::domain::user::{User, UserId, sort_key};
-use crate::texts::texts;
-use crate::ui::app::{App, Effect};
-use crate::ui::fields::{field_text, single_line_input, text_field};
+use crate::domain::user::{User, UserId, UserKind, sort_key};
+use crate::store::UserQuery;
+use crate::texts::{fill, texts};
+use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
 use crate::ui::keymap::Command;
-use crate::ui::view::block;
+use crate::ui::msg::Outcome;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{block, text_input};
+
+/// The longest search a paste may type.
+const SEARCH_MAX: usize = 100;
 
 pub struct UserList {
     pub search: TextArea<'static>,
@@ -25,13 +29,15 @@ pub struct UserList {
     pub pages: Vec<Option<(String, UserId)>>,
     pub has_more: bool,
     pub loading: bool,
+    /// The number of the latest search asked for; older answers are dropped.
     pub seq: u64,
+    page_size: i64,
 }
 
 impl UserList {
-    pub(crate) fn new() -> Self {
+    pub fn new(page_size: i64) -> Self {
         Self {
-            search: text_field("type a name, username, email or phone"),
+            search: text_field(&texts().users.search_hint),
             search_focused: false,
             rows: Vec::new(),
             table: TableState::default(),
@@ -39,6 +45,7 @@ impl UserList {
             has_more: false,
             loading: false,
             seq: 0,
+            page_size,
         }
     }
 
@@ -49,166 +56,181 @@ impl UserList {
     pub fn selected(&self) -> Option<&User> {
         self.table.selected().and_then(|i| self.rows.get(i))
     }
-}
 
-pub(crate) fn search_key(app: &mut App, key: KeyEvent, command: Option<Command>) -> Vec<Effect> {
-    match command {
-        Some(Command::Quit) => {
-            app.quit = true;
-            vec![]
-        }
-        Some(Command::Open) => {
-            app.users.search_focused = false;
-            vec![]
-        }
-        Some(Command::Back) => {
-            app.users.search_focused = false;
-            if field_text(&app.users.search).is_empty() {
-                return vec![];
-            }
-            app.users.search = UserList::new().search;
-            app.users.pages = vec![None];
-            app.search_effect()
-        }
-        _ => {
-            let before = field_text(&app.users.search);
-            single_line_input(&mut app.users.search, key);
-            if field_text(&app.users.search) != before {
-                app.users.pages = vec![None];
-                app.search_effect()
-            } else {
-                vec![]
-            }
-        }
-    }
-}
-
-pub(crate) fn list_key(app: &mut App, command: Option<Command>) -> Vec<Effect> {
-    let users = &mut app.users;
-    match command {
-        Some(Command::Quit) => app.quit = true,
-        Some(Command::Help) => app.help = true,
-        Some(Command::Search) => users.search_focused = true,
-        Some(Command::Up) => {
-            if let Some(i) = users.table.selected() {
-                users.table.select(Some(i.saturating_sub(1)));
-            }
-        }
-        Some(Command::Down) => {
-            if let Some(i) = users.table.selected() {
-                users.table.select(Some((i + 1).min(users.rows.len().saturating_sub(1))));
-            }
-        }
-        Some(Command::NextPage) => {
-            if users.has_more
-                && let Some(last) = users.rows.last()
-            {
-                let cursor = (sort_key(&last.first_name, &last.last_name), last.id);
-                users.pages.push(Some(cursor));
-                return app.search_effect();
-            }
-            app.info(&texts().status.last_page);
-        }
-        Some(Command::PrevPage) => {
-            if users.pages.len() > 1 {
-                users.pages.pop();
-                return app.search_effect();
-            }
-            app.info(&texts().status.first_page);
-        }
-        Some(Command::Refresh) => return app.search_effect(),
-        Some(Command::Open) => {
-            if let (Some(user), Some(session)) = (users.selected(), &app.session) {
-                let effect = Effect::LoadDetail { session: session.clone(), user: user.id };
-                app.detail = None;
-                app.busy = Some(&texts().status.opening);
-                return vec![effect];
-            }
-        }
-        Some(Command::SignOut) => {
-            if let Some(session) = app.session.clone() {
-                app.signed_out(Some(texts().status.signed_out.clone()));
-                return vec![Effect::SignOut { session }];
-            }
-        }
-        _ => {}
-    }
-    vec![]
-}
-
-pub fn draw(app: &App, frame: &mut Frame, body: Rect) {
-    let theme = &app.theme;
-    let users = &app.users;
-    let [search, list, info] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(3), Constraint::Length(1)]).areas(body);
-
-    let mut field = users.search.clone();
-    field.set_block(block(theme, "Search users ( / )", users.search_focused));
-    field.set_cursor_style(if users.search_focused { theme.selected } else { theme.text });
-    frame.render_widget(&field, search);
-
-    let wide = body.width >= 120;
-    let header = if wide {
-        Row::new(["Name", "Username", "Type", "Enrolment", "Phone", "Email"])
-    } else {
-        Row::new(["Name", "Username", "Type", "Enrolment", "Phone"])
-    }
-    .style(theme.title);
-    let rows = users.rows.iter().map(|u| {
-        let kind = match u.kind {
-            UserKind::Customer => "customer",
-            UserKind::Staff => "staff",
+    /// Asks for the current page of the current search.
+    pub fn fetch(&mut self) -> Outcome {
+        self.seq += 1;
+        self.loading = true;
+        let query = UserQuery {
+            text: field_text(&self.search),
+            after: self.pages.last().cloned().flatten(),
+            // One more than a page tells whether there is a next page.
+            limit: self.page_size + 1,
         };
-        let phone = if u.has_international_phone() { format!("{} intl", u.phone) } else { u.phone.clone() };
-        let mut cells = vec![
-            Cell::from(u.full_name()),
-            Cell::from(u.username.clone()),
-            Cell::from(kind),
-            Cell::from(u.enrolment.to_string()),
-            Cell::from(phone),
-        ];
-        if wide {
-            cells.push(Cell::from(u.email.clone()));
-        }
-        Row::new(cells)
-    });
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Percentage(22),
-            Constraint::Percentage(20),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(20),
-            Constraint::Min(10),
-        ]
-    } else {
-        vec![
-            Constraint::Min(16),
-            Constraint::Min(14),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(20),
-        ]
-    };
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block(theme, "Manage Users", !users.search_focused))
-        .row_highlight_style(theme.selected)
-        .highlight_symbol("› ");
-    let mut state = users.table.clone();
-    frame.render_stateful_widget(table, list, &mut state);
+        Outcome::Search { query, seq: self.seq }
+    }
 
-    let summary = if users.loading {
-        "Searching…".to_owned()
-    } else if users.rows.is_empty() {
-        "No users match.".to_owned()
-    } else {
-        format!(
-            "Page {} · {} shown{}",
-            users.page() + 1,
-            users.rows.len(),
-            if users.has_more { " · more on the next page (n)" } else { "" }
-        )
-    };
-    frame.render_widget(Paragraph::new(Line::styled(format!(" {summary}"), theme.muted)), info);
+    /// Starts the search over from its first page.
+    fn restart(&mut self) -> Outcome {
+        self.pages = vec![None];
+        self.fetch()
+    }
+
+    /// Takes the rows of a search; false for an answer to a search typed past since.
+    pub fn receive(&mut self, seq: u64, mut rows: Vec<User>) -> bool {
+        if seq != self.seq {
+            return false;
+        }
+        self.loading = false;
+        self.has_more = rows.len() as i64 > self.page_size;
+        rows.truncate(self.page_size as usize);
+        self.table.select(if rows.is_empty() { None } else { Some(0) });
+        self.rows = rows;
+        true
+    }
+
+    /// Keys while the search box has the focus: typing searches at once.
+    pub fn on_search_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {
+        match command {
+            Some(Command::Quit) => Outcome::Quit,
+            Some(Command::Open) => {
+                self.search_focused = false;
+                Outcome::Nothing
+            }
+            Some(Command::Back) => {
+                self.search_focused = false;
+                if field_text(&self.search).is_empty() {
+                    return Outcome::Nothing;
+                }
+                self.search = text_field(&texts().users.search_hint);
+                self.restart()
+            }
+            _ => {
+                let before = field_text(&self.search);
+                single_line_input(&mut self.search, key);
+                if field_text(&self.search) != before { self.restart() } else { Outcome::Nothing }
+            }
+        }
+    }
+
+    pub fn on_paste(&mut self, text: &str) -> Outcome {
+        self.search.insert_str(clean_paste(text, SEARCH_MAX));
+        self.restart()
+    }
+
+    /// Keys while the list has the focus.
+    pub fn on_list_key(&mut self, command: Option<Command>) -> Outcome {
+        match command {
+            Some(Command::Quit) => return Outcome::Quit,
+            Some(Command::Help) => return Outcome::Help,
+            Some(Command::Search) => self.search_focused = true,
+            Some(Command::Up) => {
+                if let Some(i) = self.table.selected() {
+                    self.table.select(Some(i.saturating_sub(1)));
+                }
+            }
+            Some(Command::Down) => {
+                if let Some(i) = self.table.selected() {
+                    self.table.select(Some((i + 1).min(self.rows.len().saturating_sub(1))));
+                }
+            }
+            Some(Command::NextPage) => {
+                if self.has_more
+                    && let Some(last) = self.rows.last()
+                {
+                    let cursor = (sort_key(&last.first_name, &last.last_name), last.id);
+                    self.pages.push(Some(cursor));
+                    return self.fetch();
+                }
+                return Outcome::info(&texts().status.last_page);
+            }
+            Some(Command::PrevPage) => {
+                if self.pages.len() > 1 {
+                    self.pages.pop();
+                    return self.fetch();
+                }
+                return Outcome::info(&texts().status.first_page);
+            }
+            Some(Command::Refresh) => return self.fetch(),
+            Some(Command::Open) => {
+                if let Some(user) = self.selected() {
+                    return Outcome::OpenUser(user.id);
+                }
+            }
+            Some(Command::SignOut) => return Outcome::SignOut,
+            _ => {}
+        }
+        Outcome::Nothing
+    }
+
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
+        let t = &texts().users;
+        let [search, list, info] =
+            Layout::vertical([Constraint::Length(3), Constraint::Min(3), Constraint::Length(1)]).areas(body);
+
+        text_input(frame, search, theme, &t.search_title, &self.search, self.search_focused);
+
+        // The email column only where there is room for it.
+        let wide = body.width >= 120;
+        let columns = if wide { &t.columns[..] } else { &t.columns[..5] };
+        let header = Row::new(columns.iter().map(String::as_str)).style(theme.title);
+        let rows = self.rows.iter().map(|u| {
+            let kind = match u.kind {
+                UserKind::Customer => t.customer.as_str(),
+                UserKind::Staff => t.staff.as_str(),
+            };
+            let phone = if u.has_international_phone() {
+                fill(&t.international, &[("phone", &u.phone)])
+            } else {
+                u.phone.clone()
+            };
+            let mut cells = vec![
+                Cell::from(u.full_name()),
+                Cell::from(u.username.clone()),
+                Cell::from(kind),
+                Cell::from(u.enrolment.to_string()),
+                Cell::from(phone),
+            ];
+            if wide {
+                cells.push(Cell::from(u.email.clone()));
+            }
+            Row::new(cells)
+        });
+        let widths: Vec<Constraint> = if wide {
+            vec![
+                Constraint::Percentage(22),
+                Constraint::Percentage(20),
+                Constraint::Length(8),
+                Constraint::Length(10),
+                Constraint::Length(20),
+                Constraint::Min(10),
+            ]
+        } else {
+            vec![
+                Constraint::Min(16),
+                Constraint::Min(14),
+                Constraint::Length(8),
+                Constraint::Length(10),
+                Constraint::Length(20),
+            ]
+        };
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(block(theme, &t.title, !self.search_focused))
+            .row_highlight_style(theme.selected)
+            .highlight_symbol("› ");
+        let mut state = self.table.clone();
+        frame.render_stateful_widget(table, list, &mut state);
+
+        let summary = if self.loading {
+            t.searching.clone()
+        } else if self.rows.is_empty() {
+            t.none.clone()
+        } else {
+            let page =
+                fill(&t.page, &[("page", &(self.page() + 1).to_string()), ("shown", &self.rows.len().to_string())]);
+            if self.has_more { page + &t.more } else { page }
+        };
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {summary}"), theme.muted)), info);
+    }
 }

@@ -1,5 +1,5 @@
-//! One file per pane: its state, how it answers keys (called from `app::update`), and
-//! how it draws (called from `view`). Drawing never changes state.
+//! One file per pane: its state, `on_key` (and `on_paste`) that change only that state
+//! and answer with an `Outcome`, and `draw`, which changes nothing. No pane sees `App`.
 
 pub mod codes;
 pub mod confirm;

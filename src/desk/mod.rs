@@ -1,0 +1,129 @@
+//! The help desk's operations, by topic: `sign_in` (staff sessions and passwords),
+//! `codes` (generate, revoke, redeem), `users` (Manage Users, detail, profiles, staff
+//! creation) and `settings` (institution settings, permissions, the audit log).
+//!
+//! Each operation only sequences: it checks the session, applies the domain's rule, then
+//! makes one store call. The UI and the CLI call `HelpDesk` and nothing below it.
+
+mod codes;
+mod settings;
+mod sign_in;
+mod users;
+
+use std::sync::Arc;
+
+use crate::domain::access::{Refusal, Staff};
+use crate::domain::audit::NoteError;
+use crate::domain::codes::{CodeError, CodePolicy, HashCost};
+use crate::domain::password::PasswordHashError;
+use crate::domain::profile::ProfileError;
+use crate::domain::time;
+use crate::store::{Store, StoreError};
+
+pub use codes::{IssuedCodes, Redemption};
+pub use users::UserDetail;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    #[error(transparent)]
+    Password(#[from] PasswordHashError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Wrong username or password.")]
+    BadCredentials,
+    #[error("Too many failed sign-ins. Try again after {}.", time::format_utc(*until))]
+    LoginLocked { until: i64 },
+    #[error("Your session has ended (your password was changed or you signed out). Sign in again.")]
+    SessionEnded,
+    #[error("No such user.")]
+    NoSuchUser,
+    #[error("This user has no active backup codes.")]
+    NoActiveBatch,
+    #[error("The current password is wrong.")]
+    WrongPassword,
+    #[error("internal error: a background task failed")]
+    Internal(#[source] tokio::task::JoinError),
+}
+
+pub type DeskResult<T> = Result<T, DeskError>;
+
+/// Failed-attempt limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub redeem_max_failures: i64,
+    pub redeem_lockout_secs: i64,
+    pub login_max_failures: i64,
+    pub login_lockout_secs: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            redeem_max_failures: 10,
+            redeem_lockout_secs: 15 * 60,
+            login_max_failures: 5,
+            login_lockout_secs: 15 * 60,
+        }
+    }
+}
+
+/// A signed-in member of staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub staff: Staff,
+    pub name: String,
+}
+
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+#[derive(Clone)]
+pub struct HelpDesk {
+    store: Arc<dyn Store>,
+    policy: CodePolicy,
+    password_cost: HashCost,
+    limits: Limits,
+    clock: Clock,
+}
+
+impl HelpDesk {
+    pub fn new(store: Arc<dyn Store>, policy: CodePolicy, password_cost: HashCost, limits: Limits) -> Self {
+        Self { store, policy, password_cost, limits, clock: Arc::new(time::now) }
+    }
+
+    /// Replaces the clock, for tests of expiry and lockout.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn policy(&self) -> &CodePolicy {
+        &self.policy
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Checks the session is still open and reads the actor's role and permissions
+    /// afresh, so that a permission removed a minute ago is no longer honoured.
+    async fn actor(&self, session: &Session) -> DeskResult<Staff> {
+        if !self.store.session_open(session.id).await? {
+            return Err(DeskError::SessionEnded);
+        }
+        self.store.staff(session.staff.id).await?.ok_or(DeskError::SessionEnded)
+    }
+}
+
+/// Runs CPU-heavy work (argon2) off the async threads, so the screen keeps drawing.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> DeskResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(DeskError::Internal)
+}

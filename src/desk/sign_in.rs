@@ -1,0 +1,120 @@
+//! Staff sign-in, the idle lock's re-authentication, sign-out and password changes.
+//! Every password check is throttled per member of staff and every failure is audited.
+
+use zeroize::Zeroizing;
+
+use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
+use crate::domain::audit::{AuditAction, NewAuditEvent};
+use crate::domain::password;
+use crate::domain::profile;
+use crate::store::{Reservation, StaffCredentials, Throttle};
+
+impl HelpDesk {
+    pub async fn login(&self, username: &str, password: Zeroizing<String>) -> DeskResult<Session> {
+        let now = self.now();
+        let creds = self.check_password(username, password, now).await?;
+        let user = &creds.user;
+        let event = NewAuditEvent::new(now, AuditAction::StaffLogin).actor(user.id, &user.username);
+        let id = self.store.start_session(user.id, now, &event).await?;
+        tracing::info!(staff = %user.username, session = id, "staff signed in");
+        Ok(Session { id, staff: creds.staff, name: user.full_name() })
+    }
+
+    /// The password check shared by sign-in and unlock: throttled, and every failure audited.
+    async fn check_password(
+        &self,
+        username: &str,
+        password: Zeroizing<String>,
+        now: i64,
+    ) -> DeskResult<StaffCredentials> {
+        let username = username.trim().to_lowercase();
+        let Some(creds) = self.store.staff_credentials(&username).await? else {
+            let cost = self.password_cost;
+            blocking(move || password::verify_nothing(&cost, &password)).await?;
+            // What was typed is not recorded: people type passwords into username fields.
+            let event = NewAuditEvent::new(now, AuditAction::StaffLoginFailed)
+                .detail(format!("unknown username ({} characters)", username.chars().count()));
+            self.store.append_audit(&[event]).await?;
+            return Err(DeskError::BadCredentials);
+        };
+        let user = &creds.user;
+        let failed = |detail: String| {
+            NewAuditEvent::new(now, AuditAction::StaffLoginFailed).actor(user.id, &user.username).detail(detail)
+        };
+        let reservation = self
+            .store
+            .reserve_attempt(
+                user.id,
+                Throttle::Login,
+                now,
+                self.limits.login_max_failures,
+                self.limits.login_lockout_secs,
+            )
+            .await?;
+        let locks = match reservation {
+            Reservation::Locked { until } => {
+                self.store.append_audit(&[failed("refused while locked".into())]).await?;
+                return Err(DeskError::LoginLocked { until });
+            }
+            Reservation::Granted { locks, .. } => locks,
+        };
+        let stored = creds.password_hash.clone().unwrap_or_default();
+        let ok = blocking(move || password::verify(&stored, &password)).await?;
+        if !ok {
+            let mut events = vec![failed("wrong password".into())];
+            if locks {
+                events.push(
+                    NewAuditEvent::new(now, AuditAction::StaffLoginLocked)
+                        .actor(user.id, &user.username)
+                        .detail(format!("{} failures", self.limits.login_max_failures)),
+                );
+            }
+            self.store.append_audit(&events).await?;
+            return Err(DeskError::BadCredentials);
+        }
+        self.store.clear_failures(user.id, Throttle::Login).await?;
+        Ok(creds)
+    }
+
+    pub async fn logout(&self, session: &Session) -> DeskResult<()> {
+        let event =
+            NewAuditEvent::new(self.now(), AuditAction::StaffLogout).actor(session.staff.id, &session.staff.username);
+        self.store.end_session(session.id, self.now(), &event).await?;
+        Ok(())
+    }
+
+    /// Re-authenticates an idle-locked session with the password; the session stays the same.
+    pub async fn unlock(&self, session: &Session, password: Zeroizing<String>) -> DeskResult<()> {
+        self.actor(session).await?;
+        let now = self.now();
+        self.check_password(&session.staff.username, password, now).await?;
+        let event = NewAuditEvent::new(now, AuditAction::StaffLogin)
+            .actor(session.staff.id, &session.staff.username)
+            .detail("unlocked after inactivity");
+        self.store.append_audit(&[event]).await?;
+        Ok(())
+    }
+
+    /// Changes the signed-in staff's own password and ends all their sessions.
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        current: Zeroizing<String>,
+        new: Zeroizing<String>,
+    ) -> DeskResult<()> {
+        let actor = self.actor(session).await?;
+        profile::password(&new, &actor.username)?;
+        let creds = self.store.staff_credentials(&actor.username).await?.ok_or(DeskError::SessionEnded)?;
+        let stored = creds.password_hash.unwrap_or_default();
+        if !blocking(move || password::verify(&stored, &current)).await? {
+            return Err(DeskError::WrongPassword);
+        }
+        let cost = self.password_cost;
+        let hash = blocking(move || password::hash(&cost, &new)).await??;
+        let audit = NewAuditEvent::new(self.now(), AuditAction::PasswordChanged)
+            .actor(actor.id, &actor.username)
+            .target(actor.id, &actor.username);
+        self.store.set_password(actor.id, &hash, self.now(), &audit).await?;
+        Ok(())
+    }
+}

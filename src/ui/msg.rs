@@ -1,0 +1,114 @@
+//! The words the UI's parts speak to each other: `Msg` (what happened: a key, a tick, a
+//! database answer), `Outcome` (what a pane asks for after a key), `Confirmable` (what
+//! the one "are you sure" popup is asked about) and `Effect` (work for the runtime).
+//! Panes return outcomes; only `app.rs` applies them.
+
+use crossterm::event::KeyEvent;
+
+use crate::desk::{DeskError, IssuedCodes, Session, UserDetail};
+use crate::domain::audit::VerifiedIdentity;
+use crate::domain::user::{User, UserId};
+use crate::store::UserQuery;
+use crate::ui::fields::Secret;
+
+/// Everything that can happen to the UI.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Tick,
+    LoggedIn(Result<(Session, String), DeskError>),
+    Unlocked(Result<(), DeskError>),
+    Users { seq: u64, result: Result<Vec<User>, DeskError> },
+    Detail(Result<Box<UserDetail>, DeskError>),
+    Generated(Result<IssuedCodes, DeskError>),
+    Revoked(Result<(), DeskError>),
+}
+
+/// Work for the runtime: each ends in exactly one message (sign-out in none).
+#[derive(Debug)]
+pub enum Effect {
+    Login { username: String, password: Secret },
+    Unlock { session: Session, password: Secret },
+    Search { session: Session, query: UserQuery, seq: u64 },
+    LoadDetail { session: Session, user: UserId },
+    Generate { session: Session, user: UserId, identity: VerifiedIdentity },
+    Revoke { session: Session, user: UserId },
+    SignOut { session: Session },
+}
+
+/// A line in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Status {
+    pub fn info(text: impl Into<String>) -> Self {
+        Self { text: text.into(), error: false }
+    }
+    pub fn error(text: impl Into<String>) -> Self {
+        Self { text: text.into(), error: true }
+    }
+}
+
+/// What the confirm popup asks about. It carries everything needed to act, so that a
+/// "yes" acts on what the person saw, never on whatever is in front at that moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmable {
+    /// Leave the one-time code view; the codes are wiped.
+    LeaveCodes,
+    /// Revoke this user's unused codes.
+    Revoke { user: UserId, name: String },
+}
+
+/// What a pane asks of the app once it has handled a key or a paste. A pane changes only
+/// its own state; everything else goes through one of these.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Handled inside the pane, or ignored.
+    Nothing,
+    /// A line for the status bar.
+    Status(Status),
+    Quit,
+    /// The `?` overlay over the pane in front.
+    Help,
+    /// Close the pane or modal in front, saying why if there is something to say.
+    Close(Option<Status>),
+    SignIn {
+        username: String,
+        password: Secret,
+    },
+    /// The idle lock's password.
+    Unlock(Secret),
+    SignOut,
+    /// Manage Users wants this page of results.
+    Search {
+        query: UserQuery,
+        seq: u64,
+    },
+    OpenUser(UserId),
+    RefreshDetail,
+    /// Open the warning before Generate Backup Codes for the user in the detail.
+    OpenWarning,
+    /// Ask "are you sure?" about this.
+    Confirm(Confirmable),
+    /// The popup's answer: yes to this.
+    Confirmed(Confirmable),
+    /// The warning's second, deliberate Generate Backup Codes.
+    Generate {
+        user: UserId,
+        identity: VerifiedIdentity,
+    },
+}
+
+impl Outcome {
+    pub fn info(text: impl Into<String>) -> Self {
+        Outcome::Status(Status::info(text))
+    }
+    pub fn error(text: impl Into<String>) -> Self {
+        Outcome::Status(Status::error(text))
+    }
+}
