@@ -1,7 +1,7 @@
 //! One-line text fields (tui-textarea) as the panes use them: plain, secret, pasted into.
 
-use crossterm::event::KeyEvent;
-use tui_textarea::TextArea;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_textarea::{CursorMove, TextArea};
 use zeroize::{Zeroize, Zeroizing};
 
 pub(crate) fn text_field(placeholder: &str) -> TextArea<'static> {
@@ -64,10 +64,74 @@ pub fn clean_paste(text: &str, max: usize) -> String {
         .collect()
 }
 
-/// Feeds a key to a one-line field; Enter never makes a second line.
+/// Feeds a key to a one-line field as a terminal user expects: Ctrl+U clears back to the
+/// start and Ctrl+W deletes the word before the cursor (readline's keys), Ctrl+Z undoes;
+/// a movement key ends a selection instead of growing it; Enter never makes a second line.
 pub(crate) fn single_line_input(field: &mut TextArea<'static>, key: KeyEvent) -> bool {
-    if key.code == crossterm::event::KeyCode::Enter {
-        return false;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Enter => false,
+        KeyCode::Char('u') if ctrl => {
+            field.cancel_selection();
+            field.move_cursor(CursorMove::End);
+            field.delete_line_by_head()
+        }
+        KeyCode::Char('w') if ctrl => field.delete_word(),
+        KeyCode::Char('z') if ctrl => field.undo(),
+        KeyCode::Left | KeyCode::Right | KeyCode::Home | KeyCode::End if field.is_selecting() => {
+            field.cancel_selection();
+            field.input(key)
+        }
+        _ => field.input(key),
     }
-    field.input(key)
+}
+
+/// Selects the whole text, so that typing replaces it (as `/` does in a search box).
+pub(crate) fn select_all(field: &mut TextArea<'static>) {
+    field.move_cursor(CursorMove::Bottom);
+    field.move_cursor(CursorMove::End);
+    if !field.lines().concat().is_empty() {
+        field.select_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+
+    fn typed(text: &str) -> TextArea<'static> {
+        let mut field = text_field("");
+        field.insert_str(text);
+        field
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    #[test]
+    fn readline_keys_clear_and_delete_words_and_ctrl_z_undoes() {
+        let mut field = typed("amara okafor");
+        single_line_input(&mut field, ctrl('w'));
+        assert_eq!(field_text(&field), "amara ");
+        single_line_input(&mut field, ctrl('z'));
+        assert_eq!(field_text(&field), "amara okafor");
+        single_line_input(&mut field, ctrl('u'));
+        assert_eq!(field_text(&field), "");
+    }
+
+    #[test]
+    fn typing_over_a_selection_replaces_it() {
+        let mut field = typed("okafor");
+        select_all(&mut field);
+        single_line_input(&mut field, KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE));
+        assert_eq!(field_text(&field), "m");
+        let mut field = typed("okafor");
+        select_all(&mut field);
+        single_line_input(&mut field, KeyEvent::new(KeyCode::Left, KeyModifiers::NONE));
+        single_line_input(&mut field, KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
+        assert_eq!(field_text(&field), "okafosr", "an arrow grew the selection instead of ending it");
+    }
 }

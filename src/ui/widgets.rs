@@ -55,5 +55,6 @@ pub fn text_input(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, fie
     field.set_block(block(theme, title, focused));
     field.set_style(theme.text);
     field.set_cursor_style(if focused { theme.selected } else { theme.text });
+    field.set_selection_style(theme.selected);
     frame.render_widget(&field, area);
 }

@@ -11,7 +11,7 @@ use tui_textarea::TextArea;
 use crate::domain::user::{User, UserId, UserKind, sort_key};
 use crate::store::UserQuery;
 use crate::texts::{fill, texts};
-use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
+use crate::ui::fields::{clean_paste, field_text, select_all, single_line_input, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::Outcome;
 use crate::ui::theme::Theme;
@@ -123,7 +123,11 @@ impl UserList {
         match command {
             Some(Command::Quit) => return Outcome::Quit,
             Some(Command::Help) => return Outcome::Help,
-            Some(Command::Search) => self.search_focused = true,
+            Some(Command::Search) => {
+                // The previous search is selected: typing replaces it, an arrow keeps it.
+                self.search_focused = true;
+                select_all(&mut self.search);
+            }
             Some(Command::Up) => {
                 if let Some(i) = self.table.selected() {
                     self.table.select(Some(i.saturating_sub(1)));

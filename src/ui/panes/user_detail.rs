@@ -87,7 +87,7 @@ impl Detail {
         let user = &data.user;
         let [panels, actions, reason] =
             Layout::vertical([Constraint::Min(8), Constraint::Length(1), Constraint::Length(2)]).areas(body);
-        let profile_width = (body.width * 2 / 5).max(40);
+        let profile_width = (body.width * 2 / 5).max(38);
         let [left, right] = Layout::horizontal([Constraint::Length(profile_width), Constraint::Min(38)]).areas(panels);
 
         let kind = match user.kind {
@@ -121,8 +121,10 @@ impl Detail {
                 tfa.push(row(theme, if i == 0 { &t.devices } else { "" }, d.label.clone()));
             }
         }
-        let permitted = data.institution.permitted.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ");
-        tfa.push(row(theme, &t.permitted, permitted));
+        // One fact a line: at 80 columns a joined list wraps mid-phrase.
+        for (i, method) in data.institution.permitted.iter().enumerate() {
+            tfa.push(row(theme, if i == 0 { &t.permitted } else { "" }, method.label().to_owned()));
+        }
         if data.institution.email_makes_codes_unusual() {
             tfa.push(Line::styled(texts().twofactor.email_permitted.clone(), theme.warning));
         }
