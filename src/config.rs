@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use crate::desk::Limits;
-use crate::domain::codes::{CodePolicy, HashCost};
+use crate::domain::codes::{CodeError, CodePolicy, HashCost};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -168,8 +168,14 @@ impl Config {
             parallelism: r.int("codes.argon2.parallelism", 1, 1, 16)? as u32,
         };
         let expiry = (expiry_hours > 0).then_some(expiry_hours * 3600);
+        code_cost.meets_owasp_minimum().map_err(|e| r.bad("codes.argon2", format!("is refused: {e}")))?;
         let codes = CodePolicy::new(count, length, group, expiry, code_cost).map_err(|e| {
-            r.bad(if length * 5 < 40 { "codes.length" } else { "codes.argon2" }, format!("is refused: {e}"))
+            let key = match e {
+                CodeError::TooWeak { .. } | CodeError::TooLong(_) | CodeError::BatchTooGuessable { .. } => "codes.length",
+                CodeError::BadCount(_) => "codes.count",
+                _ => "codes.argon2",
+            };
+            r.bad(key, format!("is refused: {e}"))
         })?;
 
         let password_cost = HashCost {
@@ -177,6 +183,7 @@ impl Config {
             iterations: r.int("staff.argon2.iterations", 2, 1, 100)? as u32,
             parallelism: r.int("staff.argon2.parallelism", 1, 1, 16)? as u32,
         };
+        password_cost.meets_owasp_minimum().map_err(|e| r.bad("staff.argon2", format!("is refused: {e}")))?;
         password_cost.argon2().map_err(|e| r.bad("staff.argon2", format!("is refused: {e}")))?;
 
         let limits = Limits {
@@ -228,6 +235,17 @@ mod tests {
         assert!(err.to_string().contains("`codes.count`"), "{err}");
         let err = Config::parse("c.toml", "[throttle]\nredeem_max_failures = 101\n").unwrap_err();
         assert!(err.to_string().contains("`throttle.redeem_max_failures`"), "{err}");
+        let err = Config::parse("c.toml", "[codes]\nlength = 8\n").unwrap_err();
+        assert!(err.to_string().contains("`codes.length`") && err.to_string().contains("50"), "{err}");
+        let err = Config::parse("c.toml", "[codes]\ncount = 100\nlength = 10\n").unwrap_err();
+        assert!(err.to_string().contains("`codes.length`"), "{err}");
+        for weak in ["[codes.argon2]\nmemory_kib = 8\niterations = 1\n", "[codes.argon2]\niterations = 1\n"] {
+            let err = Config::parse("c.toml", weak).unwrap_err();
+            assert!(err.to_string().contains("`codes.argon2`") && err.to_string().contains("OWASP"), "{err}");
+        }
+        let err = Config::parse("c.toml", "[staff.argon2]\nmemory_kib = 8192\n").unwrap_err();
+        assert!(err.to_string().contains("`staff.argon2`"), "{err}");
+        assert!(Config::parse("c.toml", "[codes.argon2]\nmemory_kib = 47104\niterations = 1\n").is_ok());
         let err = Config::parse("c.toml", "[codes]\nlenght = 12\n").unwrap_err();
         assert_eq!(err, ConfigError::Unknown { path: "c.toml".into(), key: "codes.lenght".into() });
         let err = Config::parse("c.toml", "[database]\nurl = \"mysql://x\"\n").unwrap_err();

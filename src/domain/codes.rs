@@ -17,7 +17,11 @@ pub const MIN_BITS: u32 = 40;
 pub const SALT_LEN: usize = 16;
 pub const HASH_LEN: usize = 32;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// A guess at any of a batch's codes must still face this many bits: a code's bits less
+/// log2 of the codes in a batch.
+pub const MIN_BATCH_BITS: f64 = 50.0;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CodeError {
     #[error(
         "a code of {length} characters carries {bits} bits; at least {MIN_BITS} bits ({} characters) are required",
@@ -28,6 +32,14 @@ pub enum CodeError {
     TooLong(usize),
     #[error("a batch holds between 1 and 100 codes (asked for {0})")]
     BadCount(usize),
+    #[error(
+        "{count} codes of {bits} bits leave {left:.1} bits against a guess at any of them; at least {MIN_BATCH_BITS} are required (use longer codes or fewer of them)"
+    )]
+    BatchTooGuessable { count: usize, bits: u32, left: f64 },
+    #[error(
+        "argon2 with {memory_kib} KiB and {iterations} passes is below OWASP's minimum (19456 KiB with 2 passes, or an equivalent pair such as 47104 KiB with 1, 12288 with 3, 9216 with 4, 7168 with 5)"
+    )]
+    BelowOwaspMinimum { memory_kib: u32, iterations: u32 },
     #[error("argon2 parameters rejected: {0}")]
     HashParams(#[source] argon2::Error),
     #[error("the operating system's random number generator failed: {0}")]
@@ -51,6 +63,18 @@ impl Default for HashCost {
 }
 
 impl HashCost {
+    /// OWASP's argon2id minimums, as (memory in KiB, passes) pairs of equal strength.
+    pub const OWASP_MINIMUMS: [(u32, u32); 5] = [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5)];
+
+    /// The cost configuration may set: at least one of OWASP's pairs.
+    pub fn meets_owasp_minimum(&self) -> Result<(), CodeError> {
+        if Self::OWASP_MINIMUMS.iter().any(|&(m, t)| self.memory_kib >= m && self.iterations >= t) {
+            Ok(())
+        } else {
+            Err(CodeError::BelowOwaspMinimum { memory_kib: self.memory_kib, iterations: self.iterations })
+        }
+    }
+
     pub fn argon2(&self) -> Result<Argon2<'static>, CodeError> {
         self.argon2_with_params().map_err(CodeError::HashParams)
     }
@@ -89,6 +113,11 @@ impl CodePolicy {
         }
         if !(1..=100).contains(&count) {
             return Err(CodeError::BadCount(count));
+        }
+        // Any of the batch's codes opens the account: each extra code is an extra target.
+        let left = f64::from(bits) - (count as f64).log2();
+        if left < MIN_BATCH_BITS {
+            return Err(CodeError::BatchTooGuessable { count, bits, left });
         }
         cost.argon2()?;
         Ok(Self { count, length, group: group.max(1), expiry_secs, cost })
@@ -304,7 +333,28 @@ mod tests {
             CodePolicy::new(10, 7, 4, None, HashCost::default()),
             Err(CodeError::TooWeak { length: 7, bits: 35 })
         );
-        assert!(CodePolicy::new(10, 8, 4, None, HashCost::default()).is_ok());
+        // 8 characters are 40 bits, but ten of them leave 36.7 bits against a guess at any.
+        assert!(matches!(
+            CodePolicy::new(10, 8, 4, None, HashCost::default()),
+            Err(CodeError::BatchTooGuessable { count: 10, bits: 40, .. })
+        ));
+        assert!(matches!(
+            CodePolicy::new(100, 11, 4, None, HashCost::default()),
+            Err(CodeError::BatchTooGuessable { count: 100, bits: 55, .. })
+        ));
+        assert!(CodePolicy::new(1, 10, 4, None, HashCost::default()).is_ok());
+        assert!(CodePolicy::new(10, 12, 4, None, HashCost::default()).is_ok());
+    }
+
+    #[test]
+    fn argon2_costs_below_owasp_are_refused() {
+        let cost = |memory_kib, iterations| HashCost { memory_kib, iterations, parallelism: 1 };
+        assert!(cost(19_456, 2).meets_owasp_minimum().is_ok());
+        assert!(cost(47_104, 1).meets_owasp_minimum().is_ok());
+        assert!(cost(7_168, 5).meets_owasp_minimum().is_ok());
+        assert!(cost(19_456, 1).meets_owasp_minimum().is_err());
+        assert!(cost(8, 1).meets_owasp_minimum().is_err());
+        assert!(cost(9_000, 4).meets_owasp_minimum().is_err());
     }
 
     #[test]
