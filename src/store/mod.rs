@@ -2,6 +2,7 @@
 //! the domain's types; `SqliteStore` (the embedded default) and `PostgresStore`
 //! (production) implement it with the same SQL, kept in `sql.rs`.
 
+mod error;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -17,37 +18,9 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
+pub use error::{StoreError, StoreResult};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the database at {url} cannot be reached: {reason}")]
-    Unreachable { url: String, reason: String },
-    #[error("database URL {0:?} is neither sqlite:// nor postgres://")]
-    UnknownScheme(String),
-    #[error("applying the database migrations failed: {0}")]
-    Migrate(String),
-    #[error("the connection to the database failed: {0}")]
-    Lost(String),
-    #[error("the username {0:?} is already taken")]
-    UsernameTaken(String),
-    #[error("the database answered with an error: {0}")]
-    Database(String),
-    #[error("the database holds a value this version does not understand: {0}")]
-    Corrupt(String),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => StoreError::Lost(e.to_string()),
-            _ => StoreError::Database(e.to_string()),
-        }
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

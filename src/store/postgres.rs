@@ -21,8 +21,8 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await
-            .map_err(|e| StoreError::Unreachable { url: crate::store::redact(url), reason: e.to_string() })?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
+            .map_err(|source| StoreError::Unreachable { url: crate::store::redact(url), source })?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
 

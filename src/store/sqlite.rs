@@ -18,9 +18,9 @@ impl SqliteStore {
     const ANALYZE: &str = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
     pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
-        let unreachable = |reason: String| StoreError::Unreachable { url: url.to_owned(), reason };
+        let unreachable = |source: sqlx::Error| StoreError::Unreachable { url: url.to_owned(), source };
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| unreachable(e.to_string()))?
+            .map_err(unreachable)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -35,8 +35,8 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
-            .map_err(|e| unreachable(e.to_string()))?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
+            .map_err(unreachable)?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
 
