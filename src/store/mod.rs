@@ -1,11 +1,16 @@
 //! The one boundary between the help desk and its identity database. `Store` speaks in
-//! the domain's types; `SqliteStore` (the embedded default) and `PostgresStore`
-//! (production) implement it with the same SQL, kept in `sql.rs`.
+//! the domain's types. `SqlStore<D>` implements it once, for any database with a
+//! `Dialect`: `SqliteStore` (the embedded default) and `PostgresStore` (production). The
+//! statements are named in `sql/`, by topic; rows become domain values in `rows.rs`.
 
+mod dialect;
 mod error;
 mod postgres;
+mod rows;
 mod sql;
+mod sql_store;
 mod sqlite;
+mod writes;
 
 use std::sync::Arc;
 
@@ -18,9 +23,12 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
+pub use dialect::Dialect;
 pub use error::{StoreError, StoreResult};
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sql_store::SqlStore;
+
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+pub type PostgresStore = SqlStore<sqlx::Postgres>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -77,7 +85,7 @@ pub struct NewBatch<'a> {
 }
 
 /// The state of a user's current batch, for the Two-Factor Authentication section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct BatchSummary {
     pub id: i64,
     pub created_at: i64,
@@ -114,7 +122,8 @@ pub enum Reservation {
     Locked { until: i64 },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A row of the outbox the bank's messaging system drains.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub created_at: i64,
