@@ -6,7 +6,7 @@
 pub enum StoreError {
     #[error("the database at {url} cannot be reached")]
     Unreachable {
-        /// Already redacted: never holds a password.
+        /// Never with a password: a PostgreSQL URL is redacted, a SQLite one has none.
         url: String,
         #[source]
         source: sqlx::Error,
@@ -21,9 +21,10 @@ pub enum StoreError {
     Lost(#[source] sqlx::Error),
     #[error("the username {0:?} is already taken")]
     UsernameTaken(String),
-    /// Any other error the database or the driver returned.
-    #[error("the database answered with an error")]
-    Query(#[source] sqlx::Error),
+    /// Any other error the database or the driver returned; sqlx's own sentence says
+    /// what it was ("error returned from database: …").
+    #[error(transparent)]
+    Query(sqlx::Error),
     /// A failure beside the database that a caller reports as the store's. Only
     /// `cli/demo.rs` uses it (for a password-hash error); it can go when demo.rs stops.
     #[error("the database answered with an error: {0}")]
@@ -42,3 +43,29 @@ impl From<sqlx::Error> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::StoreError;
+
+    #[test]
+    fn a_lost_connection_is_lost_and_keeps_its_cause() {
+        let lost =
+            [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::Io(std::io::Error::other("reset"))];
+        for e in lost {
+            let err = StoreError::from(e);
+            assert!(matches!(err, StoreError::Lost(_)), "{err:?}");
+            assert_eq!(err.to_string(), "the connection to the database failed");
+            assert!(err.source().is_some_and(|s| s.is::<sqlx::Error>()));
+        }
+    }
+
+    #[test]
+    fn any_other_database_error_reads_as_sqlx_says_it() {
+        let err = StoreError::from(sqlx::Error::RowNotFound);
+        assert!(matches!(err, StoreError::Query(_)), "{err:?}");
+        assert_eq!(err.to_string(), sqlx::Error::RowNotFound.to_string());
+    }
+}
