@@ -1,10 +1,16 @@
 //! The one boundary between the help desk and its identity database. `Store` speaks in
-//! the domain's types; `SqliteStore` (the embedded default) and `PostgresStore`
-//! (production) implement it with the same SQL, kept in `sql.rs`.
+//! the domain's types. `SqlStore<D>` implements it once, for any database with a
+//! `Dialect`: `SqliteStore` (the embedded default) and `PostgresStore` (production). The
+//! statements are named in `sql/`, by topic; rows become domain values in `rows.rs`.
 
+mod dialect;
+mod error;
 mod postgres;
+mod rows;
 mod sql;
+mod sql_store;
 mod sqlite;
+mod writes;
 
 use std::sync::Arc;
 
@@ -17,37 +23,12 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use dialect::Dialect;
+pub use error::{StoreError, StoreResult};
+pub use sql_store::SqlStore;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the database at {url} cannot be reached: {reason}")]
-    Unreachable { url: String, reason: String },
-    #[error("database URL {0:?} is neither sqlite:// nor postgres://")]
-    UnknownScheme(String),
-    #[error("applying the database migrations failed: {0}")]
-    Migrate(String),
-    #[error("the connection to the database failed: {0}")]
-    Lost(String),
-    #[error("the username {0:?} is already taken")]
-    UsernameTaken(String),
-    #[error("the database answered with an error: {0}")]
-    Database(String),
-    #[error("the database holds a value this version does not understand: {0}")]
-    Corrupt(String),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => StoreError::Lost(e.to_string()),
-            _ => StoreError::Database(e.to_string()),
-        }
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+pub type PostgresStore = SqlStore<sqlx::Postgres>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -104,7 +85,7 @@ pub struct NewBatch<'a> {
 }
 
 /// The state of a user's current batch, for the Two-Factor Authentication section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct BatchSummary {
     pub id: i64,
     pub created_at: i64,
@@ -141,7 +122,8 @@ pub enum Reservation {
     Locked { until: i64 },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A row of the outbox the bank's messaging system drains.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub created_at: i64,
@@ -161,28 +143,53 @@ pub struct ProfileUpdate {
     pub phone: String,
 }
 
+/// Everything the help desk reads from and writes to its database.
+///
+/// A method that writes more than one row does so in one write transaction, which commits
+/// whole or not at all; where it takes an audit event or notices, they are written in that
+/// same transaction, after the change they record. A write transaction begins with
+/// `Dialect::BEGIN_WRITE`: on SQLite (`BEGIN IMMEDIATE`) it holds the database's write lock
+/// from its first statement, so writers take turns; on PostgreSQL rows lock as they are
+/// written, and the methods that must take turns per user lock the user's row first
+/// (`LOCK_USER`). Reads run outside transactions and see committed data.
 #[async_trait]
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
 
+    /// The institution (the first by id) and its permitted 2FA methods, sorted;
+    /// `Corrupt` when none is configured.
     async fn institution(&self) -> StoreResult<Institution>;
+    /// Replaces the permitted methods whole and writes the audit event, in one
+    /// transaction.
     async fn set_permitted_methods(&self, methods: &[TwoFactorMethod], audit: &NewAuditEvent) -> StoreResult<()>;
 
+    /// `None` when there is no such user.
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Case-insensitive (usernames are stored lower-cased); `None` when there is none.
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// One page in name order, after `query.after`: everybody for an empty text, else the
+    /// users whose name, first name, username, email or phone digits start with it.
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn count_staff(&self) -> StoreResult<i64>;
     /// Refreshes the planner's statistics, after a bulk load.
     async fn analyze(&self) -> StoreResult<()>;
+    /// The user's second factors, in the order they were added.
     async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>>;
+    /// Writes the profile fields with the search keys derived from them, and the audit
+    /// event, in one transaction.
     async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()>;
     /// Writes users with their permissions and devices; the audit event, if any, in the
-    /// same transaction. Returns the new ids in order.
+    /// same transaction. Returns the new ids in order. A username already taken is
+    /// `UsernameTaken`, and then nothing is written.
     async fn insert_users(&self, users: &[NewUser], audit: Option<&NewAuditEvent>) -> StoreResult<Vec<UserId>>;
 
+    /// `None` for an unknown username or a customer's; `Corrupt` for staff without a role.
     async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>>;
+    /// The role and permissions as they are now; `None` for an unknown user or a customer.
     async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>>;
+    /// Grants or revokes one permission (doing either twice is harmless) and writes the
+    /// audit event, in one transaction.
     async fn set_permission(
         &self,
         staff: UserId,
@@ -190,14 +197,22 @@ pub trait Store: Send + Sync {
         granted: bool,
         audit: &NewAuditEvent,
     ) -> StoreResult<()>;
+    /// Opens a session and writes the audit event, in one transaction; returns its id.
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
+    /// False when the session has ended or does not exist.
     async fn session_open(&self, session: i64) -> StoreResult<bool>;
+    /// Ends the session (an ended one keeps its first end time) and writes the audit
+    /// event, in one transaction.
     async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()>;
-    /// Sets a new password hash and ends every open session of that member of staff.
+    /// Sets a new password hash and ends every open session of that member of staff; the
+    /// audit event in the same transaction.
     async fn set_password(&self, staff: UserId, hash: &str, now: i64, audit: &NewAuditEvent) -> StoreResult<()>;
 
     /// Counts an attempt before it is checked, so that parallel guesses cannot slip past
-    /// the limit; a success clears the count with `clear_failures`.
+    /// the limit; a success clears the count with `clear_failures`. One conditional
+    /// update of the user's row, atomic on its own. `Granted { locks: true }` when this
+    /// attempt set the lock (it ends at `now + lockout_secs` unless a success clears it);
+    /// `Locked` when a lock is in force, with its end (`now` for an unknown user).
     async fn reserve_attempt(
         &self,
         user: UserId,
@@ -206,13 +221,19 @@ pub trait Store: Send + Sync {
         max: i64,
         lockout_secs: i64,
     ) -> StoreResult<Reservation>;
+    /// Resets that throttle's count and lock; one statement.
     async fn clear_failures(&self, user: UserId, throttle: Throttle) -> StoreResult<()>;
 
+    /// The active batch (neither revoked nor expired at `now`); `None` when there is none.
     async fn code_state(&self, user: UserId, now: i64) -> StoreResult<Option<BatchSummary>>;
     /// Revokes the user's current batch and stores the new one, its audit event and
-    /// notices in one transaction.
+    /// notices in one transaction. Locks the user first (`LOCK_USER`), so that two agents
+    /// generating for one user take turns and the user ends with exactly one active batch,
+    /// the last one stored. Returns its id.
     async fn store_batch(&self, batch: &NewBatch<'_>, audit: &NewAuditEvent, notices: &[Notice]) -> StoreResult<i64>;
-    /// Revokes the current batch; false when there was none.
+    /// Revokes the current batch, with the audit event and notices, in one transaction
+    /// that locks the user first (`LOCK_USER`). False when there was none; then nothing is
+    /// written.
     async fn revoke_batch(
         &self,
         user: UserId,
@@ -221,10 +242,14 @@ pub trait Store: Send + Sync {
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool>;
+    /// The active batch's salt and cost; `None` when there is no active batch at `now`.
     async fn active_batch_key(&self, user: UserId, now: i64) -> StoreResult<Option<BatchKey>>;
-    /// Marks the code used if, and only if, it is unused: one conditional update. On
-    /// success, clears the failure count and writes the audit event and notices in the
-    /// same transaction.
+    /// Marks the code used if, and only if, it is unused: one conditional update
+    /// (`CONSUME_CODE`), so true for exactly one caller however many try at once. On
+    /// success, clears the failure count and marks the user enrolled (the user named by
+    /// `audit.target_id`), and writes the audit event and notices, in the same
+    /// transaction. False when the code is unknown, used, or its batch revoked or
+    /// expired; then nothing is written.
     async fn consume_code(
         &self,
         batch: i64,
@@ -234,11 +259,13 @@ pub trait Store: Send + Sync {
         notices: &[Notice],
     ) -> StoreResult<bool>;
 
+    /// Writes the events in order, in one transaction.
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
     /// Events with an id above `after`, oldest first.
     async fn audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// The newest events first, optionally for one target.
     async fn recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// The user's notices in the outbox, oldest first.
     async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>>;
 }
 

@@ -2,42 +2,37 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::Postgres;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgQueryResult};
 
-use crate::store::sql::store_impl;
+use crate::store::dialect::Dialect;
+use crate::store::{Backend, StoreError, StoreResult, redact};
 
-pub struct PostgresStore {
-    pool: PgPool,
-}
-
-impl PostgresStore {
+impl Dialect for Postgres {
     const BACKEND: Backend = Backend::Postgres;
-    const ANALYZE: &str = "ANALYZE";
 
-    pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await
-            .map_err(|e| StoreError::Unreachable { url: crate::store::redact(url), reason: e.to_string() })?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Self { pool })
-    }
+    /// A plain `BEGIN`: row locks (taken by the first write on the user's row, see
+    /// `LOCK_USER`) serialize writers per user.
+    const BEGIN_WRITE: &'static str = "BEGIN";
 
-    /// Row locks (taken by the first write on the user's row) serialize writers per user.
-    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
-        self.pool.begin().await
-    }
+    const ANALYZE: &'static str = "ANALYZE";
 
     fn bulk_param(n: usize) -> String {
         format!("${n}")
     }
 
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    async fn connect(url: &str, max_connections: u32) -> StoreResult<PgPool> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Unreachable { url: redact(url), source })?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(pool)
     }
 }
-
-store_impl!(PostgresStore, Postgres);

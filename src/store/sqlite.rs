@@ -3,24 +3,38 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use sqlx::Sqlite;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult, SqliteSynchronous,
+};
 
-use crate::store::sql::store_impl;
+use crate::store::dialect::Dialect;
+use crate::store::{Backend, StoreError, StoreResult};
 
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
+impl Dialect for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
-    /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).
-    const ANALYZE: &str = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
-    pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
-        let unreachable = |reason: String| StoreError::Unreachable { url: url.to_owned(), reason };
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before
+    /// it writes cannot fail on a lock upgrade under concurrent writers.
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+
+    /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).
+    const ANALYZE: &'static str = "PRAGMA analysis_limit = 1000; ANALYZE;";
+
+    /// Anonymous `?` parameters: SQLite looks up a numbered parameter's name by walking a
+    /// list, which makes binding thousands of `$n` in one statement quadratic.
+    fn bulk_param(_n: usize) -> String {
+        "?".to_owned()
+    }
+
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    async fn connect(url: &str, max_connections: u32) -> StoreResult<SqlitePool> {
+        let unreachable = |source: sqlx::Error| StoreError::Unreachable { url: url.to_owned(), source };
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| unreachable(e.to_string()))?
+            .map_err(unreachable)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -35,26 +49,8 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
-            .map_err(|e| unreachable(e.to_string()))?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Self { pool })
-    }
-
-    /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before
-    /// it writes cannot fail on a lock upgrade under concurrent writers.
-    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
-    }
-
-    /// Anonymous `?` parameters: SQLite looks up a numbered parameter's name by walking a
-    /// list, which makes binding thousands of `$n` in one statement quadratic.
-    fn bulk_param(_n: usize) -> String {
-        "?".to_owned()
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+            .map_err(unreachable)?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(pool)
     }
 }
-
-store_impl!(SqliteStore, Sqlite);

@@ -1,0 +1,38 @@
+//! What differs between SQLite and PostgreSQL, and only that. The statements in `sql/`
+//! and the logic in `sql_store.rs` and `writes.rs` are the same for both; each database
+//! implements this trait once, in `sqlite.rs` and `postgres.rs`.
+
+use std::future::Future;
+
+use sqlx::{Database, Decode, Encode, Pool, Type};
+
+use crate::store::{Backend, StoreResult};
+
+pub trait Dialect: Database {
+    const BACKEND: Backend;
+
+    /// How a write transaction begins; the statement decides which lock is taken first.
+    const BEGIN_WRITE: &'static str;
+
+    /// Refreshes the planner's statistics after a bulk load.
+    const ANALYZE: &'static str;
+
+    /// The `n`-th (from 1) parameter of a multi-row insert, in this database's style.
+    fn bulk_param(n: usize) -> String;
+
+    /// How many rows a statement changed (sqlx has no trait for it).
+    fn rows_affected(done: &Self::QueryResult) -> u64;
+
+    /// Connects with this database's settings and applies its migrations.
+    fn connect(url: &str, max_connections: u32) -> impl Future<Output = StoreResult<Pool<Self>>> + Send;
+}
+
+/// An owned value the store binds and reads back on `D`.
+pub trait Column<D: Dialect>: for<'q> Encode<'q, D> + for<'r> Decode<'r, D> + Type<D> + Send + Unpin {}
+
+impl<D: Dialect, T> Column<D> for T where T: for<'q> Encode<'q, D> + for<'r> Decode<'r, D> + Type<D> + Send + Unpin {}
+
+/// A borrowed value the store binds on `D`.
+pub trait Param<'q, D: Dialect>: Encode<'q, D> + Type<D> + Send + 'q {}
+
+impl<'q, D: Dialect, T> Param<'q, D> for T where T: Encode<'q, D> + Type<D> + Send + 'q {}

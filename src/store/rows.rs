@@ -1,0 +1,156 @@
+//! Rows as the database returns them, and their conversion into the domain's types. The
+//! domain's types know nothing of sqlx; a value the domain does not know (a kind, a
+//! method, a role) is `StoreError::Corrupt`, never a panic or a default.
+
+use crate::domain::access::{Permission, Staff};
+use crate::domain::audit::AuditEvent;
+use crate::domain::codes::HashCost;
+use crate::domain::institution::TwoFactorMethod;
+use crate::domain::time;
+use crate::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
+use crate::store::{BatchKey, StoreError};
+
+/// The columns of `users` that make a `User`.
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    id: i64,
+    kind: String,
+    username: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    enrolment: String,
+    staff_role: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("{what} {value:?}"));
+        Ok(User {
+            id: r.id,
+            kind: UserKind::parse(&r.kind).ok_or_else(|| corrupt("user kind", &r.kind))?,
+            username: r.username,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            phone: r.phone,
+            enrolment: Enrolment::parse(&r.enrolment).ok_or_else(|| corrupt("enrolment state", &r.enrolment))?,
+            role: match r.staff_role {
+                Some(role) => Some(StaffRole::parse(&role).ok_or_else(|| corrupt("staff role", &role))?),
+                None => None,
+            },
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// A member of staff as sign-in reads them: the user and the password hash.
+#[derive(sqlx::FromRow)]
+pub struct StaffRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub password_hash: Option<String>,
+}
+
+/// The staff side of a user; `None` for a user without a role (a customer).
+pub fn staff_from(user: &User, permissions: &[String]) -> Option<Staff> {
+    Some(Staff {
+        id: user.id,
+        username: user.username.clone(),
+        role: user.role?,
+        permissions: permissions.iter().filter_map(|p| Permission::parse(p)).collect(),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+pub struct InstitutionRow {
+    pub id: i64,
+    pub name: String,
+}
+
+pub fn two_factor_method(name: &str) -> Result<TwoFactorMethod, StoreError> {
+    TwoFactorMethod::parse(name).ok_or_else(|| StoreError::Corrupt(format!("2FA method {name:?}")))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct DeviceRow {
+    method: String,
+    label: String,
+    added_at: i64,
+}
+
+impl TryFrom<DeviceRow> for Device {
+    type Error = StoreError;
+
+    fn try_from(r: DeviceRow) -> Result<Self, StoreError> {
+        Ok(Device { method: two_factor_method(&r.method)?, label: r.label, added_at: r.added_at })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct BatchKeyRow {
+    id: i64,
+    salt: Vec<u8>,
+    argon2_m: i64,
+    argon2_t: i64,
+    argon2_p: i64,
+}
+
+impl TryFrom<BatchKeyRow> for BatchKey {
+    type Error = StoreError;
+
+    fn try_from(r: BatchKeyRow) -> Result<Self, StoreError> {
+        let cost =
+            |value: i64, name: &str| u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("batch {name}")));
+        Ok(BatchKey {
+            id: r.id,
+            salt: r.salt,
+            cost: HashCost {
+                memory_kib: cost(r.argon2_m, "argon2_m")?,
+                iterations: cost(r.argon2_t, "argon2_t")?,
+                parallelism: cost(r.argon2_p, "argon2_p")?,
+            },
+        })
+    }
+}
+
+/// An audit event as stored; every value is kept as it is, so the conversion cannot fail.
+#[derive(sqlx::FromRow)]
+pub struct AuditRow {
+    id: i64,
+    at: i64,
+    actor_id: Option<i64>,
+    actor: String,
+    target_id: Option<i64>,
+    target: String,
+    action: String,
+    identity_check: Option<String>,
+    note: Option<String>,
+    code_count: Option<i64>,
+    expires_at: Option<i64>,
+    detail: Option<String>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        AuditEvent {
+            id: r.id,
+            at: r.at,
+            at_utc: time::format_rfc3339(r.at),
+            actor_id: r.actor_id,
+            actor: r.actor,
+            target_id: r.target_id,
+            target: r.target,
+            action: r.action,
+            identity_check: r.identity_check,
+            note: r.note,
+            code_count: r.code_count,
+            expires_at: r.expires_at,
+            detail: r.detail,
+        }
+    }
+}

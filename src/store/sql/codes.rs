@@ -1,0 +1,45 @@
+//! Backup-code batches and their codes. A code is stored as its argon2id hash only; a
+//! batch holds the one salt and cost all its codes were hashed with, so that redeeming
+//! costs one argon2 evaluation and then an equality look-up.
+
+/// Takes the user's row lock (PostgreSQL) or the database write lock (SQLite, already
+/// held by `BEGIN IMMEDIATE`), so that concurrent writers for one user take turns.
+pub const LOCK_USER: &str = "UPDATE users SET code_failures = code_failures WHERE id = $1";
+
+/// Revokes whatever batch the user has (at most one: a partial unique index allows one
+/// unrevoked batch a user). Its unused codes stop working with it.
+pub const REVOKE_BATCHES: &str =
+    "UPDATE backup_code_batches SET revoked_at = $2, revoked_by = $3 WHERE user_id = $1 AND revoked_at IS NULL";
+
+pub const INSERT_BATCH: &str = "INSERT INTO backup_code_batches (user_id, generated_by, created_at, expires_at, salt, \
+     argon2_m, argon2_t, argon2_p, code_count, identity_check, note) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+
+pub const INSERT_CODE: &str = "INSERT INTO backup_codes (batch_id, code_hash) VALUES ($1, $2)";
+
+/// The user's active batch (not revoked, not expired at `$2`) with who generated it and
+/// how many of its codes are unused.
+pub const BATCH_SUMMARY: &str = "SELECT b.id, b.created_at, b.expires_at, b.code_count, b.identity_check, \
+     g.username AS generated_by, \
+     (SELECT COUNT(*) FROM backup_codes c WHERE c.batch_id = b.id AND c.used_at IS NULL) AS unused \
+     FROM backup_code_batches b JOIN users g ON g.id = b.generated_by \
+     WHERE b.user_id = $1 AND b.revoked_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $2)";
+
+/// What a redemption needs to hash a typed code: the active batch's salt and cost.
+pub const ACTIVE_BATCH_KEY: &str = "SELECT id, salt, argon2_m, argon2_t, argon2_p FROM backup_code_batches \
+     WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
+
+/// The one conditional update that makes a code single-use. `$1` batch, `$2` the code's
+/// hash, `$3` now. It changes the row only if the code is unused and its batch is neither
+/// revoked nor expired, and the row count says whether this caller won: 1 for exactly one
+/// caller, 0 for every other. Concurrent callers serialise on the code's row: on
+/// PostgreSQL the second waits for the first to commit and then re-checks
+/// `used_at IS NULL` against the committed row; on SQLite `BEGIN IMMEDIATE` lets one
+/// writer in at a time. No read before it is needed, and none would be safe to rely on.
+pub const CONSUME_CODE: &str = "UPDATE backup_codes SET used_at = $3 \
+     WHERE batch_id = $1 AND code_hash = $2 AND used_at IS NULL \
+     AND EXISTS (SELECT 1 FROM backup_code_batches b WHERE b.id = $1 AND b.revoked_at IS NULL \
+                 AND (b.expires_at IS NULL OR b.expires_at > $3))";
+
+/// A login with a code completes enrolment.
+pub const MARK_ENROLLED: &str = "UPDATE users SET enrolment = 'enrolled' WHERE id = $1";

@@ -1,0 +1,15 @@
+//! Staff sessions. A session is open while `ended_at` is NULL; the service checks it on
+//! every request, so ending one (sign-out, a new password) takes effect at once in every
+//! process that holds it.
+
+pub const START_SESSION: &str = "INSERT INTO staff_sessions (staff_id, started_at) VALUES ($1, $2) RETURNING id";
+
+pub const SESSION_ENDED_AT: &str = "SELECT ended_at FROM staff_sessions WHERE id = $1";
+
+/// Ends a session once: the first end time stays.
+pub const END_SESSION: &str = "UPDATE staff_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL";
+
+pub const SET_PASSWORD: &str = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+
+/// With `SET_PASSWORD`, in one transaction: an old password's sessions cannot outlive it.
+pub const END_ALL_SESSIONS: &str = "UPDATE staff_sessions SET ended_at = $2 WHERE staff_id = $1 AND ended_at IS NULL";

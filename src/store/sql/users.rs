@@ -1,0 +1,50 @@
+//! Users, their second factors, and what staff may do. Usernames and emails are stored
+//! lower-cased, so that look-ups by username are exact matches on the unique index.
+
+pub const USER_BY_ID: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
+     staff_role, created_at FROM users WHERE id = $1";
+
+/// Bind the username lower-cased.
+pub const USER_BY_USERNAME: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
+     staff_role, created_at FROM users WHERE username = $1";
+
+pub const COUNT_USERS: &str = "SELECT COUNT(*) AS n FROM users";
+
+pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM users WHERE kind = 'staff'";
+
+pub const DEVICES: &str = "SELECT method, label, added_at FROM two_factor_devices WHERE user_id = $1 ORDER BY id";
+
+/// Rewrites the search keys (`sort_key`, `first_key`, `phone_digits`) with the fields
+/// they are derived from, so that search never sees a stale name or number.
+pub const UPDATE_PROFILE: &str = "UPDATE users SET first_name = $2, last_name = $3, sort_key = $4, first_key = $5, \
+     email = $6, phone = $7, phone_digits = $8, updated_at = $9 WHERE id = $1";
+
+/// A multi-row insert: `insert_users(values)` with `USER_INSERT_COLUMNS` values a row.
+/// Both databases return the ids of one multi-row insert in row order.
+pub fn insert_users(values: &str) -> String {
+    format!(
+        "INSERT INTO users (institution_id, kind, username, first_name, last_name, sort_key, first_key, \
+         email, phone, phone_digits, enrolment, staff_role, password_hash, created_at, updated_at) \
+         VALUES {values} RETURNING id"
+    )
+}
+
+pub const USER_INSERT_COLUMNS: usize = 15;
+
+/// A multi-row insert: `insert_devices(values)` with `DEVICE_INSERT_COLUMNS` values a row.
+pub fn insert_devices(values: &str) -> String {
+    format!("INSERT INTO two_factor_devices (user_id, method, label, added_at) VALUES {values}")
+}
+
+pub const DEVICE_INSERT_COLUMNS: usize = 4;
+
+/// Only staff rows: a customer's username never signs in.
+pub const STAFF_CREDENTIALS: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
+     staff_role, created_at, password_hash FROM users WHERE username = $1 AND kind = 'staff'";
+
+pub const PERMISSIONS: &str = "SELECT permission FROM staff_permissions WHERE user_id = $1";
+
+/// Deleting first makes granting idempotent: the primary key forbids a second row.
+pub const REVOKE_PERMISSION: &str = "DELETE FROM staff_permissions WHERE user_id = $1 AND permission = $2";
+
+pub const GRANT_PERMISSION: &str = "INSERT INTO staff_permissions (user_id, permission) VALUES ($1, $2)";

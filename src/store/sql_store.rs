@@ -1,0 +1,398 @@
+//! The one implementation of `Store`, for any database with a `Dialect`. The statements
+//! are the named ones in `sql/`; what differs between databases is `D`'s.
+
+use async_trait::async_trait;
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Transaction};
+
+use crate::domain::access::{Permission, Staff};
+use crate::domain::audit::{AuditEvent, NewAuditEvent};
+use crate::domain::institution::{Institution, TwoFactorMethod};
+use crate::domain::notice::Notice;
+use crate::domain::user::{Device, User, UserId, sort_key};
+use crate::store::dialect::{Column, Dialect, Param};
+use crate::store::rows::{
+    AuditRow, BatchKeyRow, DeviceRow, InstitutionRow, StaffRow, UserRow, staff_from, two_factor_method,
+};
+use crate::store::sql::{audit, codes, institution, notices, search, sessions, throttle, users};
+use crate::store::{
+    Backend, BatchKey, BatchSummary, NewBatch, NewUser, Notification, ProfileUpdate, Reservation, StaffCredentials,
+    Store, StoreError, StoreResult, Throttle, UserQuery,
+};
+
+pub struct SqlStore<D: Dialect> {
+    pool: Pool<D>,
+}
+
+impl<D: Dialect> SqlStore<D> {
+    /// Connects, creating (SQLite) and migrating the database as needed.
+    pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
+        Ok(Self { pool: D::connect(url, max_connections).await? })
+    }
+
+    pub fn pool(&self) -> &Pool<D> {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, D>> {
+        self.pool.begin_with(D::BEGIN_WRITE).await
+    }
+}
+
+/// The `where` clause is what the statements ask of `D`'s sqlx driver (running on a
+/// connection, the column types bound and read); both drivers provide it. Rust does not
+/// let `Dialect` carry these for its users, so the impls that run SQL state them.
+#[async_trait]
+impl<D: Dialect> Store for SqlStore<D>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> &'r str: ColumnIndex<D::Row>,
+    usize: ColumnIndex<D::Row>,
+    i64: Column<D>,
+    Option<i64>: Column<D>,
+    String: Column<D>,
+    Vec<u8>: Column<D>,
+    for<'q> &'q str: Param<'q, D>,
+    for<'q> Option<&'q str>: Param<'q, D>,
+    for<'q> &'q [u8]: Param<'q, D>,
+{
+    fn backend(&self) -> Backend {
+        D::BACKEND
+    }
+
+    async fn institution(&self) -> StoreResult<Institution> {
+        let row: InstitutionRow = sqlx::query_as(institution::INSTITUTION)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("no institution is configured; run `helpdesk migrate`".into()))?;
+        let methods: Vec<String> =
+            sqlx::query_scalar(institution::PERMITTED_METHODS).bind(row.id).fetch_all(&self.pool).await?;
+        let mut permitted = methods.iter().map(|m| two_factor_method(m)).collect::<StoreResult<Vec<_>>>()?;
+        permitted.sort();
+        Ok(Institution { id: row.id, name: row.name, permitted })
+    }
+
+    async fn set_permitted_methods(&self, methods: &[TwoFactorMethod], audit: &NewAuditEvent) -> StoreResult<()> {
+        let institution = self.institution().await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(institution::FORBID_ALL_METHODS).bind(institution.id).execute(&mut *tx).await?;
+        for m in methods {
+            sqlx::query(institution::PERMIT_METHOD).bind(institution.id).bind(m.as_str()).execute(&mut *tx).await?;
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row: Option<UserRow> = sqlx::query_as(users::USER_BY_ID).bind(id).fetch_optional(&self.pool).await?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        let row: Option<UserRow> =
+            sqlx::query_as(users::USER_BY_USERNAME).bind(username.to_lowercase()).fetch_optional(&self.pool).await?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+        let text = query.text.trim().to_lowercase();
+        let (after_key, after_id) = query.after.clone().unwrap_or_default();
+        let after_id = if query.after.is_some() { after_id } else { i64::MIN };
+        let rows: Vec<UserRow> = if text.is_empty() {
+            sqlx::query_as(search::USERS_PAGE)
+                .bind(&after_key)
+                .bind(after_id)
+                .bind(query.limit)
+                .fetch_all(&self.pool)
+                .await?
+        } else {
+            let digits = search::phone_prefix(&text);
+            let (digits_from, digits_to) = if digits.is_empty() {
+                (String::from("~"), String::from("~"))
+            } else {
+                (digits.clone(), search::prefix_end(&digits))
+            };
+            sqlx::query_as(search::SEARCH)
+                .bind(&text)
+                .bind(search::prefix_end(&text))
+                .bind(digits_from)
+                .bind(digits_to)
+                .bind(&after_key)
+                .bind(after_id)
+                .bind(query.limit)
+                .bind(search::SEARCH_CANDIDATES)
+                .fetch_all(&self.pool)
+                .await?
+        };
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(users::COUNT_USERS).fetch_one(&self.pool).await?)
+    }
+
+    async fn count_staff(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(users::COUNT_STAFF).fetch_one(&self.pool).await?)
+    }
+
+    async fn analyze(&self) -> StoreResult<()> {
+        sqlx::raw_sql(D::ANALYZE).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>> {
+        let rows: Vec<DeviceRow> = sqlx::query_as(users::DEVICES).bind(user).fetch_all(&self.pool).await?;
+        rows.into_iter().map(Device::try_from).collect()
+    }
+
+    async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(users::UPDATE_PROFILE)
+            .bind(user)
+            .bind(&update.first_name)
+            .bind(&update.last_name)
+            .bind(sort_key(&update.first_name, &update.last_name))
+            .bind(search::first_key(&update.first_name))
+            .bind(&update.email)
+            .bind(&update.phone)
+            .bind(search::phone_digits(&update.phone))
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?;
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_users(&self, new: &[NewUser], audit: Option<&NewAuditEvent>) -> StoreResult<Vec<UserId>> {
+        let institution: i64 = sqlx::query_scalar(institution::INSTITUTION_ID).fetch_one(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
+        let ids = Self::insert_user_rows(&mut tx, institution, new).await?;
+        Self::insert_devices(&mut tx, new, &ids).await?;
+        for (u, id) in new.iter().zip(&ids) {
+            for p in &u.permissions {
+                sqlx::query(users::GRANT_PERMISSION).bind(*id).bind(p.as_str()).execute(&mut *tx).await?;
+            }
+        }
+        if let Some(audit) = audit {
+            let mut audit = audit.clone();
+            if audit.target_id.is_none() {
+                audit.target_id = ids.first().copied();
+            }
+            Self::insert_audit(&mut tx, &audit).await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>> {
+        let mut conn = self.pool.acquire().await?;
+        let row: Option<StaffRow> =
+            sqlx::query_as(users::STAFF_CREDENTIALS).bind(username.to_lowercase()).fetch_optional(&mut *conn).await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = User::try_from(row.user)?;
+        let permissions: Vec<String> =
+            sqlx::query_scalar(users::PERMISSIONS).bind(user.id).fetch_all(&mut *conn).await?;
+        let staff = staff_from(&user, &permissions)
+            .ok_or_else(|| StoreError::Corrupt(format!("staff user {} has no role", user.username)))?;
+        Ok(Some(StaffCredentials { password_hash: row.password_hash, user, staff }))
+    }
+
+    async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>> {
+        let Some(user) = self.user(id).await? else { return Ok(None) };
+        let mut conn = self.pool.acquire().await?;
+        let permissions: Vec<String> = sqlx::query_scalar(users::PERMISSIONS).bind(id).fetch_all(&mut *conn).await?;
+        Ok(staff_from(&user, &permissions))
+    }
+
+    async fn set_permission(
+        &self,
+        staff: UserId,
+        permission: Permission,
+        granted: bool,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(users::REVOKE_PERMISSION).bind(staff).bind(permission.as_str()).execute(&mut *tx).await?;
+        if granted {
+            sqlx::query(users::GRANT_PERMISSION).bind(staff).bind(permission.as_str()).execute(&mut *tx).await?;
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(sessions::START_SESSION).bind(staff).bind(now).fetch_one(&mut *tx).await?;
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn session_open(&self, session: i64) -> StoreResult<bool> {
+        let ended_at: Option<Option<i64>> =
+            sqlx::query_scalar(sessions::SESSION_ENDED_AT).bind(session).fetch_optional(&self.pool).await?;
+        Ok(matches!(ended_at, Some(None)))
+    }
+
+    async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sessions::END_SESSION).bind(session).bind(now).execute(&mut *tx).await?;
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_password(&self, staff: UserId, hash: &str, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sessions::SET_PASSWORD).bind(staff).bind(hash).bind(now).execute(&mut *tx).await?;
+        sqlx::query(sessions::END_ALL_SESSIONS).bind(staff).bind(now).execute(&mut *tx).await?;
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reserve_attempt(
+        &self,
+        user: UserId,
+        throttle: Throttle,
+        now: i64,
+        max: i64,
+        lockout_secs: i64,
+    ) -> StoreResult<Reservation> {
+        let granted: Option<(i64, Option<i64>)> = sqlx::query_as(throttle::reserve(throttle))
+            .bind(user)
+            .bind(now)
+            .bind(max)
+            .bind(lockout_secs)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some((attempt, locked)) = granted {
+            return Ok(Reservation::Granted { attempt, locks: locked.is_some() });
+        }
+        let until: Option<Option<i64>> =
+            sqlx::query_scalar(throttle::locked_until(throttle)).bind(user).fetch_optional(&self.pool).await?;
+        Ok(Reservation::Locked { until: until.flatten().unwrap_or(now) })
+    }
+
+    async fn clear_failures(&self, user: UserId, throttle: Throttle) -> StoreResult<()> {
+        sqlx::query(throttle::clear(throttle)).bind(user).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn code_state(&self, user: UserId, now: i64) -> StoreResult<Option<BatchSummary>> {
+        Ok(sqlx::query_as(codes::BATCH_SUMMARY).bind(user).bind(now).fetch_optional(&self.pool).await?)
+    }
+
+    async fn store_batch(&self, batch: &NewBatch<'_>, audit: &NewAuditEvent, notices: &[Notice]) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
+        sqlx::query(codes::REVOKE_BATCHES)
+            .bind(batch.user_id)
+            .bind(batch.created_at)
+            .bind(batch.generated_by)
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar(codes::INSERT_BATCH)
+            .bind(batch.user_id)
+            .bind(batch.generated_by)
+            .bind(batch.created_at)
+            .bind(batch.expires_at)
+            .bind(batch.salt)
+            .bind(i64::from(batch.cost.memory_kib))
+            .bind(i64::from(batch.cost.iterations))
+            .bind(i64::from(batch.cost.parallelism))
+            .bind(batch.hashes.len() as i64)
+            .bind(batch.identity_check.as_str())
+            .bind(batch.note.as_deref())
+            .fetch_one(&mut *tx)
+            .await?;
+        for hash in batch.hashes {
+            sqlx::query(codes::INSERT_CODE).bind(id).bind(&hash[..]).execute(&mut *tx).await?;
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, batch.created_at, notices).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn revoke_batch(
+        &self,
+        user: UserId,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        let done = sqlx::query(codes::REVOKE_BATCHES).bind(user).bind(now).bind(by).execute(&mut *tx).await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, now, notices).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn active_batch_key(&self, user: UserId, now: i64) -> StoreResult<Option<BatchKey>> {
+        let row: Option<BatchKeyRow> =
+            sqlx::query_as(codes::ACTIVE_BATCH_KEY).bind(user).bind(now).fetch_optional(&self.pool).await?;
+        row.map(BatchKey::try_from).transpose()
+    }
+
+    async fn consume_code(
+        &self,
+        batch: i64,
+        hash: &[u8],
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(codes::CONSUME_CODE).bind(batch).bind(hash).bind(now).execute(&mut *tx).await?;
+        if D::rows_affected(&done) != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(user) = audit.target_id {
+            sqlx::query(throttle::CLEAR_CODE_FAILURES).bind(user).execute(&mut *tx).await?;
+            sqlx::query(codes::MARK_ENROLLED).bind(user).execute(&mut *tx).await?;
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, now, notices).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for e in events {
+            Self::insert_audit(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let rows: Vec<AuditRow> =
+            sqlx::query_as(audit::EVENTS_AFTER).bind(after).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+
+    async fn recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let rows: Vec<AuditRow> = match target {
+            Some(t) => sqlx::query_as(audit::RECENT_FOR_TARGET).bind(t).bind(limit).fetch_all(&self.pool).await?,
+            None => sqlx::query_as(audit::RECENT).bind(limit).fetch_all(&self.pool).await?,
+        };
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+
+    async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>> {
+        Ok(sqlx::query_as(notices::NOTIFICATIONS).bind(user).fetch_all(&self.pool).await?)
+    }
+}
