@@ -17,6 +17,8 @@ pub struct Config {
     pub password_cost: HashCost,
     pub limits: Limits,
     pub idle_lock_minutes: u64,
+    /// How often an open user detail reads its 2FA section again.
+    pub refresh_seconds: u64,
     pub log_file: PathBuf,
     pub log_level: String,
     pub no_color: bool,
@@ -192,8 +194,10 @@ impl Config {
             redeem_lockout_secs: r.int("throttle.redeem_lockout_minutes", 15, 1, 24 * 60)? * 60,
             login_max_failures: r.int("throttle.login_max_failures", 5, 1, 100)?,
             login_lockout_secs: r.int("throttle.login_lockout_minutes", 15, 1, 24 * 60)? * 60,
+            contact_cooloff_secs: r.int("codes.cooloff_after_contact_change_hours", 24, 0, 24 * 30)? * 3600,
         };
         let idle_lock_minutes = r.int("ui.idle_lock_minutes", 5, 1, 240)? as u64;
+        let refresh_seconds = r.int("ui.refresh_seconds", 5, 1, 300)? as u64;
         let no_color = r.boolean("ui.no_color", false)?;
         let log_file = PathBuf::from(r.string("log.file", "helpdesk.log")?);
         let log_level = r.string("log.level", "info")?;
@@ -209,6 +213,7 @@ impl Config {
             password_cost,
             limits,
             idle_lock_minutes,
+            refresh_seconds,
             log_file,
             log_level,
             no_color,

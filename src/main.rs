@@ -10,7 +10,9 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use helpdesk::cli::{self, audit_export, demo, staff, verify_code};
 use helpdesk::config::Config;
-use helpdesk::domain::access::Permission;
+use helpdesk::domain::access::{Permission, StaffChange};
+use helpdesk::domain::audit::{AuditAction, AuditFilter};
+use helpdesk::domain::time;
 use helpdesk::domain::user::StaffRole;
 use helpdesk::store;
 
@@ -81,6 +83,30 @@ enum StaffCommand {
         #[arg(long)]
         can_generate_codes: bool,
     },
+    /// List staff: role, permission, status, sign-in lock, last sign-in, open sessions
+    List {
+        /// An admin's username; the password is read from the terminal or standard input
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: String,
+    },
+    /// Disable a member of staff: they cannot sign in, and their sessions end
+    Disable {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: String,
+    },
+    /// Enable a disabled member of staff again
+    Enable {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: String,
+    },
+    /// Lift a member of staff's sign-in lock
+    Unlock {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,7 +116,24 @@ enum AuditCommand {
         /// Only events with an id above this one
         #[arg(long, default_value_t = 0)]
         after: i64,
+        /// Only events at or after this instant (RFC 3339, or 2026-11-28)
+        #[arg(long, value_parser = instant)]
+        since: Option<i64>,
+        /// Only events before this instant (RFC 3339, or 2026-11-28)
+        #[arg(long, value_parser = instant)]
+        until: Option<i64>,
+        /// Only events of this action (for example backup_codes_generated)
+        #[arg(long, value_parser = action)]
+        action: Option<AuditAction>,
     },
+}
+
+fn instant(text: &str) -> Result<i64, String> {
+    time::parse_instant(text).ok_or_else(|| format!("{text:?} is not a date (write 2026-11-28 or RFC 3339)"))
+}
+
+fn action(text: &str) -> Result<AuditAction, String> {
+    AuditAction::parse(text).ok_or_else(|| format!("{text:?} is not an audit action"))
 }
 
 fn main() -> ExitCode {
@@ -208,12 +251,39 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             };
             Ok(verify_code::run(&desk, &username, std::io::stdin().lock()).await)
         }
-        Some(Command::Audit { command: AuditCommand::Export { after } }) => {
+        Some(Command::Staff { command: StaffCommand::List { admin_username } }) => {
+            let desk = cli::open_desk(&config).await?;
+            let password = staff::read_password("Admin password: ").wrap_err("reading the admin password")?;
+            let mut out = std::io::stdout().lock();
+            staff::list(&desk, &admin_username, password, &mut out).await?;
+            Ok(0)
+        }
+        Some(Command::Staff { command: StaffCommand::Disable { username, admin_username } }) => {
+            staff_change(&config, &username, &admin_username, StaffChange::Disable).await
+        }
+        Some(Command::Staff { command: StaffCommand::Enable { username, admin_username } }) => {
+            staff_change(&config, &username, &admin_username, StaffChange::Enable).await
+        }
+        Some(Command::Staff { command: StaffCommand::Unlock { username, admin_username } }) => {
+            staff_change(&config, &username, &admin_username, StaffChange::Unlock).await
+        }
+        Some(Command::Audit { command: AuditCommand::Export { after, since, until, action } }) => {
             let desk = cli::open_desk(&config).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let n = audit_export::run(&desk, after, &mut out).await?;
+            let filter = AuditFilter { since, until, action, ..AuditFilter::default() };
+            let n = audit_export::run(&desk, &filter, after, &mut out).await?;
             eprintln!("{n} events exported.");
             Ok(0)
         }
     }
+}
+
+/// `helpdesk staff disable|enable|unlock`: signs in as the admin, applies the change
+/// through the same rule as the Staff pane, signs out.
+async fn staff_change(config: &Config, username: &str, admin: &str, change: StaffChange) -> Result<u8> {
+    let desk = cli::open_desk(config).await?;
+    let password = staff::read_password("Admin password: ").wrap_err("reading the admin password")?;
+    let done = staff::change(&desk, username, admin, password, change).await?;
+    println!("{done}");
+    Ok(0)
 }

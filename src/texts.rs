@@ -14,6 +14,11 @@ pub struct Texts {
     pub users: Users,
     pub detail: Detail,
     pub screen: Screen,
+    pub password: Password,
+    pub settings: Settings,
+    pub staff: StaffTexts,
+    pub audit: Audit,
+    pub discard: Discard,
     pub profile: Profile,
     pub status: Status,
     pub notifications: Notifications,
@@ -25,12 +30,19 @@ pub struct Warning {
     pub body: String,
     pub choose: String,
     pub note: String,
+    pub note_short: String,
     pub confirm_hint: String,
-    pub staff_target: String,
-    pub email_notice: String,
     pub note_hint: String,
     pub cancel: String,
     pub generate: String,
+    pub signals: String,
+    pub signal_contact: String,
+    pub signal_codes: String,
+    pub signal_failures: String,
+    pub signal_locked: String,
+    pub signal_staff: String,
+    pub signal_email: String,
+    pub signal_override: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +108,7 @@ pub struct Users {
 #[derive(Debug, Deserialize)]
 pub struct Detail {
     pub profile: String,
+    pub used_live: String,
     pub two_factor: String,
     pub name: String,
     pub username: String,
@@ -135,6 +148,103 @@ pub struct Screen {
 pub struct Profile {
     pub updated: String,
     pub password_logout: String,
+    pub title: String,
+    pub intro: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub save: String,
+    pub esc_hint: String,
+    pub unchanged: String,
+    pub saving: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Password {
+    pub title: String,
+    pub rule: String,
+    pub current: String,
+    pub new: String,
+    pub repeat: String,
+    pub change: String,
+    pub esc_hint: String,
+    pub differ: String,
+    pub changing: String,
+    pub changed: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    pub title: String,
+    pub intro: String,
+    pub loading: String,
+    pub changed: String,
+    pub keys: String,
+    pub none: String,
+    pub unchanged: String,
+    pub saving: String,
+    pub saved: String,
+    pub confirm_title: String,
+    pub confirm_body: String,
+    pub save: String,
+    pub cancel: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StaffTexts {
+    pub title: String,
+    pub loading: String,
+    /// Name, username, role, codes permission, status, sessions, last sign-in.
+    pub columns: [String; 7],
+    pub admin: String,
+    pub agent: String,
+    pub yes: String,
+    pub no: String,
+    pub enabled: String,
+    pub disabled: String,
+    pub locked: String,
+    pub locked_until: String,
+    pub never: String,
+    pub selected: String,
+    pub changing: String,
+    pub changed: String,
+    pub confirm_title: String,
+    pub confirm_body: String,
+    pub apply: String,
+    pub cancel: String,
+    pub grant: String,
+    pub withdraw: String,
+    pub promote: String,
+    pub demote: String,
+    pub disable: String,
+    pub enable: String,
+    pub unlock: String,
+    pub end_sessions: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Audit {
+    pub title: String,
+    pub loading: String,
+    pub none: String,
+    /// When, actor, action, target, detail.
+    pub columns: [String; 5],
+    pub filter_labels: [String; 5],
+    pub filter_hints: [String; 5],
+    pub bad_action: String,
+    pub bad_date: String,
+    pub event_title: String,
+    pub fields: [String; 9],
+    pub close_hint: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Discard {
+    pub title: String,
+    pub body: String,
+    pub keep: String,
+    pub discard: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,6 +280,9 @@ pub struct Notifications {
     pub generated: String,
     pub revoked: String,
     pub redeemed: String,
+    /// To the old addresses after a contact change: never names the new ones.
+    pub contact_changed_old: String,
+    pub contact_changed_new: String,
 }
 
 static TEXTS: LazyLock<Texts> = LazyLock::new(|| {

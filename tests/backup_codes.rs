@@ -60,7 +60,8 @@ async fn permission_matrix_every_actor_against_every_target(db: TestDb) {
     // The detail pane shows the same answer the action gives.
     let nora = login(&desk, "nora.noperm").await;
     let detail = desk.user_detail(&nora, customer.id).await.unwrap();
-    assert_eq!(detail.may_manage_codes, Err(Refusal::MissingPermission));
+    assert_eq!(detail.may_generate, Err(Refusal::MissingPermission));
+    assert_eq!(detail.may_revoke, Err(Refusal::MissingPermission));
 }
 
 async fn a_code_works_once_and_typing_is_forgiving(db: TestDb) {

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use helpdesk::desk::{DeskError, IssuedCodes, Session, UserDetail};
-use helpdesk::domain::access::{Permission, Refusal, Staff};
+use helpdesk::domain::access::{CoolOff, Permission, Refusal, Staff};
+use helpdesk::domain::risk::RiskSignals;
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::BackupCode;
 use helpdesk::domain::institution::{Institution, TwoFactorMethod};
@@ -24,7 +25,12 @@ const T0: u64 = 0;
 const CREATED: i64 = 1_795_000_000;
 
 fn settings() -> UiSettings {
-    UiSettings { reveal_for: Duration::from_secs(20), idle_lock_after: Duration::from_secs(300), page_size: 50 }
+    UiSettings {
+        reveal_for: Duration::from_secs(20),
+        idle_lock_after: Duration::from_secs(300),
+        page_size: 50,
+        refresh_every: Duration::from_secs(5),
+    }
 }
 
 struct Clock(Instant);
@@ -92,15 +98,18 @@ fn detail_of(target: User) -> DetailFixture {
         },
         institution: institution(false),
         codes: None,
-        may_manage_codes: Ok(()),
+        may_generate: Ok(CoolOff::Clear),
+        may_revoke: Ok(()),
         may_edit_profile: Ok(()),
+        risk: RiskSignals::default(),
         user: target,
     })
 }
 
 impl DetailFixture {
     fn refused(mut self, refusal: Refusal) -> Self {
-        self.0.may_manage_codes = Err(refusal);
+        self.0.may_generate = Err(refusal);
+        self.0.may_revoke = Err(refusal);
         self
     }
     fn email_permitted(mut self) -> Self {
@@ -116,6 +125,7 @@ impl DetailFixture {
             code_count: 10,
             unused: 9,
             identity_check: "in_person_photo_id".into(),
+            last_used_at: Some(CREATED + 7200),
         });
         self
     }
@@ -389,7 +399,7 @@ fn leaving_the_codes_asks_once_then_wipes_them() {
         press(&mut app, &clock, KeyCode::Char('a'));
         press(&mut app, &clock, key);
         assert_eq!(app.codes.as_ref().unwrap().reveal, Reveal::Hidden, "codes stayed revealed behind the question");
-        assert!(matches!(&app.modal, Some(Modal::Confirm(c)) if c.asks == Confirmable::LeaveCodes && !c.on_yes));
+        assert!(matches!(&app.confirm, Some(c) if c.asks == Confirmable::LeaveCodes && !c.on_yes));
         assert!(!app.quit, "{key:?} quit from the code view");
         press(&mut app, &clock, KeyCode::Enter); // Stay has the focus
         assert!(app.codes.is_some(), "Enter on Stay left the codes");
@@ -425,10 +435,10 @@ fn revoking_asks_first_with_the_focus_on_cancel() {
     let mut app = on_detail(&clock, detail_of(amara()).with_batch());
     assert!(press(&mut app, &clock, KeyCode::Char('r')).is_empty());
     assert!(
-        matches!(&app.modal, Some(Modal::Confirm(c)) if matches!(c.asks, Confirmable::Revoke { user: 10, .. }) && !c.on_yes)
+        matches!(&app.confirm, Some(c) if matches!(c.asks, Confirmable::Revoke { user: 10, .. }) && !c.on_yes)
     );
     assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "Enter on Cancel revoked");
-    assert!(app.modal.is_none());
+    assert!(app.confirm.is_none());
     press(&mut app, &clock, KeyCode::Char('r'));
     press(&mut app, &clock, KeyCode::Tab);
     let effects = press(&mut app, &clock, KeyCode::Enter);
@@ -436,7 +446,7 @@ fn revoking_asks_first_with_the_focus_on_cancel() {
     // With no active batch there is nothing to confirm.
     let mut app = on_detail(&clock, detail_of(amara()));
     press(&mut app, &clock, KeyCode::Char('r'));
-    assert!(app.modal.is_none());
+    assert!(app.confirm.is_none());
 }
 
 #[test]

@@ -1,7 +1,13 @@
-//! `helpdesk staff create`: bootstraps staff, the first admin above all. The password is
-//! read from the terminal without echo, or from standard input; never from argv.
+//! `helpdesk staff`: `create` bootstraps staff, the first admin above all; `list`,
+//! `disable`, `enable` and `unlock` sign in as an admin and go through the same rules as
+//! the Staff pane. Passwords are read from the terminal without echo, or from standard
+//! input; never from argv.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::desk::{DeskError, HelpDesk, Session};
+use crate::domain::access::{Permission, StaffChange};
+use crate::domain::time::format_rfc3339;
 
 use zeroize::Zeroizing;
 
@@ -18,5 +24,102 @@ pub fn read_new_password() -> std::io::Result<Zeroizing<String>> {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin().lock().read_line(&mut line)?;
         Ok(Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned()))
+    }
+}
+
+/// One password: without echo on a terminal, else a line of standard input.
+pub fn read_password(prompt: &str) -> std::io::Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() {
+        Ok(Zeroizing::new(rpassword::prompt_password(prompt)?))
+    } else {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffCommandError {
+    #[error(transparent)]
+    Desk(#[from] DeskError),
+    #[error("there is no member of staff called {0:?}")]
+    NoSuchStaff(String),
+    #[error("writing the list failed")]
+    Write(#[from] std::io::Error),
+}
+
+/// Signs in as the admin (throttled and audited like the UI), runs `work`, signs out.
+async fn as_admin<T>(
+    desk: &HelpDesk,
+    admin: &str,
+    password: Zeroizing<String>,
+    work: impl AsyncFnOnce(&Session) -> Result<T, StaffCommandError>,
+) -> Result<T, StaffCommandError> {
+    let session = desk.login(admin, password).await?;
+    let result = work(&session).await;
+    if let Err(e) = desk.logout(&session).await {
+        tracing::warn!("sign-out was not recorded: {e}");
+    }
+    result
+}
+
+/// `helpdesk staff list`: one member of staff a line, tab-separated.
+pub async fn list(
+    desk: &HelpDesk,
+    admin: &str,
+    password: Zeroizing<String>,
+    out: &mut impl Write,
+) -> Result<(), StaffCommandError> {
+    let members = as_admin(desk, admin, password, async |session| Ok(desk.staff_members(session).await?)).await?;
+    let now = desk.now();
+    writeln!(out, "username\tname\trole\tcan_generate_codes\tstatus\tlocked_until\tlast_sign_in\topen_sessions")?;
+    for m in members {
+        let locked = m.login_locked_until.filter(|t| *t > now).map_or_else(|| "-".to_owned(), format_rfc3339);
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{locked}\t{}\t{}",
+            m.user.username,
+            m.user.full_name(),
+            m.staff.role.as_str(),
+            if m.staff.has(Permission::GenerateLockoutCodes) { "yes" } else { "no" },
+            if m.disabled { "disabled" } else { "enabled" },
+            m.last_sign_in.map_or_else(|| "-".to_owned(), format_rfc3339),
+            m.open_sessions,
+        )?;
+    }
+    Ok(())
+}
+
+/// `helpdesk staff disable|enable|unlock USER`; returns the sentence to print.
+pub async fn change(
+    desk: &HelpDesk,
+    username: &str,
+    admin: &str,
+    password: Zeroizing<String>,
+    change: StaffChange,
+) -> Result<String, StaffCommandError> {
+    let username = username.trim().to_lowercase();
+    as_admin(desk, admin, password, async |session| {
+        let members = desk.staff_members(session).await?;
+        let member = members
+            .iter()
+            .find(|m| m.user.username == username)
+            .ok_or_else(|| StaffCommandError::NoSuchStaff(username.clone()))?;
+        desk.change_staff(session, member.user.id, change).await?;
+        Ok(format!("{username}: {}", describe(change)))
+    })
+    .await
+}
+
+fn describe(change: StaffChange) -> &'static str {
+    match change {
+        StaffChange::Disable => "disabled; open sessions ended",
+        StaffChange::Enable => "enabled",
+        StaffChange::Unlock => "sign-in lock lifted",
+        StaffChange::EndSessions => "sessions ended",
+        StaffChange::Grant(_) => "permission granted",
+        StaffChange::Withdraw(_) => "permission withdrawn",
+        StaffChange::Promote => "now admin-level",
+        StaffChange::Demote => "now agent-level",
     }
 }

@@ -6,10 +6,11 @@
 use zeroize::Zeroizing;
 
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
-use crate::domain::access;
+use crate::domain::access::{self, CoolOff};
 use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use crate::domain::codes::{self, BackupCode};
 use crate::domain::notice::notices_for;
+use crate::domain::time::format_utc;
 use crate::domain::user::UserId;
 use crate::store::{NewBatch, Reservation, Throttle};
 use crate::texts::texts;
@@ -45,9 +46,10 @@ impl HelpDesk {
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
         access::may_manage_codes(&actor, &user)?;
         let identity = check.with_note(note.as_deref().unwrap_or_default())?;
+        let now = self.now();
+        let cool_off = self.cool_off(&actor, &user, now).await??;
         let policy = self.policy.clone();
         let batch = blocking(move || codes::generate(&policy)).await??;
-        let now = self.now();
         let expires_at = self.policy.expiry_secs().map(|s| now + s);
         let mut audit = NewAuditEvent::new(now, AuditAction::BackupCodesGenerated)
             .actor(actor.id, &actor.username)
@@ -56,6 +58,15 @@ impl HelpDesk {
         audit.note = identity.note.clone();
         audit.code_count = Some(batch.codes.len() as i64);
         audit.expires_at = expires_at;
+        let mut audits = vec![audit];
+        if let CoolOff::Overridden { until } = cool_off {
+            audits.push(
+                NewAuditEvent::new(now, AuditAction::CoolOffOverridden)
+                    .actor(actor.id, &actor.username)
+                    .target(user.id, &user.username)
+                    .detail(format!("contact details changed; cool-off would have lasted until {}", format_utc(until))),
+            );
+        }
         let notices = notices_for(&user, "backup_codes_generated", &texts().notifications.generated);
         let batch_id = self
             .store
@@ -71,7 +82,7 @@ impl HelpDesk {
                     identity_check: identity.check,
                     note: identity.note,
                 },
-                &audit,
+                &audits,
                 &notices,
             )
             .await?;

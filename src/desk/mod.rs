@@ -1,6 +1,7 @@
 //! The help desk's operations, by topic: `sign_in` (staff sessions and passwords),
 //! `codes` (generate, revoke, redeem), `users` (Manage Users, detail, profiles, staff
-//! creation) and `settings` (institution settings, permissions, the audit log).
+//! creation), `staff` (roles, permissions, disabling, locks, sessions) and `settings`
+//! (institution settings, the audit log).
 //!
 //! Each operation only sequences: it checks the session, applies the domain's rule, then
 //! makes one store call. The UI and the CLI call `HelpDesk` and nothing below it.
@@ -8,6 +9,7 @@
 mod codes;
 mod settings;
 mod sign_in;
+mod staff;
 mod users;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use crate::domain::access::{Refusal, Staff};
 use crate::domain::audit::NoteError;
 use crate::domain::codes::{CodeError, CodePolicy, HashCost};
+use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
 use crate::domain::profile::ProfileError;
 use crate::domain::time;
@@ -34,14 +37,20 @@ pub enum DeskError {
     #[error(transparent)]
     Code(#[from] CodeError),
     #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
     Password(#[from] PasswordHashError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("Wrong username or password.")]
     BadCredentials,
+    #[error("This account is disabled. Ask an admin-level colleague to enable it.")]
+    Disabled,
     #[error("Too many failed sign-ins. Try again after {}.", time::format_utc(*until))]
     LoginLocked { until: i64 },
-    #[error("Your session has ended (your password was changed or you signed out). Sign in again.")]
+    #[error(
+        "Your session has ended (signed out, password changed, or the account disabled or its sessions ended by an admin). Sign in again."
+    )]
     SessionEnded,
     #[error("No such user.")]
     NoSuchUser,
@@ -55,13 +64,16 @@ pub enum DeskError {
 
 pub type DeskResult<T> = Result<T, DeskError>;
 
-/// Failed-attempt limits.
+/// Failed-attempt limits and the waits the rules impose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub redeem_max_failures: i64,
     pub redeem_lockout_secs: i64,
     pub login_max_failures: i64,
     pub login_lockout_secs: i64,
+    /// After a user's email or phone changes, backup codes wait this long (admins may
+    /// override).
+    pub contact_cooloff_secs: i64,
 }
 
 impl Default for Limits {
@@ -71,6 +83,7 @@ impl Default for Limits {
             redeem_lockout_secs: 15 * 60,
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
+            contact_cooloff_secs: 24 * 3600,
         }
     }
 }

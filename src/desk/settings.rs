@@ -1,14 +1,21 @@
-//! What admin-level staff change and read: the institution's permitted 2FA methods, staff
-//! permissions, and the audit log (on screen and exported for a SIEM).
+//! What admin-level staff change and read: the institution's permitted 2FA methods and the
+//! audit log (on screen and exported for a SIEM). Staff changes are in `staff.rs`.
 
-use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
-use crate::domain::access::{self, Permission};
-use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
-use crate::domain::institution::{Institution, TwoFactorMethod};
-use crate::domain::user::{UserId, UserKind};
+use crate::desk::{DeskResult, HelpDesk, Session};
+use crate::domain::access::{self, Permission, StaffChange};
+use crate::domain::audit::{AuditAction, AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::institution::{self, Institution, TwoFactorMethod};
+use crate::domain::user::UserId;
 
 impl HelpDesk {
     pub async fn institution(&self) -> DeskResult<Institution> {
+        Ok(self.store.institution().await?)
+    }
+
+    /// The institution's settings, for the admin's settings screen.
+    pub async fn institution_settings(&self, session: &Session) -> DeskResult<Institution> {
+        let actor = self.actor(session).await?;
+        access::may_administer(&actor)?;
         Ok(self.store.institution().await?)
     }
 
@@ -19,6 +26,7 @@ impl HelpDesk {
     ) -> DeskResult<Institution> {
         let actor = self.actor(session).await?;
         access::may_administer(&actor)?;
+        institution::check_permitted(methods, self.store.count_active_batches(self.now()).await?)?;
         let before = self.store.institution().await?;
         let names = |m: &[TwoFactorMethod]| m.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",");
         let audit = NewAuditEvent::new(self.now(), AuditAction::PermittedMethodsChanged)
@@ -28,6 +36,7 @@ impl HelpDesk {
         Ok(self.store.institution().await?)
     }
 
+    /// Grants or withdraws a permission: a staff change like any other.
     pub async fn set_permission(
         &self,
         session: &Session,
@@ -35,19 +44,8 @@ impl HelpDesk {
         permission: Permission,
         granted: bool,
     ) -> DeskResult<()> {
-        let actor = self.actor(session).await?;
-        let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
-        access::may_change_permissions(&actor, &user)?;
-        if user.kind != UserKind::Staff {
-            return Err(DeskError::NoSuchUser);
-        }
-        let action = if granted { AuditAction::PermissionGranted } else { AuditAction::PermissionRevoked };
-        let audit = NewAuditEvent::new(self.now(), action)
-            .actor(actor.id, &actor.username)
-            .target(user.id, &user.username)
-            .detail(permission.label());
-        self.store.set_permission(user.id, permission, granted, &audit).await?;
-        Ok(())
+        let change = if granted { StaffChange::Grant(permission) } else { StaffChange::Withdraw(permission) };
+        self.change_staff(session, target, change).await
     }
 
     pub async fn recent_audit(
@@ -61,9 +59,23 @@ impl HelpDesk {
         Ok(self.store.recent_audit(target, limit).await?)
     }
 
-    /// One page of the audit log for `helpdesk audit export`: events with an id above
-    /// `after`, oldest first.
-    pub async fn export_audit(&self, after: i64, limit: i64) -> DeskResult<Vec<AuditEvent>> {
-        Ok(self.store.audit_events(after, limit).await?)
+    /// One page of the audit pane: the newest events that match, before the event
+    /// `before` (the last of the previous page), for admins.
+    pub async fn audit_page(
+        &self,
+        session: &Session,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> DeskResult<Vec<AuditEvent>> {
+        let actor = self.actor(session).await?;
+        access::may_administer(&actor)?;
+        Ok(self.store.audit_page(filter, before, limit).await?)
+    }
+
+    /// One page of the audit log for `helpdesk audit export`: matching events with an id
+    /// above `after`, oldest first.
+    pub async fn export_audit(&self, filter: &AuditFilter, after: i64, limit: i64) -> DeskResult<Vec<AuditEvent>> {
+        Ok(self.store.audit_events(filter, after, limit).await?)
     }
 }

@@ -73,6 +73,11 @@ impl HelpDesk {
             return Err(DeskError::BadCredentials);
         }
         self.store.clear_failures(user.id, Throttle::Login).await?;
+        // Said only after the right password, so that it tells a guesser nothing.
+        if creds.disabled {
+            self.store.append_audit(&[failed("account disabled".into())]).await?;
+            return Err(DeskError::Disabled);
+        }
         Ok(creds)
     }
 
@@ -81,6 +86,11 @@ impl HelpDesk {
             NewAuditEvent::new(self.now(), AuditAction::StaffLogout).actor(session.staff.id, &session.staff.username);
         self.store.end_session(session.id, self.now(), &event).await?;
         Ok(())
+    }
+
+    /// Whether the session still stands: not ended, its owner still enabled.
+    pub async fn check_session(&self, session: &Session) -> DeskResult<()> {
+        self.actor(session).await.map(drop)
     }
 
     /// Re-authenticates an idle-locked session with the password; the session stays the same.

@@ -3,13 +3,16 @@
 use zeroize::Zeroizing;
 
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
-use crate::domain::access::{self, Permission, Refusal};
+use crate::domain::access::{self, CoolOff, Permission, Refusal, Staff};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::institution::Institution;
+use crate::domain::notice::contact_change_notices;
 use crate::domain::password;
-use crate::domain::profile;
+use crate::domain::profile::{self, ContactChange};
+use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 use crate::store::{BatchSummary, NewUser, ProfileUpdate, StoreError, UserQuery};
+use crate::texts::texts;
 
 /// Everything the user detail pane shows.
 #[derive(Debug, Clone)]
@@ -18,12 +21,23 @@ pub struct UserDetail {
     pub devices: Vec<Device>,
     pub institution: Institution,
     pub codes: Option<BatchSummary>,
-    /// Whether the signed-in staff may generate or revoke, and if not, why.
-    pub may_manage_codes: Result<(), Refusal>,
+    /// Whether the signed-in staff may generate now, and if not, why; an admin inside a
+    /// contact-change cool-off may, as an override.
+    pub may_generate: Result<CoolOff, Refusal>,
+    /// Whether the signed-in staff may revoke the user's codes, and if not, why.
+    pub may_revoke: Result<(), Refusal>,
     pub may_edit_profile: Result<(), Refusal>,
+    /// What should make the agent careful, for the warning.
+    pub risk: RiskSignals,
 }
 
 impl HelpDesk {
+    /// Where a generation for `user` stands against the contact-change cool-off.
+    pub(super) async fn cool_off(&self, actor: &Staff, user: &User, now: i64) -> DeskResult<Result<CoolOff, Refusal>> {
+        let changed_at = self.store.contact_changed_at(user.id).await?;
+        Ok(access::cool_off(actor, changed_at, now, self.limits.contact_cooloff_secs))
+    }
+
     pub async fn search(&self, session: &Session, query: &UserQuery) -> DeskResult<Vec<User>> {
         self.actor(session).await?;
         Ok(self.store.search_users(query).await?)
@@ -32,12 +46,20 @@ impl HelpDesk {
     pub async fn user_detail(&self, session: &Session, id: UserId) -> DeskResult<UserDetail> {
         let actor = self.actor(session).await?;
         let user = self.store.user(id).await?.ok_or(DeskError::NoSuchUser)?;
+        let now = self.now();
+        let may_revoke = access::may_manage_codes(&actor, &user);
+        let may_generate = match may_revoke {
+            Ok(()) => self.cool_off(&actor, &user, now).await?,
+            Err(refusal) => Err(refusal),
+        };
         Ok(UserDetail {
             devices: self.store.devices(id).await?,
             institution: self.store.institution().await?,
-            codes: self.store.code_state(id, self.now()).await?,
-            may_manage_codes: access::may_manage_codes(&actor, &user),
+            codes: self.store.code_state(id, now).await?,
+            may_generate,
+            may_revoke,
             may_edit_profile: access::may_edit_profile(&actor, &user),
+            risk: self.store.risk_signals(id, now).await?,
             user,
         })
     }
@@ -60,10 +82,19 @@ impl HelpDesk {
             email: profile::email(email)?,
             phone: profile::phone(phone)?,
         };
-        let audit = NewAuditEvent::new(self.now(), AuditAction::ProfileUpdated)
-            .actor(actor.id, &actor.username)
-            .target(user.id, &user.username);
-        self.store.update_profile(user.id, &update, &audit).await?;
+        let now = self.now();
+        let event = |action| NewAuditEvent::new(now, action).actor(actor.id, &actor.username).target(user.id, &user.username);
+        let mut audits = vec![event(AuditAction::ProfileUpdated)];
+        let mut notices = Vec::new();
+        // A changed email or phone is a takeover signal: the old addresses are told too,
+        // the change is audited before and after, and backup codes wait out a cool-off.
+        let change = ContactChange::between(&user.email, &user.phone, &update.email, &update.phone);
+        if let Some(change) = &change {
+            audits.push(event(AuditAction::ContactDetailsChanged).detail(change.audit_detail()));
+            let t = &texts().notifications;
+            notices = contact_change_notices(&user, change, &t.contact_changed_old, &t.contact_changed_new);
+        }
+        self.store.update_profile(user.id, &update, change.as_ref().map(|c| c.what()), &audits, &notices).await?;
         Ok(())
     }
 

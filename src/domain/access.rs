@@ -45,6 +45,18 @@ impl Staff {
     }
 }
 
+/// A member of staff as the Staff pane lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub user: User,
+    pub staff: Staff,
+    pub disabled: bool,
+    /// Their sign-in is locked until then.
+    pub login_locked_until: Option<i64>,
+    pub last_sign_in: Option<i64>,
+    pub open_sessions: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("Nobody may generate or revoke backup codes for their own account.")]
@@ -57,8 +69,17 @@ pub enum Refusal {
     AdminOnly,
     #[error("Staff profiles are edited by admin-level staff; you may change your own password.")]
     StaffProfile,
-    #[error("You may not change your own permissions or role.")]
+    #[error("Nobody may change their own role, permission or status.")]
     OwnPermissions,
+    #[error("That user is not a member of staff.")]
+    NotStaff,
+    #[error("This is the last enabled admin-level member of staff: make another admin first.")]
+    LastAdmin,
+    #[error(
+        "This user's email or phone changed recently, a sign of account takeover. Backup codes are refused until {}; admin-level staff may override.",
+        crate::domain::time::format_utc(*until)
+    )]
+    ContactCoolOff { until: i64 },
 }
 
 /// Generating (and revoking) backup codes: agents for customers; admin-level staff for
@@ -96,4 +117,120 @@ pub fn may_change_permissions(actor: &Staff, target: &User) -> Result<(), Refusa
         return Err(Refusal::OwnPermissions);
     }
     Ok(())
+}
+
+/// What an admin may change about a member of staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffChange {
+    Grant(Permission),
+    Withdraw(Permission),
+    Promote,
+    Demote,
+    Disable,
+    Enable,
+    /// Lift a sign-in lock.
+    Unlock,
+    /// End every open session.
+    EndSessions,
+}
+
+impl StaffChange {
+    /// Whether the change can leave the institution without an enabled admin.
+    pub fn removes_an_admin(self) -> bool {
+        matches!(self, StaffChange::Demote | StaffChange::Disable)
+    }
+}
+
+/// Changing a member of staff (role, permission, status, lock, sessions): admins only,
+/// never on themselves, and never taking away the last enabled admin. `enabled_admins`
+/// counts the enabled admin-level staff now, the target included.
+pub fn may_change_staff(
+    actor: &Staff,
+    target: &User,
+    change: StaffChange,
+    enabled_admins: i64,
+) -> Result<(), Refusal> {
+    may_administer(actor)?;
+    if target.kind != UserKind::Staff {
+        return Err(Refusal::NotStaff);
+    }
+    if actor.id == target.id {
+        return Err(Refusal::OwnPermissions);
+    }
+    if change.removes_an_admin() && target.role == Some(StaffRole::Admin) && enabled_admins <= 1 {
+        return Err(Refusal::LastAdmin);
+    }
+    Ok(())
+}
+
+/// How a generation stands against the cool-off after a contact change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoolOff {
+    /// No recent contact change.
+    Clear,
+    /// Within the cool-off, allowed because the actor is admin-level: audited as such.
+    Overridden { until: i64 },
+}
+
+/// A changed email or phone is a takeover signal: for `cooloff_secs` after it, backup
+/// codes are refused, unless admin-level staff override (and the override is recorded).
+pub fn cool_off(actor: &Staff, contact_changed_at: Option<i64>, now: i64, cooloff_secs: i64) -> Result<CoolOff, Refusal> {
+    match contact_changed_at.map(|at| at + cooloff_secs) {
+        Some(until) if until > now && actor.is_admin() => Ok(CoolOff::Overridden { until }),
+        Some(until) if until > now => Err(Refusal::ContactCoolOff { until }),
+        _ => Ok(CoolOff::Clear),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::user::Enrolment;
+
+    fn staff(id: UserId, role: StaffRole) -> Staff {
+        Staff { id, username: format!("s{id}"), role, permissions: vec![Permission::GenerateLockoutCodes] }
+    }
+
+    fn user(id: UserId, kind: UserKind, role: Option<StaffRole>) -> User {
+        User {
+            id,
+            kind,
+            username: format!("u{id}"),
+            first_name: "Ann".into(),
+            last_name: "Lee".into(),
+            email: String::new(),
+            phone: String::new(),
+            enrolment: Enrolment::Enrolled,
+            role,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn staff_changes_are_for_admins_on_others_and_keep_an_admin() {
+        let admin = staff(1, StaffRole::Admin);
+        let other_admin = user(2, UserKind::Staff, Some(StaffRole::Admin));
+        let agent = user(3, UserKind::Staff, Some(StaffRole::Agent));
+        let customer = user(4, UserKind::Customer, None);
+        let me = user(1, UserKind::Staff, Some(StaffRole::Admin));
+        assert_eq!(may_change_staff(&admin, &agent, StaffChange::Disable, 1), Ok(()));
+        assert_eq!(may_change_staff(&admin, &other_admin, StaffChange::Demote, 2), Ok(()));
+        assert_eq!(may_change_staff(&admin, &other_admin, StaffChange::Disable, 1), Err(Refusal::LastAdmin));
+        assert_eq!(may_change_staff(&admin, &other_admin, StaffChange::Unlock, 1), Ok(()));
+        assert_eq!(may_change_staff(&admin, &me, StaffChange::Disable, 5), Err(Refusal::OwnPermissions));
+        assert_eq!(may_change_staff(&admin, &me, StaffChange::EndSessions, 5), Err(Refusal::OwnPermissions));
+        assert_eq!(may_change_staff(&admin, &customer, StaffChange::Disable, 5), Err(Refusal::NotStaff));
+        let agent_actor = staff(3, StaffRole::Agent);
+        assert_eq!(may_change_staff(&agent_actor, &other_admin, StaffChange::Unlock, 2), Err(Refusal::AdminOnly));
+    }
+
+    #[test]
+    fn the_cool_off_refuses_agents_and_records_an_admin_override() {
+        let (agent, admin) = (staff(3, StaffRole::Agent), staff(1, StaffRole::Admin));
+        let day = 86_400;
+        assert_eq!(cool_off(&agent, None, 1_000, day), Ok(CoolOff::Clear));
+        assert_eq!(cool_off(&agent, Some(1_000), 2_000, day), Err(Refusal::ContactCoolOff { until: 1_000 + day }));
+        assert_eq!(cool_off(&admin, Some(1_000), 2_000, day), Ok(CoolOff::Overridden { until: 1_000 + day }));
+        assert_eq!(cool_off(&agent, Some(1_000), 1_000 + day, day), Ok(CoolOff::Clear));
+    }
 }

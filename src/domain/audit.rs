@@ -23,10 +23,19 @@ pub enum AuditAction {
     PermissionGranted,
     PermissionRevoked,
     StaffCreated,
+    StaffDisabled,
+    StaffEnabled,
+    StaffUnlocked,
+    StaffSessionsEnded,
+    StaffRoleChanged,
+    ContactDetailsChanged,
+    CoolOffOverridden,
+    ActionRefused,
+    BackupCodesExhausted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -42,6 +51,15 @@ impl AuditAction {
         AuditAction::PermissionGranted,
         AuditAction::PermissionRevoked,
         AuditAction::StaffCreated,
+        AuditAction::StaffDisabled,
+        AuditAction::StaffEnabled,
+        AuditAction::StaffUnlocked,
+        AuditAction::StaffSessionsEnded,
+        AuditAction::StaffRoleChanged,
+        AuditAction::ContactDetailsChanged,
+        AuditAction::CoolOffOverridden,
+        AuditAction::ActionRefused,
+        AuditAction::BackupCodesExhausted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +79,15 @@ impl AuditAction {
             AuditAction::PermissionGranted => "permission_granted",
             AuditAction::PermissionRevoked => "permission_revoked",
             AuditAction::StaffCreated => "staff_created",
+            AuditAction::StaffDisabled => "staff_disabled",
+            AuditAction::StaffEnabled => "staff_enabled",
+            AuditAction::StaffUnlocked => "staff_unlocked",
+            AuditAction::StaffSessionsEnded => "staff_sessions_ended",
+            AuditAction::StaffRoleChanged => "staff_role_changed",
+            AuditAction::ContactDetailsChanged => "contact_details_changed",
+            AuditAction::CoolOffOverridden => "cool_off_overridden",
+            AuditAction::ActionRefused => "action_refused",
+            AuditAction::BackupCodesExhausted => "backup_codes_exhausted",
         }
     }
 
@@ -205,6 +232,20 @@ impl NewAuditEvent {
         self.detail = Some(detail.into());
         self
     }
+}
+
+/// Which events the audit pane or an export asks for; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The actor's username, exactly.
+    pub actor: Option<String>,
+    /// The target's username, exactly.
+    pub target: Option<String>,
+    pub action: Option<AuditAction>,
+    /// From this instant, inclusive.
+    pub since: Option<i64>,
+    /// Before this instant.
+    pub until: Option<i64>,
 }
 
 /// An event as read back, for the audit pane and the SIEM export.

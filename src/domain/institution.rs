@@ -61,3 +61,41 @@ impl Institution {
         self.permits(TwoFactorMethod::Email)
     }
 }
+
+/// Why a change to the permitted methods was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("At least one two-factor method must stay permitted.")]
+    NoMethod,
+    #[error(
+        "{active} users hold active backup codes. Revoke them (or let them expire) before backup codes stop being a permitted method."
+    )]
+    BackupCodesInUse { active: i64 },
+}
+
+/// A new set of permitted methods: never empty, and backup codes stay while anyone holds
+/// an active batch (`active_batches`), so that no issued code is stranded.
+pub fn check_permitted(methods: &[TwoFactorMethod], active_batches: i64) -> Result<(), SettingsError> {
+    if methods.is_empty() {
+        return Err(SettingsError::NoMethod);
+    }
+    if !methods.contains(&TwoFactorMethod::BackupCodes) && active_batches > 0 {
+        return Err(SettingsError::BackupCodesInUse { active: active_batches });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permitted_methods_never_empty_nor_strand_active_codes() {
+        use TwoFactorMethod::*;
+        assert_eq!(check_permitted(&[], 0), Err(SettingsError::NoMethod));
+        assert_eq!(check_permitted(&[Sms], 3), Err(SettingsError::BackupCodesInUse { active: 3 }));
+        assert!(SettingsError::BackupCodesInUse { active: 3 }.to_string().starts_with("3 users"));
+        assert_eq!(check_permitted(&[Sms], 0), Ok(()));
+        assert_eq!(check_permitted(&[Sms, BackupCodes], 3), Ok(()));
+    }
+}

@@ -7,5 +7,6 @@ pub mod institution;
 pub mod notice;
 pub mod password;
 pub mod profile;
+pub mod risk;
 pub mod time;
 pub mod user;

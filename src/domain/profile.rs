@@ -91,6 +91,57 @@ pub fn username(raw: &str) -> Result<String, ProfileError> {
     if ok { Ok(u) } else { Err(ProfileError::Username) }
 }
 
+/// A changed email or phone: the takeover signal. Both old and new values are kept, so
+/// that the old addresses can be told and the audit shows before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactChange {
+    pub old_email: String,
+    pub new_email: String,
+    pub old_phone: String,
+    pub new_phone: String,
+}
+
+impl ContactChange {
+    /// The change from the stored contact details to the cleaned new ones, if any.
+    pub fn between(old_email: &str, old_phone: &str, new_email: &str, new_phone: &str) -> Option<Self> {
+        (old_email != new_email || old_phone != new_phone).then(|| Self {
+            old_email: old_email.to_owned(),
+            new_email: new_email.to_owned(),
+            old_phone: old_phone.to_owned(),
+            new_phone: new_phone.to_owned(),
+        })
+    }
+
+    pub fn email_changed(&self) -> bool {
+        self.old_email != self.new_email
+    }
+
+    pub fn phone_changed(&self) -> bool {
+        self.old_phone != self.new_phone
+    }
+
+    /// "email", "phone" or "email and phone".
+    pub fn what(&self) -> &'static str {
+        match (self.email_changed(), self.phone_changed()) {
+            (true, true) => "email and phone",
+            (true, false) => "email",
+            _ => "phone",
+        }
+    }
+
+    /// Before → after, for the audit log.
+    pub fn audit_detail(&self) -> String {
+        let mut parts = Vec::new();
+        if self.email_changed() {
+            parts.push(format!("email {:?} -> {:?}", self.old_email, self.new_email));
+        }
+        if self.phone_changed() {
+            parts.push(format!("phone {:?} -> {:?}", self.old_phone, self.new_phone));
+        }
+        parts.join("; ")
+    }
+}
+
 const COMMON_PASSWORDS: &str = include_str!("../../assets/common-passwords.txt");
 pub const PASSWORD_MIN: usize = 12;
 pub const PASSWORD_MAX: usize = 128;
@@ -160,6 +211,16 @@ mod tests {
         for bad in ["al", "alex agent", "zoë", &"a".repeat(65)] {
             assert_eq!(username(bad), Err(ProfileError::Username), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_contact_change_names_what_changed_before_and_after() {
+        assert_eq!(ContactChange::between("a@x.example", "+441", "a@x.example", "+441"), None);
+        let change = ContactChange::between("a@x.example", "+441", "b@y.example", "+441").unwrap();
+        assert_eq!(change.what(), "email");
+        assert_eq!(change.audit_detail(), r#"email "a@x.example" -> "b@y.example""#);
+        let both = ContactChange::between("a@x.example", "+441", "b@y.example", "+442").unwrap();
+        assert_eq!(both.what(), "email and phone");
     }
 
     #[test]

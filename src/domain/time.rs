@@ -34,6 +34,59 @@ fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
     (y, m, d, (rem / 3600) as u32, (rem % 3600 / 60) as u32, (rem % 60) as u32)
 }
 
+/// Days since the epoch of a calendar date (the inverse of `civil`'s date part).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Reads an instant as people and SIEMs write it: `2026-11-28` (midnight UTC),
+/// `2026-11-28 05:12` (UTC), or RFC 3339 (`2026-11-28T05:12:09Z`, `…+01:00`).
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let num = |s: &str| -> Option<i64> { s.chars().all(|c| c.is_ascii_digit()).then(|| s.parse().ok()).flatten() };
+    let (date, rest) = text.split_at_checked(10)?;
+    let mut parts = date.split('-');
+    let (y, m, d) = (num(parts.next()?)?, num(parts.next()?)?, num(parts.next()?)?);
+    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(y, m as u32, d as u32);
+    if civil(days * 86_400).2 != d as u32 {
+        return None; // 31 April and the like
+    }
+    let mut secs = days * 86_400;
+    if rest.is_empty() {
+        return Some(secs);
+    }
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let (clock, offset) = match rest.find(['Z', 'z', '+', '-']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let mut hms = clock.split(':');
+    let hh = num(hms.next()?)?;
+    let mm = num(hms.next()?)?;
+    let ss = hms.next().map_or(Some(0), |s| num(s.split('.').next()?))?;
+    if hms.next().is_some() || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    secs += hh * 3600 + mm * 60 + ss;
+    match offset {
+        "" | "Z" | "z" => Some(secs),
+        _ => {
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = offset[1..].split_once(':')?;
+            Some(secs - sign * (num(oh)? * 3600 + num(om)? * 60))
+        }
+    }
+}
+
 /// "in 3 h 5 min", "2 days ago": a short relative phrase.
 pub fn relative(from: i64, to: i64) -> String {
     let delta = to - from;
@@ -60,6 +113,17 @@ mod tests {
         assert_eq!(format_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_rfc3339(1_795_842_729), "2026-11-28T05:12:09Z");
         assert_eq!(format_utc(-1), "1969-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn parses_what_people_and_siems_write() {
+        assert_eq!(parse_instant("2026-11-28T05:12:09Z"), Some(1_795_842_729));
+        assert_eq!(parse_instant("2026-11-28T06:12:09+01:00"), Some(1_795_842_729));
+        assert_eq!(parse_instant("2026-11-28 05:12"), Some(1_795_842_720));
+        assert_eq!(parse_instant("2000-02-29"), Some(951_782_400));
+        for bad in ["", "yesterday", "2026-13-01", "2026-04-31", "2026-11-28T25:00Z", "2026-11-28X"] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub trait Dialect: Database {
     /// How a write transaction begins; the statement decides which lock is taken first.
     const BEGIN_WRITE: &'static str;
 
+    /// Locks the enabled admins' rows for the rest of the transaction, so that the
+    /// last-admin rule holds under concurrent demotions.
+    const LOCK_ADMINS: &'static str;
+
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static str;
 

@@ -10,17 +10,19 @@ mod rows;
 mod sql;
 mod sql_store;
 mod sqlite;
+mod staff_and_risk;
 mod writes;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::access::{Permission, Staff};
-use crate::domain::audit::{AuditEvent, IdentityCheck, NewAuditEvent};
+use crate::domain::access::{Permission, Staff, StaffChange, StaffMember};
+use crate::domain::audit::{AuditEvent, AuditFilter, IdentityCheck, NewAuditEvent};
 use crate::domain::codes::HashCost;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
+use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
 pub use dialect::Dialect;
@@ -68,6 +70,8 @@ pub struct StaffCredentials {
     pub user: User,
     pub staff: Staff,
     pub password_hash: Option<String>,
+    /// A disabled member of staff may not sign in.
+    pub disabled: bool,
 }
 
 /// A new batch: one salt, the hashes, and why it was issued.
@@ -94,6 +98,8 @@ pub struct BatchSummary {
     pub code_count: i64,
     pub unused: i64,
     pub identity_check: String,
+    /// When a code of the batch was last used.
+    pub last_used_at: Option<i64>,
 }
 
 /// What a redemption needs of the active batch: its id, salt and hash cost.
@@ -176,9 +182,18 @@ pub trait Store: Send + Sync {
     async fn analyze(&self) -> StoreResult<()>;
     /// The user's second factors, in the order they were added.
     async fn devices(&self, user: UserId) -> StoreResult<Vec<Device>>;
-    /// Writes the profile fields with the search keys derived from them, and the audit
-    /// event, in one transaction.
-    async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Writes the profile fields with the search keys derived from them, the audit events
+    /// and the notices, in one transaction. `contact_change` names what of the email and
+    /// phone changed ("email", "phone", "email and phone"); with it the cool-off starts at
+    /// the first event's time.
+    async fn update_profile(
+        &self,
+        user: UserId,
+        update: &ProfileUpdate,
+        contact_change: Option<&str>,
+        audits: &[NewAuditEvent],
+        notices: &[Notice],
+    ) -> StoreResult<()>;
     /// Writes users with their permissions and devices; the audit event, if any, in the
     /// same transaction. Returns the new ids in order. A username already taken is
     /// `UsernameTaken`, and then nothing is written.
@@ -186,17 +201,21 @@ pub trait Store: Send + Sync {
 
     /// `None` for an unknown username or a customer's; `Corrupt` for staff without a role.
     async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>>;
-    /// The role and permissions as they are now; `None` for an unknown user or a customer.
+    /// The role and permissions as they are now; `None` for an unknown user, a customer,
+    /// or a disabled member of staff (whose sessions therefore end at their next action).
     async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>>;
-    /// Grants or revokes one permission (doing either twice is harmless) and writes the
-    /// audit event, in one transaction.
-    async fn set_permission(
-        &self,
-        staff: UserId,
-        permission: Permission,
-        granted: bool,
-        audit: &NewAuditEvent,
-    ) -> StoreResult<()>;
+    /// Every member of staff by name, with their permissions, lock, last sign-in and
+    /// open sessions (`now` is not used to hide expired locks; the caller compares).
+    async fn staff_members(&self, now: i64) -> StoreResult<Vec<StaffMember>>;
+    /// Enabled admin-level staff.
+    async fn count_enabled_admins(&self) -> StoreResult<i64>;
+    /// Applies one change to a member of staff with its audit event, in one transaction.
+    /// Demote and Disable lock the enabled admins first and change nothing, returning
+    /// false, when the target is the last enabled admin. Disable and EndSessions end the
+    /// member's open sessions; Unlock clears the sign-in throttle. Granting or withdrawing
+    /// twice is harmless.
+    async fn change_staff(&self, staff: UserId, change: StaffChange, now: i64, audit: &NewAuditEvent)
+    -> StoreResult<bool>;
     /// Opens a session and writes the audit event, in one transaction; returns its id.
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
     /// False when the session has ended or does not exist.
@@ -230,7 +249,8 @@ pub trait Store: Send + Sync {
     /// notices in one transaction. Locks the user first (`LOCK_USER`), so that two agents
     /// generating for one user take turns and the user ends with exactly one active batch,
     /// the last one stored. Returns its id.
-    async fn store_batch(&self, batch: &NewBatch<'_>, audit: &NewAuditEvent, notices: &[Notice]) -> StoreResult<i64>;
+    async fn store_batch(&self, batch: &NewBatch<'_>, audits: &[NewAuditEvent], notices: &[Notice])
+    -> StoreResult<i64>;
     /// Revokes the current batch, with the audit event and notices, in one transaction
     /// that locks the user first (`LOCK_USER`). False when there was none; then nothing is
     /// written.
@@ -261,12 +281,22 @@ pub trait Store: Send + Sync {
 
     /// Writes the events in order, in one transaction.
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
-    /// Events with an id above `after`, oldest first.
-    async fn audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// Matching events with an id above `after`, oldest first.
+    async fn audit_events(&self, filter: &AuditFilter, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// Matching events newest first, with an id below `before` (from the newest for
+    /// `None`).
+    async fn audit_page(&self, filter: &AuditFilter, before: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// The newest events first, optionally for one target.
     async fn recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// The user's notices in the outbox, oldest first.
     async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>>;
+
+    /// What the warning shows: the signals present at `now`, in one statement.
+    async fn risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals>;
+    /// Batches neither revoked nor expired at `now`, everybody's.
+    async fn count_active_batches(&self, now: i64) -> StoreResult<i64>;
+    /// When the user's email or phone last changed.
+    async fn contact_changed_at(&self, user: UserId) -> StoreResult<Option<i64>>;
 }
 
 /// Opens the store a URL names, creating (SQLite) and migrating it as needed.

@@ -15,6 +15,9 @@ impl Dialect for Postgres {
     /// `LOCK_USER`) serialize writers per user.
     const BEGIN_WRITE: &'static str = "BEGIN";
 
+    const LOCK_ADMINS: &'static str =
+        "SELECT id FROM users WHERE kind = 'staff' AND staff_role = 'admin' AND disabled_at IS NULL FOR UPDATE";
+
     const ANALYZE: &'static str = "ANALYZE";
 
     fn bulk_param(n: usize) -> String {

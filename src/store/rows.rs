@@ -6,6 +6,7 @@ use crate::domain::access::{Permission, Staff};
 use crate::domain::audit::AuditEvent;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::TwoFactorMethod;
+use crate::domain::risk::{RecentCodes, RecentContactChange, RiskSignals};
 use crate::domain::time;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use crate::store::{BatchKey, StoreError};
@@ -54,6 +55,47 @@ pub struct StaffRow {
     #[sqlx(flatten)]
     pub user: UserRow,
     pub password_hash: Option<String>,
+    pub disabled_at: Option<i64>,
+}
+
+/// A line of the Staff pane, before its permissions are joined in.
+#[derive(sqlx::FromRow)]
+pub struct StaffMemberRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub disabled_at: Option<i64>,
+    pub login_locked_until: Option<i64>,
+    pub last_sign_in: Option<i64>,
+    pub open_sessions: i64,
+}
+
+/// The risk signals as `RISK_SIGNALS` returns them.
+#[derive(sqlx::FromRow)]
+pub struct RiskRow {
+    kind: String,
+    contact_changed_at: Option<i64>,
+    contact_changed_what: Option<String>,
+    recent_codes_at: Option<i64>,
+    recent_codes_by: Option<String>,
+    code_failures: i64,
+    codes_locked_until: Option<i64>,
+    email_permitted: i64,
+}
+
+impl From<RiskRow> for RiskSignals {
+    fn from(r: RiskRow) -> Self {
+        RiskSignals {
+            contact_change: r.contact_changed_at.map(|at| RecentContactChange {
+                what: r.contact_changed_what.unwrap_or_else(|| "contact details".into()),
+                at,
+            }),
+            recent_codes: r.recent_codes_at.zip(r.recent_codes_by).map(|(at, by)| RecentCodes { by, at }),
+            failed_redemptions: r.code_failures,
+            codes_locked_until: r.codes_locked_until,
+            staff_target: r.kind == UserKind::Staff.as_str(),
+            email_permitted: r.email_permitted > 0,
+        }
+    }
 }
 
 /// The staff side of a user; `None` for a user without a role (a customer).

@@ -4,16 +4,17 @@
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Transaction};
 
-use crate::domain::access::{Permission, Staff};
-use crate::domain::audit::{AuditEvent, NewAuditEvent};
+use crate::domain::access::{Staff, StaffChange, StaffMember};
+use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
+use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
     AuditRow, BatchKeyRow, DeviceRow, InstitutionRow, StaffRow, UserRow, staff_from, two_factor_method,
 };
-use crate::store::sql::{audit, codes, institution, notices, search, sessions, throttle, users};
+use crate::store::sql::{audit, codes, institution, notices, risk, search, sessions, staff, throttle, users};
 use crate::store::{
     Backend, BatchKey, BatchSummary, NewBatch, NewUser, Notification, ProfileUpdate, Reservation, StaffCredentials,
     Store, StoreError, StoreResult, Throttle, UserQuery,
@@ -33,7 +34,7 @@ impl<D: Dialect> SqlStore<D> {
         &self.pool
     }
 
-    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, D>> {
+    pub(super) async fn begin_write(&self) -> sqlx::Result<Transaction<'static, D>> {
         self.pool.begin_with(D::BEGIN_WRITE).await
     }
 }
@@ -51,6 +52,7 @@ where
     i64: Column<D>,
     Option<i64>: Column<D>,
     String: Column<D>,
+    Option<String>: Column<D>,
     Vec<u8>: Column<D>,
     for<'q> &'q str: Param<'q, D>,
     for<'q> Option<&'q str>: Param<'q, D>,
@@ -146,7 +148,15 @@ where
         rows.into_iter().map(Device::try_from).collect()
     }
 
-    async fn update_profile(&self, user: UserId, update: &ProfileUpdate, audit: &NewAuditEvent) -> StoreResult<()> {
+    async fn update_profile(
+        &self,
+        user: UserId,
+        update: &ProfileUpdate,
+        contact_change: Option<&str>,
+        audits: &[NewAuditEvent],
+        notices: &[Notice],
+    ) -> StoreResult<()> {
+        let at = audits.first().map_or(0, |a| a.at);
         let mut tx = self.begin_write().await?;
         sqlx::query(users::UPDATE_PROFILE)
             .bind(user)
@@ -157,10 +167,14 @@ where
             .bind(&update.email)
             .bind(&update.phone)
             .bind(search::phone_digits(&update.phone))
-            .bind(audit.at)
+            .bind(at)
+            .bind(contact_change)
             .execute(&mut *tx)
             .await?;
-        Self::insert_audit(&mut tx, audit).await?;
+        for audit in audits {
+            Self::insert_audit(&mut tx, audit).await?;
+        }
+        Self::insert_notices(&mut tx, at, notices).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -196,31 +210,39 @@ where
             sqlx::query_scalar(users::PERMISSIONS).bind(user.id).fetch_all(&mut *conn).await?;
         let staff = staff_from(&user, &permissions)
             .ok_or_else(|| StoreError::Corrupt(format!("staff user {} has no role", user.username)))?;
-        Ok(Some(StaffCredentials { password_hash: row.password_hash, user, staff }))
+        Ok(Some(StaffCredentials {
+            password_hash: row.password_hash,
+            disabled: row.disabled_at.is_some(),
+            user,
+            staff,
+        }))
     }
 
     async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>> {
-        let Some(user) = self.user(id).await? else { return Ok(None) };
         let mut conn = self.pool.acquire().await?;
+        let row: Option<UserRow> =
+            sqlx::query_as(staff::ENABLED_STAFF_BY_ID).bind(id).fetch_optional(&mut *conn).await?;
+        let Some(user) = row.map(User::try_from).transpose()? else { return Ok(None) };
         let permissions: Vec<String> = sqlx::query_scalar(users::PERMISSIONS).bind(id).fetch_all(&mut *conn).await?;
         Ok(staff_from(&user, &permissions))
     }
 
-    async fn set_permission(
+    async fn staff_members(&self, _now: i64) -> StoreResult<Vec<StaffMember>> {
+        self.read_staff_members().await
+    }
+
+    async fn count_enabled_admins(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(staff::COUNT_ENABLED_ADMINS).fetch_one(&self.pool).await?)
+    }
+
+    async fn change_staff(
         &self,
-        staff: UserId,
-        permission: Permission,
-        granted: bool,
+        member: UserId,
+        change: StaffChange,
+        now: i64,
         audit: &NewAuditEvent,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(users::REVOKE_PERMISSION).bind(staff).bind(permission.as_str()).execute(&mut *tx).await?;
-        if granted {
-            sqlx::query(users::GRANT_PERMISSION).bind(staff).bind(permission.as_str()).execute(&mut *tx).await?;
-        }
-        Self::insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(())
+    ) -> StoreResult<bool> {
+        self.apply_staff_change(member, change, now, audit).await
     }
 
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
@@ -286,7 +308,12 @@ where
         Ok(sqlx::query_as(codes::BATCH_SUMMARY).bind(user).bind(now).fetch_optional(&self.pool).await?)
     }
 
-    async fn store_batch(&self, batch: &NewBatch<'_>, audit: &NewAuditEvent, notices: &[Notice]) -> StoreResult<i64> {
+    async fn store_batch(
+        &self,
+        batch: &NewBatch<'_>,
+        audits: &[NewAuditEvent],
+        notices: &[Notice],
+    ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
         sqlx::query(codes::REVOKE_BATCHES)
@@ -312,7 +339,9 @@ where
         for hash in batch.hashes {
             sqlx::query(codes::INSERT_CODE).bind(id).bind(&hash[..]).execute(&mut *tx).await?;
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        for audit in audits {
+            Self::insert_audit(&mut tx, audit).await?;
+        }
         Self::insert_notices(&mut tx, batch.created_at, notices).await?;
         tx.commit().await?;
         Ok(id)
@@ -378,10 +407,12 @@ where
         Ok(())
     }
 
-    async fn audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>> {
-        let rows: Vec<AuditRow> =
-            sqlx::query_as(audit::EVENTS_AFTER).bind(after).bind(limit).fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    async fn audit_events(&self, filter: &AuditFilter, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        self.read_audit(&audit::export(), filter, Some(after), limit).await
+    }
+
+    async fn audit_page(&self, filter: &AuditFilter, before: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        self.read_audit(&audit::page(), filter, before, limit).await
     }
 
     async fn recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
@@ -394,5 +425,19 @@ where
 
     async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>> {
         Ok(sqlx::query_as(notices::NOTIFICATIONS).bind(user).fetch_all(&self.pool).await?)
+    }
+
+    async fn risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals> {
+        self.read_risk_signals(user, now).await
+    }
+
+    async fn count_active_batches(&self, now: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(risk::COUNT_ACTIVE_BATCHES).bind(now).fetch_one(&self.pool).await?)
+    }
+
+    async fn contact_changed_at(&self, user: UserId) -> StoreResult<Option<i64>> {
+        let at: Option<Option<i64>> =
+            sqlx::query_scalar(risk::CONTACT_CHANGED_AT).bind(user).fetch_optional(&self.pool).await?;
+        Ok(at.flatten())
     }
 }

@@ -18,6 +18,9 @@ impl Dialect for Sqlite {
     /// it writes cannot fail on a lock upgrade under concurrent writers.
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 
+    /// Nothing to do: `BEGIN IMMEDIATE` already holds the database's write lock.
+    const LOCK_ADMINS: &'static str = "SELECT 1";
+
     /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).
     const ANALYZE: &'static str = "PRAGMA analysis_limit = 1000; ANALYZE;";
 

@@ -9,13 +9,20 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use crate::desk::{DeskError, Session};
+use crate::domain::audit::AuditEvent;
+use crate::domain::time::format_utc;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::{self, Command, Context};
-use crate::ui::msg::{Confirmable, Effect, Msg, Outcome, Status};
+use crate::ui::msg::{AdminScreen, Confirmable, Effect, Msg, Outcome, Status};
+use crate::ui::panes::audit::AuditPane;
 use crate::ui::panes::codes::CodeView;
 use crate::ui::panes::confirm::Confirm;
 use crate::ui::panes::login::{LockForm, LoginForm};
 use crate::ui::panes::manage_users::UserList;
+use crate::ui::panes::password::PasswordForm;
+use crate::ui::panes::profile::ProfileForm;
+use crate::ui::panes::settings::SettingsPane;
+use crate::ui::panes::staff::StaffPane;
 use crate::ui::panes::user_detail::Detail;
 use crate::ui::panes::warning::Warning;
 use crate::ui::theme::Theme;
@@ -23,17 +30,31 @@ use crate::ui::theme::Theme;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
+/// How often a key press may also check that the session still stands.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone, Copy)]
 pub struct UiSettings {
     pub reveal_for: Duration,
     pub idle_lock_after: Duration,
     pub page_size: i64,
+    /// How often an open user detail reads its Two-Factor Authentication section again.
+    pub refresh_every: Duration,
 }
 
-/// What can sit over the pane in front.
+/// What can sit over the pane in front (the confirm popup sits over these).
 pub enum Modal {
     Warning(Box<Warning>),
-    Confirm(Confirm),
+    Profile(Box<ProfileForm>),
+    Password(Box<PasswordForm>),
+    AuditEvent(Box<AuditEvent>),
+}
+
+/// The admin-level screens, shown instead of Manage Users.
+pub enum AdminPane {
+    Staff(StaffPane),
+    Settings(SettingsPane),
+    Audit(Box<AuditPane>),
 }
 
 pub struct App {
@@ -48,12 +69,19 @@ pub struct App {
     pub users: UserList,
     pub detail: Option<Detail>,
     pub codes: Option<CodeView>,
+    pub admin: Option<AdminPane>,
     pub modal: Option<Modal>,
+    /// The one "are you sure?", over everything else.
+    pub confirm: Option<Confirm>,
     pub help: bool,
     pub status: Option<Status>,
     pub busy: Option<&'static str>,
     pub size: (u16, u16),
     pub last_activity: Instant,
+    /// When the open user detail was last read.
+    pub last_refresh: Instant,
+    /// When a key press last checked the session.
+    pub last_session_check: Instant,
     /// The instant of the message being handled; the view's clock.
     pub now: Instant,
     pub quit: bool,
@@ -72,12 +100,16 @@ impl App {
             users: UserList::new(settings.page_size),
             detail: None,
             codes: None,
+            admin: None,
             modal: None,
+            confirm: None,
             help: false,
             status: None,
             busy: None,
             size: (MIN_WIDTH, MIN_HEIGHT),
             last_activity: now,
+            last_refresh: now,
+            last_session_check: now,
             now,
             quit: false,
         }
@@ -100,10 +132,22 @@ impl App {
         if self.lock.is_some() {
             return Context::Locked;
         }
+        if self.confirm.is_some() {
+            return Context::Confirm;
+        }
         match &self.modal {
             Some(Modal::Warning(w)) if w.typing() => return Context::WarningText,
             Some(Modal::Warning(_)) => return Context::Warning,
-            Some(Modal::Confirm(_)) => return Context::Confirm,
+            Some(Modal::Profile(_)) => return Context::ProfileForm,
+            Some(Modal::Password(_)) => return Context::PasswordForm,
+            Some(Modal::AuditEvent(_)) => return Context::AuditEvent,
+            None => {}
+        }
+        match &self.admin {
+            Some(AdminPane::Staff(_)) => return Context::Staff,
+            Some(AdminPane::Settings(_)) => return Context::Settings,
+            Some(AdminPane::Audit(a)) if a.typing() => return Context::AuditFilter,
+            Some(AdminPane::Audit(_)) => return Context::Audit,
             None => {}
         }
         if self.codes.is_some() {
@@ -126,6 +170,17 @@ impl App {
         }
     }
 
+    /// Whether a command exists at all for the signed-in staff: the admin screens are not
+    /// offered to agents (the service refuses them as well).
+    pub fn available(&self, command: Command) -> bool {
+        match command {
+            Command::OpenStaff | Command::OpenSettings | Command::OpenAudit => {
+                self.session.as_ref().is_some_and(|s| s.staff.is_admin())
+            }
+            _ => true,
+        }
+    }
+
     fn info(&mut self, text: impl Into<String>) {
         self.status = Some(Status::info(text));
     }
@@ -133,8 +188,8 @@ impl App {
     /// Wipes the one-time codes now, and the question about leaving them.
     fn wipe_codes(&mut self) {
         self.codes = None;
-        if matches!(&self.modal, Some(Modal::Confirm(c)) if c.asks == Confirmable::LeaveCodes) {
-            self.modal = None;
+        if self.confirm.as_ref().is_some_and(|c| c.asks == Confirmable::LeaveCodes) {
+            self.confirm = None;
         }
     }
 
@@ -144,7 +199,9 @@ impl App {
         self.session = None;
         self.lock = None;
         self.detail = None;
+        self.admin = None;
         self.modal = None;
+        self.confirm = None;
         self.busy = None;
         self.users = UserList::new(self.settings.page_size);
         self.login = LoginForm::default();
@@ -185,9 +242,7 @@ impl App {
             Outcome::Quit => self.quit = true,
             Outcome::Help => self.help = true,
             Outcome::Close(status) => {
-                if self.modal.take().is_none() {
-                    self.detail = None;
-                }
+                self.close_front();
                 if status.is_some() {
                     self.status = status;
                 }
@@ -220,9 +275,9 @@ impl App {
                     self.modal = Some(Modal::Warning(Box::new(Warning::new(&detail.data))));
                 }
             }
-            Outcome::Confirm(asks) => self.modal = Some(Modal::Confirm(Confirm::new(asks))),
+            Outcome::Confirm(asks) => self.confirm = Some(Confirm::new(asks)),
             Outcome::Confirmed(asks) => {
-                self.modal = None;
+                self.confirm = None;
                 match asks {
                     Confirmable::LeaveCodes => {
                         self.wipe_codes();
@@ -233,6 +288,21 @@ impl App {
                         return self
                             .with_session(Some(&texts().status.revoking), |session| Effect::Revoke { session, user });
                     }
+                    Confirmable::PermittedMethods { after, .. } => {
+                        return self.with_session(Some(&texts().settings.saving), |session| Effect::SaveMethods {
+                            session,
+                            methods: after,
+                        });
+                    }
+                    Confirmable::Staff { user, name, change } => {
+                        return self.with_session(Some(&texts().staff.changing), |session| Effect::ChangeStaff {
+                            session,
+                            user,
+                            change,
+                            name,
+                        });
+                    }
+                    Confirmable::Discard => self.close_front(),
                 }
             }
             Outcome::Generate { user, identity } => {
@@ -242,8 +312,86 @@ impl App {
                     identity,
                 });
             }
+            Outcome::Open(screen) => {
+                if !self.session.as_ref().is_some_and(|s| s.staff.is_admin()) {
+                    return vec![];
+                }
+                return match screen {
+                    AdminScreen::Staff => {
+                        self.admin = Some(AdminPane::Staff(StaffPane::default()));
+                        self.apply(Outcome::LoadStaff)
+                    }
+                    AdminScreen::Settings => {
+                        self.admin = Some(AdminPane::Settings(SettingsPane::new()));
+                        self.apply(Outcome::LoadInstitution)
+                    }
+                    AdminScreen::Audit => {
+                        let mut pane = AuditPane::new(self.settings.page_size);
+                        let first_page = pane.fetch();
+                        self.admin = Some(AdminPane::Audit(Box::new(pane)));
+                        self.apply(first_page)
+                    }
+                };
+            }
+            Outcome::EditProfile => {
+                if let Some(detail) = &self.detail {
+                    match detail.data.may_edit_profile {
+                        Ok(()) => self.modal = Some(Modal::Profile(Box::new(ProfileForm::new(&detail.data.user)))),
+                        Err(refusal) => {
+                            let text = fill(&texts().detail.not_available, &[("reason", &refusal.to_string())]);
+                            self.status = Some(Status::error(text));
+                        }
+                    }
+                }
+            }
+            Outcome::SaveProfile { user, fields } => {
+                return self.with_session(Some(&texts().profile.saving), |session| Effect::SaveProfile {
+                    session,
+                    user,
+                    fields,
+                });
+            }
+            Outcome::OpenPassword => {
+                if let Some(session) = &self.session {
+                    self.modal = Some(Modal::Password(Box::new(PasswordForm::new(&session.staff.username))));
+                }
+            }
+            Outcome::ChangePassword { current, new } => {
+                return self.with_session(Some(&texts().password.changing), |session| Effect::ChangePassword {
+                    session,
+                    current,
+                    new,
+                });
+            }
+            Outcome::LoadInstitution => return self.with_session(None, |session| Effect::LoadInstitution { session }),
+            Outcome::LoadStaff => return self.with_session(None, |session| Effect::LoadStaff { session }),
+            Outcome::LoadAudit { filter, before, limit, seq } => {
+                return self.with_session(None, |session| Effect::LoadAudit { session, filter, before, limit, seq });
+            }
+            Outcome::ShowAuditEvent(event) => self.modal = Some(Modal::AuditEvent(event)),
         }
         vec![]
+    }
+
+    /// Closes what is in front: the confirm popup, a modal, an admin screen, the detail.
+    fn close_front(&mut self) {
+        if self.confirm.take().is_some() || self.modal.take().is_some() || self.admin.take().is_some() {
+            return;
+        }
+        self.detail = None;
+    }
+
+    /// Whether the open user detail should be read again now: only while nothing sits
+    /// over it (a modal, the code view) and nothing else is under way.
+    fn detail_due(&self, now: Instant) -> bool {
+        self.detail.is_some()
+            && self.codes.is_none()
+            && self.modal.is_none()
+            && self.confirm.is_none()
+            && self.admin.is_none()
+            && self.lock.is_none()
+            && self.busy.is_none()
+            && now.duration_since(self.last_refresh) >= self.settings.refresh_every
     }
 }
 
@@ -255,17 +403,31 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.size = (w, h);
             vec![]
         }
-        Msg::Tick => {
-            on_tick(app, now);
-            vec![]
-        }
+        Msg::Tick => on_tick(app, now),
         Msg::Key(key) => {
             app.last_activity = now;
             if app.too_small() || app.busy.is_some() {
                 return vec![];
             }
             let outcome = on_key(app, key, now);
-            app.apply(outcome)
+            let mut effects = app.apply(outcome);
+            // A key press also asks whether the session still stands (an admin may have
+            // disabled this account or ended its sessions), at most once a second.
+            if effects.is_empty()
+                && app.lock.is_none()
+                && now.duration_since(app.last_session_check) >= SESSION_CHECK_EVERY
+                && let Some(session) = &app.session
+            {
+                app.last_session_check = now;
+                effects.push(Effect::CheckSession { session: session.clone() });
+            }
+            effects
+        }
+        Msg::SessionChecked(result) => {
+            if let Err(DeskError::SessionEnded) = result {
+                app.signed_out(Some(DeskError::SessionEnded.to_string()));
+            }
+            vec![]
         }
         Msg::Paste(text) => {
             app.last_activity = now;
@@ -341,8 +503,115 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                         detail.focus = focus;
                     }
                     app.detail = Some(detail);
+                    app.last_refresh = now;
                 }
                 Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::Refreshed(result) => {
+            app.last_refresh = now;
+            match result {
+                Ok(data) => {
+                    let Some(detail) = &mut app.detail else { return vec![] };
+                    if detail.data.user.id != data.user.id {
+                        return vec![];
+                    }
+                    // Said once, when the customer on the phone has just used a code.
+                    if let (Some(before), Some(after)) = (&detail.data.codes, &data.codes)
+                        && before.id == after.id
+                        && after.unused < before.unused
+                    {
+                        let used = (after.code_count - after.unused).to_string();
+                        let when = after.last_used_at.map_or_else(String::new, format_utc);
+                        let text = fill(
+                            &texts().detail.used_live,
+                            &[("used", &used), ("count", &after.code_count.to_string()), ("when", &when)],
+                        );
+                        app.status = Some(Status::info(text));
+                    }
+                    detail.data = *data;
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::ProfileSaved(result) => {
+            app.busy = None;
+            match result {
+                Ok(()) => {
+                    app.modal = None;
+                    app.info(&texts().profile.updated);
+                    app.reload_detail()
+                }
+                Err(e) => {
+                    app.failed(e);
+                    vec![]
+                }
+            }
+        }
+        Msg::PasswordChanged(result) => {
+            app.busy = None;
+            match result {
+                Ok(()) => app.signed_out(Some(texts().password.changed.clone())),
+                Err(e) => match &mut app.modal {
+                    Some(Modal::Password(form)) if !matches!(e, DeskError::SessionEnded) => form.error = Some(e.to_string()),
+                    _ => app.failed(e),
+                },
+            }
+            vec![]
+        }
+        Msg::Institution(result) | Msg::MethodsSaved(result) => {
+            let saved = app.busy.take().is_some();
+            match result {
+                Ok(institution) => {
+                    if let Some(AdminPane::Settings(pane)) = &mut app.admin {
+                        pane.load(institution);
+                    }
+                    if saved {
+                        app.info(&texts().settings.saved);
+                    }
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::Staff(result) => {
+            match result {
+                Ok((members, read_at)) => {
+                    if let Some(AdminPane::Staff(pane)) = &mut app.admin {
+                        pane.load(members, read_at);
+                    }
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::StaffChanged { change, name, result } => {
+            app.busy = None;
+            match result {
+                Ok(()) => {
+                    let what = crate::ui::panes::confirm::staff_change_label(change);
+                    app.info(fill(&texts().staff.changed, &[("change", what), ("name", &name)]));
+                    app.apply(Outcome::LoadStaff)
+                }
+                Err(e) => {
+                    app.failed(e);
+                    vec![]
+                }
+            }
+        }
+        Msg::Audit { seq, result } => {
+            let Some(AdminPane::Audit(pane)) = &mut app.admin else { return vec![] };
+            match result {
+                Ok(rows) => {
+                    pane.receive(seq, rows);
+                }
+                Err(e) if seq == pane.seq => {
+                    pane.loading = false;
+                    app.failed(e);
+                }
+                Err(_) => {}
             }
             vec![]
         }
@@ -386,10 +655,16 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     }
 }
 
-/// The reveal countdown and the idle lock.
-fn on_tick(app: &mut App, now: Instant) {
+/// The reveal countdown, the idle lock, and the open detail's live code status.
+fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
     if let Some(view) = &mut app.codes {
         view.tick(now);
+    }
+    if app.detail_due(now)
+        && let (Some(session), Some(detail)) = (&app.session, &app.detail)
+    {
+        app.last_refresh = now;
+        return vec![Effect::RefreshDetail { session: session.clone(), user: detail.data.user.id }];
     }
     if app.session.is_some()
         && app.lock.is_none()
@@ -400,14 +675,18 @@ fn on_tick(app: &mut App, now: Instant) {
         app.help = false;
         app.lock = Some(LockForm::new(wiped_codes));
     }
+    vec![]
 }
 
 fn on_paste(app: &mut App, text: &str) -> Outcome {
-    match (app.context(), &mut app.modal) {
-        (Context::Login, _) => app.login.on_paste(text),
-        (Context::Locked, _) => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_paste(text)),
-        (Context::SearchBox, _) => app.users.on_paste(text),
-        (Context::Warning | Context::WarningText, Some(Modal::Warning(w))) => w.on_paste(text),
+    match (app.context(), &mut app.modal, &mut app.admin) {
+        (Context::Login, ..) => app.login.on_paste(text),
+        (Context::Locked, ..) => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_paste(text)),
+        (Context::SearchBox, ..) => app.users.on_paste(text),
+        (Context::Warning | Context::WarningText, Some(Modal::Warning(w)), _) => w.on_paste(text),
+        (Context::ProfileForm, Some(Modal::Profile(form)), _) => form.on_paste(text),
+        (Context::PasswordForm, Some(Modal::Password(form)), _) => form.on_paste(text),
+        (Context::AuditFilter, _, Some(AdminPane::Audit(pane))) => pane.on_paste(text),
         // A paste anywhere else is text with nowhere to go; it never presses a button.
         _ => Outcome::info(&texts().status.paste_ignored),
     }
@@ -415,12 +694,24 @@ fn on_paste(app: &mut App, text: &str) -> Outcome {
 
 fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
     let context = app.context();
-    let command = keymap::lookup(context, &key);
-    let typing = matches!(context, Context::Login | Context::Locked | Context::SearchBox | Context::WarningText);
+    let command = keymap::lookup(context, &key).filter(|c| app.available(*c));
+    let typing = matches!(
+        context,
+        Context::Login
+            | Context::Locked
+            | Context::SearchBox
+            | Context::WarningText
+            | Context::ProfileForm
+            | Context::PasswordForm
+            | Context::AuditFilter
+    );
     if command.is_some() {
         app.status = None;
     } else if !typing {
         app.info(&texts().status.unknown_key);
+    }
+    if command == Some(Command::Password) {
+        return Outcome::OpenPassword;
     }
     match context {
         Context::Help => {
@@ -438,10 +729,19 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
             Some(Modal::Warning(w)) => w.on_key(key, command),
             _ => Outcome::Nothing,
         },
-        Context::Confirm => match &mut app.modal {
-            Some(Modal::Confirm(confirm)) => confirm.on_key(command),
+        Context::Confirm => app.confirm.as_mut().map_or(Outcome::Nothing, |confirm| confirm.on_key(command)),
+        Context::Codes => app.codes.as_mut().map_or(Outcome::Nothing, |codes| codes.on_key(command, now)),
+        Context::ProfileForm | Context::PasswordForm | Context::AuditEvent => match &mut app.modal {
+            Some(Modal::Profile(form)) => form.on_key(key, command),
+            Some(Modal::Password(form)) => form.on_key(key, command),
+            Some(Modal::AuditEvent(_)) if command == Some(Command::Back) => Outcome::Close(None),
             _ => Outcome::Nothing,
         },
-        Context::Codes => app.codes.as_mut().map_or(Outcome::Nothing, |codes| codes.on_key(command, now)),
+        Context::Staff | Context::Settings | Context::Audit | Context::AuditFilter => match &mut app.admin {
+            Some(AdminPane::Staff(pane)) => pane.on_key(command),
+            Some(AdminPane::Settings(pane)) => pane.on_key(command),
+            Some(AdminPane::Audit(pane)) => pane.on_key(key, command),
+            None => Outcome::Nothing,
+        },
     }
 }

@@ -25,6 +25,17 @@ pub enum Command {
     RevealAll,
     SignOut,
     Refresh,
+    OpenStaff,
+    OpenSettings,
+    OpenAudit,
+    Password,
+    EditProfile,
+    Toggle,
+    TogglePermission,
+    ToggleAdmin,
+    ToggleDisabled,
+    Unlock,
+    EndSessions,
 }
 
 /// Where the keyboard is, which selects the list of bindings in force.
@@ -40,6 +51,13 @@ pub enum Context {
     Codes,
     Confirm,
     Help,
+    Staff,
+    Settings,
+    Audit,
+    AuditFilter,
+    AuditEvent,
+    ProfileForm,
+    PasswordForm,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -122,6 +140,10 @@ const USER_LIST: &[Binding] = &[
     b(ENTER, 1, "open", C::Open, true),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
     b(&[Ctrl('o')], 1, "sign out", C::SignOut, false),
+    b(&[Char('s')], 1, "Staff (admin)", C::OpenStaff, false),
+    b(&[Char('i')], 1, "Institution Settings (admin)", C::OpenSettings, false),
+    b(&[Char('a')], 1, "audit log (admin)", C::OpenAudit, false),
+    b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(&[Char('?')], 1, "help", C::Help, true),
     b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, true),
 ];
@@ -138,10 +160,70 @@ const USER_DETAIL: &[Binding] = &[
     b(&[Code(KeyCode::Tab), Code(KeyCode::Right), Char('l')], 1, "next action", C::NextFocus, false),
     b(&[Code(KeyCode::BackTab), Code(KeyCode::Left), Char('h')], 1, "previous action", C::PrevFocus, false),
     b(ENTER, 1, "do action", C::Activate, true),
+    b(&[Char('e')], 1, "edit profile", C::EditProfile, false),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
+    b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(&[Code(KeyCode::Esc), Code(KeyCode::Backspace)], 1, "back", C::Back, true),
     b(&[Char('?')], 1, "help", C::Help, true),
     b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
+];
+
+const STAFF: &[Binding] = &[
+    b(UP, 2, "up", C::Up, false),
+    b(DOWN, 2, "down", C::Down, false),
+    b(&[Char('p')], 1, "permission", C::TogglePermission, true),
+    b(&[Char('m')], 1, "admin", C::ToggleAdmin, true),
+    b(&[Char('d')], 1, "disable", C::ToggleDisabled, true),
+    b(&[Char('u')], 1, "unlock", C::Unlock, true),
+    b(&[Char('x')], 1, "end sessions", C::EndSessions, true),
+    b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
+    b(&[Ctrl('p')], 1, "change your password", C::Password, false),
+    b(ESC, 1, "back", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, false),
+    b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
+];
+
+const SETTINGS: &[Binding] = &[
+    b(UP, 2, "up", C::Up, false),
+    b(DOWN, 2, "down", C::Down, false),
+    b(&[Char(' ')], 1, "toggle", C::Toggle, true),
+    b(ENTER, 1, "save (asks first)", C::Activate, true),
+    b(&[Ctrl('r')], 1, "reload", C::Refresh, false),
+    b(&[Ctrl('p')], 1, "change your password", C::Password, false),
+    b(ESC, 1, "back", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, true),
+    b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
+];
+
+const AUDIT: &[Binding] = &[
+    b(&[Char('/')], 1, "filter", C::Search, true),
+    b(UP, 2, "up", C::Up, false),
+    b(DOWN, 2, "down", C::Down, false),
+    b(&[Code(KeyCode::PageDown), Char('n')], 2, "older", C::NextPage, true),
+    b(&[Code(KeyCode::PageUp), Char('p')], 2, "newer", C::PrevPage, true),
+    b(ENTER, 1, "show event", C::Open, true),
+    b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
+    b(&[Ctrl('p')], 1, "change your password", C::Password, false),
+    b(ESC, 1, "back", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, false),
+    b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
+];
+
+const AUDIT_FILTER: &[Binding] = &[
+    b(TAB, 1, "next filter", C::NextFocus, true),
+    b(BACKTAB, 1, "previous filter", C::PrevFocus, false),
+    b(ENTER, 1, "apply", C::Activate, true),
+    b(ESC, 1, "back to the list", C::Back, true),
+];
+
+const AUDIT_EVENT: &[Binding] =
+    &[b(&[Code(KeyCode::Esc), Code(KeyCode::Enter), Char('q')], 1, "close", C::Back, true)];
+
+const FORM: &[Binding] = &[
+    b(&[Code(KeyCode::Tab), Code(KeyCode::Down)], 1, "next field", C::NextFocus, true),
+    b(&[Code(KeyCode::BackTab), Code(KeyCode::Up)], 1, "previous field", C::PrevFocus, false),
+    b(ENTER, 1, "next / save", C::Activate, true),
+    b(&[Code(KeyCode::Esc)], 1, "cancel", C::Back, true),
 ];
 
 const WARNING: &[Binding] = &[
@@ -196,6 +278,12 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::Codes => CODES,
         Context::Confirm => CONFIRM,
         Context::Help => HELP,
+        Context::Staff => STAFF,
+        Context::Settings => SETTINGS,
+        Context::Audit => AUDIT,
+        Context::AuditFilter => AUDIT_FILTER,
+        Context::AuditEvent => AUDIT_EVENT,
+        Context::ProfileForm | Context::PasswordForm => FORM,
     }
 }
 
@@ -220,7 +308,14 @@ pub fn lookup(context: Context, event: &KeyEvent) -> Option<Command> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 10] = [
+    const ALL: [Context; 17] = [
+        Context::Staff,
+        Context::Settings,
+        Context::Audit,
+        Context::AuditFilter,
+        Context::AuditEvent,
+        Context::ProfileForm,
+        Context::PasswordForm,
         Context::Login,
         Context::Locked,
         Context::UserList,

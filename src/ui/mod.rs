@@ -92,6 +92,30 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
             Msg::Generated(desk.generate_codes(&session, user, identity.check, identity.note).await)
         }
         Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
+        Effect::CheckSession { session } => Msg::SessionChecked(desk.check_session(&session).await),
+        Effect::RefreshDetail { session, user } => {
+            Msg::Refreshed(desk.user_detail(&session, user).await.map(Box::new))
+        }
+        Effect::SaveProfile { session, user, fields } => Msg::ProfileSaved(
+            desk.update_profile(&session, user, &fields.first_name, &fields.last_name, &fields.email, &fields.phone)
+                .await,
+        ),
+        Effect::ChangePassword { session, current, new } => {
+            Msg::PasswordChanged(desk.change_password(&session, current.into_inner(), new.into_inner()).await)
+        }
+        Effect::LoadInstitution { session } => Msg::Institution(desk.institution_settings(&session).await),
+        Effect::SaveMethods { session, methods } => {
+            Msg::MethodsSaved(desk.set_permitted_methods(&session, &methods).await)
+        }
+        Effect::LoadStaff { session } => {
+            Msg::Staff(desk.staff_members(&session).await.map(|members| (members, desk.now())))
+        }
+        Effect::ChangeStaff { session, user, change, name } => {
+            Msg::StaffChanged { change, name, result: desk.change_staff(&session, user, change).await }
+        }
+        Effect::LoadAudit { session, filter, before, limit, seq } => {
+            Msg::Audit { seq, result: desk.audit_page(&session, &filter, before, limit).await }
+        }
         Effect::SignOut { session } => {
             if let Err(e) = desk.logout(&session).await {
                 tracing::warn!("sign-out was not recorded: {e}");
@@ -130,6 +154,7 @@ async fn event_loop(
         reveal_for: Duration::from_secs(config.reveal_seconds),
         idle_lock_after: Duration::from_secs(config.idle_lock_minutes * 60),
         page_size: 50,
+        refresh_every: Duration::from_secs(config.refresh_seconds),
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
     app.sign_in_hint = sign_in_hint;

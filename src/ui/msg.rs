@@ -6,7 +6,9 @@
 use crossterm::event::KeyEvent;
 
 use crate::desk::{DeskError, IssuedCodes, Session, UserDetail};
-use crate::domain::audit::VerifiedIdentity;
+use crate::domain::access::{StaffChange, StaffMember};
+use crate::domain::audit::{AuditEvent, AuditFilter, VerifiedIdentity};
+use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::user::{User, UserId};
 use crate::store::UserQuery;
 use crate::ui::fields::Secret;
@@ -24,6 +26,17 @@ pub enum Msg {
     Detail(Result<Box<UserDetail>, DeskError>),
     Generated(Result<IssuedCodes, DeskError>),
     Revoked(Result<(), DeskError>),
+    /// The open user detail, read again on its own (the live code status).
+    Refreshed(Result<Box<UserDetail>, DeskError>),
+    ProfileSaved(Result<(), DeskError>),
+    PasswordChanged(Result<(), DeskError>),
+    Institution(Result<Institution, DeskError>),
+    MethodsSaved(Result<Institution, DeskError>),
+    /// The staff list, and the instant it was read.
+    Staff(Result<(Vec<StaffMember>, i64), DeskError>),
+    StaffChanged { change: StaffChange, name: String, result: Result<(), DeskError> },
+    Audit { seq: u64, result: Result<Vec<AuditEvent>, DeskError> },
+    SessionChecked(Result<(), DeskError>),
 }
 
 /// Work for the runtime: each ends in exactly one message (sign-out in none).
@@ -36,6 +49,32 @@ pub enum Effect {
     Generate { session: Session, user: UserId, identity: VerifiedIdentity },
     Revoke { session: Session, user: UserId },
     SignOut { session: Session },
+    RefreshDetail { session: Session, user: UserId },
+    CheckSession { session: Session },
+    SaveProfile { session: Session, user: UserId, fields: ProfileFields },
+    ChangePassword { session: Session, current: Secret, new: Secret },
+    LoadInstitution { session: Session },
+    SaveMethods { session: Session, methods: Vec<TwoFactorMethod> },
+    LoadStaff { session: Session },
+    ChangeStaff { session: Session, user: UserId, change: StaffChange, name: String },
+    LoadAudit { session: Session, filter: AuditFilter, before: Option<i64>, limit: i64, seq: u64 },
+}
+
+/// The profile form's fields as typed; the service applies the rules again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// The screens besides Manage Users, for admin-level staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminScreen {
+    Staff,
+    Settings,
+    Audit,
 }
 
 /// A line in the status bar.
@@ -62,6 +101,12 @@ pub enum Confirmable {
     LeaveCodes,
     /// Revoke this user's unused codes.
     Revoke { user: UserId, name: String },
+    /// Save the institution's permitted methods.
+    PermittedMethods { before: Vec<TwoFactorMethod>, after: Vec<TwoFactorMethod> },
+    /// Change a member of staff.
+    Staff { user: UserId, name: String, change: StaffChange },
+    /// Throw away what was typed in the form or pane in front.
+    Discard,
 }
 
 /// What a pane asks of the app once it has handled a key or a paste. A pane changes only
@@ -102,6 +147,29 @@ pub enum Outcome {
         user: UserId,
         identity: VerifiedIdentity,
     },
+    /// Open an admin screen (admin-level staff only).
+    Open(AdminScreen),
+    /// Open the profile form for the user in the detail.
+    EditProfile,
+    SaveProfile {
+        user: UserId,
+        fields: ProfileFields,
+    },
+    /// Open the form for one's own password.
+    OpenPassword,
+    ChangePassword {
+        current: Secret,
+        new: Secret,
+    },
+    LoadInstitution,
+    LoadStaff,
+    LoadAudit {
+        filter: AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+        seq: u64,
+    },
+    ShowAuditEvent(Box<AuditEvent>),
 }
 
 impl Outcome {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::texts::{fill, texts};
-use crate::ui::app::{App, MIN_HEIGHT, MIN_WIDTH, Modal};
+use crate::ui::app::{AdminPane, App, MIN_HEIGHT, MIN_WIDTH, Modal};
 use crate::ui::keymap::{self, Command, Context};
 use crate::ui::panes;
 use crate::ui::theme::Theme;
@@ -27,25 +27,31 @@ pub fn view(app: &App, frame: &mut Frame) {
         (None, _) => app.login.draw(frame, body, theme, app.sign_in_hint.as_deref()),
         (Some(session), Some(lock)) => lock.draw(frame, body, theme, session),
         (Some(_), None) => {
-            if let Some(codes) = &app.codes {
-                codes.draw(frame, body, theme, app.now);
-            } else if let Some(detail) = &app.detail {
-                detail.draw(frame, body, theme);
-            } else {
-                app.users.draw(frame, body, theme);
+            match (&app.admin, &app.codes, &app.detail) {
+                (Some(AdminPane::Staff(pane)), ..) => pane.draw(frame, body, theme),
+                (Some(AdminPane::Settings(pane)), ..) => pane.draw(frame, body, theme),
+                (Some(AdminPane::Audit(pane)), ..) => pane.draw(frame, body, theme),
+                (None, Some(codes), _) => codes.draw(frame, body, theme, app.now),
+                (None, None, Some(detail)) => detail.draw(frame, body, theme),
+                (None, None, None) => app.users.draw(frame, body, theme),
             }
             match &app.modal {
                 Some(Modal::Warning(w)) => w.draw(frame, body, theme),
-                Some(Modal::Confirm(c)) => c.draw(frame, body, theme),
+                Some(Modal::Profile(form)) => form.draw(frame, body, theme),
+                Some(Modal::Password(form)) => form.draw(frame, body, theme),
+                Some(Modal::AuditEvent(event)) => panes::audit::draw_event(event, frame, body, theme),
                 None => {}
+            }
+            if let Some(confirm) = &app.confirm {
+                confirm.draw(frame, body, theme);
             }
         }
     }
     if app.help {
-        panes::help::draw(frame, body, theme, app.context_below_help());
+        panes::help::draw(frame, body, theme, app.context_below_help(), |command| app.available(command));
     }
     draw_status(app, frame, status);
-    let footer_line = hints(theme, app.context(), |command| app.enabled(command));
+    let footer_line = hints(theme, app.context(), |command| app.available(command), |command| app.enabled(command));
     frame.render_widget(Paragraph::new(footer_line), footer);
 }
 
@@ -95,9 +101,14 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The footer: the context's main bindings from the one keymap; a command that cannot be
 /// taken now is drawn dim.
-pub fn hints(theme: &Theme, context: Context, enabled: impl Fn(Command) -> bool) -> Line<'static> {
+pub fn hints(
+    theme: &Theme,
+    context: Context,
+    available: impl Fn(Command) -> bool,
+    enabled: impl Fn(Command) -> bool,
+) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
-    for binding in keymap::bindings(context).iter().filter(|b| b.footer) {
+    for binding in keymap::bindings(context).iter().filter(|b| b.footer && available(b.command)) {
         let (key, hint) =
             if enabled(binding.command) { (theme.key, theme.muted) } else { (theme.disabled, theme.disabled) };
         spans.push(Span::styled(binding.label(), key));

@@ -7,10 +7,6 @@ pub const INSERT_AUDIT: &str = "INSERT INTO audit_events \
     (at, actor_id, actor, target_id, target, action, identity_check, note, code_count, expires_at, detail) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
-/// Oldest first, from after the id `$1`: an export resumes where it stopped.
-pub const EVENTS_AFTER: &str = "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, \
-     code_count, expires_at, detail FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2";
-
 /// Newest first, for one target.
 pub const RECENT_FOR_TARGET: &str = "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, \
      note, code_count, expires_at, detail FROM audit_events WHERE target_id = $1 ORDER BY id DESC LIMIT $2";
@@ -18,3 +14,25 @@ pub const RECENT_FOR_TARGET: &str = "SELECT id, at, actor_id, actor, target_id, 
 /// Newest first, everybody's.
 pub const RECENT: &str = "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, \
      code_count, expires_at, detail FROM audit_events ORDER BY id DESC LIMIT $1";
+
+/// The audit filter, as a condition on `$1` actor, `$2` target, `$3` action, `$4` since
+/// (inclusive), `$5` until (exclusive); a NULL parameter matches everything.
+const FILTER: &str = "($1 IS NULL OR actor = $1) AND ($2 IS NULL OR target = $2) AND ($3 IS NULL OR action = $3) \
+     AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5)";
+
+/// Newest first, before the id `$6` (NULL: from the newest), at most `$7`: the audit pane
+/// pages by key, so a page is as quick at the millionth event as at the first.
+pub fn page() -> String {
+    format!(
+        "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, code_count, expires_at, \
+         detail FROM audit_events WHERE {FILTER} AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
+    )
+}
+
+/// Oldest first, after the id `$6`, at most `$7`: an export resumes where it stopped.
+pub fn export() -> String {
+    format!(
+        "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, code_count, expires_at, \
+         detail FROM audit_events WHERE {FILTER} AND id > $6 ORDER BY id LIMIT $7"
+    )
+}

@@ -17,11 +17,12 @@ pub const INSERT_BATCH: &str = "INSERT INTO backup_code_batches (user_id, genera
 
 pub const INSERT_CODE: &str = "INSERT INTO backup_codes (batch_id, code_hash) VALUES ($1, $2)";
 
-/// The user's active batch (not revoked, not expired at `$2`) with who generated it and
-/// how many of its codes are unused.
+/// The user's active batch (not revoked, not expired at `$2`) with who generated it, how
+/// many of its codes are unused, and when one was last used.
 pub const BATCH_SUMMARY: &str = "SELECT b.id, b.created_at, b.expires_at, b.code_count, b.identity_check, \
      g.username AS generated_by, \
-     (SELECT COUNT(*) FROM backup_codes c WHERE c.batch_id = b.id AND c.used_at IS NULL) AS unused \
+     (SELECT COUNT(*) FROM backup_codes c WHERE c.batch_id = b.id AND c.used_at IS NULL) AS unused, \
+     (SELECT MAX(c.used_at) FROM backup_codes c WHERE c.batch_id = b.id) AS last_used_at \
      FROM backup_code_batches b JOIN users g ON g.id = b.generated_by \
      WHERE b.user_id = $1 AND b.revoked_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $2)";
 

@@ -7,7 +7,9 @@ pub mod codes;
 pub mod institution;
 pub mod notices;
 pub mod search;
+pub mod risk;
 pub mod sessions;
+pub mod staff;
 pub mod throttle;
 pub mod users;
 

@@ -15,9 +15,12 @@ pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM users WHERE kind = 'sta
 pub const DEVICES: &str = "SELECT method, label, added_at FROM two_factor_devices WHERE user_id = $1 ORDER BY id";
 
 /// Rewrites the search keys (`sort_key`, `first_key`, `phone_digits`) with the fields
-/// they are derived from, so that search never sees a stale name or number.
+/// they are derived from, so that search never sees a stale name or number. `$10` names
+/// what of the contact details changed (NULL: neither); a change starts the cool-off.
 pub const UPDATE_PROFILE: &str = "UPDATE users SET first_name = $2, last_name = $3, sort_key = $4, first_key = $5, \
-     email = $6, phone = $7, phone_digits = $8, updated_at = $9 WHERE id = $1";
+     email = $6, phone = $7, phone_digits = $8, updated_at = $9, \
+     contact_changed_at = CASE WHEN $10 IS NULL THEN contact_changed_at ELSE $9 END, \
+     contact_changed_what = COALESCE($10, contact_changed_what) WHERE id = $1";
 
 /// A multi-row insert: `insert_users(values)` with `USER_INSERT_COLUMNS` values a row.
 /// Both databases return the ids of one multi-row insert in row order.
@@ -40,7 +43,7 @@ pub const DEVICE_INSERT_COLUMNS: usize = 4;
 
 /// Only staff rows: a customer's username never signs in.
 pub const STAFF_CREDENTIALS: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
-     staff_role, created_at, password_hash FROM users WHERE username = $1 AND kind = 'staff'";
+     staff_role, created_at, password_hash, disabled_at FROM users WHERE username = $1 AND kind = 'staff'";
 
 pub const PERMISSIONS: &str = "SELECT permission FROM staff_permissions WHERE user_id = $1";
 

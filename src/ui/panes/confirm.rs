@@ -6,7 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::domain::access::StaffChange;
 use crate::texts::{fill, texts};
+use crate::ui::panes::settings::method_list;
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome};
 use crate::ui::theme::Theme;
@@ -36,23 +38,58 @@ impl Confirm {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
-        let (codes, revoke) = (&texts().codes, &texts().revoke);
-        let (title, text, stay, go) = match &self.asks {
-            Confirmable::LeaveCodes => (codes.leave_title.clone(), &codes.leave, &codes.stay, &codes.leave_and_wipe),
-            Confirmable::Revoke { name, .. } => {
-                (fill(&revoke.title, &[("name", name)]), &revoke.body, &revoke.cancel, &revoke.revoke)
+    /// The question's title, its text, and the labels of the safe and the acting button.
+    fn words(&self) -> (String, String, &'static str, &'static str) {
+        let t = texts();
+        match &self.asks {
+            Confirmable::LeaveCodes => {
+                (t.codes.leave_title.clone(), t.codes.leave.clone(), &t.codes.stay, &t.codes.leave_and_wipe)
             }
-        };
+            Confirmable::Revoke { name, .. } => {
+                (fill(&t.revoke.title, &[("name", name)]), t.revoke.body.clone(), &t.revoke.cancel, &t.revoke.revoke)
+            }
+            Confirmable::PermittedMethods { before, after } => (
+                t.settings.confirm_title.clone(),
+                fill(&t.settings.confirm_body, &[("before", &method_list(before)), ("after", &method_list(after))]),
+                &t.settings.cancel,
+                &t.settings.save,
+            ),
+            Confirmable::Staff { name, change, .. } => (
+                t.staff.confirm_title.clone(),
+                fill(&t.staff.confirm_body, &[("change", staff_change_label(*change)), ("name", name)]),
+                &t.staff.cancel,
+                &t.staff.apply,
+            ),
+            Confirmable::Discard => (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard),
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
+        let (title, text, stay, go) = self.words();
         let area = centered(body, 64, 8);
         let inner = modal_frame(frame, area, &title, theme.warning);
         let [msg, buttons] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(text.as_str()).style(theme.text).wrap(Wrap { trim: true }), msg);
+        frame.render_widget(Paragraph::new(text).style(theme.text).wrap(Wrap { trim: true }), msg);
         let line = Line::from(vec![
             button(theme, stay, !self.on_yes, true),
             Span::raw("   "),
             button(theme, go, self.on_yes, true),
         ]);
         frame.render_widget(Paragraph::new(line).centered(), buttons);
+    }
+}
+
+/// What a staff change does, in words.
+pub fn staff_change_label(change: StaffChange) -> &'static str {
+    let t = &texts().staff;
+    match change {
+        StaffChange::Grant(_) => &t.grant,
+        StaffChange::Withdraw(_) => &t.withdraw,
+        StaffChange::Promote => &t.promote,
+        StaffChange::Demote => &t.demote,
+        StaffChange::Disable => &t.disable,
+        StaffChange::Enable => &t.enable,
+        StaffChange::Unlock => &t.unlock,
+        StaffChange::EndSessions => &t.end_sessions,
     }
 }

@@ -6,13 +6,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::texts::texts;
-use crate::ui::keymap::{self, Context, key_name};
+use crate::ui::keymap::{self, Command, Context, key_name};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{centered, modal_frame};
 
-/// Draws the keys of `context`, the pane the overlay explains.
-pub fn draw(frame: &mut Frame, body: Rect, theme: &Theme, context: Context) {
-    let bindings = keymap::bindings(context);
+/// Draws the keys of `context`, the pane the overlay explains; `available` leaves out the
+/// commands the signed-in staff does not have.
+pub fn draw(frame: &mut Frame, body: Rect, theme: &Theme, context: Context, available: impl Fn(Command) -> bool) {
+    let bindings: Vec<_> = keymap::bindings(context).iter().filter(|b| available(b.command)).collect();
     let area = centered(body, 70, bindings.len() as u16 + 5);
     let inner = modal_frame(frame, area, &texts().screen.help_title, theme.title);
     let mut lines = Vec::new();

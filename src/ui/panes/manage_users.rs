@@ -13,7 +13,7 @@ use crate::store::UserQuery;
 use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, select_all, single_line_input, text_field};
 use crate::ui::keymap::Command;
-use crate::ui::msg::Outcome;
+use crate::ui::msg::{AdminScreen, Outcome};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, text_input};
 
@@ -162,6 +162,9 @@ impl UserList {
                 }
             }
             Some(Command::SignOut) => return Outcome::SignOut,
+            Some(Command::OpenStaff) => return Outcome::Open(AdminScreen::Staff),
+            Some(Command::OpenSettings) => return Outcome::Open(AdminScreen::Settings),
+            Some(Command::OpenAudit) => return Outcome::Open(AdminScreen::Audit),
             _ => {}
         }
         Outcome::Nothing

@@ -34,16 +34,24 @@ impl Detail {
 
     /// Whether an action can be taken now; the footer dims the ones that cannot.
     pub fn enabled(&self, command: Command) -> bool {
-        let may = self.data.may_manage_codes.is_ok();
+        let generate = self.data.may_generate.is_ok();
+        let revoke = self.data.may_revoke.is_ok() && self.data.codes.is_some();
         match command {
-            Command::Generate => may,
-            Command::Revoke => may && self.data.codes.is_some(),
+            Command::Generate => generate,
+            Command::Revoke => revoke,
+            Command::EditProfile => self.data.may_edit_profile.is_ok(),
             Command::Activate => match self.focus {
-                DetailAction::Generate => may,
-                DetailAction::Revoke => may && self.data.codes.is_some(),
+                DetailAction::Generate => generate,
+                DetailAction::Revoke => revoke,
             },
             _ => true,
         }
+    }
+
+    /// Why the signed-in staff may not generate (or, failing that, revoke), if so.
+    fn refusal(&self) -> Option<String> {
+        let generate = self.data.may_generate.err();
+        generate.or(self.data.may_revoke.err()).map(|r| not_available(&r.to_string()))
     }
 
     pub fn on_key(&mut self, command: Option<Command>) -> Outcome {
@@ -59,13 +67,18 @@ impl Detail {
                 };
                 return Outcome::Nothing;
             }
+            Some(Command::EditProfile) => return Outcome::EditProfile,
             Some(Command::Generate) => DetailAction::Generate,
             Some(Command::Revoke) => DetailAction::Revoke,
             Some(Command::Activate) => self.focus,
             _ => return Outcome::Nothing,
         };
         self.focus = action;
-        if let Err(refusal) = self.data.may_manage_codes {
+        let allowed = match action {
+            DetailAction::Generate => self.data.may_generate.map(drop),
+            DetailAction::Revoke => self.data.may_revoke,
+        };
+        if let Err(refusal) = allowed {
             return Outcome::error(not_available(&refusal.to_string()));
         }
         match action {
@@ -154,10 +167,9 @@ impl Detail {
             button(theme, &t.revoke, self.focus == DetailAction::Revoke, self.enabled(Command::Revoke)),
         ]);
         frame.render_widget(Paragraph::new(line), actions);
-        if let Err(refusal) = data.may_manage_codes {
+        if let Some(refusal) = self.refusal() {
             frame.render_widget(
-                Paragraph::new(Line::styled(format!(" {}", not_available(&refusal.to_string())), theme.danger))
-                    .wrap(Wrap { trim: true }),
+                Paragraph::new(Line::styled(format!(" {refusal}"), theme.danger)).wrap(Wrap { trim: true }),
                 reason,
             );
         }

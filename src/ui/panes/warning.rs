@@ -9,9 +9,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 use tui_textarea::TextArea;
 
 use crate::desk::UserDetail;
+use crate::domain::access::CoolOff;
+use crate::domain::time::format_utc;
 use crate::domain::audit::{IdentityCheck, NOTE_MAX};
 use crate::domain::user::UserId;
-use crate::texts::texts;
+use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Outcome, Status};
@@ -29,13 +31,42 @@ pub enum WarningFocus {
 pub struct Warning {
     pub target: UserId,
     pub target_name: String,
-    pub target_is_staff: bool,
-    pub email_permitted: bool,
+    /// What the database knows that should make the agent careful, one sentence each.
+    pub signals: Vec<String>,
     pub check: Option<IdentityCheck>,
     pub cursor: usize,
     pub note: TextArea<'static>,
     pub focus: WarningFocus,
     pub error: Option<String>,
+}
+
+/// The risk signals as sentences, each only when true.
+fn signals(detail: &UserDetail) -> Vec<String> {
+    let t = &texts().warning;
+    let risk = &detail.risk;
+    let mut out = Vec::new();
+    if let Some(change) = &risk.contact_change {
+        out.push(fill(&t.signal_contact, &[("what", &change.what), ("when", &format_utc(change.at))]));
+    }
+    if let Some(codes) = &risk.recent_codes {
+        out.push(fill(&t.signal_codes, &[("when", &format_utc(codes.at)), ("by", &codes.by)]));
+    }
+    if risk.failed_redemptions > 0 {
+        out.push(fill(&t.signal_failures, &[("count", &risk.failed_redemptions.to_string())]));
+    }
+    if let Some(until) = risk.codes_locked_until {
+        out.push(fill(&t.signal_locked, &[("until", &format_utc(until))]));
+    }
+    if risk.staff_target || detail.user.is_staff() {
+        out.push(t.signal_staff.clone());
+    }
+    if risk.email_permitted || detail.institution.email_makes_codes_unusual() {
+        out.push(t.signal_email.clone());
+    }
+    if matches!(detail.may_generate, Ok(CoolOff::Overridden { .. })) {
+        out.push(t.signal_override.clone());
+    }
+    out
 }
 
 const FOCUS_ORDER: [WarningFocus; 4] =
@@ -48,8 +79,7 @@ impl Warning {
         Self {
             target: detail.user.id,
             target_name: format!("{} ({})", detail.user.full_name(), detail.user.username),
-            target_is_staff: detail.user.is_staff(),
-            email_permitted: detail.institution.email_makes_codes_unusual(),
+            signals: signals(detail),
             check: None,
             cursor: 0,
             note,
@@ -135,32 +165,36 @@ impl Warning {
         let area = centered(body, width, body.height);
         let inner = modal_frame(frame, area, &format!("⚠ {}: {}", t.title, w.target_name), theme.danger);
 
-        let mut notices = vec![Line::styled(t.body.clone(), theme.warning)];
-        // At 80×24 a staff target at an email-2FA institution fills every row; keep it so.
-        if w.target_is_staff {
-            notices.push(Line::styled(t.staff_target.clone(), theme.danger));
-        }
-        if w.email_permitted {
-            notices.push(Line::styled(t.email_notice.clone(), theme.text));
-        }
-        let mut spaced = Vec::new();
-        for (i, l) in notices.into_iter().enumerate() {
-            if i > 0 {
-                spaced.push(Line::raw(""));
+        // Everything below the notices: the question, the choices, the note, a message line
+        // and the buttons. The signals must all show, so when they need the room (many of
+        // them at 80×24) the heading goes and the note loses its box.
+        let below = 1 + IdentityCheck::ALL.len() as u16 + 3 + 1 + 1;
+        let notices = |compact: bool| {
+            let mut lines = vec![Line::styled(t.body.clone(), theme.warning)];
+            if !w.signals.is_empty() && !compact {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(t.signals.clone(), theme.title));
             }
-            spaced.push(l);
+            lines.extend(w.signals.iter().map(|s| Line::styled(format!("• {s}"), theme.danger)));
+            Paragraph::new(lines).wrap(Wrap { trim: true })
+        };
+        let mut notice_text = notices(false);
+        let mut notice_rows = notice_text.line_count(inner.width) as u16;
+        let compact = notice_rows + below > inner.height;
+        if compact {
+            notice_text = notices(true);
+            notice_rows = notice_text.line_count(inner.width) as u16;
         }
-        let notice_text = Paragraph::new(spaced).wrap(Wrap { trim: true });
-        let notice_rows = notice_text.line_count(inner.width) as u16;
+        let note_rows = if compact { 1 } else { 3 };
 
         // One blank row before the question when the screen has room for it.
-        let gap = u16::from(inner.height > notice_rows + 10);
+        let gap = u16::from(inner.height > notice_rows + below);
         let [notice, _, choose_title, choices, note, error, buttons] = Layout::vertical([
             Constraint::Length(notice_rows),
             Constraint::Length(gap),
             Constraint::Length(1),
             Constraint::Length(IdentityCheck::ALL.len() as u16),
-            Constraint::Length(3),
+            Constraint::Length(note_rows),
             Constraint::Min(1),
             Constraint::Length(1),
         ])
@@ -187,7 +221,18 @@ impl Warning {
             .collect();
         frame.render_widget(Paragraph::new(lines), choices);
 
-        text_input(frame, note, theme, &t.note, &w.note, w.typing());
+        if compact {
+            let [label, field] =
+                Layout::horizontal([Constraint::Length(t.note_short.chars().count() as u16 + 1), Constraint::Min(10)])
+                    .areas(note);
+            frame.render_widget(Paragraph::new(Span::styled(t.note_short.as_str(), theme.title)), label);
+            let mut field_text = w.note.clone();
+            field_text.set_style(theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED));
+            field_text.set_cursor_style(if w.typing() { theme.selected } else { theme.text });
+            frame.render_widget(&field_text, field);
+        } else {
+            text_input(frame, note, theme, &t.note, &w.note, w.typing());
+        }
 
         let message = match &w.error {
             Some(e) => Line::styled(e.clone(), theme.danger),

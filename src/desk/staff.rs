@@ -1,0 +1,48 @@
+//! The staff lifecycle an admin runs from the Staff pane and `helpdesk staff`: roles,
+//! the code permission, disabling and re-enabling, lifting a sign-in lock, ending
+//! sessions. The rule is `access::may_change_staff`; the store applies each change with
+//! its audit event in one transaction, and refuses atomically to remove the last admin.
+
+use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
+use crate::domain::access::{self, Refusal, StaffChange, StaffMember};
+use crate::domain::audit::{AuditAction, NewAuditEvent};
+use crate::domain::user::{StaffRole, UserId};
+
+impl HelpDesk {
+    /// Every member of staff, for admins.
+    pub async fn staff_members(&self, session: &Session) -> DeskResult<Vec<StaffMember>> {
+        let actor = self.actor(session).await?;
+        access::may_administer(&actor)?;
+        Ok(self.store.staff_members(self.now()).await?)
+    }
+
+    pub async fn change_staff(&self, session: &Session, target: UserId, change: StaffChange) -> DeskResult<()> {
+        let actor = self.actor(session).await?;
+        let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
+        let admins = self.store.count_enabled_admins().await?;
+        access::may_change_staff(&actor, &user, change, admins)?;
+        let now = self.now();
+        let (action, detail) = match change {
+            StaffChange::Grant(p) => (AuditAction::PermissionGranted, p.label().to_owned()),
+            StaffChange::Withdraw(p) => (AuditAction::PermissionRevoked, p.label().to_owned()),
+            StaffChange::Promote => (AuditAction::StaffRoleChanged, role_change(user.role, StaffRole::Admin)),
+            StaffChange::Demote => (AuditAction::StaffRoleChanged, role_change(user.role, StaffRole::Agent)),
+            StaffChange::Disable => (AuditAction::StaffDisabled, "sign-in refused; open sessions ended".into()),
+            StaffChange::Enable => (AuditAction::StaffEnabled, "may sign in again".into()),
+            StaffChange::Unlock => (AuditAction::StaffUnlocked, "sign-in lock lifted".into()),
+            StaffChange::EndSessions => (AuditAction::StaffSessionsEnded, "every open session ended".into()),
+        };
+        let audit =
+            NewAuditEvent::new(now, action).actor(actor.id, &actor.username).target(user.id, &user.username).detail(detail);
+        if !self.store.change_staff(user.id, change, now, &audit).await? {
+            // Another admin was demoted or disabled in the meantime.
+            return Err(Refusal::LastAdmin.into());
+        }
+        tracing::info!(actor = %actor.username, target = %user.username, ?change, "staff changed");
+        Ok(())
+    }
+}
+
+fn role_change(from: Option<StaffRole>, to: StaffRole) -> String {
+    format!("{} -> {}", from.map_or("none", |r| r.as_str()), to.as_str())
+}

@@ -1,0 +1,21 @@
+//! The risk signals the warning shows, in one statement: `$1` the user, `$2` the start of
+//! the contact-change window, `$3` the start of the recent-codes window, `$4` now.
+
+pub const RISK_SIGNALS: &str = "SELECT u.kind, \
+     CASE WHEN u.contact_changed_at > $2 THEN u.contact_changed_at END AS contact_changed_at, \
+     u.contact_changed_what, \
+     (SELECT b.created_at FROM backup_code_batches b WHERE b.user_id = u.id AND b.created_at > $3 \
+      ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS recent_codes_at, \
+     (SELECT g.username FROM backup_code_batches b JOIN users g ON g.id = b.generated_by \
+      WHERE b.user_id = u.id AND b.created_at > $3 ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS recent_codes_by, \
+     u.code_failures, \
+     CASE WHEN u.codes_locked_until > $4 THEN u.codes_locked_until END AS codes_locked_until, \
+     (SELECT COUNT(*) FROM institution_2fa_methods m WHERE m.method = 'email') AS email_permitted \
+     FROM users u WHERE u.id = $1";
+
+/// Batches that still work at `$1`: while any exist, backup codes stay a permitted method.
+pub const COUNT_ACTIVE_BATCHES: &str = "SELECT COUNT(*) FROM backup_code_batches \
+     WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)";
+
+/// When the email or phone last changed, for the cool-off.
+pub const CONTACT_CHANGED_AT: &str = "SELECT contact_changed_at FROM users WHERE id = $1";

@@ -1,0 +1,147 @@
+//! The staff lifecycle, the risk signals and the audit log's filtered reads: the parts of
+//! `Store` the admin's screens use, kept apart from the code path's statements.
+
+use std::collections::HashMap;
+
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use crate::domain::access::{StaffChange, StaffMember};
+use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::risk::RiskSignals;
+use crate::domain::user::{User, UserId};
+use crate::store::dialect::{Column, Dialect, Param};
+use crate::store::rows::{AuditRow, RiskRow, StaffMemberRow, staff_from};
+use crate::store::sql::{risk, sessions, staff, throttle, users};
+use crate::store::sql_store::SqlStore;
+use crate::store::{StoreError, StoreResult, Throttle};
+
+impl<D: Dialect> SqlStore<D>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> &'r str: ColumnIndex<D::Row>,
+    usize: ColumnIndex<D::Row>,
+    i64: Column<D>,
+    Option<i64>: Column<D>,
+    String: Column<D>,
+    Option<String>: Column<D>,
+    for<'q> &'q str: Param<'q, D>,
+    for<'q> Option<&'q str>: Param<'q, D>,
+{
+    pub(super) async fn read_staff_members(&self) -> StoreResult<Vec<StaffMember>> {
+        let rows: Vec<StaffMemberRow> = sqlx::query_as(staff::STAFF_MEMBERS).fetch_all(self.pool()).await?;
+        let grants: Vec<(i64, String)> = sqlx::query_as(staff::ALL_PERMISSIONS).fetch_all(self.pool()).await?;
+        let mut permissions: HashMap<UserId, Vec<String>> = HashMap::new();
+        for (user, permission) in grants {
+            permissions.entry(user).or_default().push(permission);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let user = User::try_from(row.user)?;
+                let staff = staff_from(&user, permissions.get(&user.id).map_or(&[][..], Vec::as_slice))
+                    .ok_or_else(|| StoreError::Corrupt(format!("staff user {} has no role", user.username)))?;
+                Ok(StaffMember {
+                    user,
+                    staff,
+                    disabled: row.disabled_at.is_some(),
+                    login_locked_until: row.login_locked_until,
+                    last_sign_in: row.last_sign_in,
+                    open_sessions: row.open_sessions,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn apply_staff_change(
+        &self,
+        member: UserId,
+        change: StaffChange,
+        now: i64,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        if change.removes_an_admin() {
+            sqlx::query(D::LOCK_ADMINS).execute(&mut *tx).await?;
+        }
+        let changed = match change {
+            StaffChange::Grant(p) => {
+                sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
+                sqlx::query(users::GRANT_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
+                true
+            }
+            StaffChange::Withdraw(p) => {
+                sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
+                true
+            }
+            StaffChange::Promote => {
+                sqlx::query(staff::PROMOTE).bind(member).bind(now).execute(&mut *tx).await?;
+                true
+            }
+            StaffChange::Demote => {
+                let done = sqlx::query(&staff::demote()).bind(member).bind(now).execute(&mut *tx).await?;
+                D::rows_affected(&done) == 1
+            }
+            StaffChange::Disable => {
+                let done = sqlx::query(&staff::disable()).bind(member).bind(now).execute(&mut *tx).await?;
+                let disabled = D::rows_affected(&done) == 1;
+                if disabled {
+                    sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *tx).await?;
+                }
+                disabled
+            }
+            StaffChange::Enable => {
+                sqlx::query(staff::ENABLE).bind(member).bind(now).execute(&mut *tx).await?;
+                true
+            }
+            StaffChange::Unlock => {
+                sqlx::query(throttle::clear(Throttle::Login)).bind(member).execute(&mut *tx).await?;
+                true
+            }
+            StaffChange::EndSessions => {
+                sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *tx).await?;
+                true
+            }
+        };
+        if !changed {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn read_risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals> {
+        let row: Option<RiskRow> = sqlx::query_as(risk::RISK_SIGNALS)
+            .bind(user)
+            .bind(now - RiskSignals::CONTACT_WINDOW_SECS)
+            .bind(now - RiskSignals::CODES_WINDOW_SECS)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(RiskSignals::from).unwrap_or_default())
+    }
+
+    /// The audit reads: `statement` is `audit::page()` or `audit::export()`, `cursor`
+    /// the id to start before or after.
+    pub(super) async fn read_audit(
+        &self,
+        statement: &str,
+        filter: &AuditFilter,
+        cursor: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(statement)
+            .bind(filter.actor.as_deref())
+            .bind(filter.target.as_deref())
+            .bind(filter.action.map(|a| a.as_str()))
+            .bind(filter.since)
+            .bind(filter.until)
+            .bind(cursor)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+}
+
