@@ -173,7 +173,9 @@ impl Config {
         code_cost.meets_owasp_minimum().map_err(|e| r.bad("codes.argon2", format!("is refused: {e}")))?;
         let codes = CodePolicy::new(count, length, group, expiry, code_cost).map_err(|e| {
             let key = match e {
-                CodeError::TooWeak { .. } | CodeError::TooLong(_) | CodeError::BatchTooGuessable { .. } => "codes.length",
+                CodeError::TooWeak { .. } | CodeError::TooLong(_) | CodeError::BatchTooGuessable { .. } => {
+                    "codes.length"
+                }
                 CodeError::BadCount(_) => "codes.count",
                 _ => "codes.argon2",
             };

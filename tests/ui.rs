@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use helpdesk::desk::{DeskError, IssuedCodes, Session, UserDetail};
 use helpdesk::domain::access::{CoolOff, Permission, Refusal, Staff};
-use helpdesk::domain::risk::RiskSignals;
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::BackupCode;
 use helpdesk::domain::institution::{Institution, TwoFactorMethod};
+use helpdesk::domain::risk::RiskSignals;
 use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use helpdesk::store::BatchSummary;
 use helpdesk::ui::app::{App, Modal, UiSettings, update};
@@ -434,9 +434,7 @@ fn revoking_asks_first_with_the_focus_on_cancel() {
     let clock = Clock(Instant::now());
     let mut app = on_detail(&clock, detail_of(amara()).with_batch());
     assert!(press(&mut app, &clock, KeyCode::Char('r')).is_empty());
-    assert!(
-        matches!(&app.confirm, Some(c) if matches!(c.asks, Confirmable::Revoke { user: 10, .. }) && !c.on_yes)
-    );
+    assert!(matches!(&app.confirm, Some(c) if matches!(c.asks, Confirmable::Revoke { user: 10, .. }) && !c.on_yes));
     assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "Enter on Cancel revoked");
     assert!(app.confirm.is_none());
     press(&mut app, &clock, KeyCode::Char('r'));

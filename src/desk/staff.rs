@@ -32,8 +32,10 @@ impl HelpDesk {
             StaffChange::Unlock => (AuditAction::StaffUnlocked, "sign-in lock lifted".into()),
             StaffChange::EndSessions => (AuditAction::StaffSessionsEnded, "every open session ended".into()),
         };
-        let audit =
-            NewAuditEvent::new(now, action).actor(actor.id, &actor.username).target(user.id, &user.username).detail(detail);
+        let audit = NewAuditEvent::new(now, action)
+            .actor(actor.id, &actor.username)
+            .target(user.id, &user.username)
+            .detail(detail);
         if !self.store.change_staff(user.id, change, now, &audit).await? {
             // Another admin was demoted or disabled in the meantime.
             return Err(Refusal::LastAdmin.into());

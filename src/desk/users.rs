@@ -83,7 +83,8 @@ impl HelpDesk {
             phone: profile::phone(phone)?,
         };
         let now = self.now();
-        let event = |action| NewAuditEvent::new(now, action).actor(actor.id, &actor.username).target(user.id, &user.username);
+        let event =
+            |action| NewAuditEvent::new(now, action).actor(actor.id, &actor.username).target(user.id, &user.username);
         let mut audits = vec![event(AuditAction::ProfileUpdated)];
         let mut notices = Vec::new();
         // A changed email or phone is a takeover signal: the old addresses are told too,

@@ -76,7 +76,7 @@ pub enum Refusal {
     #[error("This is the last enabled admin-level member of staff: make another admin first.")]
     LastAdmin,
     #[error(
-        "This user's email or phone changed recently, a sign of account takeover. Backup codes are refused until {}; admin-level staff may override.",
+        "Email or phone changed recently (a takeover sign): backup codes are refused until {} unless admin-level staff override.",
         crate::domain::time::format_utc(*until)
     )]
     ContactCoolOff { until: i64 },
@@ -144,12 +144,7 @@ impl StaffChange {
 /// Changing a member of staff (role, permission, status, lock, sessions): admins only,
 /// never on themselves, and never taking away the last enabled admin. `enabled_admins`
 /// counts the enabled admin-level staff now, the target included.
-pub fn may_change_staff(
-    actor: &Staff,
-    target: &User,
-    change: StaffChange,
-    enabled_admins: i64,
-) -> Result<(), Refusal> {
+pub fn may_change_staff(actor: &Staff, target: &User, change: StaffChange, enabled_admins: i64) -> Result<(), Refusal> {
     may_administer(actor)?;
     if target.kind != UserKind::Staff {
         return Err(Refusal::NotStaff);
@@ -174,7 +169,12 @@ pub enum CoolOff {
 
 /// A changed email or phone is a takeover signal: for `cooloff_secs` after it, backup
 /// codes are refused, unless admin-level staff override (and the override is recorded).
-pub fn cool_off(actor: &Staff, contact_changed_at: Option<i64>, now: i64, cooloff_secs: i64) -> Result<CoolOff, Refusal> {
+pub fn cool_off(
+    actor: &Staff,
+    contact_changed_at: Option<i64>,
+    now: i64,
+    cooloff_secs: i64,
+) -> Result<CoolOff, Refusal> {
     match contact_changed_at.map(|at| at + cooloff_secs) {
         Some(until) if until > now && actor.is_admin() => Ok(CoolOff::Overridden { until }),
         Some(until) if until > now => Err(Refusal::ContactCoolOff { until }),

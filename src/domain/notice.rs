@@ -77,7 +77,9 @@ mod tests {
         };
         let change = ContactChange::between(&user.email, &user.phone, "new@mail.example", &user.phone).unwrap();
         let notices = contact_change_notices(&user, &change, "OLD", "NEW");
-        let to = |address: &str| notices.iter().filter(|n| n.address == address).map(|n| n.body.as_str()).collect::<Vec<_>>();
+        let to = |address: &str| {
+            notices.iter().filter(|n| n.address == address).map(|n| n.body.as_str()).collect::<Vec<_>>()
+        };
         assert_eq!(to("old@mail.example"), ["OLD"]);
         assert_eq!(to("+2348031234567"), ["OLD"]);
         assert_eq!(to("new@mail.example"), ["NEW"]);

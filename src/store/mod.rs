@@ -214,8 +214,13 @@ pub trait Store: Send + Sync {
     /// false, when the target is the last enabled admin. Disable and EndSessions end the
     /// member's open sessions; Unlock clears the sign-in throttle. Granting or withdrawing
     /// twice is harmless.
-    async fn change_staff(&self, staff: UserId, change: StaffChange, now: i64, audit: &NewAuditEvent)
-    -> StoreResult<bool>;
+    async fn change_staff(
+        &self,
+        staff: UserId,
+        change: StaffChange,
+        now: i64,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool>;
     /// Opens a session and writes the audit event, in one transaction; returns its id.
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
     /// False when the session has ended or does not exist.

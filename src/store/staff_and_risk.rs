@@ -144,4 +144,3 @@ where
         Ok(rows.into_iter().map(AuditEvent::from).collect())
     }
 }
-

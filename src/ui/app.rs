@@ -555,7 +555,9 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             match result {
                 Ok(()) => app.signed_out(Some(texts().password.changed.clone())),
                 Err(e) => match &mut app.modal {
-                    Some(Modal::Password(form)) if !matches!(e, DeskError::SessionEnded) => form.error = Some(e.to_string()),
+                    Some(Modal::Password(form)) if !matches!(e, DeskError::SessionEnded) => {
+                        form.error = Some(e.to_string())
+                    }
                     _ => app.failed(e),
                 },
             }

@@ -216,8 +216,7 @@ const AUDIT_FILTER: &[Binding] = &[
     b(ESC, 1, "back to the list", C::Back, true),
 ];
 
-const AUDIT_EVENT: &[Binding] =
-    &[b(&[Code(KeyCode::Esc), Code(KeyCode::Enter), Char('q')], 1, "close", C::Back, true)];
+const AUDIT_EVENT: &[Binding] = &[b(&[Code(KeyCode::Esc), Code(KeyCode::Enter), Char('q')], 1, "close", C::Back, true)];
 
 const FORM: &[Binding] = &[
     b(&[Code(KeyCode::Tab), Code(KeyCode::Down)], 1, "next field", C::NextFocus, true),

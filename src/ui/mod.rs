@@ -93,9 +93,7 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         }
         Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
         Effect::CheckSession { session } => Msg::SessionChecked(desk.check_session(&session).await),
-        Effect::RefreshDetail { session, user } => {
-            Msg::Refreshed(desk.user_detail(&session, user).await.map(Box::new))
-        }
+        Effect::RefreshDetail { session, user } => Msg::Refreshed(desk.user_detail(&session, user).await.map(Box::new)),
         Effect::SaveProfile { session, user, fields } => Msg::ProfileSaved(
             desk.update_profile(&session, user, &fields.first_name, &fields.last_name, &fields.email, &fields.phone)
                 .await,

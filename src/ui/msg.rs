@@ -22,7 +22,10 @@ pub enum Msg {
     Tick,
     LoggedIn(Result<(Session, String), DeskError>),
     Unlocked(Result<(), DeskError>),
-    Users { seq: u64, result: Result<Vec<User>, DeskError> },
+    Users {
+        seq: u64,
+        result: Result<Vec<User>, DeskError>,
+    },
     Detail(Result<Box<UserDetail>, DeskError>),
     Generated(Result<IssuedCodes, DeskError>),
     Revoked(Result<(), DeskError>),
@@ -34,8 +37,15 @@ pub enum Msg {
     MethodsSaved(Result<Institution, DeskError>),
     /// The staff list, and the instant it was read.
     Staff(Result<(Vec<StaffMember>, i64), DeskError>),
-    StaffChanged { change: StaffChange, name: String, result: Result<(), DeskError> },
-    Audit { seq: u64, result: Result<Vec<AuditEvent>, DeskError> },
+    StaffChanged {
+        change: StaffChange,
+        name: String,
+        result: Result<(), DeskError>,
+    },
+    Audit {
+        seq: u64,
+        result: Result<Vec<AuditEvent>, DeskError>,
+    },
     SessionChecked(Result<(), DeskError>),
 }
 

@@ -8,9 +8,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::domain::access::StaffChange;
 use crate::texts::{fill, texts};
-use crate::ui::panes::settings::method_list;
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome};
+use crate::ui::panes::settings::method_list;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{button, centered, modal_frame};
 
@@ -60,7 +60,9 @@ impl Confirm {
                 &t.staff.cancel,
                 &t.staff.apply,
             ),
-            Confirmable::Discard => (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard),
+            Confirmable::Discard => {
+                (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard)
+            }
         }
     }
 

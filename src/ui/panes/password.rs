@@ -140,10 +140,8 @@ impl PasswordForm {
         text_input(frame, new, theme, &t.new, &self.new, self.focus == PasswordFocus::New);
         text_input(frame, repeat, theme, &t.repeat, &self.repeat, self.focus == PasswordFocus::Repeat);
         if let Some(e) = &self.error {
-            frame.render_widget(
-                Paragraph::new(Line::styled(e.as_str(), theme.danger)).wrap(Wrap { trim: true }),
-                error,
-            );
+            frame
+                .render_widget(Paragraph::new(Line::styled(e.as_str(), theme.danger)).wrap(Wrap { trim: true }), error);
         }
         let line = Line::from(vec![
             Span::styled(format!("{}   ", t.esc_hint), theme.muted),

@@ -171,11 +171,12 @@ impl ProfileForm {
             text.set_cursor_style(if focused { theme.selected } else { theme.text });
             text.set_selection_style(theme.selected);
             frame.render_widget(&text, input);
-            let message = match self.message(*field) {
-                Some(m) => Line::styled(format!("             {m}"), theme.danger),
-                None => Line::raw(""),
-            };
-            frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: false }), areas[2 + 2 * i]);
+            if let Some(message) = self.message(*field) {
+                let [_, text] =
+                    Layout::horizontal([Constraint::Length(13), Constraint::Min(10)]).areas(areas[2 + 2 * i]);
+                let line = Line::styled(message, theme.danger);
+                frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), text);
+            }
         }
         let buttons = Line::from(vec![
             Span::styled(format!("{}   ", t.esc_hint), theme.muted),

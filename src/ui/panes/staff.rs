@@ -148,7 +148,8 @@ impl StaffPane {
             line
         });
         frame.render_widget(
-            Paragraph::new(vec![Line::styled(format!(" {detail}"), theme.muted)]).wrap(ratatui::widgets::Wrap { trim: true }),
+            Paragraph::new(vec![Line::styled(format!(" {detail}"), theme.muted)])
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             info,
         );
     }

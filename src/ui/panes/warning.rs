@@ -10,8 +10,8 @@ use tui_textarea::TextArea;
 
 use crate::desk::UserDetail;
 use crate::domain::access::CoolOff;
-use crate::domain::time::format_utc;
 use crate::domain::audit::{IdentityCheck, NOTE_MAX};
+use crate::domain::time::format_utc;
 use crate::domain::user::UserId;
 use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
