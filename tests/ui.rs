@@ -5,16 +5,17 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use helpdesk::desk::{DeskError, IssuedCodes, Session, UserDetail};
-use helpdesk::domain::access::{CoolOff, Permission, Refusal, Staff};
-use helpdesk::domain::audit::IdentityCheck;
+use helpdesk::domain::access::{CoolOff, Permission, Refusal, Staff, StaffChange, StaffMember};
+use helpdesk::domain::audit::{AuditAction, AuditEvent, IdentityCheck};
 use helpdesk::domain::codes::BackupCode;
 use helpdesk::domain::institution::{Institution, TwoFactorMethod};
-use helpdesk::domain::risk::RiskSignals;
+use helpdesk::domain::risk::{RecentCodes, RecentContactChange, RiskSignals};
 use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use helpdesk::store::BatchSummary;
-use helpdesk::ui::app::{App, Modal, UiSettings, update};
+use helpdesk::ui::app::{AdminPane, App, Modal, UiSettings, update};
 use helpdesk::ui::msg::{Confirmable, Effect, Msg};
 use helpdesk::ui::panes::codes::Reveal;
+use helpdesk::ui::panes::profile::{ProfileField, ProfileForm};
 use helpdesk::ui::panes::warning::WarningFocus;
 use helpdesk::ui::theme::Theme;
 use helpdesk::ui::view::view;
@@ -564,4 +565,368 @@ fn snapshot_too_small() {
     let mut app = signed_in(&clock);
     app.size = (60, 20);
     insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20).backend());
+}
+
+// ----- the admin's screens, the forms, the live status ---------------------------------
+
+fn admin_session() -> Session {
+    Session {
+        id: 2,
+        staff: Staff {
+            id: 1,
+            username: "ada.admin".into(),
+            role: StaffRole::Admin,
+            permissions: vec![Permission::GenerateLockoutCodes],
+        },
+        name: "Ada Lovelace".into(),
+    }
+}
+
+fn signed_in_admin(clock: &Clock) -> App {
+    let mut app = new_app(clock);
+    update(&mut app, Msg::LoggedIn(Ok((admin_session(), "Example Community Bank".into()))), clock.at(T0));
+    let seq = app.users.seq;
+    update(&mut app, Msg::Users { seq, result: Ok(vec![amara()]) }, clock.at(T0));
+    app.status = None;
+    app
+}
+
+fn member(id: i64, username: &str, first: &str, last: &str, role: StaffRole, may: bool) -> StaffMember {
+    let mut user = user(id, UserKind::Staff, username, first, last, "");
+    user.role = Some(role);
+    StaffMember {
+        staff: Staff {
+            id,
+            username: username.into(),
+            role,
+            permissions: if may { vec![Permission::GenerateLockoutCodes] } else { vec![] },
+        },
+        user,
+        disabled: false,
+        login_locked_until: None,
+        last_sign_in: Some(CREATED + 3600),
+        open_sessions: 1,
+    }
+}
+
+fn in_staff(clock: &Clock) -> App {
+    let mut app = signed_in_admin(clock);
+    let effects = press(&mut app, clock, KeyCode::Char('s'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadStaff { .. }]), "{effects:?}");
+    let mut nora = member(4, "nora.noperm", "Nora", "Quinn", StaffRole::Agent, false);
+    nora.login_locked_until = Some(CREATED + 7200);
+    nora.open_sessions = 0;
+    let mut sam = member(3, "sam.teller", "Sam", "Okoro", StaffRole::Agent, true);
+    sam.disabled = true;
+    sam.open_sessions = 0;
+    let members = vec![member(1, "ada.admin", "Ada", "Lovelace", StaffRole::Admin, true), sam, nora];
+    update(&mut app, Msg::Staff(Ok((members, CREATED))), clock.at(T0));
+    app
+}
+
+#[test]
+fn agents_do_not_get_the_admin_screens() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    for key in ['s', 'i', 'a'] {
+        assert!(press(&mut app, &clock, KeyCode::Char(key)).is_empty(), "{key} did something for an agent");
+        assert!(app.admin.is_none());
+    }
+    let footer = screen_text(&app, 160, 48);
+    assert!(!footer.contains("Staff (admin)"), "the help or footer offered an admin screen");
+}
+
+#[test]
+fn every_staff_change_asks_first_and_toggles_with_the_state() {
+    let clock = Clock(Instant::now());
+    let mut app = in_staff(&clock);
+    press(&mut app, &clock, KeyCode::Down); // Sam: disabled, has the permission
+    for (key, change) in [
+        ('p', StaffChange::Withdraw(Permission::GenerateLockoutCodes)),
+        ('m', StaffChange::Promote),
+        ('d', StaffChange::Enable),
+        ('u', StaffChange::Unlock),
+        ('x', StaffChange::EndSessions),
+    ] {
+        assert!(press(&mut app, &clock, KeyCode::Char(key)).is_empty(), "{key} acted without asking");
+        assert!(
+            matches!(&app.confirm, Some(c) if c.asks == Confirmable::Staff { user: 3, name: "Sam Okoro (sam.teller)".into(), change } && !c.on_yes),
+            "{key}"
+        );
+        assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "Enter on Cancel applied {change:?}");
+        assert!(app.confirm.is_none());
+    }
+    press(&mut app, &clock, KeyCode::Down); // Nora: enabled, no permission
+    press(&mut app, &clock, KeyCode::Char('p'));
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ChangeStaff { user: 4, change: StaffChange::Grant(Permission::GenerateLockoutCodes), .. }]
+    ));
+    assert!(app.busy.is_some());
+    let effects = update(
+        &mut app,
+        Msg::StaffChanged {
+            change: StaffChange::Grant(Permission::GenerateLockoutCodes),
+            name: "Nora Quinn (nora.noperm)".into(),
+            result: Ok(()),
+        },
+        clock.at(T0),
+    );
+    assert!(matches!(effects.as_slice(), [Effect::LoadStaff { .. }]), "the list was not read again");
+    assert!(app.status.as_ref().is_some_and(|s| s.text.contains("Nora Quinn")));
+    // A refusal from the service is shown, and nothing else changes.
+    update(
+        &mut app,
+        Msg::StaffChanged {
+            change: StaffChange::Demote,
+            name: "Ada Lovelace (ada.admin)".into(),
+            result: Err(DeskError::Refused(Refusal::LastAdmin)),
+        },
+        clock.at(T0),
+    );
+    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("last enabled admin")));
+    press(&mut app, &clock, KeyCode::Esc);
+    assert!(app.admin.is_none(), "Esc did not go back to Manage Users");
+}
+
+#[test]
+fn settings_save_through_the_confirm_popup_and_esc_asks_before_discarding() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in_admin(&clock);
+    let effects = press(&mut app, &clock, KeyCode::Char('i'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadInstitution { .. }]));
+    update(&mut app, Msg::Institution(Ok(institution(false))), clock.at(T0));
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "saved with nothing changed");
+    press(&mut app, &clock, KeyCode::Char(' ')); // Email on
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty());
+    let before = institution(false).permitted;
+    let after = institution(true).permitted;
+    assert!(
+        matches!(&app.confirm, Some(c) if c.asks == Confirmable::PermittedMethods { before: before.clone(), after: after.clone() })
+    );
+    press(&mut app, &clock, KeyCode::Esc);
+    press(&mut app, &clock, KeyCode::Esc);
+    assert!(matches!(&app.confirm, Some(c) if c.asks == Confirmable::Discard), "Esc discarded without asking");
+    press(&mut app, &clock, KeyCode::Enter); // Keep editing
+    assert!(app.admin.is_some());
+    press(&mut app, &clock, KeyCode::Enter);
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::SaveMethods { methods, .. }] if *methods == after));
+}
+
+#[test]
+fn the_audit_log_filters_pages_and_refuses_a_bad_date() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in_admin(&clock);
+    let effects = press(&mut app, &clock, KeyCode::Char('a'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadAudit { before: None, limit: 51, .. }]));
+    press(&mut app, &clock, KeyCode::Char('/'));
+    type_text(&mut app, &clock, "ada.admin");
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Tab);
+    type_text(&mut app, &clock, "backup_codes_generated");
+    press(&mut app, &clock, KeyCode::Tab);
+    type_text(&mut app, &clock, "yesterday");
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty());
+    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.starts_with("Since:")), "{:?}", app.status);
+    for _ in 0..9 {
+        press(&mut app, &clock, KeyCode::Backspace);
+    }
+    type_text(&mut app, &clock, "2026-11-28");
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::LoadAudit { filter, before: None, .. }] => {
+            assert_eq!(filter.actor.as_deref(), Some("ada.admin"));
+            assert_eq!(filter.action, Some(AuditAction::BackupCodesGenerated));
+            assert_eq!(filter.since, Some(1_795_824_000));
+        }
+        other => panic!("the filter was not applied: {other:?}"),
+    }
+}
+
+fn profile_form(app: &App) -> &ProfileForm {
+    match &app.modal {
+        Some(Modal::Profile(form)) => form,
+        _ => panic!("the profile form is not open"),
+    }
+}
+
+#[test]
+fn the_profile_form_says_the_source_messages_as_one_types() {
+    let clock = Clock(Instant::now());
+    let mut app = on_detail(&clock, detail_of(amara()));
+    press(&mut app, &clock, KeyCode::Char('e'));
+    ctrl(&mut app, &clock, 'u');
+    type_text(&mut app, &clock, "A1");
+    assert_eq!(
+        profile_form(&app).message(ProfileField::FirstName).as_deref(),
+        Some("First name must have at least 2 characters. Numbers and special characters are not allowed.")
+    );
+    // A paste of a mebibyte of garbage is cut and still refused, never saved.
+    update(&mut app, Msg::Paste("x".repeat(1 << 20)), clock.at(T0));
+    assert!(profile_form(&app).value(ProfileField::FirstName).chars().count() <= 254);
+    press(&mut app, &clock, KeyCode::BackTab); // the Save button
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(effects.is_empty(), "an invalid form was saved");
+    assert_eq!(profile_form(&app).focus, ProfileField::FirstName);
+    // Esc with typed changes asks first.
+    press(&mut app, &clock, KeyCode::Esc);
+    assert!(matches!(&app.confirm, Some(c) if c.asks == Confirmable::Discard));
+    press(&mut app, &clock, KeyCode::Enter); // keep editing
+    ctrl(&mut app, &clock, 'u');
+    type_text(&mut app, &clock, "Amara-Jane");
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = press(&mut app, &clock, KeyCode::Enter); // Enter on the last field saves
+    match effects.as_slice() {
+        [Effect::SaveProfile { user: 10, fields, .. }] => assert_eq!(fields.first_name, "Amara-Jane"),
+        other => panic!("no save: {other:?}"),
+    }
+    let effects = update(&mut app, Msg::ProfileSaved(Ok(())), clock.at(T0));
+    assert!(app.modal.is_none());
+    assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some("Your profile has been successfully updated."));
+    assert!(matches!(effects.as_slice(), [Effect::LoadDetail { user: 10, .. }]));
+}
+
+#[test]
+fn a_password_change_checks_the_rule_then_signs_out() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    ctrl(&mut app, &clock, 'p');
+    assert!(matches!(app.modal, Some(Modal::Password(_))));
+    type_text(&mut app, &clock, "agent-demo-pass-2026");
+    press(&mut app, &clock, KeyCode::Tab);
+    type_text(&mut app, &clock, "short");
+    press(&mut app, &clock, KeyCode::Tab);
+    type_text(&mut app, &clock, "short");
+    press(&mut app, &clock, KeyCode::Tab);
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty());
+    let error = match &app.modal {
+        Some(Modal::Password(form)) => form.error.clone().unwrap_or_default(),
+        _ => panic!("the form closed"),
+    };
+    assert!(error.starts_with("Enter a valid password"), "{error}");
+    let text = screen_text(&app, 80, 24);
+    assert!(text.contains("Changing your password will log you out immediately."), "the warning is not on screen");
+    press(&mut app, &clock, KeyCode::BackTab);
+    for field in ["agent-demo-pass-2026", "a much better passphrase", "a much better passphrase"] {
+        type_text(&mut app, &clock, field);
+        press(&mut app, &clock, KeyCode::Tab);
+    }
+    let effects = press(&mut app, &clock, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::ChangePassword { .. }]), "{effects:?}");
+    update(&mut app, Msg::PasswordChanged(Ok(())), clock.at(T0));
+    assert!(app.session.is_none(), "still signed in after a password change");
+}
+
+#[test]
+fn the_open_detail_refreshes_itself_and_says_when_a_code_was_used() {
+    let clock = Clock(Instant::now());
+    let mut app = on_detail(&clock, detail_of(amara()).with_batch());
+    assert!(update(&mut app, Msg::Tick, clock.at(4)).is_empty());
+    let effects = update(&mut app, Msg::Tick, clock.at(5));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshDetail { user: 10, .. }]), "{effects:?}");
+    let mut used = detail_of(amara()).with_batch().0;
+    used.codes.as_mut().unwrap().unused = 8;
+    update(&mut app, Msg::Refreshed(Ok(Box::new(used))), clock.at(5));
+    let status = app.status.clone().expect("nobody was told");
+    assert!(status.text.contains("2 of 10 used"), "{status:?}");
+    assert!(screen_text(&app, 80, 24).contains("8 of 10 unused"));
+    // No refresh behind a modal.
+    press(&mut app, &clock, KeyCode::Char('g'));
+    assert!(update(&mut app, Msg::Tick, clock.at(60)).is_empty(), "refreshed behind the warning");
+}
+
+#[test]
+fn every_risk_signal_fits_the_warning_at_80x24() {
+    let clock = Clock(Instant::now());
+    let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "+447700900123");
+    let mut fixture = detail_of(sam).email_permitted();
+    fixture.0.risk = RiskSignals {
+        contact_change: Some(RecentContactChange { what: "email and phone".into(), at: CREATED }),
+        recent_codes: Some(RecentCodes { by: "ada.admin".into(), at: CREATED + 60 }),
+        failed_redemptions: 10,
+        codes_locked_until: Some(CREATED + 900),
+        staff_target: true,
+        email_permitted: true,
+    };
+    fixture.0.may_generate = Ok(CoolOff::Overridden { until: CREATED + 86_400 });
+    let mut app = on_detail(&clock, fixture);
+    press(&mut app, &clock, KeyCode::Char('g'));
+    let text = screen_text(&app, 80, 24);
+    for needle in [
+        "email and phone changed",
+        "by ada.admin",
+        "10 failed",
+        "locked until",
+        "member of staff",
+        "overriding",
+        "Generate Backup Codes ]",
+        "Cancel ]",
+    ] {
+        assert!(text.contains(needle), "{needle:?} is not on the 80×24 warning:\n{text}");
+    }
+    snapshot("warning_every_signal", &mut app);
+}
+
+#[test]
+fn snapshot_admin_screens() {
+    let clock = Clock(Instant::now());
+    let mut app = in_staff(&clock);
+    snapshot("staff", &mut app);
+    let mut app = signed_in_admin(&clock);
+    press(&mut app, &clock, KeyCode::Char('i'));
+    update(&mut app, Msg::Institution(Ok(institution(false))), clock.at(T0));
+    press(&mut app, &clock, KeyCode::Char(' '));
+    snapshot("settings", &mut app);
+    let mut app = signed_in_admin(&clock);
+    press(&mut app, &clock, KeyCode::Char('a'));
+    let seq = match &app.admin {
+        Some(AdminPane::Audit(pane)) => pane.seq,
+        _ => panic!("the audit log is not open"),
+    };
+    let event = |id: i64, action: &str, detail: Option<&str>| AuditEvent {
+        id,
+        at: CREATED + id * 60,
+        at_utc: String::new(),
+        actor_id: Some(1),
+        actor: "ada.admin".into(),
+        target_id: Some(10),
+        target: "amara.okafor".into(),
+        action: action.into(),
+        identity_check: Some("in_person_photo_id".into()),
+        note: None,
+        code_count: Some(10),
+        expires_at: None,
+        detail: detail.map(Into::into),
+    };
+    let events = vec![
+        event(3, "cool_off_overridden", Some("contact details changed")),
+        event(2, "backup_codes_generated", None),
+        event(1, "contact_details_changed", Some(r#"phone "+2348031234567" -> "+447700900123""#)),
+    ];
+    update(&mut app, Msg::Audit { seq, result: Ok(events) }, clock.at(T0));
+    snapshot("audit_log", &mut app);
+    press(&mut app, &clock, KeyCode::Enter);
+    snapshot("audit_event", &mut app);
+}
+
+#[test]
+fn snapshot_forms() {
+    let clock = Clock(Instant::now());
+    let mut app = on_detail(&clock, detail_of(amara()));
+    press(&mut app, &clock, KeyCode::Char('e'));
+    ctrl(&mut app, &clock, 'u');
+    type_text(&mut app, &clock, "R2");
+    snapshot("profile_form", &mut app);
+    let mut app = signed_in(&clock);
+    ctrl(&mut app, &clock, 'p');
+    type_text(&mut app, &clock, "secret-pass");
+    let text = screen_text(&app, 80, 24);
+    assert!(!text.contains("secret-pass"), "a password showed on screen");
+    snapshot("password_form", &mut app);
 }

@@ -51,11 +51,11 @@ fn signals(detail: &UserDetail) -> Vec<String> {
     if let Some(codes) = &risk.recent_codes {
         out.push(fill(&t.signal_codes, &[("when", &format_utc(codes.at)), ("by", &codes.by)]));
     }
-    if risk.failed_redemptions > 0 {
-        out.push(fill(&t.signal_failures, &[("count", &risk.failed_redemptions.to_string())]));
-    }
-    if let Some(until) = risk.codes_locked_until {
-        out.push(fill(&t.signal_locked, &[("until", &format_utc(until))]));
+    let failures = risk.failed_redemptions.to_string();
+    match risk.codes_locked_until {
+        Some(until) => out.push(fill(&t.signal_locked, &[("count", &failures), ("until", &format_utc(until))])),
+        None if risk.failed_redemptions > 0 => out.push(fill(&t.signal_failures, &[("count", &failures)])),
+        None => {}
     }
     if risk.staff_target || detail.user.is_staff() {
         out.push(t.signal_staff.clone());
