@@ -89,6 +89,95 @@ fn verify(dir: &Path, url: &str, code: &str) -> Option<i32> {
     child.wait().unwrap().code()
 }
 
+/// The real binary in a pty of 30×100, with `args`, in `dir`.
+fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
+    let pty = native_pty_system().openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_helpdesk"));
+    cmd.args(args);
+    cmd.cwd(dir);
+    cmd.env("TERM", "xterm-256color");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let sink = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let writer = pty.master.take_writer().unwrap();
+    // The master must outlive the child's use of the terminal.
+    std::mem::forget(pty.master);
+    (Screen { parser, writer }, child)
+}
+
+fn sign_in(screen: &mut Screen, username: &str, password: &str) {
+    screen.wait_for("Sign in with your staff username");
+    screen.send(username);
+    screen.send("\t");
+    screen.send(password);
+    screen.send("\r");
+    screen.wait_for("Page 1");
+}
+
+/// Two processes on one database, as two members of staff at two desks: an admin permits
+/// email 2FA, and the agent's open user detail shows it within seconds, without a restart.
+#[test]
+fn an_admins_settings_change_reaches_an_agents_open_detail() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("two.db").display());
+    let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "demo failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    let env = [("HELPDESK_DATABASE_URL", url.as_str())];
+    let (mut agent, mut agent_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
+    let (mut admin, mut admin_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
+
+    sign_in(&mut agent, "alex.agent", "agent-demo-pass-2026");
+    agent.send("/");
+    agent.send("amara.okafor");
+    agent.wait_for("1 shown");
+    agent.send("\r");
+    agent.send("\r");
+    agent.wait_for("Two-Factor Authentication");
+    assert!(!agent.text().contains("Permitted Email"), "email was permitted before the admin's change");
+
+    sign_in(&mut admin, "ada.admin", "admin-demo-pass-2026");
+    admin.send("i");
+    admin.wait_for("[ ] Email");
+    admin.send(" ");
+    admin.send("\r");
+    admin.wait_for("Change the permitted 2FA methods?");
+    admin.send("\t");
+    admin.send("\r");
+    admin.wait_for("Saved.");
+
+    // The agent presses nothing: the detail reads itself again every few seconds.
+    agent.wait_for("Permitted Email");
+    agent.wait_for("enrol with an");
+
+    for (screen, child) in [(&mut agent, &mut agent_child), (&mut admin, &mut admin_child)] {
+        screen.send("\x1b");
+        screen.send("q");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "q did not quit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 #[test]
 fn an_agent_issues_a_code_that_works_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
