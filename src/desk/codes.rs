@@ -6,7 +6,7 @@
 use zeroize::Zeroizing;
 
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
-use crate::domain::access::{self, CoolOff};
+use crate::domain::access::{self, CoolOff, Staff};
 use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use crate::domain::codes::{self, BackupCode};
 use crate::domain::notice::notices_for;
@@ -44,10 +44,12 @@ impl HelpDesk {
     ) -> DeskResult<IssuedCodes> {
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
-        access::may_manage_codes(&actor, &user)?;
+        let attempted = AuditAction::BackupCodesGenerated;
+        self.audited(&actor, Some(&user), attempted, access::may_manage_codes(&actor, &user)).await?;
         let identity = check.with_note(note.as_deref().unwrap_or_default())?;
         let now = self.now();
-        let cool_off = self.cool_off(&actor, &user, now).await??;
+        let cool_off = self.cool_off(&actor, &user, now).await?;
+        let cool_off = self.audited(&actor, Some(&user), attempted, cool_off).await?;
         let policy = self.policy.clone();
         let batch = blocking(move || codes::generate(&policy)).await??;
         let expires_at = self.policy.expiry_secs().map(|s| now + s);
@@ -68,12 +70,15 @@ impl HelpDesk {
             );
         }
         let notices = notices_for(&user, "backup_codes_generated", &texts().notifications.generated);
-        let batch_id = self
+        // The rule again, on the staff member as the storing transaction reads them.
+        let may = |staff: &Staff| access::may_manage_codes(staff, &user).is_ok();
+        let stored = self
             .store
             .store_batch(
                 &NewBatch {
                     user_id: user.id,
                     generated_by: actor.id,
+                    session: session.id,
                     created_at: now,
                     expires_at,
                     salt: &batch.salt,
@@ -82,10 +87,17 @@ impl HelpDesk {
                     identity_check: identity.check,
                     note: identity.note,
                 },
+                &may,
                 &audits,
                 &notices,
             )
             .await?;
+        let Some(batch_id) = stored else {
+            // The session ended or the right was taken away while the codes were hashed.
+            let actor = self.actor(session).await?;
+            self.audited(&actor, Some(&user), attempted, access::may_manage_codes(&actor, &user)).await?;
+            return Err(DeskError::SessionEnded);
+        };
         tracing::info!(batch_id, actor = %actor.username, target = %user.username, count = batch.codes.len(), "backup codes generated");
         let mut batch = batch;
         Ok(IssuedCodes { batch_id, codes: std::mem::take(&mut batch.codes), expires_at })
@@ -94,7 +106,8 @@ impl HelpDesk {
     pub async fn revoke_codes(&self, session: &Session, target: UserId) -> DeskResult<()> {
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
-        access::may_manage_codes(&actor, &user)?;
+        let attempted = AuditAction::BackupCodesRevoked;
+        self.audited(&actor, Some(&user), attempted, access::may_manage_codes(&actor, &user)).await?;
         let now = self.now();
         let audit = NewAuditEvent::new(now, AuditAction::BackupCodesRevoked)
             .actor(actor.id, &actor.username)

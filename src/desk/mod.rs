@@ -16,11 +16,13 @@ use std::sync::Arc;
 
 use crate::domain::access::{Refusal, Staff};
 use crate::domain::audit::NoteError;
+use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::codes::{CodeError, CodePolicy, HashCost};
 use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
 use crate::domain::profile::ProfileError;
 use crate::domain::time;
+use crate::domain::user::User;
 use crate::store::{Store, StoreError};
 
 pub use codes::{IssuedCodes, Redemption};
@@ -133,6 +135,35 @@ impl HelpDesk {
             return Err(DeskError::SessionEnded);
         }
         self.store.staff(session.staff.id).await?.ok_or(DeskError::SessionEnded)
+    }
+}
+
+impl HelpDesk {
+    /// Passes a rule's answer through; a refusal is first written to the audit log (a
+    /// refused high-risk action is as much a signal as one that went through).
+    async fn audited<T, E>(
+        &self,
+        actor: &Staff,
+        target: Option<&User>,
+        attempted: AuditAction,
+        answer: Result<T, E>,
+    ) -> DeskResult<T>
+    where
+        E: Into<DeskError> + std::fmt::Display,
+    {
+        let refusal = match answer {
+            Ok(value) => return Ok(value),
+            Err(refusal) => refusal,
+        };
+        let mut event = NewAuditEvent::new(self.now(), AuditAction::ActionRefused)
+            .actor(actor.id, &actor.username)
+            .detail(format!("{}: {refusal}", attempted.as_str()));
+        if let Some(user) = target {
+            event = event.target(user.id, &user.username);
+        }
+        self.store.append_audit(&[event]).await?;
+        tracing::warn!(actor = %actor.username, attempted = attempted.as_str(), "refused: {refusal}");
+        Err(refusal.into())
     }
 }
 

@@ -25,8 +25,10 @@ impl HelpDesk {
         methods: &[TwoFactorMethod],
     ) -> DeskResult<Institution> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
-        institution::check_permitted(methods, self.store.count_active_batches(self.now()).await?)?;
+        let attempted = AuditAction::PermittedMethodsChanged;
+        self.audited(&actor, None, attempted, access::may_administer(&actor)).await?;
+        let active = self.store.count_active_batches(self.now()).await?;
+        self.audited(&actor, None, attempted, institution::check_permitted(methods, active)).await?;
         let before = self.store.institution().await?;
         let names = |m: &[TwoFactorMethod]| m.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",");
         let audit = NewAuditEvent::new(self.now(), AuditAction::PermittedMethodsChanged)

@@ -20,7 +20,6 @@ impl HelpDesk {
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
         let admins = self.store.count_enabled_admins().await?;
-        access::may_change_staff(&actor, &user, change, admins)?;
         let now = self.now();
         let (action, detail) = match change {
             StaffChange::Grant(p) => (AuditAction::PermissionGranted, p.label().to_owned()),
@@ -32,6 +31,7 @@ impl HelpDesk {
             StaffChange::Unlock => (AuditAction::StaffUnlocked, "sign-in lock lifted".into()),
             StaffChange::EndSessions => (AuditAction::StaffSessionsEnded, "every open session ended".into()),
         };
+        self.audited(&actor, Some(&user), action, access::may_change_staff(&actor, &user, change, admins)).await?;
         let audit = NewAuditEvent::new(now, action)
             .actor(actor.id, &actor.username)
             .target(user.id, &user.username)

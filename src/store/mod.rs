@@ -79,6 +79,8 @@ pub struct StaffCredentials {
 pub struct NewBatch<'a> {
     pub user_id: UserId,
     pub generated_by: UserId,
+    /// The session it is generated in; it must still be open when the batch is stored.
+    pub session: i64,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub salt: &'a [u8],
@@ -250,12 +252,20 @@ pub trait Store: Send + Sync {
 
     /// The active batch (neither revoked nor expired at `now`); `None` when there is none.
     async fn code_state(&self, user: UserId, now: i64) -> StoreResult<Option<BatchSummary>>;
-    /// Revokes the user's current batch and stores the new one, its audit event and
+    /// Revokes the user's current batch and stores the new one, its audit events and
     /// notices in one transaction. Locks the user first (`LOCK_USER`), so that two agents
     /// generating for one user take turns and the user ends with exactly one active batch,
-    /// the last one stored. Returns its id.
-    async fn store_batch(&self, batch: &NewBatch<'_>, audits: &[NewAuditEvent], notices: &[Notice])
-    -> StoreResult<i64>;
+    /// the last one stored. Inside the transaction it reads the generating staff member
+    /// again: unless their session is still open, they are still enabled and `may` still
+    /// allows them (the hashing before it takes a while), nothing is written and the
+    /// answer is `None`. Otherwise returns the batch's id.
+    async fn store_batch(
+        &self,
+        batch: &NewBatch<'_>,
+        may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
+        audits: &[NewAuditEvent],
+        notices: &[Notice],
+    ) -> StoreResult<Option<i64>>;
     /// Revokes the current batch, with the audit event and notices, in one transaction
     /// that locks the user first (`LOCK_USER`). False when there was none; then nothing is
     /// written.

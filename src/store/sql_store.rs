@@ -311,11 +311,27 @@ where
     async fn store_batch(
         &self,
         batch: &NewBatch<'_>,
+        may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
         audits: &[NewAuditEvent],
         notices: &[Notice],
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<Option<i64>> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
+        let open: i64 = sqlx::query_scalar(sessions::SESSION_OPEN_FOR)
+            .bind(batch.session)
+            .bind(batch.generated_by)
+            .fetch_one(&mut *tx)
+            .await?;
+        let actor: Option<UserRow> =
+            sqlx::query_as(staff::ENABLED_STAFF_BY_ID).bind(batch.generated_by).fetch_optional(&mut *tx).await?;
+        let permissions: Vec<String> =
+            sqlx::query_scalar(users::PERMISSIONS).bind(batch.generated_by).fetch_all(&mut *tx).await?;
+        let actor = actor.map(User::try_from).transpose()?;
+        let still_allowed = open == 1 && actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| may(&s));
+        if !still_allowed {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         sqlx::query(codes::REVOKE_BATCHES)
             .bind(batch.user_id)
             .bind(batch.created_at)
@@ -344,7 +360,7 @@ where
         }
         Self::insert_notices(&mut tx, batch.created_at, notices).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Some(id))
     }
 
     async fn revoke_batch(

@@ -1,0 +1,105 @@
+//! Refusals leave a trace, and a generation re-checks its right where it stores the batch,
+//! on every backend.
+
+mod common;
+
+use common::{TestDb, login};
+use helpdesk::desk::{DeskError, Limits};
+use helpdesk::domain::access::{Permission, Refusal, Staff, StaffChange};
+use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
+use helpdesk::domain::codes;
+use helpdesk::domain::institution::TwoFactorMethod;
+use helpdesk::store::NewBatch;
+use zeroize::Zeroizing;
+
+fn refusals(events: &[helpdesk::domain::audit::AuditEvent]) -> Vec<String> {
+    events.iter().filter(|e| e.action == "action_refused").filter_map(|e| e.detail.clone()).collect()
+}
+
+async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let (sam, amara) = (db.user("sam.teller").await, db.user("amara.okafor").await);
+    assert!(desk.generate_codes(&agent, sam.id, IdentityCheck::InPersonPhotoId, None).await.is_err());
+    assert!(desk.revoke_codes(&agent, sam.id).await.is_err());
+    assert!(desk.set_permitted_methods(&agent, &[TwoFactorMethod::Sms]).await.is_err());
+    assert!(desk.set_permission(&agent, sam.id, Permission::GenerateLockoutCodes, false).await.is_err());
+    let nora = login(&desk, "nora.noperm").await;
+    assert!(desk.generate_codes(&nora, amara.id, IdentityCheck::InPersonPhotoId, None).await.is_err());
+
+    let events = db.store.recent_audit(None, 50).await.unwrap();
+    let details = refusals(&events);
+    for expected in [
+        "backup_codes_generated: Only admin-level staff may generate or revoke backup codes for other staff users.",
+        "backup_codes_revoked: Only admin-level staff",
+        "permitted_methods_changed: Only admin-level staff may do this.",
+        "permission_revoked: Only admin-level staff may do this.",
+        "backup_codes_generated: You do not have the permission",
+    ] {
+        assert!(details.iter().any(|d| d.starts_with(expected)), "{}: no refusal {expected:?} in {details:?}", db.name);
+    }
+    let by_nora = events.iter().find(|e| e.action == "action_refused" && e.actor == "nora.noperm").unwrap();
+    assert_eq!(by_nora.target, "amara.okafor", "{}: the refusal does not name its target", db.name);
+}
+
+async fn a_wrong_current_password_is_throttled_and_audited(db: TestDb) {
+    let limits = Limits { login_max_failures: 3, ..Limits::default() };
+    let desk = db.desk(limits);
+    let agent = login(&desk, "alex.agent").await;
+    let new = || Zeroizing::new("a much better passphrase".to_owned());
+    for _ in 0..3 {
+        let wrong = desk.change_password(&agent, Zeroizing::new("not my password".into()), new()).await;
+        assert!(matches!(wrong, Err(DeskError::WrongPassword)), "{}: {wrong:?}", db.name);
+    }
+    let locked = desk.change_password(&agent, Zeroizing::new("agent-demo-pass-2026".into()), new()).await;
+    assert!(matches!(locked, Err(DeskError::LoginLocked { .. })), "{}: the right password got through a lock", db.name);
+    let events = db.store.recent_audit(None, 20).await.unwrap();
+    let failed = events.iter().filter(|e| e.action == "staff_login_failed" && e.actor == "alex.agent").count();
+    assert!(failed >= 3, "{}: {failed} failures audited", db.name);
+}
+
+async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let amara = db.user("amara.okafor").await;
+    let batch = codes::generate(&common::policy()).unwrap();
+    let new_batch = |session: i64| NewBatch {
+        user_id: amara.id,
+        generated_by: agent.staff.id,
+        session,
+        created_at: desk.now(),
+        expires_at: None,
+        salt: &batch.salt,
+        cost: common::CHEAP,
+        hashes: &batch.hashes,
+        identity_check: IdentityCheck::InPersonPhotoId,
+        note: None,
+    };
+    let audit = [NewAuditEvent::new(desk.now(), AuditAction::BackupCodesGenerated)];
+    let allow = |_: &Staff| true;
+    let deny = |_: &Staff| false;
+    // The rule says no inside the transaction: nothing is written.
+    assert_eq!(db.store.store_batch(&new_batch(agent.id), &deny, &audit, &[]).await.unwrap(), None, "{}", db.name);
+    // Someone else's session does not count.
+    let other = login(&desk, "sam.teller").await;
+    assert_eq!(db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap(), None, "{}", db.name);
+    assert!(db.store.code_state(amara.id, desk.now()).await.unwrap().is_none(), "{}: a batch was stored", db.name);
+    // A disabled actor, through the service: the permission is withdrawn and then the
+    // session is ended; the desk reports it and stores nothing.
+    let admin = login(&desk, "ada.admin").await;
+    let alex = db.user("alex.agent").await;
+    desk.change_staff(&admin, alex.id, StaffChange::Withdraw(Permission::GenerateLockoutCodes)).await.unwrap();
+    let refused = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await;
+    assert!(matches!(refused, Err(DeskError::Refused(Refusal::MissingPermission))), "{}: {refused:?}", db.name);
+    // With the right and an open session it is stored.
+    assert!(db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap().is_none());
+    let sam = login(&desk, "sam.teller").await;
+    let sam_batch = NewBatch { generated_by: sam.staff.id, session: sam.id, ..new_batch(sam.id) };
+    assert!(db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap().is_some(), "{}", db.name);
+}
+
+on_each_backend!(
+    refused_actions_are_audited_with_their_reason,
+    a_wrong_current_password_is_throttled_and_audited,
+    a_generation_stores_nothing_when_its_right_went_away_while_hashing,
+);
