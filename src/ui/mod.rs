@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod msg;
 pub mod panes;
 pub mod theme;
+pub mod update;
 pub mod view;
 pub mod widgets;
 
@@ -26,9 +27,10 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use crate::config::Config;
 use crate::desk::HelpDesk;
 use crate::texts::texts;
-use app::{App, UiSettings, update};
+use app::{App, UiSettings};
 use msg::{Effect, Msg};
 use panes::codes::Reveal;
+use update::update;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 

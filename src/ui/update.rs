@@ -1,0 +1,370 @@
+//! `update`: the one way the UI's state changes. Keys and pastes go to the pane in front
+//! (through `on_key` and `on_paste`), ticks drive the reveal countdown, the idle lock and
+//! the live code status, and the database's answers land here.
+
+use std::time::Instant;
+
+use crossterm::event::KeyEvent;
+
+use crate::desk::DeskError;
+use crate::domain::time::format_utc;
+use crate::texts::{fill, texts};
+use crate::ui::app::{AdminPane, App, Modal, SESSION_CHECK_EVERY};
+use crate::ui::keymap::{self, Command, Context};
+use crate::ui::msg::{Effect, Msg, Outcome, Status};
+use crate::ui::panes::codes::CodeView;
+use crate::ui::panes::login::{LockForm, LoginForm};
+use crate::ui::panes::user_detail::Detail;
+
+/// Applies one message. `now` is passed in so that tests control time.
+pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
+    app.now = now;
+    match msg {
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            vec![]
+        }
+        Msg::Tick => on_tick(app, now),
+        Msg::Key(key) => {
+            app.last_activity = now;
+            if app.too_small() || app.busy.is_some() {
+                return vec![];
+            }
+            let outcome = on_key(app, key, now);
+            let mut effects = app.apply(outcome);
+            // A key press also asks whether the session still stands (an admin may have
+            // disabled this account or ended its sessions), at most once a second.
+            if effects.is_empty()
+                && app.lock.is_none()
+                && now.duration_since(app.last_session_check) >= SESSION_CHECK_EVERY
+                && let Some(session) = &app.session
+            {
+                app.last_session_check = now;
+                effects.push(Effect::CheckSession { session: session.clone() });
+            }
+            effects
+        }
+        Msg::SessionChecked(result) => {
+            if let Err(DeskError::SessionEnded) = result {
+                app.signed_out(Some(DeskError::SessionEnded.to_string()));
+            }
+            vec![]
+        }
+        Msg::Paste(text) => {
+            app.last_activity = now;
+            if app.too_small() || app.busy.is_some() {
+                return vec![];
+            }
+            let outcome = on_paste(app, &text);
+            app.apply(outcome)
+        }
+        Msg::LoggedIn(result) => {
+            app.busy = None;
+            match result {
+                Ok((session, institution)) => {
+                    app.institution = institution;
+                    app.info(fill(
+                        &texts().status.signed_in,
+                        &[("name", &session.name), ("role", session.staff.role.as_str())],
+                    ));
+                    app.session = Some(session);
+                    app.login = LoginForm::default();
+                    app.last_activity = now;
+                    let first_page = app.users.fetch();
+                    app.apply(first_page)
+                }
+                Err(e) => {
+                    app.login.error = Some(e.to_string());
+                    vec![]
+                }
+            }
+        }
+        Msg::Unlocked(result) => {
+            app.busy = None;
+            match result {
+                Ok(()) => {
+                    let wiped = app.lock.take().is_some_and(|l| l.wiped_codes);
+                    app.last_activity = now;
+                    if wiped {
+                        app.info(&texts().status.unlocked_wiped);
+                        return app.reload_detail();
+                    }
+                    app.info(&texts().status.unlocked);
+                }
+                Err(DeskError::SessionEnded) => app.signed_out(Some(DeskError::SessionEnded.to_string())),
+                Err(e) => {
+                    if let Some(lock) = &mut app.lock {
+                        lock.error = Some(e.to_string());
+                    }
+                }
+            }
+            vec![]
+        }
+        Msg::Users { seq, result } => {
+            match result {
+                Ok(rows) => {
+                    app.users.receive(seq, rows);
+                }
+                Err(e) if seq == app.users.seq => {
+                    app.users.loading = false;
+                    app.failed(e);
+                }
+                // An answer to a search the user has typed past.
+                Err(_) => {}
+            }
+            vec![]
+        }
+        Msg::Detail(result) => {
+            app.busy = None;
+            match result {
+                Ok(data) => {
+                    let focus = app.detail.as_ref().map(|d| d.focus);
+                    let mut detail = Detail::new(*data);
+                    if let Some(focus) = focus {
+                        detail.focus = focus;
+                    }
+                    app.detail = Some(detail);
+                    app.last_refresh = now;
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::Refreshed(result) => {
+            app.last_refresh = now;
+            match result {
+                Ok(data) => {
+                    let Some(detail) = &mut app.detail else { return vec![] };
+                    if detail.data.user.id != data.user.id {
+                        return vec![];
+                    }
+                    // Said once, when the customer on the phone has just used a code.
+                    if let (Some(before), Some(after)) = (&detail.data.codes, &data.codes)
+                        && before.id == after.id
+                        && after.unused < before.unused
+                    {
+                        let used = (after.code_count - after.unused).to_string();
+                        let when = after.last_used_at.map_or_else(String::new, format_utc);
+                        let text = fill(
+                            &texts().detail.used_live,
+                            &[("used", &used), ("count", &after.code_count.to_string()), ("when", &when)],
+                        );
+                        app.status = Some(Status::info(text));
+                    }
+                    detail.data = *data;
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::ProfileSaved(result) => {
+            app.busy = None;
+            match result {
+                Ok(()) => {
+                    app.modal = None;
+                    app.info(&texts().profile.updated);
+                    app.reload_detail()
+                }
+                Err(e) => {
+                    app.failed(e);
+                    vec![]
+                }
+            }
+        }
+        Msg::PasswordChanged(result) => {
+            app.busy = None;
+            match result {
+                Ok(()) => app.signed_out(Some(texts().password.changed.clone())),
+                Err(e) => match &mut app.modal {
+                    Some(Modal::Password(form)) if !matches!(e, DeskError::SessionEnded) => {
+                        form.error = Some(e.to_string())
+                    }
+                    _ => app.failed(e),
+                },
+            }
+            vec![]
+        }
+        Msg::Institution(result) | Msg::MethodsSaved(result) => {
+            let saved = app.busy.take().is_some();
+            match result {
+                Ok(institution) => {
+                    if let Some(AdminPane::Settings(pane)) = &mut app.admin {
+                        pane.load(institution);
+                    }
+                    if saved {
+                        app.info(&texts().settings.saved);
+                    }
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::Staff(result) => {
+            match result {
+                Ok((members, read_at)) => {
+                    if let Some(AdminPane::Staff(pane)) = &mut app.admin {
+                        pane.load(members, read_at);
+                    }
+                }
+                Err(e) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::StaffChanged { change, name, result } => {
+            app.busy = None;
+            match result {
+                Ok(()) => {
+                    let what = crate::ui::panes::confirm::staff_change_label(change);
+                    app.info(fill(&texts().staff.changed, &[("change", what), ("name", &name)]));
+                    app.apply(Outcome::LoadStaff)
+                }
+                Err(e) => {
+                    app.failed(e);
+                    vec![]
+                }
+            }
+        }
+        Msg::Audit { seq, result } => {
+            let Some(AdminPane::Audit(pane)) = &mut app.admin else { return vec![] };
+            match result {
+                Ok(rows) => {
+                    pane.receive(seq, rows);
+                }
+                Err(e) if seq == pane.seq => {
+                    pane.loading = false;
+                    app.failed(e);
+                }
+                Err(_) => {}
+            }
+            vec![]
+        }
+        Msg::Generated(result) => {
+            app.busy = None;
+            match result {
+                Ok(issued) => {
+                    let Some(Modal::Warning(w)) = app.modal.take() else {
+                        // The warning was closed meanwhile (idle lock): the codes are not shown.
+                        drop(issued);
+                        return vec![];
+                    };
+                    let (user_name, username) = match &app.detail {
+                        Some(d) => (d.data.user.full_name(), d.data.user.username.clone()),
+                        None => (w.target_name.clone(), String::new()),
+                    };
+                    app.codes = Some(CodeView::new(user_name, username, w.target, issued, app.settings.reveal_for));
+                    app.info(&texts().status.generated);
+                }
+                Err(e) => match &mut app.modal {
+                    // The warning stays open with the reason, unless the session is over.
+                    Some(Modal::Warning(w)) if !matches!(e, DeskError::SessionEnded) => w.error = Some(e.to_string()),
+                    _ => app.failed(e),
+                },
+            }
+            vec![]
+        }
+        Msg::Revoked(result) => {
+            app.busy = None;
+            match result {
+                Ok(()) => {
+                    app.info(&texts().status.revoked);
+                    app.reload_detail()
+                }
+                Err(e) => {
+                    app.failed(e);
+                    vec![]
+                }
+            }
+        }
+    }
+}
+
+/// The reveal countdown, the idle lock, and the open detail's live code status.
+fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
+    if let Some(view) = &mut app.codes {
+        view.tick(now);
+    }
+    if app.detail_due(now)
+        && let (Some(session), Some(detail)) = (&app.session, &app.detail)
+    {
+        app.last_refresh = now;
+        return vec![Effect::RefreshDetail { session: session.clone(), user: detail.data.user.id }];
+    }
+    if app.session.is_some()
+        && app.lock.is_none()
+        && now.duration_since(app.last_activity) >= app.settings.idle_lock_after
+    {
+        let wiped_codes = app.codes.is_some();
+        app.wipe_codes();
+        app.help = false;
+        app.lock = Some(LockForm::new(wiped_codes));
+    }
+    vec![]
+}
+
+fn on_paste(app: &mut App, text: &str) -> Outcome {
+    match (app.context(), &mut app.modal, &mut app.admin) {
+        (Context::Login, ..) => app.login.on_paste(text),
+        (Context::Locked, ..) => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_paste(text)),
+        (Context::SearchBox, ..) => app.users.on_paste(text),
+        (Context::Warning | Context::WarningText, Some(Modal::Warning(w)), _) => w.on_paste(text),
+        (Context::ProfileForm, Some(Modal::Profile(form)), _) => form.on_paste(text),
+        (Context::PasswordForm, Some(Modal::Password(form)), _) => form.on_paste(text),
+        (Context::AuditFilter, _, Some(AdminPane::Audit(pane))) => pane.on_paste(text),
+        // A paste anywhere else is text with nowhere to go; it never presses a button.
+        _ => Outcome::info(&texts().status.paste_ignored),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
+    let context = app.context();
+    let command = keymap::lookup(context, &key).filter(|c| app.available(*c));
+    let typing = matches!(
+        context,
+        Context::Login
+            | Context::Locked
+            | Context::SearchBox
+            | Context::WarningText
+            | Context::ProfileForm
+            | Context::PasswordForm
+            | Context::AuditFilter
+    );
+    if command.is_some() {
+        app.status = None;
+    } else if !typing {
+        app.info(&texts().status.unknown_key);
+    }
+    if command == Some(Command::Password) {
+        return Outcome::OpenPassword;
+    }
+    match context {
+        Context::Help => {
+            if command == Some(Command::Back) {
+                app.help = false;
+            }
+            Outcome::Nothing
+        }
+        Context::Login => app.login.on_key(key, command),
+        Context::Locked => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_key(key, command)),
+        Context::SearchBox => app.users.on_search_key(key, command),
+        Context::UserList => app.users.on_list_key(command),
+        Context::UserDetail => app.detail.as_mut().map_or(Outcome::Nothing, |detail| detail.on_key(command)),
+        Context::Warning | Context::WarningText => match &mut app.modal {
+            Some(Modal::Warning(w)) => w.on_key(key, command),
+            _ => Outcome::Nothing,
+        },
+        Context::Confirm => app.confirm.as_mut().map_or(Outcome::Nothing, |confirm| confirm.on_key(command)),
+        Context::Codes => app.codes.as_mut().map_or(Outcome::Nothing, |codes| codes.on_key(command, now)),
+        Context::ProfileForm | Context::PasswordForm | Context::AuditEvent => match &mut app.modal {
+            Some(Modal::Profile(form)) => form.on_key(key, command),
+            Some(Modal::Password(form)) => form.on_key(key, command),
+            Some(Modal::AuditEvent(_)) if command == Some(Command::Back) => Outcome::Close(None),
+            _ => Outcome::Nothing,
+        },
+        Context::Staff | Context::Settings | Context::Audit | Context::AuditFilter => match &mut app.admin {
+            Some(AdminPane::Staff(pane)) => pane.on_key(command),
+            Some(AdminPane::Settings(pane)) => pane.on_key(command),
+            Some(AdminPane::Audit(pane)) => pane.on_key(key, command),
+            None => Outcome::Nothing,
+        },
+    }
+}
