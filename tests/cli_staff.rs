@@ -1,0 +1,82 @@
+//! `helpdesk staff list|disable|enable|unlock` and `audit export`'s filters, as a script
+//! runs them: an admin's password on standard input, exit codes, what is printed.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run(dir: &Path, url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("HELPDESK_DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running helpdesk");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+const ADMIN: &str = "admin-demo-pass-2026\n";
+
+#[test]
+fn staff_commands_need_an_admin_and_follow_the_panes_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("staff.db").display());
+    let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
+    assert!(demo.status.success(), "{}", text(&demo));
+
+    let list = run(dir.path(), &url, &["staff", "list", "--admin-username", "ada.admin"], ADMIN);
+    assert!(list.status.success(), "{}", text(&list));
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(listed.lines().any(|l| l.starts_with("sam.teller\tSam Okoro\tagent\tyes\tenabled")), "{listed}");
+    assert!(!listed.contains("admin-demo-pass"), "the password was echoed");
+
+    let wrong = run(dir.path(), &url, &["staff", "disable", "sam.teller", "--admin-username", "ada.admin"], "nope\n");
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
+    assert!(text(&wrong).contains("Wrong username or password"));
+    let agent = run(
+        dir.path(),
+        &url,
+        &["staff", "disable", "sam.teller", "--admin-username", "alex.agent"],
+        "agent-demo-pass-2026\n",
+    );
+    assert_eq!(agent.status.code(), Some(2));
+    assert!(text(&agent).contains("Only admin-level staff"), "{}", text(&agent));
+    let own = run(dir.path(), &url, &["staff", "disable", "ada.admin", "--admin-username", "ada.admin"], ADMIN);
+    assert_eq!(own.status.code(), Some(2));
+    assert!(text(&own).contains("their own"), "{}", text(&own));
+
+    let disabled = run(dir.path(), &url, &["staff", "disable", "sam.teller", "--admin-username", "ada.admin"], ADMIN);
+    assert!(disabled.status.success(), "{}", text(&disabled));
+    let list = run(dir.path(), &url, &["staff", "list", "--admin-username", "ada.admin"], ADMIN);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("sam.teller\tSam Okoro\tagent\tyes\tdisabled"));
+    let enabled = run(dir.path(), &url, &["staff", "enable", "SAM.TELLER", "--admin-username", "ada.admin"], ADMIN);
+    assert!(enabled.status.success(), "{}", text(&enabled));
+    let unlocked = run(dir.path(), &url, &["staff", "unlock", "nora.noperm", "--admin-username", "ada.admin"], ADMIN);
+    assert!(unlocked.status.success(), "{}", text(&unlocked));
+    let nobody = run(dir.path(), &url, &["staff", "unlock", "nobody", "--admin-username", "ada.admin"], ADMIN);
+    assert_eq!(nobody.status.code(), Some(2));
+
+    // Each change is in the audit log with the admin as its actor; the filters narrow it.
+    let export = run(dir.path(), &url, &["audit", "export", "--action", "staff_disabled"], ADMIN);
+    assert!(export.status.success(), "{}", text(&export));
+    let events: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&export.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["actor"], "ada.admin");
+    assert_eq!(events[0]["target"], "sam.teller");
+    let future = run(dir.path(), &url, &["audit", "export", "--since", "2999-01-01"], ADMIN);
+    assert!(future.status.success() && future.stdout.is_empty(), "{}", text(&future));
+    let bad = run(dir.path(), &url, &["audit", "export", "--since", "yesterday"], ADMIN);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("--since"), "{}", text(&bad));
+}
