@@ -931,3 +931,81 @@ fn snapshot_forms() {
     assert!(!text.contains("secret-pass"), "a password showed on screen");
     snapshot("password_form", &mut app);
 }
+
+// ----- hostile input: huge pastes, a terminal shrunk to nothing ------------------------
+
+/// Every state with a text field or a modal, freshly built.
+fn every_state(clock: &Clock) -> Vec<(&'static str, App)> {
+    let mut states = Vec::new();
+    states.push(("sign-in", new_app(clock)));
+    let mut locked = signed_in(clock);
+    update(&mut locked, Msg::Tick, clock.at(301));
+    states.push(("idle lock", locked));
+    let mut search = signed_in(clock);
+    press(&mut search, clock, KeyCode::Char('/'));
+    states.push(("search", search));
+    let mut note = in_warning(clock);
+    press(&mut note, clock, KeyCode::Tab);
+    press(&mut note, clock, KeyCode::Tab);
+    states.push(("warning note", note));
+    states.push(("warning", in_warning(clock)));
+    states.push(("codes", in_codes(clock)));
+    let mut leave = in_codes(clock);
+    press(&mut leave, clock, KeyCode::Esc);
+    states.push(("leave codes", leave));
+    let mut profile = on_detail(clock, detail_of(amara()));
+    press(&mut profile, clock, KeyCode::Char('e'));
+    states.push(("profile form", profile));
+    let mut password = signed_in(clock);
+    ctrl(&mut password, clock, 'p');
+    states.push(("password form", password));
+    states.push(("staff", in_staff(clock)));
+    let mut audit = signed_in_admin(clock);
+    press(&mut audit, clock, KeyCode::Char('a'));
+    press(&mut audit, clock, KeyCode::Char('/'));
+    states.push(("audit filter", audit));
+    let mut settings = signed_in_admin(clock);
+    press(&mut settings, clock, KeyCode::Char('i'));
+    update(&mut settings, Msg::Institution(Ok(institution(false))), clock.at(T0));
+    states.push(("settings", settings));
+    let mut help = signed_in(clock);
+    press(&mut help, clock, KeyCode::Char('?'));
+    states.push(("help", help));
+    states
+}
+
+#[test]
+fn a_mebibyte_paste_into_any_field_is_cut_to_size_and_presses_nothing() {
+    let clock = Clock(Instant::now());
+    let garbage: String = "Ab1-\u{1b}[2J\r\n\t€".chars().cycle().take(1 << 20).collect();
+    for (name, mut app) in every_state(&clock) {
+        let context = app.context();
+        let effects = update(&mut app, Msg::Paste(garbage.clone()), clock.at(T0));
+        assert!(
+            effects.iter().all(|e| matches!(e, Effect::Search { .. })),
+            "{name}: a paste did more than type: {effects:?}"
+        );
+        assert_eq!(app.context(), context, "{name}: a paste moved the focus");
+        assert!(!app.quit, "{name}: a paste quit");
+        let text = screen_text(&app, 80, 24);
+        assert!(!text.contains('\u{1b}'), "{name}: an escape sequence reached the screen");
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(longest <= 82, "{name}: the screen grew to {longest} columns");
+    }
+}
+
+#[test]
+fn shrinking_to_one_cell_and_back_in_any_state_loses_nothing() {
+    let clock = Clock(Instant::now());
+    for (name, mut app) in every_state(&clock) {
+        let before = (app.context(), screen_text(&app, 80, 24));
+        for (w, h) in [(1, 1), (0, 0), (79, 23), (3, 40)] {
+            update(&mut app, Msg::Resize(w, h), clock.at(T0));
+            let shrunk = render(&app, w.max(1), h.max(1));
+            drop(shrunk);
+            assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "{name}: a key acted while too small");
+        }
+        update(&mut app, Msg::Resize(80, 24), clock.at(T0));
+        assert_eq!((app.context(), screen_text(&app, 80, 24)), before, "{name}: the state changed while shrunk");
+    }
+}
