@@ -98,34 +98,38 @@ where
     }
 
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
-        let text = query.text.trim().to_lowercase();
-        let (after_key, after_id) = query.after.clone().unwrap_or_default();
-        let after_id = if query.after.is_some() { after_id } else { i64::MIN };
-        let rows: Vec<UserRow> = if text.is_empty() {
+        let terms = search::terms(&query.text);
+        let rows: Vec<UserRow> = if terms.is_empty() {
+            let (after_key, after_id) = query.after.clone().unwrap_or((String::new(), i64::MIN));
             sqlx::query_as(search::USERS_PAGE)
-                .bind(&after_key)
+                .bind(after_key)
                 .bind(after_id)
                 .bind(query.limit)
                 .fetch_all(&self.pool)
                 .await?
         } else {
-            let digits = search::phone_prefix(&text);
-            let (digits_from, digits_to) = if digits.is_empty() {
-                (String::from("~"), String::from("~"))
-            } else {
-                (digits.clone(), search::prefix_end(&digits))
-            };
-            sqlx::query_as(search::SEARCH)
-                .bind(&text)
-                .bind(search::prefix_end(&text))
-                .bind(digits_from)
-                .bind(digits_to)
-                .bind(&after_key)
-                .bind(after_id)
-                .bind(query.limit)
-                .bind(search::SEARCH_CANDIDATES)
-                .fetch_all(&self.pool)
-                .await?
+            // The rarest term that is rare enough is read first; one letter never is.
+            let mut rare: Option<(usize, i64)> = None;
+            for (i, term) in terms.iter().enumerate() {
+                if matches!(term, search::Term::Word(w) if w.chars().count() < 2) {
+                    continue;
+                }
+                let count = search::count_users_of(term);
+                let mut q = sqlx::query_scalar(&count.sql);
+                for p in &count.params {
+                    q = q.bind(p.as_str());
+                }
+                let n: i64 = q.fetch_one(&self.pool).await?;
+                if n <= search::CANDIDATES && rare.is_none_or(|(_, fewest)| n < fewest) {
+                    rare = Some((i, n));
+                }
+            }
+            let page = search::page(&terms, rare.map(|(i, _)| i), query.after.as_ref(), query.limit);
+            let mut q = sqlx::query_as(&page.sql);
+            for p in &page.params {
+                q = q.bind(p.as_str());
+            }
+            q.fetch_all(&self.pool).await?
         };
         rows.into_iter().map(User::try_from).collect()
     }

@@ -88,6 +88,14 @@ pub async fn seeded_postgres() -> Option<TestDb> {
     }
 }
 
+/// An empty database of the same kind as `db`, for a test that seeds its own data.
+pub async fn fresh(db: &TestDb) -> TestDb {
+    match db.name {
+        "sqlite" => sqlite().await,
+        _ => postgres(&std::env::var(PG_ENV).expect("a PostgreSQL test without its server")).await,
+    }
+}
+
 async fn seeded(db: TestDb) -> TestDb {
     demo::seed(&db.desk(Limits::default()), 20, CHEAP, |_| {}).await.expect("seeding the demo data");
     db

@@ -1,6 +1,20 @@
-//! Manage Users: a page of users in name order, everybody or those whose name, first
-//! name, username, email or phone starts with what was typed. Paged by key (`sort_key`,
-//! `id`), never by offset, so that a page costs the same anywhere in a million rows.
+//! Manage Users: a page of users in name order, everybody or those that match what was
+//! typed. Paged by key (`sort_key`, `id`), never by offset, so that a page costs the same
+//! anywhere in a million rows, and every page is exact: in name order, with no gap and no
+//! repeat, however far the agent pages.
+//!
+//! What was typed becomes terms, and a user matches when every term matches:
+//! - a phone number (digits, with `+ - ( ) .` and spaces) is one term: the digits start or
+//!   end the user's number (an agent types the last digits a caller reads out; at least
+//!   three for the end);
+//! - `@domain` matches the start of the email's domain;
+//! - any other word starts the last name (`sort_key`), the first name, the username or
+//!   the email.
+//!
+//! Two plans give the same rows. When some term is rare (at most `CANDIDATES` users),
+//! its users are read through their indexes, the other terms are checked on each, and the
+//! few are sorted. When every term is common, the name index is walked in order and each
+//! row checked: matches are dense, so a page fills after a few hundred rows.
 
 /// Everybody, in name order: the page after (`$1`, `$2`), `$3` rows.
 pub const USERS_PAGE: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
@@ -8,28 +22,146 @@ pub const USERS_PAGE: &str = "SELECT id, kind, username, first_name, last_name, 
      WHERE sort_key > $1 OR (sort_key = $1 AND id > $2) \
      ORDER BY sort_key, id LIMIT $3";
 
-/// How many rows each searched column contributes before ordering. A prefix that
-/// matches more than this in one column shows the first ones in that column's order;
-/// typing one more character narrows it.
-pub const SEARCH_CANDIDATES: i64 = 2_000;
+/// A term with at most this many users is read through its indexes and sorted; one with
+/// more is checked while walking the name index.
+pub const CANDIDATES: i64 = 20_000;
 
-/// A search: each column's prefix range read through its own index (bounded by `$8`,
-/// `SEARCH_CANDIDATES`), the union ordered by name and paged by key. Without the bound
-/// per column, a rare prefix would make the database walk the whole name index to fill a
-/// page. `$1`..`$2` is the text's prefix range, `$3`..`$4` the phone digits' range,
-/// (`$5`, `$6`) the last row already shown, `$7` the page size. CROSS JOIN keeps SQLite
-/// from turning the join around; PostgreSQL plans it freely.
-pub const SEARCH: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
-     u.enrolment, u.staff_role, u.created_at FROM (\
-     SELECT id FROM (SELECT id FROM users WHERE sort_key >= $1 AND sort_key < $2 ORDER BY sort_key LIMIT $8) AS b1 \
-     UNION SELECT id FROM (SELECT id FROM users WHERE first_key >= $1 AND first_key < $2 ORDER BY first_key LIMIT $8) AS b2 \
-     UNION SELECT id FROM (SELECT id FROM users WHERE username >= $1 AND username < $2 ORDER BY username LIMIT $8) AS b3 \
-     UNION SELECT id FROM (SELECT id FROM users WHERE email >= $1 AND email < $2 ORDER BY email LIMIT $8) AS b4 \
-     UNION SELECT id FROM (SELECT id FROM users WHERE phone_digits >= $3 AND phone_digits < $4 \
-     ORDER BY phone_digits LIMIT $8) AS b5\
-     ) AS m CROSS JOIN users u \
-     WHERE u.id = m.id AND (u.sort_key > $5 OR (u.sort_key = $5 AND u.id > $6)) \
-     ORDER BY u.sort_key, u.id LIMIT $7";
+const COLUMNS: &str =
+    "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.enrolment, u.staff_role, u.created_at";
+
+/// One term of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// A word: the start of the last name, first name, username or email.
+    Word(String),
+    /// `@…`: the start of the email's domain.
+    Domain(String),
+    /// Digits: the start or the end of the phone number.
+    Phone(String),
+}
+
+/// What was typed, as terms (none for an empty search).
+pub fn terms(text: &str) -> Vec<Term> {
+    let text = text.trim().to_lowercase();
+    let digits = phone_digits(&text);
+    let looks_like_phone = !digits.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if looks_like_phone {
+        return vec![Term::Phone(digits)];
+    }
+    text.split_whitespace()
+        .map(|word| match word.strip_prefix('@') {
+            Some(domain) => Term::Domain(domain.to_owned()),
+            None => Term::Word(word.to_owned()),
+        })
+        .collect()
+}
+
+/// A statement under construction: its text and its parameters, numbered as they come.
+#[derive(Default)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<String>,
+}
+
+impl Statement {
+    /// A new parameter's placeholder.
+    fn param(&mut self, value: String) -> String {
+        self.params.push(value);
+        format!("${}", self.params.len())
+    }
+
+    fn range(&mut self, column: &str, prefix: &str) -> String {
+        let (from, to) = (self.param(prefix.to_owned()), self.param(prefix_end(prefix)));
+        format!("({column} >= {from} AND {column} < {to})")
+    }
+
+    /// The condition on row `u` that a term holds.
+    pub fn holds(&mut self, term: &Term) -> String {
+        match term {
+            Term::Word(w) => {
+                let ranges: Vec<String> =
+                    ["u.sort_key", "u.first_key", "u.username", "u.email"].iter().map(|c| self.range(c, w)).collect();
+                format!("({})", ranges.join(" OR "))
+            }
+            Term::Domain(d) => self.range("u.email_domain", d),
+            Term::Phone(p) => {
+                let start = self.range("u.phone_digits", p);
+                match p.len() >= 3 {
+                    true => {
+                        let last3 = self.param(p[p.len() - 3..].to_owned());
+                        let end = self.param(format!("%{p}"));
+                        format!("({start} OR (u.phone_last3 = {last3} AND u.phone_digits LIKE {end}))")
+                    }
+                    false => start,
+                }
+            }
+        }
+    }
+
+    /// The ids of the users a term holds for, read through the indexes, as a union.
+    pub fn users_of(&mut self, term: &Term) -> String {
+        let select = |s: &mut Self, column: &str, prefix: &str| {
+            let range = s.range(column, prefix);
+            format!("SELECT u.id FROM users u WHERE {range}")
+        };
+        let parts: Vec<String> = match term {
+            Term::Word(w) => {
+                ["u.sort_key", "u.first_key", "u.username", "u.email"].iter().map(|c| select(self, c, w)).collect()
+            }
+            Term::Domain(d) => vec![select(self, "u.email_domain", d)],
+            Term::Phone(p) => {
+                let mut parts = vec![select(self, "u.phone_digits", p)];
+                if p.len() >= 3 {
+                    let last3 = self.param(p[p.len() - 3..].to_owned());
+                    let end = self.param(format!("%{p}"));
+                    parts.push(format!(
+                        "SELECT u.id FROM users u WHERE u.phone_last3 = {last3} AND u.phone_digits LIKE {end}"
+                    ));
+                }
+                parts
+            }
+        };
+        parts.join(" UNION ")
+    }
+}
+
+/// Counts a term's users, stopping past `CANDIDATES`: is it rare enough to read first?
+pub fn count_users_of(term: &Term) -> Statement {
+    let mut s = Statement::default();
+    let union = s.users_of(term);
+    let cap = CANDIDATES + 1;
+    s.sql = format!("SELECT COUNT(*) FROM ({union} LIMIT {cap}) AS c");
+    s
+}
+
+/// A page of a search: `rare`, when there is one, is read first through its indexes;
+/// every other term is checked on each row. `after` is the last row already shown.
+pub fn page(terms: &[Term], rare: Option<usize>, after: Option<&(String, i64)>, limit: i64) -> Statement {
+    let mut s = Statement::default();
+    let source = match rare {
+        // CROSS JOIN keeps SQLite from turning the join around; PostgreSQL plans it freely.
+        Some(i) => format!("({}) AS m CROSS JOIN users u", s.users_of(&terms[i])),
+        None => "users u".to_owned(),
+    };
+    let mut conditions: Vec<String> = Vec::new();
+    if rare.is_some() {
+        conditions.push("u.id = m.id".into());
+    }
+    for (i, term) in terms.iter().enumerate() {
+        if Some(i) != rare {
+            conditions.push(s.holds(term));
+        }
+    }
+    if let Some((sort_key, id)) = after {
+        let key = s.param(sort_key.clone());
+        conditions.push(format!("(u.sort_key > {key} OR (u.sort_key = {key} AND u.id > {id}))"));
+    }
+    s.sql = format!(
+        "SELECT {COLUMNS} FROM {source} WHERE {} ORDER BY u.sort_key, u.id LIMIT {limit}",
+        conditions.join(" AND ")
+    );
+    s
+}
 
 /// The search keys stored beside a user, lower-cased for prefix look-ups.
 pub fn first_key(first: &str) -> String {
@@ -46,9 +178,16 @@ pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-/// The digits to match against phone numbers, when the text looks like one.
-pub fn phone_prefix(text: &str) -> String {
-    let looks_like_phone =
-        text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && text.chars().any(|c| c.is_ascii_digit());
-    if looks_like_phone { phone_digits(text) } else { String::new() }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_becomes_terms() {
+        assert_eq!(terms("  "), []);
+        assert_eq!(terms("Amara Ok"), [Term::Word("amara".into()), Term::Word("ok".into())]);
+        assert_eq!(terms("+234 803-123"), [Term::Phone("234803123".into())]);
+        assert_eq!(terms("@Mail.Example"), [Term::Domain("mail.example".into())]);
+        assert_eq!(terms("o'brien 4567"), [Term::Word("o'brien".into()), Term::Word("4567".into())]);
+    }
 }
