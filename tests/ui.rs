@@ -168,7 +168,7 @@ fn signed_in(clock: &Clock) -> App {
         user(13, UserKind::Customer, "john.smith", "John", "Smith", "+14155550123"),
         user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", ""),
     ];
-    let seq = app.users.seq;
+    let seq = app.users.list.seq;
     update(&mut app, Msg::Users { seq, result: Ok(rows) }, clock.at(T0));
     app.status = None;
     app
@@ -276,9 +276,9 @@ fn signing_in_loads_the_first_page_and_typing_searches() {
     assert!(!app.quit, "q in the search box quit");
     // A stale answer is dropped; the current one is shown.
     update(&mut app, Msg::Users { seq: 1, result: Ok(vec![amara()]) }, clock.at(0));
-    assert!(app.users.rows.is_empty());
+    assert!(app.users.list.rows.is_empty());
     update(&mut app, Msg::Users { seq: 2, result: Ok(vec![amara()]) }, clock.at(0));
-    assert_eq!(app.users.rows.len(), 1);
+    assert_eq!(app.users.list.rows.len(), 1);
 }
 
 #[test]
@@ -288,7 +288,7 @@ fn the_list_moves_pages_and_opens_a_user() {
     press(&mut app, &clock, KeyCode::Char('j'));
     press(&mut app, &clock, KeyCode::Down);
     press(&mut app, &clock, KeyCode::Char('k'));
-    assert_eq!(app.users.table.selected(), Some(1));
+    assert_eq!(app.users.list.table.selected(), Some(1));
     assert!(press(&mut app, &clock, KeyCode::Char('n')).is_empty(), "a next page that does not exist");
     let effects = press(&mut app, &clock, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::LoadDetail { user: 11, .. }]));
@@ -586,7 +586,7 @@ fn admin_session() -> Session {
 fn signed_in_admin(clock: &Clock) -> App {
     let mut app = new_app(clock);
     update(&mut app, Msg::LoggedIn(Ok((admin_session(), "Example Community Bank".into()))), clock.at(T0));
-    let seq = app.users.seq;
+    let seq = app.users.list.seq;
     update(&mut app, Msg::Users { seq, result: Ok(vec![amara()]) }, clock.at(T0));
     app.status = None;
     app
@@ -887,7 +887,7 @@ fn snapshot_admin_screens() {
     let mut app = signed_in_admin(&clock);
     press(&mut app, &clock, KeyCode::Char('a'));
     let seq = match &app.admin {
-        Some(AdminPane::Audit(pane)) => pane.seq,
+        Some(AdminPane::Audit(pane)) => pane.list.seq,
         _ => panic!("the audit log is not open"),
     };
     let event = |id: i64, action: &str, detail: Option<&str>| AuditEvent {

@@ -86,6 +86,13 @@ pub(crate) fn single_line_input(field: &mut TextArea<'static>, key: KeyEvent) ->
     }
 }
 
+/// The focus after `current` in a form's `order`, `steps` ahead (wrapping; `order.len() - 1`
+/// steps is one back).
+pub(crate) fn step_focus<T: Copy + PartialEq>(order: &[T], current: T, steps: usize) -> T {
+    let i = order.iter().position(|f| *f == current).unwrap_or(0);
+    order[(i + steps) % order.len()]
+}
+
 /// Selects the whole text, so that typing replaces it (as `/` does in a search box).
 pub(crate) fn select_all(field: &mut TextArea<'static>) {
     field.move_cursor(CursorMove::Bottom);

@@ -6,6 +6,7 @@ pub mod app;
 pub mod fields;
 pub mod keymap;
 pub mod msg;
+pub mod paging;
 pub mod panes;
 pub mod theme;
 pub mod update;

@@ -103,10 +103,10 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::Users { seq, result } => {
             match result {
                 Ok(rows) => {
-                    app.users.receive(seq, rows);
+                    app.users.list.receive(seq, rows);
                 }
-                Err(e) if seq == app.users.seq => {
-                    app.users.loading = false;
+                Err(e) if seq == app.users.list.seq => {
+                    app.users.list.loading = false;
                     app.failed(e);
                 }
                 // An answer to a search the user has typed past.
@@ -228,10 +228,10 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             let Some(AdminPane::Audit(pane)) = &mut app.admin else { return vec![] };
             match result {
                 Ok(rows) => {
-                    pane.receive(seq, rows);
+                    pane.list.receive(seq, rows);
                 }
-                Err(e) if seq == pane.seq => {
-                    pane.loading = false;
+                Err(e) if seq == pane.list.seq => {
+                    pane.list.loading = false;
                     app.failed(e);
                 }
                 Err(_) => {}

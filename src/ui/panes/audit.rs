@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use tui_textarea::TextArea;
 
 use crate::domain::audit::{AuditAction, AuditEvent, AuditFilter};
@@ -14,6 +14,7 @@ use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, select_all, single_line_input, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::Outcome;
+use crate::ui::paging::{KeyedPages, Paging};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, centered, modal_frame, text_input};
 
@@ -25,14 +26,8 @@ pub struct AuditPane {
     /// The filter field being typed in; `None` while the list has the keys.
     pub editing: Option<usize>,
     pub applied: AuditFilter,
-    pub rows: Vec<AuditEvent>,
-    pub table: TableState,
-    /// The id each page starts before; the first page starts at the newest event.
-    pub pages: Vec<Option<i64>>,
-    pub has_more: bool,
-    pub loading: bool,
-    pub seq: u64,
-    page_size: i64,
+    /// The events on screen, newest first, paged by the id each page starts before.
+    pub list: KeyedPages<AuditEvent, i64>,
 }
 
 impl AuditPane {
@@ -42,38 +37,14 @@ impl AuditPane {
             filters: [0, 1, 2, 3, 4].map(|i| text_field(&hints[i])),
             editing: None,
             applied: AuditFilter::default(),
-            rows: Vec::new(),
-            table: TableState::default(),
-            pages: vec![None],
-            has_more: false,
-            loading: false,
-            seq: 0,
-            page_size,
+            list: KeyedPages::new(page_size),
         }
     }
 
     /// Asks for the current page under the applied filter.
     pub fn fetch(&mut self) -> Outcome {
-        self.seq += 1;
-        self.loading = true;
-        Outcome::LoadAudit {
-            filter: self.applied.clone(),
-            before: self.pages.last().copied().flatten(),
-            limit: self.page_size + 1,
-            seq: self.seq,
-        }
-    }
-
-    pub fn receive(&mut self, seq: u64, mut rows: Vec<AuditEvent>) -> bool {
-        if seq != self.seq {
-            return false;
-        }
-        self.loading = false;
-        self.has_more = rows.len() as i64 > self.page_size;
-        rows.truncate(self.page_size as usize);
-        self.table.select((!rows.is_empty()).then_some(0));
-        self.rows = rows;
-        true
+        let (before, limit, seq) = self.list.request();
+        Outcome::LoadAudit { filter: self.applied.clone(), before, limit, seq }
     }
 
     /// The filter as typed, or the sentence that says which field is wrong.
@@ -120,7 +91,7 @@ impl AuditPane {
                     Ok(filter) => {
                         self.editing = None;
                         self.applied = filter;
-                        self.pages = vec![None];
+                        self.list.restart();
                         self.fetch()
                     }
                     Err(message) => Outcome::error(message),
@@ -131,39 +102,19 @@ impl AuditPane {
                 }
             };
         }
+        match self.list.on_key(command, |event| event.id) {
+            Paging::Fetch => return self.fetch(),
+            Paging::Edge(text) => return Outcome::info(text),
+            Paging::Moved => return Outcome::Nothing,
+            Paging::NotPaging => {}
+        }
         match command {
             Some(Command::Search) => {
                 self.editing = Some(0);
                 select_all(&mut self.filters[0]);
             }
-            Some(Command::Up) => {
-                if let Some(i) = self.table.selected() {
-                    self.table.select(Some(i.saturating_sub(1)));
-                }
-            }
-            Some(Command::Down) => {
-                if let Some(i) = self.table.selected() {
-                    self.table.select(Some((i + 1).min(self.rows.len().saturating_sub(1))));
-                }
-            }
-            Some(Command::NextPage) => {
-                if self.has_more
-                    && let Some(last) = self.rows.last()
-                {
-                    self.pages.push(Some(last.id));
-                    return self.fetch();
-                }
-                return Outcome::info(&texts().status.last_page);
-            }
-            Some(Command::PrevPage) => {
-                if self.pages.len() > 1 {
-                    self.pages.pop();
-                    return self.fetch();
-                }
-                return Outcome::info(&texts().status.first_page);
-            }
             Some(Command::Open) => {
-                if let Some(event) = self.table.selected().and_then(|i| self.rows.get(i)) {
+                if let Some(event) = self.list.selected() {
                     return Outcome::ShowAuditEvent(Box::new(event.clone()));
                 }
             }
@@ -197,7 +148,7 @@ impl AuditPane {
         let wide = body.width >= 120;
         let columns = if wide { &t.columns[..] } else { &t.columns[..4] };
         let header = Row::new(columns.iter().map(String::as_str)).style(theme.title);
-        let rows = self.rows.iter().map(|e| {
+        let rows = self.list.rows.iter().map(|e| {
             let mut cells = vec![
                 Cell::from(format_utc(e.at)),
                 Cell::from(e.actor.clone()),
@@ -225,18 +176,9 @@ impl AuditPane {
             .block(block(theme, &t.title, !self.typing()))
             .row_highlight_style(theme.selected)
             .highlight_symbol("› ");
-        let mut state = self.table.clone();
+        let mut state = self.list.table.clone();
         frame.render_stateful_widget(table, list, &mut state);
-        let summary = if self.loading {
-            t.loading.clone()
-        } else if self.rows.is_empty() {
-            t.none.clone()
-        } else {
-            let page = (self.pages.len()).to_string();
-            let shown = self.rows.len().to_string();
-            let line = fill(&texts().users.page, &[("page", &page), ("shown", &shown)]);
-            if self.has_more { line + &texts().users.more } else { line }
-        };
+        let summary = self.list.summary(&t.loading, &t.none);
         frame.render_widget(Paragraph::new(Line::styled(format!(" {summary}"), theme.muted)), info);
     }
 }

@@ -4,7 +4,6 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::TableState;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use tui_textarea::TextArea;
 
@@ -14,6 +13,7 @@ use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, select_all, single_line_input, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{AdminScreen, Outcome};
+use crate::ui::paging::{KeyedPages, Paging};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, text_input};
 
@@ -23,70 +23,25 @@ const SEARCH_MAX: usize = 100;
 pub struct UserList {
     pub search: TextArea<'static>,
     pub search_focused: bool,
-    pub rows: Vec<User>,
-    pub table: TableState,
-    /// The cursor each page starts after; the first page starts at the beginning.
-    pub pages: Vec<Option<(String, UserId)>>,
-    pub has_more: bool,
-    pub loading: bool,
-    /// The number of the latest search asked for; older answers are dropped.
-    pub seq: u64,
-    page_size: i64,
+    /// The users on screen, paged by (`sort_key`, id).
+    pub list: KeyedPages<User, (String, UserId)>,
 }
 
 impl UserList {
     pub fn new(page_size: i64) -> Self {
-        Self {
-            search: text_field(&texts().users.search_hint),
-            search_focused: false,
-            rows: Vec::new(),
-            table: TableState::default(),
-            pages: vec![None],
-            has_more: false,
-            loading: false,
-            seq: 0,
-            page_size,
-        }
-    }
-
-    pub fn page(&self) -> usize {
-        self.pages.len() - 1
-    }
-
-    pub fn selected(&self) -> Option<&User> {
-        self.table.selected().and_then(|i| self.rows.get(i))
+        Self { search: text_field(&texts().users.search_hint), search_focused: false, list: KeyedPages::new(page_size) }
     }
 
     /// Asks for the current page of the current search.
     pub fn fetch(&mut self) -> Outcome {
-        self.seq += 1;
-        self.loading = true;
-        let query = UserQuery {
-            text: field_text(&self.search),
-            after: self.pages.last().cloned().flatten(),
-            // One more than a page tells whether there is a next page.
-            limit: self.page_size + 1,
-        };
-        Outcome::Search { query, seq: self.seq }
+        let (after, limit, seq) = self.list.request();
+        Outcome::Search { query: UserQuery { text: field_text(&self.search), after, limit }, seq }
     }
 
     /// Starts the search over from its first page.
     fn restart(&mut self) -> Outcome {
-        self.pages = vec![None];
+        self.list.restart();
         self.fetch()
-    }
-
-    /// Takes the rows of a search; false for an answer to a search typed past since.
-    pub fn receive(&mut self, seq: u64, mut rows: Vec<User>) -> bool {
-        if seq != self.seq {
-            return false;
-        }
-        self.loading = false;
-        self.has_more = rows.len() as i64 > self.page_size;
-        rows.truncate(self.page_size as usize);
-        self.table.select(if rows.is_empty() { None } else { Some(0) });
-        self.rows = rows;
-        true
     }
 
     /// Keys while the search box has the focus: typing searches at once.
@@ -120,6 +75,12 @@ impl UserList {
 
     /// Keys while the list has the focus.
     pub fn on_list_key(&mut self, command: Option<Command>) -> Outcome {
+        match self.list.on_key(command, |u| (sort_key(&u.first_name, &u.last_name), u.id)) {
+            Paging::Fetch => return self.fetch(),
+            Paging::Edge(text) => return Outcome::info(text),
+            Paging::Moved => return Outcome::Nothing,
+            Paging::NotPaging => {}
+        }
         match command {
             Some(Command::Quit) => return Outcome::Quit,
             Some(Command::Help) => return Outcome::Help,
@@ -128,36 +89,9 @@ impl UserList {
                 self.search_focused = true;
                 select_all(&mut self.search);
             }
-            Some(Command::Up) => {
-                if let Some(i) = self.table.selected() {
-                    self.table.select(Some(i.saturating_sub(1)));
-                }
-            }
-            Some(Command::Down) => {
-                if let Some(i) = self.table.selected() {
-                    self.table.select(Some((i + 1).min(self.rows.len().saturating_sub(1))));
-                }
-            }
-            Some(Command::NextPage) => {
-                if self.has_more
-                    && let Some(last) = self.rows.last()
-                {
-                    let cursor = (sort_key(&last.first_name, &last.last_name), last.id);
-                    self.pages.push(Some(cursor));
-                    return self.fetch();
-                }
-                return Outcome::info(&texts().status.last_page);
-            }
-            Some(Command::PrevPage) => {
-                if self.pages.len() > 1 {
-                    self.pages.pop();
-                    return self.fetch();
-                }
-                return Outcome::info(&texts().status.first_page);
-            }
             Some(Command::Refresh) => return self.fetch(),
             Some(Command::Open) => {
-                if let Some(user) = self.selected() {
+                if let Some(user) = self.list.selected() {
                     return Outcome::OpenUser(user.id);
                 }
             }
@@ -181,7 +115,7 @@ impl UserList {
         let wide = body.width >= 120;
         let columns = if wide { &t.columns[..] } else { &t.columns[..5] };
         let header = Row::new(columns.iter().map(String::as_str)).style(theme.title);
-        let rows = self.rows.iter().map(|u| {
+        let rows = self.list.rows.iter().map(|u| {
             let kind = match u.kind {
                 UserKind::Customer => t.customer.as_str(),
                 UserKind::Staff => t.staff.as_str(),
@@ -226,18 +160,10 @@ impl UserList {
             .block(block(theme, &t.title, !self.search_focused))
             .row_highlight_style(theme.selected)
             .highlight_symbol("› ");
-        let mut state = self.table.clone();
+        let mut state = self.list.table.clone();
         frame.render_stateful_widget(table, list, &mut state);
 
-        let summary = if self.loading {
-            t.searching.clone()
-        } else if self.rows.is_empty() {
-            t.none.clone()
-        } else {
-            let page =
-                fill(&t.page, &[("page", &(self.page() + 1).to_string()), ("shown", &self.rows.len().to_string())]);
-            if self.has_more { page + &t.more } else { page }
-        };
+        let summary = self.list.summary(&t.searching, &t.none);
         frame.render_widget(Paragraph::new(Line::styled(format!(" {summary}"), theme.muted)), info);
     }
 }

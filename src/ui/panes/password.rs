@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::domain::profile;
 use crate::texts::{fill, texts};
-use crate::ui::fields::{clean_paste, secret_field, single_line_input, take_secret};
+use crate::ui::fields::{clean_paste, secret_field, single_line_input, step_focus, take_secret};
 use crate::ui::keymap::Command;
 use crate::ui::msg::Outcome;
 use crate::ui::theme::Theme;
@@ -63,8 +63,7 @@ impl PasswordForm {
     }
 
     fn step(&mut self, by: usize) {
-        let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
-        self.focus = ORDER[(i + by) % ORDER.len()];
+        self.focus = step_focus(&ORDER, self.focus, by);
     }
 
     pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {

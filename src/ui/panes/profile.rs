@@ -12,7 +12,7 @@ use tui_textarea::TextArea;
 use crate::domain::profile::{self, ProfileError};
 use crate::domain::user::{User, UserId};
 use crate::texts::texts;
-use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
+use crate::ui::fields::{clean_paste, field_text, single_line_input, step_focus, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome, ProfileFields};
 use crate::ui::theme::Theme;
@@ -96,8 +96,7 @@ impl ProfileForm {
     }
 
     fn step(&mut self, by: usize) {
-        let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
-        self.focus = ORDER[(i + by) % ORDER.len()];
+        self.focus = step_focus(&ORDER, self.focus, by);
     }
 
     pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {

@@ -14,7 +14,7 @@ use crate::domain::audit::{IdentityCheck, NOTE_MAX};
 use crate::domain::time::format_utc;
 use crate::domain::user::UserId;
 use crate::texts::{fill, texts};
-use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
+use crate::ui::fields::{clean_paste, field_text, single_line_input, step_focus, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Outcome, Status};
 use crate::ui::theme::Theme;
@@ -95,8 +95,7 @@ impl Warning {
     }
 
     fn step(&mut self, by: usize) {
-        let i = FOCUS_ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
-        self.focus = FOCUS_ORDER[(i + by) % FOCUS_ORDER.len()];
+        self.focus = step_focus(&FOCUS_ORDER, self.focus, by);
     }
 
     pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {
