@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
-use helpdesk::cli::{self, audit_export, demo, staff, verify_code};
+use helpdesk::cli::{self, admin, audit_export, audit_verify, demo, staff, verify_code};
 use helpdesk::config::Config;
 use helpdesk::domain::access::Permission;
 use helpdesk::domain::user::StaffRole;
@@ -21,7 +21,8 @@ use helpdesk::store;
     about = "Issue one-time backup codes to Digital Banking users who cannot receive 2FA codes"
 )]
 struct Cli {
-    /// Configuration file (default: ./config.toml if it exists, else built-in defaults)
+    /// Configuration file (default: $HELPDESK_CONFIG, else ./config.toml if it exists, else
+    /// built-in defaults). Relative paths in it resolve from its folder.
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -64,8 +65,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum StaffCommand {
-    /// Create a member of staff; the password is read from the terminal or standard input
+    /// Create a member of staff; passwords are read from the terminal or standard input.
+    /// Without credentials only while the database has no admin (bootstrap); afterwards
+    /// an admin's username and password are needed (on standard input: the admin's
+    /// password on the first line, the new password on the second)
     Create {
+        /// The admin who authorises this (prompted for on a terminal when an admin exists)
+        #[arg(long, value_name = "USERNAME")]
+        admin_username: Option<String>,
         #[arg(long)]
         username: String,
         #[arg(long)]
@@ -85,15 +92,23 @@ enum StaffCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Every audit event as JSON lines on standard output, for a SIEM
+    /// Every audit event as JSON lines on standard output, for a SIEM; needs an admin's
+    /// credentials (the password from the terminal, or one line of standard input)
     Export {
         /// Only events with an id above this one
         #[arg(long, default_value_t = 0)]
         after: i64,
+        /// The admin whose session reads the log (prompted for on a terminal)
+        #[arg(long, value_name = "USERNAME")]
+        admin_username: Option<String>,
     },
+    /// Checks the audit log's hash chain and names the first broken link
+    /// (exit 0 intact, 1 broken, 2 error)
+    Verify,
 }
 
 fn main() -> ExitCode {
+    cli::process::keep_private();
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,
@@ -143,7 +158,7 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
         }
         Some(Command::Demo { users, no_ui, database }) => {
             config.database_url = database;
-            let desk = cli::open_desk(&config).await?;
+            let desk = cli::open_desk_to_migrate(&config).await?;
             let started = std::time::Instant::now();
             let show = std::io::stderr().is_terminal() || no_ui;
             let outcome = demo::seed(&desk, users, config.password_cost, |n| {
@@ -183,18 +198,40 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Migrate) => {
-            cli::open_desk(&config).await?;
+            cli::open_desk_to_migrate(&config).await?;
             println!("The database {} is at the latest schema.", store::redact(&config.database_url));
             Ok(0)
         }
         Some(Command::Staff {
-            command: StaffCommand::Create { username, first_name, last_name, email, admin, can_generate_codes },
+            command:
+                StaffCommand::Create { admin_username, username, first_name, last_name, email, admin, can_generate_codes },
         }) => {
             let desk = cli::open_desk(&config).await?;
-            let password = staff::read_new_password().wrap_err("reading the password")?;
+            // Bootstrap only while no admin can sign in; from then on an admin authorises it.
+            let session = if admin_username.is_some() || desk.has_enabled_admin().await? {
+                Some(admin::sign_in(&desk, admin_username).await?)
+            } else {
+                None
+            };
             let role = if admin { StaffRole::Admin } else { StaffRole::Agent };
             let permissions = if can_generate_codes { vec![Permission::GenerateLockoutCodes] } else { vec![] };
-            let id = desk.create_staff(&username, &first_name, &last_name, &email, role, permissions, password).await?;
+            let created = match staff::read_new_password().wrap_err("reading the password") {
+                Ok(password) => match &session {
+                    Some(s) => {
+                        desk.create_staff_as(s, &username, &first_name, &last_name, &email, role, permissions, password)
+                            .await
+                    }
+                    None => {
+                        desk.create_staff(&username, &first_name, &last_name, &email, role, permissions, password).await
+                    }
+                }
+                .map_err(Into::into),
+                Err(e) => Err(e),
+            };
+            if let Some(s) = &session {
+                desk.logout(s).await?;
+            }
+            let id = created?;
             println!("Created staff user {} (id {id}, {}).", username.to_lowercase(), role.as_str());
             Ok(0)
         }
@@ -208,12 +245,24 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             };
             Ok(verify_code::run(&desk, &username, std::io::stdin().lock()).await)
         }
-        Some(Command::Audit { command: AuditCommand::Export { after } }) => {
+        Some(Command::Audit { command: AuditCommand::Export { after, admin_username } }) => {
             let desk = cli::open_desk(&config).await?;
+            let session = admin::sign_in(&desk, admin_username).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let n = audit_export::run(&desk, after, &mut out).await?;
-            eprintln!("{n} events exported.");
+            let exported = audit_export::run(&desk, &session, after, &mut out).await;
+            desk.logout(&session).await?;
+            eprintln!("{} events exported.", exported?);
             Ok(0)
+        }
+        Some(Command::Audit { command: AuditCommand::Verify }) => {
+            let desk = match cli::open_desk(&config).await {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(audit_verify::ERROR);
+                }
+            };
+            Ok(audit_verify::run(&desk, &mut std::io::stdout().lock()).await)
         }
     }
 }

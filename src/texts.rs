@@ -170,6 +170,7 @@ pub struct Notifications {
     pub generated: String,
     pub revoked: String,
     pub redeemed: String,
+    pub exhausted: String,
 }
 
 static TEXTS: LazyLock<Texts> = LazyLock::new(|| {

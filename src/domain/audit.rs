@@ -23,10 +23,11 @@ pub enum AuditAction {
     PermissionGranted,
     PermissionRevoked,
     StaffCreated,
+    BackupCodesExhausted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -42,6 +43,7 @@ impl AuditAction {
         AuditAction::PermissionGranted,
         AuditAction::PermissionRevoked,
         AuditAction::StaffCreated,
+        AuditAction::BackupCodesExhausted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +63,7 @@ impl AuditAction {
             AuditAction::PermissionGranted => "permission_granted",
             AuditAction::PermissionRevoked => "permission_revoked",
             AuditAction::StaffCreated => "staff_created",
+            AuditAction::BackupCodesExhausted => "backup_codes_exhausted",
         }
     }
 

@@ -12,6 +12,10 @@ pub const COUNT_USERS: &str = "SELECT COUNT(*) AS n FROM users";
 
 pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM users WHERE kind = 'staff'";
 
+/// Admins who can sign in: while there are none, `helpdesk staff create` bootstraps
+/// without credentials. (With staff lifecycle, add `AND disabled_at IS NULL`.)
+pub const COUNT_ENABLED_ADMINS: &str = "SELECT COUNT(*) AS n FROM users WHERE kind = 'staff' AND staff_role = 'admin'";
+
 pub const DEVICES: &str = "SELECT method, label, added_at FROM two_factor_devices WHERE user_id = $1 ORDER BY id";
 
 /// Rewrites the search keys (`sort_key`, `first_key`, `phone_digits`) with the fields
