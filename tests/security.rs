@@ -454,6 +454,21 @@ fn no_code_is_reachable_from_any_debug_output() {
 
 // ----- 2: the runtime role on PostgreSQL ------------------------------------------------------
 
+#[tokio::test]
+async fn on_postgres_sslmode_require_connects_over_tls() {
+    let Some(db) = common::seeded_postgres().await else { return };
+    let url = format!("{}&sslmode=require", db.url);
+    assert_eq!(helpdesk::store::redact(&url), url, "the URL has no password to hide");
+    let store = store::open_with(&url, 1, Opening::Run).await.expect("sslmode=require against the test server");
+    assert!(store.user_by_username("ada.admin").await.unwrap().is_some());
+    let mut conn = pg(&url).await;
+    let tls: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(tls, "sslmode=require connected without TLS");
+}
+
 /// `url` with its user replaced by `role`.
 fn as_role(url: &str, role: &str) -> String {
     let start = url.find("://").expect("a URL") + 3;
