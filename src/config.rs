@@ -306,6 +306,10 @@ mod tests {
         assert!(err.to_string().contains("`codes.count`"), "{err}");
         let err = Config::parse("c.toml", "[throttle]\nredeem_max_failures = 101\n").unwrap_err();
         assert!(err.to_string().contains("`throttle.redeem_max_failures`"), "{err}");
+        let err = Config::parse("c.toml", "[codes]\nmax_total_failures = 101\n").unwrap_err();
+        assert!(err.to_string().contains("`codes.max_total_failures`") && err.to_string().contains("100"), "{err}");
+        let ok = Config::parse("c.toml", "[codes]\nmax_total_failures = 40\n[ui]\nsession_max_hours = 8\n").unwrap();
+        assert_eq!((ok.limits.redeem_max_total_failures, ok.limits.session_max_secs), (40, 8 * 3600));
         let err = Config::parse("c.toml", "[codes]\nlength = 8\n").unwrap_err();
         assert!(err.to_string().contains("`codes.length`") && err.to_string().contains("50"), "{err}");
         let err = Config::parse("c.toml", "[codes]\ncount = 100\nlength = 10\n").unwrap_err();
@@ -322,6 +326,26 @@ mod tests {
         let err = Config::parse("c.toml", "[database]\nurl = \"mysql://x\"\n").unwrap_err();
         assert!(err.to_string().contains("`database.url`"), "{err}");
         assert!(matches!(Config::parse("c.toml", "[codes"), Err(ConfigError::Syntax { .. })));
+    }
+
+    #[test]
+    fn relative_paths_resolve_from_the_config_files_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("helpdesk.toml");
+        std::fs::write(&file, "[database]\nurl = \"sqlite://data/hd.db?mode=rwc\"\n[log]\nfile = \"logs/hd.log\"\n")
+            .unwrap();
+        let c = Config::load(None, |k| (k == "HELPDESK_CONFIG").then(|| file.display().to_string())).unwrap();
+        let base = std::path::absolute(dir.path()).unwrap();
+        assert_eq!(c.database_url, format!("sqlite://{}?mode=rwc", base.join("data/hd.db").display()));
+        assert_eq!(c.log_file, base.join("logs/hd.log"));
+        // --config wins over HELPDESK_CONFIG; absolute paths and PostgreSQL URLs stay.
+        std::fs::write(&file, "[database]\nurl = \"postgres://db/hd\"\n[log]\nfile = \"/var/log/hd.log\"\n").unwrap();
+        let c = Config::load(Some(&file), |k| (k == "HELPDESK_CONFIG").then(|| "/nowhere.toml".into())).unwrap();
+        assert_eq!((c.database_url.as_str(), c.log_file.as_path()), ("postgres://db/hd", Path::new("/var/log/hd.log")));
+        assert!(matches!(
+            Config::load(None, |k| (k == "HELPDESK_CONFIG").then(String::new)),
+            Err(ConfigError::Env { .. })
+        ));
     }
 
     #[test]
