@@ -72,6 +72,27 @@ async fn redemption(url: Option<String>) {
         accepted / bare
     );
     println!("redeem, rejected (1 argon2id + audit): {rejected:.1} ms ({:.2}x bare)", rejected / bare);
+
+    // Every way a redemption can fail costs one argon2 evaluation: the medians should be
+    // within the noise of each other, so that the time says nothing the answer does not.
+    desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let paths: [(&str, &str, &str); 4] = [
+        ("unknown username", "nobody.at.all", "0000-0000-0000"),
+        ("malformed input", "amara.okafor", "not a code!"),
+        ("no active batch", "hiroshi.tanaka", "0000-0000-0000"),
+        ("wrong code", "amara.okafor", "0000-0000-0000"),
+    ];
+    for (path, username, typed) in paths {
+        let mut times = Vec::new();
+        for _ in 0..15 {
+            let started = Instant::now();
+            let answer = desk.redeem(username, Zeroizing::new(typed.to_owned())).await.unwrap();
+            assert_ne!(answer, Redemption::Accepted);
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!("redeem, {path:<17} median of {}: {:.1} ms", times.len(), times[times.len() / 2]);
+    }
 }
 
 async fn search(url: &str) {

@@ -7,6 +7,7 @@ use toml::{Table, Value};
 
 use crate::desk::Limits;
 use crate::domain::codes::{CodeError, CodePolicy, HashCost};
+use crate::domain::redemption::NIST_MAX_TOTAL_FAILURES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -39,6 +40,29 @@ pub enum ConfigError {
 }
 
 pub const DEFAULT_URL: &str = "sqlite://helpdesk.db";
+
+/// The folder a configuration file's relative paths start from: the file's own. A file
+/// that is not a regular file (`--config /dev/null`, a pipe) has none that means anything,
+/// so the current directory stands in.
+fn config_folder(file: &Path) -> PathBuf {
+    if file.is_file() {
+        match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    } else {
+        PathBuf::from(".")
+    }
+}
+
+/// `sqlite://PATH` or `sqlite:PATH`, split into the scheme as written and the rest.
+fn sqlite_path(url: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        Some(("sqlite://", rest))
+    } else {
+        url.strip_prefix("sqlite:").map(|rest| ("sqlite:", rest))
+    }
+}
 
 /// Reads values out of the parsed file, remembering which keys were used.
 struct Reader<'a> {
@@ -113,22 +137,37 @@ impl<'a> Reader<'a> {
 }
 
 impl Config {
-    /// Reads `path` if it exists (a missing default file means all defaults), then
-    /// applies `HELPDESK_DATABASE_URL` or, failing that, `DATABASE_URL`.
+    /// Finds the file (`--config`, else `HELPDESK_CONFIG`, else `./config.toml` if it
+    /// exists; a missing default file means all defaults), reads it, resolves the relative
+    /// database and log paths in it against its folder, then applies
+    /// `HELPDESK_DATABASE_URL` or, failing that, `DATABASE_URL` (a relative path in those
+    /// is the caller's: it resolves from the current directory).
     pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let (shown, text) = match path {
+        let named = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => match env("HELPDESK_CONFIG") {
+                Some(p) if p.trim().is_empty() => {
+                    return Err(ConfigError::Env { var: "HELPDESK_CONFIG".into(), problem: "is set but empty".into() });
+                }
+                Some(p) => Some(PathBuf::from(p)),
+                None => None,
+            },
+        };
+        let (file, text) = match named {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
+                let text = std::fs::read_to_string(&p)
                     .map_err(|e| ConfigError::Read { path: p.display().to_string(), reason: e.to_string() })?;
-                (p.display().to_string(), text)
+                (p, text)
             }
             None => match std::fs::read_to_string("config.toml") {
-                Ok(text) => ("config.toml".to_owned(), text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => ("config.toml".to_owned(), String::new()),
+                Ok(text) => (PathBuf::from("config.toml"), text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (PathBuf::from("config.toml"), String::new()),
                 Err(e) => return Err(ConfigError::Read { path: "config.toml".into(), reason: e.to_string() }),
             },
         };
+        let shown = file.display().to_string();
         let mut config = Self::parse(&shown, &text)?;
+        config.resolve_against(&config_folder(&file))?;
         for var in ["HELPDESK_DATABASE_URL", "DATABASE_URL"] {
             if let Some(url) = env(var) {
                 if url.trim().is_empty() {
@@ -142,6 +181,33 @@ impl Config {
             config.no_color = true;
         }
         Ok(config)
+    }
+
+    /// Makes the file's relative paths (a SQLite database, the log) absolute from `folder`,
+    /// so that the program finds the same files wherever it is started.
+    pub fn resolve_against(&mut self, folder: &Path) -> Result<(), ConfigError> {
+        let absolute = |p: &Path| {
+            std::path::absolute(folder.join(p))
+                .map_err(|e| ConfigError::Read { path: folder.display().to_string(), reason: e.to_string() })
+        };
+        if self.log_file.is_relative() {
+            self.log_file = absolute(&self.log_file)?;
+        }
+        if let Some((scheme, rest)) = sqlite_path(&self.database_url) {
+            let (file, query) = match rest.split_once('?') {
+                Some((file, query)) => (file, Some(query)),
+                None => (rest, None),
+            };
+            if !file.is_empty() && !file.starts_with(':') && Path::new(file).is_relative() {
+                let mut url = format!("{scheme}{}", absolute(Path::new(file))?.display());
+                if let Some(query) = query {
+                    url.push('?');
+                    url.push_str(query);
+                }
+                self.database_url = url;
+            }
+        }
+        Ok(())
     }
 
     pub fn parse(path: &str, text: &str) -> Result<Self, ConfigError> {
@@ -194,11 +260,14 @@ impl Config {
             // NIST SP 800-63B allows at most 100 consecutive failures.
             redeem_max_failures: r.int("throttle.redeem_max_failures", 10, 1, 100)?,
             redeem_lockout_secs: r.int("throttle.redeem_lockout_minutes", 15, 1, 24 * 60)? * 60,
+            redeem_max_total_failures: r.int("codes.max_total_failures", 100, 1, NIST_MAX_TOTAL_FAILURES)?,
+            session_max_secs: r.int("ui.session_max_hours", 12, 1, 24)? * 3600,
+            session_idle_secs: r.int("ui.idle_lock_minutes", 5, 1, 240)? * 60,
             login_max_failures: r.int("throttle.login_max_failures", 5, 1, 100)?,
             login_lockout_secs: r.int("throttle.login_lockout_minutes", 15, 1, 24 * 60)? * 60,
             contact_cooloff_secs: r.int("codes.cooloff_after_contact_change_hours", 24, 0, 24 * 30)? * 3600,
         };
-        let idle_lock_minutes = r.int("ui.idle_lock_minutes", 5, 1, 240)? as u64;
+        let idle_lock_minutes = (limits.session_idle_secs / 60) as u64;
         let refresh_seconds = r.int("ui.refresh_seconds", 5, 1, 300)? as u64;
         let no_color = r.boolean("ui.no_color", false)?;
         let log_file = PathBuf::from(r.string("log.file", "helpdesk.log")?);
@@ -242,6 +311,10 @@ mod tests {
         assert!(err.to_string().contains("`codes.count`"), "{err}");
         let err = Config::parse("c.toml", "[throttle]\nredeem_max_failures = 101\n").unwrap_err();
         assert!(err.to_string().contains("`throttle.redeem_max_failures`"), "{err}");
+        let err = Config::parse("c.toml", "[codes]\nmax_total_failures = 101\n").unwrap_err();
+        assert!(err.to_string().contains("`codes.max_total_failures`") && err.to_string().contains("100"), "{err}");
+        let ok = Config::parse("c.toml", "[codes]\nmax_total_failures = 40\n[ui]\nsession_max_hours = 8\n").unwrap();
+        assert_eq!((ok.limits.redeem_max_total_failures, ok.limits.session_max_secs), (40, 8 * 3600));
         let err = Config::parse("c.toml", "[codes]\nlength = 8\n").unwrap_err();
         assert!(err.to_string().contains("`codes.length`") && err.to_string().contains("50"), "{err}");
         let err = Config::parse("c.toml", "[codes]\ncount = 100\nlength = 10\n").unwrap_err();
@@ -258,6 +331,26 @@ mod tests {
         let err = Config::parse("c.toml", "[database]\nurl = \"mysql://x\"\n").unwrap_err();
         assert!(err.to_string().contains("`database.url`"), "{err}");
         assert!(matches!(Config::parse("c.toml", "[codes"), Err(ConfigError::Syntax { .. })));
+    }
+
+    #[test]
+    fn relative_paths_resolve_from_the_config_files_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("helpdesk.toml");
+        std::fs::write(&file, "[database]\nurl = \"sqlite://data/hd.db?mode=rwc\"\n[log]\nfile = \"logs/hd.log\"\n")
+            .unwrap();
+        let c = Config::load(None, |k| (k == "HELPDESK_CONFIG").then(|| file.display().to_string())).unwrap();
+        let base = std::path::absolute(dir.path()).unwrap();
+        assert_eq!(c.database_url, format!("sqlite://{}?mode=rwc", base.join("data/hd.db").display()));
+        assert_eq!(c.log_file, base.join("logs/hd.log"));
+        // --config wins over HELPDESK_CONFIG; absolute paths and PostgreSQL URLs stay.
+        std::fs::write(&file, "[database]\nurl = \"postgres://db/hd\"\n[log]\nfile = \"/var/log/hd.log\"\n").unwrap();
+        let c = Config::load(Some(&file), |k| (k == "HELPDESK_CONFIG").then(|| "/nowhere.toml".into())).unwrap();
+        assert_eq!((c.database_url.as_str(), c.log_file.as_path()), ("postgres://db/hd", Path::new("/var/log/hd.log")));
+        assert!(matches!(
+            Config::load(None, |k| (k == "HELPDESK_CONFIG").then(String::new)),
+            Err(ConfigError::Env { .. })
+        ));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
-use helpdesk::cli::{self, audit_export, demo, staff, verify_code};
+use helpdesk::cli::{self, admin, audit_export, audit_verify, demo, staff, verify_code};
 use helpdesk::config::Config;
 use helpdesk::domain::access::{Permission, StaffChange};
 use helpdesk::domain::audit::{AuditAction, AuditFilter};
@@ -23,7 +23,8 @@ use helpdesk::store;
     about = "Issue one-time backup codes to Digital Banking users who cannot receive 2FA codes"
 )]
 struct Cli {
-    /// Configuration file (default: ./config.toml if it exists, else built-in defaults)
+    /// Configuration file (default: $HELPDESK_CONFIG, else ./config.toml if it exists, else
+    /// built-in defaults). Relative paths in it resolve from its folder.
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -66,8 +67,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum StaffCommand {
-    /// Create a member of staff; the password is read from the terminal or standard input
+    /// Create a member of staff; passwords are read from the terminal or standard input.
+    /// Without credentials only while the database has no admin (bootstrap); afterwards
+    /// an admin's username and password are needed (on standard input: the admin's
+    /// password on the first line, the new password on the second)
     Create {
+        /// The admin who authorises this (prompted for on a terminal when an admin exists)
+        #[arg(long, value_name = "USERNAME")]
+        admin_username: Option<String>,
         #[arg(long)]
         username: String,
         #[arg(long)]
@@ -85,33 +92,35 @@ enum StaffCommand {
     },
     /// List staff: role, permission, status, sign-in lock, last sign-in, open sessions
     List {
-        /// An admin's username; the password is read from the terminal or standard input
+        /// An admin's username (prompted for on a terminal); the password is read from the
+        /// terminal or standard input
         #[arg(long, value_name = "ADMIN")]
-        admin_username: String,
+        admin_username: Option<String>,
     },
     /// Disable a member of staff: they cannot sign in, and their sessions end
     Disable {
         username: String,
         #[arg(long, value_name = "ADMIN")]
-        admin_username: String,
+        admin_username: Option<String>,
     },
     /// Enable a disabled member of staff again
     Enable {
         username: String,
         #[arg(long, value_name = "ADMIN")]
-        admin_username: String,
+        admin_username: Option<String>,
     },
     /// Lift a member of staff's sign-in lock
     Unlock {
         username: String,
         #[arg(long, value_name = "ADMIN")]
-        admin_username: String,
+        admin_username: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Every audit event as JSON lines on standard output, for a SIEM
+    /// Every audit event as JSON lines on standard output, for a SIEM; needs an admin's
+    /// credentials (the password from the terminal, or one line of standard input)
     Export {
         /// Only events with an id above this one
         #[arg(long, default_value_t = 0)]
@@ -125,7 +134,13 @@ enum AuditCommand {
         /// Only events of this action (for example backup_codes_generated)
         #[arg(long, value_parser = action)]
         action: Option<AuditAction>,
+        /// The admin whose session reads the log (prompted for on a terminal)
+        #[arg(long, value_name = "USERNAME")]
+        admin_username: Option<String>,
     },
+    /// Checks the audit log's hash chain and names the first broken link
+    /// (exit 0 intact, 1 broken, 2 error)
+    Verify,
 }
 
 fn instant(text: &str) -> Result<i64, String> {
@@ -137,6 +152,7 @@ fn action(text: &str) -> Result<AuditAction, String> {
 }
 
 fn main() -> ExitCode {
+    cli::process::keep_private();
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,
@@ -186,7 +202,7 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
         }
         Some(Command::Demo { users, no_ui, database }) => {
             config.database_url = database;
-            let desk = cli::open_desk(&config).await?;
+            let desk = cli::open_desk_to_migrate(&config).await?;
             let started = std::time::Instant::now();
             let show = std::io::stderr().is_terminal() || no_ui;
             let outcome = demo::seed(&desk, users, config.password_cost, |n| {
@@ -226,18 +242,40 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Migrate) => {
-            cli::open_desk(&config).await?;
+            cli::open_desk_to_migrate(&config).await?;
             println!("The database {} is at the latest schema.", store::redact(&config.database_url));
             Ok(0)
         }
         Some(Command::Staff {
-            command: StaffCommand::Create { username, first_name, last_name, email, admin, can_generate_codes },
+            command:
+                StaffCommand::Create { admin_username, username, first_name, last_name, email, admin, can_generate_codes },
         }) => {
             let desk = cli::open_desk(&config).await?;
-            let password = staff::read_new_password().wrap_err("reading the password")?;
+            // Bootstrap only while no admin can sign in; from then on an admin authorises it.
+            let session = if admin_username.is_some() || desk.has_enabled_admin().await? {
+                Some(admin::sign_in(&desk, admin_username).await?)
+            } else {
+                None
+            };
             let role = if admin { StaffRole::Admin } else { StaffRole::Agent };
             let permissions = if can_generate_codes { vec![Permission::GenerateLockoutCodes] } else { vec![] };
-            let id = desk.create_staff(&username, &first_name, &last_name, &email, role, permissions, password).await?;
+            let created = match staff::read_new_password().wrap_err("reading the password") {
+                Ok(password) => match &session {
+                    Some(s) => {
+                        desk.create_staff_as(s, &username, &first_name, &last_name, &email, role, permissions, password)
+                            .await
+                    }
+                    None => {
+                        desk.create_staff(&username, &first_name, &last_name, &email, role, permissions, password).await
+                    }
+                }
+                .map_err(Into::into),
+                Err(e) => Err(e),
+            };
+            if let Some(s) = &session {
+                desk.logout(s).await?;
+            }
+            let id = created?;
             println!("Created staff user {} (id {id}, {}).", username.to_lowercase(), role.as_str());
             Ok(0)
         }
@@ -253,37 +291,51 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
         }
         Some(Command::Staff { command: StaffCommand::List { admin_username } }) => {
             let desk = cli::open_desk(&config).await?;
-            let password = staff::read_password("Admin password: ").wrap_err("reading the admin password")?;
-            let mut out = std::io::stdout().lock();
-            staff::list(&desk, &admin_username, password, &mut out).await?;
+            let session = admin::sign_in(&desk, admin_username).await?;
+            let listed = staff::list(&desk, &session, &mut std::io::stdout().lock()).await;
+            desk.logout(&session).await?;
+            listed?;
             Ok(0)
         }
         Some(Command::Staff { command: StaffCommand::Disable { username, admin_username } }) => {
-            staff_change(&config, &username, &admin_username, StaffChange::Disable).await
+            staff_change(&config, &username, admin_username, StaffChange::Disable).await
         }
         Some(Command::Staff { command: StaffCommand::Enable { username, admin_username } }) => {
-            staff_change(&config, &username, &admin_username, StaffChange::Enable).await
+            staff_change(&config, &username, admin_username, StaffChange::Enable).await
         }
         Some(Command::Staff { command: StaffCommand::Unlock { username, admin_username } }) => {
-            staff_change(&config, &username, &admin_username, StaffChange::Unlock).await
+            staff_change(&config, &username, admin_username, StaffChange::Unlock).await
         }
-        Some(Command::Audit { command: AuditCommand::Export { after, since, until, action } }) => {
+        Some(Command::Audit { command: AuditCommand::Export { after, since, until, action, admin_username } }) => {
             let desk = cli::open_desk(&config).await?;
+            let session = admin::sign_in(&desk, admin_username).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let filter = AuditFilter { since, until, action, ..AuditFilter::default() };
-            let n = audit_export::run(&desk, &filter, after, &mut out).await?;
-            eprintln!("{n} events exported.");
+            let exported = audit_export::run(&desk, &session, &filter, after, &mut out).await;
+            desk.logout(&session).await?;
+            eprintln!("{} events exported.", exported?);
             Ok(0)
+        }
+        Some(Command::Audit { command: AuditCommand::Verify }) => {
+            let desk = match cli::open_desk(&config).await {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(audit_verify::ERROR);
+                }
+            };
+            Ok(audit_verify::run(&desk, &mut std::io::stdout().lock()).await)
         }
     }
 }
 
 /// `helpdesk staff disable|enable|unlock`: signs in as the admin, applies the change
 /// through the same rule as the Staff pane, signs out.
-async fn staff_change(config: &Config, username: &str, admin: &str, change: StaffChange) -> Result<u8> {
+async fn staff_change(config: &Config, username: &str, admin: Option<String>, change: StaffChange) -> Result<u8> {
     let desk = cli::open_desk(config).await?;
-    let password = staff::read_password("Admin password: ").wrap_err("reading the admin password")?;
-    let done = staff::change(&desk, username, admin, password, change).await?;
-    println!("{done}");
+    let session = admin::sign_in(&desk, admin).await?;
+    let done = staff::change(&desk, &session, username, change).await;
+    desk.logout(&session).await?;
+    println!("{}", done?);
     Ok(0)
 }

@@ -283,6 +283,7 @@ pub struct Notifications {
     /// To the old addresses after a contact change: never names the new ones.
     pub contact_changed_old: String,
     pub contact_changed_new: String,
+    pub exhausted: String,
 }
 
 static TEXTS: LazyLock<Texts> = LazyLock::new(|| {

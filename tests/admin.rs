@@ -171,8 +171,9 @@ async fn a_contact_change_tells_the_old_addresses_and_starts_a_cool_off(db: Test
     let events = db.store.recent_audit(Some(amara.id), 5).await.unwrap();
     assert!(events.iter().any(|e| e.action == "cool_off_overridden" && e.actor == "ada.admin"), "{}", db.name);
 
-    // After the window, the agent may again.
+    // After the window, the agent (signed in afresh: a day-old session has expired) may again.
     db.advance(24 * 3600);
+    let agent = login(&desk, "alex.agent").await;
     desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
     // A profile edit that keeps the email and phone starts no cool-off.
     let jean = db.user("jeanluc.moreau").await;
@@ -203,6 +204,7 @@ async fn the_risk_signals_come_from_the_database(db: TestDb) {
 
     // A week later the contact change and the day-old codes are no longer signals.
     db.advance(8 * 86_400);
+    let admin = login(&desk, "ada.admin").await;
     let later = desk.user_detail(&admin, amara.id).await.unwrap().risk;
     assert!(later.contact_change.is_none() && later.recent_codes.is_none(), "{}: {later:?}", db.name);
 }

@@ -63,9 +63,9 @@ async fn demo_then_verify_code_accepts_once() {
         assert!(!String::from_utf8_lossy(&all).contains(code.trim()), "verify-code echoed the code");
     }
 
-    // The audit export is JSON lines that hold the story and no code.
-    let export = env_db(&["audit", "export"], "");
-    assert!(export.status.success());
+    // The audit export is JSON lines that hold the story and no code; it needs an admin.
+    let export = env_db(&["audit", "export", "--admin-username", "ada.admin"], "admin-demo-pass-2026\n");
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
     let text = String::from_utf8(export.stdout).unwrap();
     let actions: Vec<String> = text
         .lines()
@@ -77,7 +77,8 @@ async fn demo_then_verify_code_accepts_once() {
         assert!(actions.iter().any(|a| a == wanted), "{wanted} missing from the export");
     }
     assert!(!text.contains(code.trim()));
-    let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).expect("the log file is missing");
+    assert!(log.contains("backup code redeemed"), "the log did not record the redemption");
     assert!(!log.contains(code.trim()), "a code reached the log file");
 }
 
@@ -111,29 +112,215 @@ fn an_unreachable_database_is_a_clear_error() {
     assert!(!err.contains("secret"), "the password was printed: {err}");
 }
 
-#[test]
-fn staff_create_reads_the_password_from_stdin_and_checks_it() {
+const ROOT: [&str; 12] = [
+    "staff",
+    "create",
+    "--username",
+    "Root.Admin",
+    "--first-name",
+    "Root",
+    "--last-name",
+    "Admin",
+    "--email",
+    "root@bank.example",
+    "--admin",
+    "--can-generate-codes",
+];
+
+const ROOT_PASS: &str = "a long and unusual passphrase";
+
+/// A fresh directory with a migrated database and its first admin, `root.admin`.
+fn bootstrapped() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let args = [
+    let migrated = helpdesk(dir.path(), &["migrate"], "");
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    let ok = helpdesk(dir.path(), &ROOT, &format!("{ROOT_PASS}\n"));
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    dir
+}
+
+fn agent_args(username: &str) -> Vec<&str> {
+    vec![
         "staff",
         "create",
         "--username",
-        "Root.Admin",
+        username,
         "--first-name",
-        "Root",
+        "Pat",
         "--last-name",
-        "Admin",
+        "Lee",
         "--email",
-        "root@bank.example",
-        "--admin",
-        "--can-generate-codes",
-    ];
-    let weak = helpdesk(dir.path(), &args, "password\n");
+        "pat@bank.example",
+    ]
+}
+
+#[test]
+fn staff_create_reads_the_password_from_stdin_and_checks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(helpdesk(dir.path(), &["migrate"], "").status.success());
+    let weak = helpdesk(dir.path(), &ROOT, "password\n");
     assert_eq!(weak.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&weak.stderr).contains("Enter a valid password"));
-    let ok = helpdesk(dir.path(), &args, "a long and unusual passphrase\n");
+    let ok = helpdesk(dir.path(), &ROOT, &format!("{ROOT_PASS}\n"));
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("root.admin"));
-    let again = helpdesk(dir.path(), &args, "a long and unusual passphrase\n");
-    assert_eq!(again.status.code(), Some(2), "a username is taken once");
+    // Now an admin exists: the same command without credentials is refused.
+    let again = helpdesk(dir.path(), &ROOT, &format!("{ROOT_PASS}\n"));
+    assert_eq!(again.status.code(), Some(2), "a second bootstrap");
+}
+
+#[tokio::test]
+async fn once_an_admin_exists_staff_create_needs_an_admins_credentials() {
+    let dir = bootstrapped();
+    let new_pass = "pat's own long passphrase\n";
+
+    let without = helpdesk(dir.path(), &agent_args("pat.lee"), new_pass);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("--admin-username"),
+        "{}",
+        String::from_utf8_lossy(&without.stderr)
+    );
+
+    let mut wrong = agent_args("pat.lee");
+    wrong.extend(["--admin-username", "root.admin"]);
+    let refused = helpdesk(dir.path(), &wrong, &format!("not the password at all\n{new_pass}"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Wrong username or password"));
+
+    let allowed = helpdesk(dir.path(), &wrong, &format!("{ROOT_PASS}\n{new_pass}"));
+    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+
+    // An agent's right password is not enough: the service's admin rule applies.
+    let mut by_agent = agent_args("kim.lee");
+    by_agent.extend(["--admin-username", "pat.lee"]);
+    let agent = helpdesk(dir.path(), &by_agent, &format!("{new_pass}{new_pass}"));
+    assert_eq!(agent.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&agent.stderr).contains("Only admin-level staff"),
+        "{}",
+        String::from_utf8_lossy(&agent.stderr)
+    );
+
+    let url = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
+    let store = helpdesk::store::open(&url, 1).await.unwrap();
+    assert!(store.user_by_username("kim.lee").await.unwrap().is_none(), "the agent created staff");
+    let events = store.recent_audit(None, 50).await.unwrap();
+    let created: Vec<_> = events.iter().filter(|e| e.action == "staff_created").collect();
+    assert_eq!(created.len(), 2, "the bootstrap and pat.lee");
+    assert_eq!((created[0].actor.as_str(), created[0].target.as_str()), ("root.admin", "pat.lee"));
+    assert!(created[1].actor.contains("bootstrap"), "{}", created[1].actor);
+}
+
+#[test]
+fn audit_export_needs_an_admins_credentials() {
+    let dir = bootstrapped();
+    let without = helpdesk(dir.path(), &["audit", "export"], "");
+    assert_eq!(without.status.code(), Some(2));
+    assert!(without.stdout.is_empty());
+    let args = ["audit", "export", "--admin-username", "root.admin"];
+    let wrong = helpdesk(dir.path(), &args, "not the password at all\n");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(wrong.stdout.is_empty(), "events were exported with a wrong password");
+    let right = helpdesk(dir.path(), &args, &format!("{ROOT_PASS}\n"));
+    assert!(right.status.success(), "{}", String::from_utf8_lossy(&right.stderr));
+    let text = String::from_utf8(right.stdout).unwrap();
+    assert!(text.lines().any(|l| l.contains("\"staff_created\"")), "{text}");
+}
+
+#[test]
+fn files_the_program_creates_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "10"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut seen = 0;
+    for name in ["helpdesk-demo.db", "helpdesk-demo.db-wal", "helpdesk-demo.db-shm", "helpdesk.log"] {
+        let Ok(meta) = std::fs::metadata(dir.path().join(name)) else {
+            assert!(name.ends_with("-wal") || name.ends_with("-shm"), "{name} is missing");
+            continue;
+        };
+        seen += 1;
+        let mode = meta.permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{name} is readable by others: {mode:o}");
+    }
+    assert!(seen >= 2);
+}
+
+#[test]
+fn verify_code_reads_a_bounded_line_and_never_creates_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    // A missing database is an error, and stays missing.
+    let out = helpdesk(dir.path(), &["verify-code", "--username", "amara.okafor"], "ABCD-EFGH-JKMN\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not exist"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("helpdesk.db")), "a database was created: {left:?}");
+
+    // An endless line is refused after 256 bytes, not read to its end.
+    assert!(helpdesk(dir.path(), &["demo", "--no-ui", "--users", "10"], "").status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["verify-code", "--username", "amara.okafor", "--config", "/dev/null"])
+        .current_dir(dir.path())
+        .env("HELPDESK_DATABASE_URL", "sqlite://helpdesk-demo.db")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'A'; 64 * 1024];
+        for _ in 0..1024 {
+            if stdin.write_all(&chunk).is_err() {
+                return true; // the reader stopped reading: as it should
+            }
+        }
+        false
+    });
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("256 bytes"));
+    assert!(writer.join().unwrap(), "64 MiB were read");
+}
+
+#[test]
+fn paths_resolve_from_the_config_file_and_only_migrate_creates_a_database() {
+    let home = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join("data")).unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "[database]\nurl = \"sqlite://data/desk.db\"\n[log]\nfile = \"desk.log\"\n").unwrap();
+    let config = config.to_str().unwrap();
+
+    let refused = helpdesk(elsewhere.path(), &["--config", config, "staff", "create"], "");
+    assert_eq!(refused.status.code(), Some(2), "clap needs the other flags");
+    let mut args = vec!["--config", config];
+    args.extend_from_slice(&ROOT);
+    let refused = helpdesk(elsewhere.path(), &args, &format!("{ROOT_PASS}\n"));
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("does not exist") && said.contains("helpdesk migrate"), "{said}");
+    assert!(!home.path().join("data/desk.db").exists(), "a database was created outside migrate");
+
+    // HELPDESK_CONFIG names the file when --config does not.
+    let migrated = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .arg("migrate")
+        .current_dir(elsewhere.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("HELPDESK_DATABASE_URL")
+        .env("HELPDESK_CONFIG", config)
+        .output()
+        .unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(home.path().join("data/desk.db").exists(), "migrate did not create the database beside the config");
+    assert!(home.path().join("desk.log").exists(), "the log is not beside the config");
+    let stray: Vec<_> = std::fs::read_dir(elsewhere.path()).unwrap().collect();
+    assert!(stray.is_empty(), "files were created in the current directory");
+    let ok = helpdesk(elsewhere.path(), &args, &format!("{ROOT_PASS}\n"));
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }

@@ -67,16 +67,23 @@ fn staff_commands_need_an_admin_and_follow_the_panes_rules() {
     assert_eq!(nobody.status.code(), Some(2));
 
     // Each change is in the audit log with the admin as its actor; the filters narrow it.
-    let export = run(dir.path(), &url, &["audit", "export", "--action", "staff_disabled"], ADMIN);
+    let export = run(
+        dir.path(),
+        &url,
+        &["audit", "export", "--action", "staff_disabled", "--admin-username", "ada.admin"],
+        ADMIN,
+    );
     assert!(export.status.success(), "{}", text(&export));
     let events: Vec<serde_json::Value> =
         String::from_utf8_lossy(&export.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["actor"], "ada.admin");
     assert_eq!(events[0]["target"], "sam.teller");
-    let future = run(dir.path(), &url, &["audit", "export", "--since", "2999-01-01"], ADMIN);
+    let future =
+        run(dir.path(), &url, &["audit", "export", "--since", "2999-01-01", "--admin-username", "ada.admin"], ADMIN);
     assert!(future.status.success() && future.stdout.is_empty(), "{}", text(&future));
-    let bad = run(dir.path(), &url, &["audit", "export", "--since", "yesterday"], ADMIN);
+    let bad =
+        run(dir.path(), &url, &["audit", "export", "--since", "yesterday", "--admin-username", "ada.admin"], ADMIN);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("--since"), "{}", text(&bad));
 }

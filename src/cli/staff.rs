@@ -27,17 +27,6 @@ pub fn read_new_password() -> std::io::Result<Zeroizing<String>> {
     }
 }
 
-/// One password: without echo on a terminal, else a line of standard input.
-pub fn read_password(prompt: &str) -> std::io::Result<Zeroizing<String>> {
-    if std::io::stdin().is_terminal() {
-        Ok(Zeroizing::new(rpassword::prompt_password(prompt)?))
-    } else {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line)?;
-        Ok(Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned()))
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StaffCommandError {
     #[error(transparent)]
@@ -48,29 +37,9 @@ pub enum StaffCommandError {
     Write(#[from] std::io::Error),
 }
 
-/// Signs in as the admin (throttled and audited like the UI), runs `work`, signs out.
-async fn as_admin<T>(
-    desk: &HelpDesk,
-    admin: &str,
-    password: Zeroizing<String>,
-    work: impl AsyncFnOnce(&Session) -> Result<T, StaffCommandError>,
-) -> Result<T, StaffCommandError> {
-    let session = desk.login(admin, password).await?;
-    let result = work(&session).await;
-    if let Err(e) = desk.logout(&session).await {
-        tracing::warn!("sign-out was not recorded: {e}");
-    }
-    result
-}
-
 /// `helpdesk staff list`: one member of staff a line, tab-separated.
-pub async fn list(
-    desk: &HelpDesk,
-    admin: &str,
-    password: Zeroizing<String>,
-    out: &mut impl Write,
-) -> Result<(), StaffCommandError> {
-    let members = as_admin(desk, admin, password, async |session| Ok(desk.staff_members(session).await?)).await?;
+pub async fn list(desk: &HelpDesk, session: &Session, out: &mut impl Write) -> Result<(), StaffCommandError> {
+    let members = desk.staff_members(session).await?;
     let now = desk.now();
     writeln!(out, "username\tname\trole\tcan_generate_codes\tstatus\tlocked_until\tlast_sign_in\topen_sessions")?;
     for m in members {
@@ -93,22 +62,18 @@ pub async fn list(
 /// `helpdesk staff disable|enable|unlock USER`; returns the sentence to print.
 pub async fn change(
     desk: &HelpDesk,
+    session: &Session,
     username: &str,
-    admin: &str,
-    password: Zeroizing<String>,
     change: StaffChange,
 ) -> Result<String, StaffCommandError> {
     let username = username.trim().to_lowercase();
-    as_admin(desk, admin, password, async |session| {
-        let members = desk.staff_members(session).await?;
-        let member = members
-            .iter()
-            .find(|m| m.user.username == username)
-            .ok_or_else(|| StaffCommandError::NoSuchStaff(username.clone()))?;
-        desk.change_staff(session, member.user.id, change).await?;
-        Ok(format!("{username}: {}", describe(change)))
-    })
-    .await
+    let members = desk.staff_members(session).await?;
+    let member = members
+        .iter()
+        .find(|m| m.user.username == username)
+        .ok_or_else(|| StaffCommandError::NoSuchStaff(username.clone()))?;
+    desk.change_staff(session, member.user.id, change).await?;
+    Ok(format!("{username}: {}", describe(change)))
 }
 
 fn describe(change: StaffChange) -> &'static str {

@@ -1,9 +1,7 @@
-//! Backup codes: generating a batch (after the warning), revoking it, and redeeming a
-//! code as the Digital Banking login does. The rules are in `domain::access` (who),
+//! Backup codes: generating a batch (after the warning) and revoking it; redeeming a code
+//! as the Digital Banking login does is in `redeem.rs`. The rules are in `domain::access` (who),
 //! `domain::audit` (the identity check and its note) and `domain::codes` (the codes);
 //! this file puts them in order around the store.
-
-use zeroize::Zeroizing;
 
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
 use crate::domain::access::{self, CoolOff, Staff};
@@ -12,7 +10,7 @@ use crate::domain::codes::{self, BackupCode};
 use crate::domain::notice::notices_for;
 use crate::domain::time::format_utc;
 use crate::domain::user::UserId;
-use crate::store::{NewBatch, Reservation, Throttle};
+use crate::store::NewBatch;
 use crate::texts::texts;
 
 /// The codes of a batch that has been committed, for the one-time view. Dropping it wipes
@@ -119,65 +117,5 @@ impl HelpDesk {
         } else {
             Err(DeskError::NoActiveBatch)
         }
-    }
-
-    /// What the Digital Banking login does with a typed code: the attempt is counted
-    /// first (the throttle), then one argon2 evaluation with the batch's salt, then one
-    /// conditional update that makes the code single-use. Every outcome is audited.
-    pub async fn redeem(&self, username: &str, typed: Zeroizing<String>) -> DeskResult<Redemption> {
-        let now = self.now();
-        let username = username.trim().to_lowercase();
-        let rejected = |detail: String| NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail(detail);
-        let Some(user) = self.store.user_by_username(&username).await? else {
-            let mut event = rejected("unknown username".into());
-            event.target = username;
-            self.store.append_audit(&[event]).await?;
-            return Ok(Redemption::Rejected);
-        };
-        let rejected = |detail: String| rejected(detail).target(user.id, &user.username);
-        let reservation = self
-            .store
-            .reserve_attempt(
-                user.id,
-                Throttle::Codes,
-                now,
-                self.limits.redeem_max_failures,
-                self.limits.redeem_lockout_secs,
-            )
-            .await?;
-        let (attempt, locks) = match reservation {
-            Reservation::Locked { until } => {
-                self.store.append_audit(&[rejected("refused: backup codes are locked".into())]).await?;
-                return Ok(Redemption::Locked { until });
-            }
-            Reservation::Granted { attempt, locks } => (attempt, locks),
-        };
-        let canonical = codes::normalize(&typed);
-        drop(typed);
-        let key = self.store.active_batch_key(user.id, now).await?;
-        let accepted = match (canonical, key) {
-            (Some(canonical), Some(key)) => {
-                let cost = key.cost;
-                let salt = key.salt.clone();
-                let hash = blocking(move || codes::hash_code(&cost, &canonical, &salt)).await??;
-                let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
-                let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
-                self.store.consume_code(key.id, &hash, now, &audit, &notices).await?
-            }
-            _ => false,
-        };
-        if accepted {
-            tracing::info!(user = %user.username, "backup code redeemed");
-            return Ok(Redemption::Accepted);
-        }
-        tracing::warn!(user = %user.username, attempt, "backup code rejected");
-        let mut events = vec![rejected(format!("failed attempt {attempt} of {}", self.limits.redeem_max_failures))];
-        if locks {
-            let mut lock = NewAuditEvent::new(now, AuditAction::BackupCodesLocked).target(user.id, &user.username);
-            lock.detail = Some(format!("locked for {} minutes", self.limits.redeem_lockout_secs / 60));
-            events.push(lock);
-        }
-        self.store.append_audit(&events).await?;
-        Ok(Redemption::Rejected)
     }
 }

@@ -6,7 +6,10 @@
 //! Each operation only sequences: it checks the session, applies the domain's rule, then
 //! makes one store call. The UI and the CLI call `HelpDesk` and nothing below it.
 
+mod audit_log;
 mod codes;
+mod redeem;
+mod sessions;
 mod settings;
 mod sign_in;
 mod staff;
@@ -14,10 +17,12 @@ mod users;
 
 use std::sync::Arc;
 
+use zeroize::Zeroizing;
+
 use crate::domain::access::{Refusal, Staff};
 use crate::domain::audit::NoteError;
 use crate::domain::audit::{AuditAction, NewAuditEvent};
-use crate::domain::codes::{CodeError, CodePolicy, HashCost};
+use crate::domain::codes::{CodeError, CodePolicy, Evaluations, HashCost};
 use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
 use crate::domain::profile::ProfileError;
@@ -62,6 +67,8 @@ pub enum DeskError {
     WrongPassword,
     #[error("internal error: a background task failed")]
     Internal(#[source] tokio::task::JoinError),
+    #[error("An admin-level member of staff already exists: creating staff needs an admin's username and password.")]
+    AdminExists,
 }
 
 pub type DeskResult<T> = Result<T, DeskError>;
@@ -71,6 +78,14 @@ pub type DeskResult<T> = Result<T, DeskError>;
 pub struct Limits {
     pub redeem_max_failures: i64,
     pub redeem_lockout_secs: i64,
+    /// Failed redemptions since the last success or new batch, across lock-outs, that use
+    /// the batch up (NIST SP 800-63B: at most 100).
+    pub redeem_max_total_failures: i64,
+    /// The longest a staff session lasts on the server.
+    pub session_max_secs: i64,
+    /// A session whose process has not shown itself for longer than this (the idle lock)
+    /// is refused.
+    pub session_idle_secs: i64,
     pub login_max_failures: i64,
     pub login_lockout_secs: i64,
     /// After a user's email or phone changes, backup codes wait this long (admins may
@@ -83,6 +98,9 @@ impl Default for Limits {
         Self {
             redeem_max_failures: 10,
             redeem_lockout_secs: 15 * 60,
+            redeem_max_total_failures: 100,
+            session_max_secs: 12 * 3600,
+            session_idle_secs: 5 * 60,
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
             contact_cooloff_secs: 24 * 3600,
@@ -107,11 +125,23 @@ pub struct HelpDesk {
     password_cost: HashCost,
     limits: Limits,
     clock: Clock,
+    /// Argon2 evaluations spent on redemptions, for tests (`codes::Evaluations`).
+    evaluations: Arc<Evaluations>,
+    /// The key of the username pseudonyms, read from the database once.
+    pseudonym_key: Arc<tokio::sync::OnceCell<Zeroizing<Vec<u8>>>>,
 }
 
 impl HelpDesk {
     pub fn new(store: Arc<dyn Store>, policy: CodePolicy, password_cost: HashCost, limits: Limits) -> Self {
-        Self { store, policy, password_cost, limits, clock: Arc::new(time::now) }
+        Self {
+            store,
+            policy,
+            password_cost,
+            limits,
+            clock: Arc::new(time::now),
+            evaluations: Arc::default(),
+            pseudonym_key: Arc::default(),
+        }
     }
 
     /// Replaces the clock, for tests of expiry and lockout.
@@ -129,12 +159,10 @@ impl HelpDesk {
     }
 
     /// Checks the session is still open and reads the actor's role and permissions
-    /// afresh, so that a permission removed a minute ago is no longer honoured.
+    /// afresh, so that a permission removed a minute ago is no longer honoured. The actor
+    /// is the session row's staff member (`sessions.rs`), never the id the caller holds.
     async fn actor(&self, session: &Session) -> DeskResult<Staff> {
-        if !self.store.session_open(session.id).await? {
-            return Err(DeskError::SessionEnded);
-        }
-        self.store.staff(session.staff.id).await?.ok_or(DeskError::SessionEnded)
+        self.session_actor(session, false).await
     }
 }
 

@@ -74,10 +74,4 @@ impl HelpDesk {
         access::may_administer(&actor)?;
         Ok(self.store.audit_page(filter, before, limit).await?)
     }
-
-    /// One page of the audit log for `helpdesk audit export`: matching events with an id
-    /// above `after`, oldest first.
-    pub async fn export_audit(&self, filter: &AuditFilter, after: i64, limit: i64) -> DeskResult<Vec<AuditEvent>> {
-        Ok(self.store.audit_events(filter, after, limit).await?)
-    }
 }

@@ -27,7 +27,10 @@ impl HelpDesk {
         password: Zeroizing<String>,
         now: i64,
     ) -> DeskResult<StaffCredentials> {
-        let username = username.trim().to_lowercase();
+        // Bounded before any work; no username is longer (`domain::redemption`).
+        let username: String =
+            username.trim().chars().take(crate::domain::redemption::USERNAME_MAX_CHARS + 1).collect::<String>();
+        let username = username.to_lowercase();
         let Some(creds) = self.store.staff_credentials(&username).await? else {
             let cost = self.password_cost;
             blocking(move || password::verify_nothing(&cost, &password)).await?;
@@ -82,8 +85,10 @@ impl HelpDesk {
     }
 
     pub async fn logout(&self, session: &Session) -> DeskResult<()> {
-        let event =
-            NewAuditEvent::new(self.now(), AuditAction::StaffLogout).actor(session.staff.id, &session.staff.username);
+        // The session row says whose session it is, not the caller.
+        let Some(record) = self.store.session(session.id).await? else { return Ok(()) };
+        let owner = self.store.user(record.staff_id).await?.ok_or(DeskError::SessionEnded)?;
+        let event = NewAuditEvent::new(self.now(), AuditAction::StaffLogout).actor(owner.id, &owner.username);
         self.store.end_session(session.id, self.now(), &event).await?;
         Ok(())
     }
@@ -95,11 +100,11 @@ impl HelpDesk {
 
     /// Re-authenticates an idle-locked session with the password; the session stays the same.
     pub async fn unlock(&self, session: &Session, password: Zeroizing<String>) -> DeskResult<()> {
-        self.actor(session).await?;
+        let actor = self.actor(session).await?;
         let now = self.now();
-        self.check_password(&session.staff.username, password, now).await?;
+        self.check_password(&actor.username, password, now).await?;
         let event = NewAuditEvent::new(now, AuditAction::StaffLogin)
-            .actor(session.staff.id, &session.staff.username)
+            .actor(actor.id, &actor.username)
             .detail("unlocked after inactivity");
         self.store.append_audit(&[event]).await?;
         Ok(())

@@ -105,7 +105,16 @@ impl HelpDesk {
         Ok(self.store.count_staff().await? > 0)
     }
 
-    /// Creates a member of staff from the command line (bootstrapping the first admin).
+    /// Whether an admin-level member of staff who can sign in exists: until one does,
+    /// `helpdesk staff create` needs no credentials.
+    pub async fn has_enabled_admin(&self) -> DeskResult<bool> {
+        Ok(self.store.count_enabled_admins().await? > 0)
+    }
+
+    /// Bootstraps a member of staff from the command line, without credentials: only
+    /// while the database has no admin who can sign in (`AdminExists` otherwise, checked
+    /// in the transaction that writes). Afterwards staff are created with
+    /// `create_staff_as`, by an admin.
     #[allow(clippy::too_many_arguments)]
     pub async fn create_staff(
         &self,
@@ -117,6 +126,48 @@ impl HelpDesk {
         permissions: Vec<Permission>,
         new_password: Zeroizing<String>,
     ) -> DeskResult<UserId> {
+        let (user, mut audit) =
+            self.new_staff(username, first_name, last_name, email, role, permissions, new_password).await?;
+        audit.actor = "command line (bootstrap: no admin yet)".into();
+        self.store.insert_first_staff(&user, &audit).await?.ok_or(DeskError::AdminExists)
+    }
+
+    /// Creates a member of staff as the signed-in admin: the authorization the UI applies
+    /// to every admin action, and the admin recorded as the actor.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_staff_as(
+        &self,
+        session: &Session,
+        username: &str,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+        role: StaffRole,
+        permissions: Vec<Permission>,
+        new_password: Zeroizing<String>,
+    ) -> DeskResult<UserId> {
+        let actor = self.actor(session).await?;
+        access::may_administer(&actor)?;
+        let (user, audit) =
+            self.new_staff(username, first_name, last_name, email, role, permissions, new_password).await?;
+        let audit = audit.actor(actor.id, &actor.username);
+        let ids = self.store.insert_users(std::slice::from_ref(&user), Some(&audit)).await?;
+        ids.first().copied().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()).into())
+    }
+
+    /// A new member of staff checked against the profile rules, with the password hashed,
+    /// and the audit event that records them.
+    #[allow(clippy::too_many_arguments)]
+    async fn new_staff(
+        &self,
+        username: &str,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+        role: StaffRole,
+        permissions: Vec<Permission>,
+        new_password: Zeroizing<String>,
+    ) -> DeskResult<(NewUser, NewAuditEvent)> {
         let username = profile::username(username)?;
         profile::password(&new_password, &username)?;
         let cost = self.password_cost;
@@ -137,10 +188,8 @@ impl HelpDesk {
             created_at: now,
         };
         let mut audit = NewAuditEvent::new(now, AuditAction::StaffCreated).detail(format!("role {}", role.as_str()));
-        audit.actor = "command line".into();
         audit.target = username;
-        let ids = self.store.insert_users(std::slice::from_ref(&user), Some(&audit)).await?;
-        ids.first().copied().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()).into())
+        Ok((user, audit))
     }
 
     // ----- the demo command's bulk load ----------------------------------------------

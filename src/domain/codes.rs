@@ -2,11 +2,12 @@
 //! person types, and the argon2id hashing that makes one redemption cost one evaluation.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::TryRng;
 use rand::rngs::SysRng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Crockford base32: digits and capitals without I, L, O and U.
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -193,6 +194,29 @@ impl BackupCode {
         self.canonical.chars().map(phonetic_word).collect()
     }
 
+    /// The read-out in `lines` lines of words, each line indented by two spaces. Each
+    /// line is written once into a buffer of its exact size, so no copy of the words is
+    /// left behind unwiped, and the lines wipe themselves when dropped.
+    pub fn read_out_lines(&self, lines: usize) -> Vec<Zeroizing<String>> {
+        let words = self.phonetic();
+        let per_line = words.len().div_ceil(lines.max(1)).max(1);
+        words
+            .chunks(per_line)
+            .map(|chunk| {
+                let size = 2 + chunk.iter().map(|w| w.len()).sum::<usize>() + chunk.len() - 1;
+                let mut line = Zeroizing::new(String::with_capacity(size));
+                line.push_str("  ");
+                for (i, word) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                }
+                line
+            })
+            .collect()
+    }
+
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
@@ -313,9 +337,43 @@ pub fn hash_code(cost: &HashCost, canonical: &str, salt: &[u8]) -> Result<[u8; H
     hash_with(&cost.argon2()?, canonical, salt)
 }
 
+/// Counts argon2 evaluations, so that a test can see that every path of a redemption
+/// pays for exactly one (what a timing measurement would show, without its noise).
+#[derive(Debug, Default)]
+pub struct Evaluations(AtomicU64);
+
+impl Evaluations {
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// `hash_code`, counted. A redemption calls it on every path: with the batch's salt and
+/// cost when there is a batch and the input can be a code, and otherwise with the
+/// configured cost and a fixed salt, so that an unknown user, a malformed code or a user
+/// without codes answers no faster than a wrong code.
+pub fn hash_code_counted(
+    cost: &HashCost,
+    input: &str,
+    salt: &[u8],
+    evaluations: &Evaluations,
+) -> Result<[u8; HASH_LEN], CodeError> {
+    let hash = hash_code(cost, input, salt);
+    evaluations.0.fetch_add(1, Ordering::SeqCst);
+    hash
+}
+
+/// The salt of the evaluation a redemption spends when there is nothing to compare.
+pub const NO_BATCH_SALT: &[u8; SALT_LEN] = b"helpdesk-nobatch";
+
+/// Hashes in a memory block this function owns and wipes: argon2's own allocation would
+/// be freed with the code's derived state still in it.
 fn hash_with(argon2: &Argon2<'_>, canonical: &str, salt: &[u8]) -> Result<[u8; HASH_LEN], CodeError> {
     let mut out = [0u8; HASH_LEN];
-    argon2.hash_password_into(canonical.as_bytes(), salt, &mut out).map_err(CodeError::Hashing)?;
+    let mut memory = vec![Block::default(); argon2.params().block_count()];
+    let hashed = argon2.hash_password_into_with_memory(canonical.as_bytes(), salt, &mut out, &mut memory[..]);
+    memory.zeroize();
+    hashed.map_err(CodeError::Hashing)?;
     Ok(out)
 }
 
@@ -394,6 +452,25 @@ mod tests {
         let canon = normalize(&typed).unwrap();
         let hash = hash_code(&policy.cost(), &canon, &batch.salt).unwrap();
         assert!(hash == batch.hashes[3], "normalized input did not hash to the stored hash");
+    }
+
+    #[test]
+    fn hashing_in_our_own_memory_matches_argon2s_reference() {
+        let cost = HashCost { memory_kib: 64, iterations: 1, parallelism: 1 };
+        let mut reference = [0u8; HASH_LEN];
+        cost.argon2().unwrap().hash_password_into(b"ABCDEFGHJKMN", b"0123456789abcdef", &mut reference).unwrap();
+        assert!(hash_code(&cost, "ABCDEFGHJKMN", b"0123456789abcdef").unwrap() == reference);
+        let counted = Evaluations::default();
+        hash_code_counted(&cost, "x", NO_BATCH_SALT, &counted).unwrap();
+        assert_eq!(counted.count(), 1);
+    }
+
+    #[test]
+    fn the_read_out_lines_hold_every_word_once() {
+        let code = BackupCode { canonical: Zeroizing::new("0AXZ1B".into()), group: 4 };
+        let lines: Vec<String> = code.read_out_lines(3).iter().map(|l| l.to_string()).collect();
+        assert_eq!(lines, ["  Zero Alfa", "  X-ray Zulu", "  One Bravo"]);
+        assert!(code.read_out_lines(3).iter().all(|l| l.capacity() == l.len()), "a line grew and left a copy behind");
     }
 
     #[test]

@@ -2,11 +2,14 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_chain;
 pub mod codes;
 pub mod institution;
 pub mod notice;
 pub mod password;
 pub mod profile;
+pub mod redemption;
 pub mod risk;
+pub mod session;
 pub mod time;
 pub mod user;

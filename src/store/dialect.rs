@@ -6,7 +6,7 @@ use std::future::Future;
 
 use sqlx::{Database, Decode, Encode, Pool, Type};
 
-use crate::store::{Backend, StoreResult};
+use crate::store::{Backend, Opening, StoreResult};
 
 pub trait Dialect: Database {
     const BACKEND: Backend;
@@ -27,8 +27,13 @@ pub trait Dialect: Database {
     /// How many rows a statement changed (sqlx has no trait for it).
     fn rows_affected(done: &Self::QueryResult) -> u64;
 
-    /// Connects with this database's settings and applies its migrations.
-    fn connect(url: &str, max_connections: u32) -> impl Future<Output = StoreResult<Pool<Self>>> + Send;
+    /// Connects with this database's settings and applies its migrations, or checks them,
+    /// as `opening` says.
+    fn connect(
+        url: &str,
+        max_connections: u32,
+        opening: Opening,
+    ) -> impl Future<Output = StoreResult<Pool<Self>>> + Send;
 }
 
 /// An owned value the store binds and reads back on `D`.

@@ -31,6 +31,16 @@ pub enum StoreError {
     Database(String),
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(String),
+    /// Only `helpdesk migrate` (and the demo) create a database.
+    #[error(
+        "the database file {0} does not exist; create it with `helpdesk migrate` (or use `helpdesk demo` for a demo)"
+    )]
+    NoDatabase(String),
+    /// A role that does not own the schema never migrates it.
+    #[error(
+        "the database schema is at version {found}, but this program needs version {wanted}; run `helpdesk migrate` as the role that owns the schema"
+    )]
+    SchemaNotCurrent { found: i64, wanted: i64 },
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -16,9 +16,11 @@ mod writes;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use zeroize::Zeroizing;
 
 use crate::domain::access::{Permission, Staff, StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, IdentityCheck, NewAuditEvent};
+use crate::domain::audit_chain::ChainHead;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
@@ -124,8 +126,10 @@ pub enum Throttle {
 /// The answer to "may this user try once more?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
-    /// Yes; this attempt is counted as the `attempt`-th consecutive one until it succeeds.
-    Granted { attempt: i64, locks: bool },
+    /// Yes; this attempt is counted as the `attempt`-th consecutive one until it succeeds,
+    /// and as the `total`-th since the last success or new batch (backup codes only; 0 for
+    /// sign-ins).
+    Granted { attempt: i64, locks: bool, total: i64 },
     /// No, not before `until`.
     Locked { until: i64 },
 }
@@ -140,6 +144,36 @@ pub struct Notification {
     pub address: String,
     pub kind: String,
     pub body: String,
+}
+
+/// A staff session as the server keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub staff_id: UserId,
+    pub started_at: i64,
+    pub last_seen_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+/// An audit event with the chain hash it was stored with (`None` for events written
+/// before the chain began).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedEvent {
+    pub event: AuditEvent,
+    pub chain_hash: Option<Vec<u8>>,
+}
+
+/// How a process opens its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// `helpdesk migrate`, the demo and the tests: a missing SQLite file is created, and
+    /// every migration is applied.
+    Migrate,
+    /// Every other command. The database must exist. SQLite applies migrations (the file
+    /// and the account that owns it are the boundary). PostgreSQL applies them only when
+    /// the connecting role owns the schema, and says so in the log; any other role only
+    /// checks that the schema is at the latest version.
+    Run,
 }
 
 /// The fields of the profile form.
@@ -312,29 +346,105 @@ pub trait Store: Send + Sync {
     async fn count_active_batches(&self, now: i64) -> StoreResult<i64>;
     /// When the user's email or phone last changed.
     async fn contact_changed_at(&self, user: UserId) -> StoreResult<Option<i64>>;
+    // ----- the security review (issue 8) ----------------------------------------------
+
+    /// The newest chained event and its hash.
+    async fn audit_chain_head(&self) -> StoreResult<ChainHead>;
+    /// Events with an id above `after`, oldest first, with their chain hashes.
+    async fn chained_audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<ChainedEvent>>;
+    /// Bootstraps a member of staff while the database has no admin who can sign in: in
+    /// one transaction that first takes the audit chain's lock (so two bootstraps take
+    /// turns), counts the admins, and writes the user, their permissions and the audit
+    /// event only if there are none. `None` when an admin exists; then nothing is written.
+    async fn insert_first_staff(&self, user: &NewUser, audit: &NewAuditEvent) -> StoreResult<Option<UserId>>;
+    /// The session row; `None` when there is no such session.
+    async fn session(&self, session: i64) -> StoreResult<Option<SessionRecord>>;
+    /// Records that the session's process is alive at `now`; one statement, and a no-op
+    /// for an ended session.
+    async fn touch_session(&self, session: i64, now: i64) -> StoreResult<()>;
+    /// Revokes the user's active batch because its failures reached the cap, with no
+    /// member of staff as the revoker; the audit event and notices in the same transaction,
+    /// which locks the user first. False when no batch was active; then nothing is written.
+    async fn exhaust_batch(
+        &self,
+        user: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool>;
+    /// Counts a redemption for an unknown username in the database-wide window of
+    /// `window_secs` ending at `now`; returns the attempts in the window, this one
+    /// included. One statement.
+    async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64>;
+    /// The database's own key called `name`, created from `fresh` by the first caller; every
+    /// caller gets the same key.
+    async fn instance_key(&self, name: &str, fresh: &[u8]) -> StoreResult<Zeroizing<Vec<u8>>>;
 }
 
-/// Opens the store a URL names, creating (SQLite) and migrating it as needed.
+/// Opens the store a URL names, creating (SQLite) and migrating it as needed: what
+/// `helpdesk migrate`, the demo and the tests do (`Opening::Migrate`).
 pub async fn open(url: &str, max_connections: u32) -> StoreResult<Arc<dyn Store>> {
+    open_with(url, max_connections, Opening::Migrate).await
+}
+
+/// Opens the store a URL names, as `opening` says.
+pub async fn open_with(url: &str, max_connections: u32, opening: Opening) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, max_connections).await?))
+        Ok(Arc::new(SqliteStore::open(url, max_connections, opening).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::open(url, max_connections).await?))
+        Ok(Arc::new(PostgresStore::open(url, max_connections, opening).await?))
     } else {
         Err(StoreError::UnknownScheme(redact(url)))
     }
 }
 
-/// The URL without its password, for messages.
+/// The URL without its passwords, for messages: the one after the user name, and any
+/// `password` or `sslpassword` parameter.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match base[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &base[..s + 3], &base[at..]),
+            None => base.to_owned(),
+        },
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((key, _)) if ["password", "sslpassword"].contains(&key.to_ascii_lowercase().as_str()) => {
+                    format!("{key}=***")
+                }
+                _ => p.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redaction_hides_every_password_in_a_url() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/hd"), "postgres://app:***@db:5432/hd");
+        assert_eq!(redact("postgres://app@db/hd?password=s3cret"), "postgres://app@db/hd?password=***");
+        assert_eq!(
+            redact("postgres://db/hd?sslmode=require&PASSWORD=s3cret&user=app"),
+            "postgres://db/hd?sslmode=require&PASSWORD=***&user=app"
+        );
+        assert_eq!(redact("postgres://a:b@db/hd?sslpassword=k3y"), "postgres://a:***@db/hd?sslpassword=***");
+        assert_eq!(redact("sqlite://helpdesk.db"), "sqlite://helpdesk.db");
+        for url in ["postgres://a:pw1@h/d?password=pw2", "postgres://h/d?sslmode=require&password=pw2"] {
+            let shown = redact(url);
+            assert!(!shown.contains("pw1") && !shown.contains("pw2"), "{shown}");
         }
-        _ => url.to_owned(),
     }
 }

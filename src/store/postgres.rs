@@ -6,7 +6,7 @@ use sqlx::Postgres;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgQueryResult};
 
 use crate::store::dialect::Dialect;
-use crate::store::{Backend, StoreError, StoreResult, redact};
+use crate::store::{Backend, Opening, StoreError, StoreResult, redact};
 
 impl Dialect for Postgres {
     const BACKEND: Backend = Backend::Postgres;
@@ -28,14 +28,48 @@ impl Dialect for Postgres {
         done.rows_affected()
     }
 
-    async fn connect(url: &str, max_connections: u32) -> StoreResult<PgPool> {
+    async fn connect(url: &str, max_connections: u32, opening: Opening) -> StoreResult<PgPool> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await
             .map_err(|source| StoreError::Unreachable { url: redact(url), source })?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        let migrator = sqlx::migrate!("migrations/postgres");
+        match opening {
+            Opening::Migrate => migrator.run(&pool).await?,
+            Opening::Run => {
+                let (role, schema, owns): (String, Option<String>, Option<bool>) =
+                    sqlx::query_as(OWNS_SCHEMA).fetch_one(&pool).await?;
+                let schema = schema.unwrap_or_default();
+                if owns == Some(true) {
+                    tracing::info!(%role, %schema, "the role owns the schema, so migrations are applied at start");
+                    migrator.run(&pool).await?;
+                } else {
+                    let wanted = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+                    let recorded: bool = sqlx::query_scalar(HAS_MIGRATIONS_TABLE).fetch_one(&pool).await?;
+                    let found: Option<i64> =
+                        if recorded { sqlx::query_scalar(SCHEMA_VERSION).fetch_one(&pool).await? } else { None };
+                    let found = found.unwrap_or(0);
+                    tracing::info!(%role, %schema, found, wanted, "the role does not own the schema: no migrations, only a version check");
+                    if found != wanted {
+                        return Err(StoreError::SchemaNotCurrent { found, wanted });
+                    }
+                }
+            }
+        }
         Ok(pool)
     }
 }
+
+/// The connecting role, the schema it works in, and whether it owns that schema: only the
+/// owner migrates at start (the runtime role cannot alter the schema, and must not try).
+const OWNS_SCHEMA: &str = "SELECT current_user::text, current_schema()::text, \
+     (SELECT n.nspowner = r.oid FROM pg_namespace n, pg_roles r \
+      WHERE n.nspname = current_schema() AND r.rolname = current_user)";
+
+/// Whether sqlx's record of applied migrations exists in the schema.
+const HAS_MIGRATIONS_TABLE: &str = "SELECT to_regclass('_sqlx_migrations') IS NOT NULL";
+
+/// The newest migration applied successfully; NULL when none has been.
+const SCHEMA_VERSION: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";

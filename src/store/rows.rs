@@ -4,6 +4,7 @@
 
 use crate::domain::access::{Permission, Staff};
 use crate::domain::audit::AuditEvent;
+use crate::domain::audit_chain::ChainHead;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::TwoFactorMethod;
 use crate::domain::risk::{RecentCodes, RecentContactChange, RiskSignals};
@@ -194,5 +195,30 @@ impl From<AuditRow> for AuditEvent {
             expires_at: r.expires_at,
             detail: r.detail,
         }
+    }
+}
+
+/// An audit event with the hash it was stored with, for verifying the chain.
+#[derive(sqlx::FromRow)]
+pub struct ChainedAuditRow {
+    #[sqlx(flatten)]
+    pub event: AuditRow,
+    pub chain_hash: Option<Vec<u8>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ChainHeadRow {
+    pub last_id: i64,
+    pub last_hash: Vec<u8>,
+    pub starts_after: i64,
+}
+
+impl TryFrom<ChainHeadRow> for ChainHead {
+    type Error = StoreError;
+
+    fn try_from(r: ChainHeadRow) -> Result<Self, StoreError> {
+        let last_hash =
+            r.last_hash.try_into().map_err(|_| StoreError::Corrupt("the audit chain head's hash".into()))?;
+        Ok(ChainHead { last_id: r.last_id, last_hash, starts_after: r.starts_after })
     }
 }

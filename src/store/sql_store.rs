@@ -3,21 +3,26 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Transaction};
+use zeroize::Zeroizing;
 
 use crate::domain::access::{Staff, StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::audit_chain::ChainHead;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
-    AuditRow, BatchKeyRow, DeviceRow, InstitutionRow, StaffRow, UserRow, staff_from, two_factor_method,
+    AuditRow, BatchKeyRow, ChainHeadRow, ChainedAuditRow, DeviceRow, InstitutionRow, StaffRow, UserRow, staff_from,
+    two_factor_method,
 };
-use crate::store::sql::{audit, codes, institution, notices, risk, search, sessions, staff, throttle, users};
+use crate::store::sql::{
+    audit, codes, instance_keys, institution, notices, risk, search, sessions, staff, throttle, users,
+};
 use crate::store::{
-    Backend, BatchKey, BatchSummary, NewBatch, NewUser, Notification, ProfileUpdate, Reservation, StaffCredentials,
-    Store, StoreError, StoreResult, Throttle, UserQuery,
+    Backend, BatchKey, BatchSummary, ChainedEvent, NewBatch, NewUser, Notification, Opening, ProfileUpdate,
+    Reservation, SessionRecord, StaffCredentials, Store, StoreError, StoreResult, Throttle, UserQuery,
 };
 
 pub struct SqlStore<D: Dialect> {
@@ -25,9 +30,9 @@ pub struct SqlStore<D: Dialect> {
 }
 
 impl<D: Dialect> SqlStore<D> {
-    /// Connects, creating (SQLite) and migrating the database as needed.
-    pub async fn open(url: &str, max_connections: u32) -> StoreResult<Self> {
-        Ok(Self { pool: D::connect(url, max_connections).await? })
+    /// Connects, creating (SQLite) and migrating the database as `opening` allows.
+    pub async fn open(url: &str, max_connections: u32, opening: Opening) -> StoreResult<Self> {
+        Ok(Self { pool: D::connect(url, max_connections, opening).await? })
     }
 
     pub fn pool(&self) -> &Pool<D> {
@@ -288,15 +293,15 @@ where
         max: i64,
         lockout_secs: i64,
     ) -> StoreResult<Reservation> {
-        let granted: Option<(i64, Option<i64>)> = sqlx::query_as(throttle::reserve(throttle))
+        let granted: Option<(i64, Option<i64>, i64)> = sqlx::query_as(throttle::reserve(throttle))
             .bind(user)
             .bind(now)
             .bind(max)
             .bind(lockout_secs)
             .fetch_optional(&self.pool)
             .await?;
-        if let Some((attempt, locked)) = granted {
-            return Ok(Reservation::Granted { attempt, locks: locked.is_some() });
+        if let Some((attempt, locked, total)) = granted {
+            return Ok(Reservation::Granted { attempt, locks: locked.is_some(), total });
         }
         let until: Option<Option<i64>> =
             sqlx::query_scalar(throttle::locked_until(throttle)).bind(user).fetch_optional(&self.pool).await?;
@@ -336,6 +341,7 @@ where
             tx.rollback().await?;
             return Ok(None);
         }
+        sqlx::query(throttle::NEW_BATCH_RESETS_TOTAL).bind(batch.user_id).execute(&mut *tx).await?;
         sqlx::query(codes::REVOKE_BATCHES)
             .bind(batch.user_id)
             .bind(batch.created_at)
@@ -377,7 +383,8 @@ where
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
-        let done = sqlx::query(codes::REVOKE_BATCHES).bind(user).bind(now).bind(by).execute(&mut *tx).await?;
+        let done =
+            sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(Some(by)).execute(&mut *tx).await?;
         if D::rows_affected(&done) == 0 {
             tx.rollback().await?;
             return Ok(false);
@@ -403,6 +410,11 @@ where
         notices: &[Notice],
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
+        // Takes turns with a revocation (which locks the user first too): a code consumed
+        // here was not yet revoked, and one revoked first is not consumed.
+        if let Some(user) = audit.target_id {
+            sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        }
         let done = sqlx::query(codes::CONSUME_CODE).bind(batch).bind(hash).bind(now).execute(&mut *tx).await?;
         if D::rows_affected(&done) != 1 {
             tx.rollback().await?;
@@ -459,5 +471,94 @@ where
         let at: Option<Option<i64>> =
             sqlx::query_scalar(risk::CONTACT_CHANGED_AT).bind(user).fetch_optional(&self.pool).await?;
         Ok(at.flatten())
+    }
+
+    async fn audit_chain_head(&self) -> StoreResult<ChainHead> {
+        let row: ChainHeadRow = sqlx::query_as(audit::CHAIN_HEAD)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the audit chain head is missing".into()))?;
+        ChainHead::try_from(row)
+    }
+
+    async fn chained_audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<ChainedEvent>> {
+        let rows: Vec<ChainedAuditRow> =
+            sqlx::query_as(audit::CHAINED_EVENTS_AFTER).bind(after).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ChainedEvent { event: AuditEvent::from(r.event), chain_hash: r.chain_hash })
+            .collect())
+    }
+
+    async fn insert_first_staff(&self, user: &NewUser, audit: &NewAuditEvent) -> StoreResult<Option<UserId>> {
+        let institution: i64 = sqlx::query_scalar(institution::INSTITUTION_ID).fetch_one(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(audit::LOCK_CHAIN_HEAD).execute(&mut *tx).await?;
+        let admins: i64 = sqlx::query_scalar(staff::COUNT_ENABLED_ADMINS).fetch_one(&mut *tx).await?;
+        if admins > 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let new = std::slice::from_ref(user);
+        let ids = Self::insert_user_rows(&mut tx, institution, new).await?;
+        Self::insert_devices(&mut tx, new, &ids).await?;
+        let id = *ids.first().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()))?;
+        for p in &user.permissions {
+            sqlx::query(users::GRANT_PERMISSION).bind(id).bind(p.as_str()).execute(&mut *tx).await?;
+        }
+        let mut audit = audit.clone();
+        audit.target_id = Some(id);
+        Self::insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    async fn session(&self, session: i64) -> StoreResult<Option<SessionRecord>> {
+        Ok(sqlx::query_as(sessions::SESSION).bind(session).fetch_optional(&self.pool).await?)
+    }
+
+    async fn touch_session(&self, session: i64, now: i64) -> StoreResult<()> {
+        sqlx::query(sessions::TOUCH_SESSION).bind(session).bind(now).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn exhaust_batch(
+        &self,
+        user: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        let done =
+            sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(None::<i64>).execute(&mut *tx).await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, now, notices).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(throttle::COUNT_UNKNOWN_USERNAME)
+            .bind(now)
+            .bind(window_secs)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn instance_key(&self, name: &str, fresh: &[u8]) -> StoreResult<Zeroizing<Vec<u8>>> {
+        let found: Option<Vec<u8>> =
+            sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_optional(&self.pool).await?;
+        if let Some(key) = found {
+            return Ok(Zeroizing::new(key));
+        }
+        sqlx::query(instance_keys::INSERT_KEY).bind(name).bind(fresh).execute(&self.pool).await?;
+        let key: Vec<u8> = sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_one(&self.pool).await?;
+        Ok(Zeroizing::new(key))
     }
 }

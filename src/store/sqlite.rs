@@ -1,5 +1,8 @@
-//! The embedded default: one SQLite file, created on first run, in WAL mode.
+//! The embedded default: one SQLite file, created by `helpdesk migrate` or the demo, in WAL
+//! mode. Whoever can read or write the file can read or rewrite everything in it: the file,
+//! and the account that owns it, are the boundary.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,7 +12,7 @@ use sqlx::sqlite::{
 };
 
 use crate::store::dialect::Dialect;
-use crate::store::{Backend, StoreError, StoreResult};
+use crate::store::{Backend, Opening, StoreError, StoreResult};
 
 impl Dialect for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
@@ -34,11 +37,18 @@ impl Dialect for Sqlite {
         done.rows_affected()
     }
 
-    async fn connect(url: &str, max_connections: u32) -> StoreResult<SqlitePool> {
+    async fn connect(url: &str, max_connections: u32, opening: Opening) -> StoreResult<SqlitePool> {
         let unreachable = |source: sqlx::Error| StoreError::Unreachable { url: url.to_owned(), source };
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(unreachable)?
-            .create_if_missing(true)
+        let options = SqliteConnectOptions::from_str(url).map_err(unreachable)?;
+        // Only `helpdesk migrate` and the demo create a database; anything else that meets
+        // a missing file stops, leaving no file behind (a typo must not start an empty desk).
+        let create = opening == Opening::Migrate;
+        let file = options.get_filename();
+        if !create && file != Path::new(":memory:") && !file.exists() {
+            return Err(StoreError::NoDatabase(file.display().to_string()));
+        }
+        let options = options
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)

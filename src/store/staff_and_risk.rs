@@ -25,8 +25,10 @@ where
     Option<i64>: Column<D>,
     String: Column<D>,
     Option<String>: Column<D>,
+    Vec<u8>: Column<D>,
     for<'q> &'q str: Param<'q, D>,
     for<'q> Option<&'q str>: Param<'q, D>,
+    for<'q> &'q [u8]: Param<'q, D>,
 {
     pub(super) async fn read_staff_members(&self) -> StoreResult<Vec<StaffMember>> {
         let rows: Vec<StaffMemberRow> = sqlx::query_as(staff::STAFF_MEMBERS).fetch_all(self.pool()).await?;

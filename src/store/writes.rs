@@ -4,6 +4,7 @@
 use sqlx::{ColumnIndex, Executor, IntoArguments};
 
 use crate::domain::audit::NewAuditEvent;
+use crate::domain::audit_chain::{self, ChainHash, ChainedFields};
 use crate::domain::notice::Notice;
 use crate::domain::user::{UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
@@ -22,11 +23,18 @@ where
     i64: Column<D>,
     Option<i64>: Column<D>,
     String: Column<D>,
+    Vec<u8>: Column<D>,
     for<'q> &'q str: Param<'q, D>,
     for<'q> Option<&'q str>: Param<'q, D>,
+    for<'q> &'q [u8]: Param<'q, D>,
 {
+    /// Appends one event to the hash chain: locks the head, links the event to it, writes
+    /// the event and moves the head, all inside the caller's transaction.
     pub(super) async fn insert_audit(conn: &mut D::Connection, e: &NewAuditEvent) -> StoreResult<()> {
-        sqlx::query(audit::INSERT_AUDIT)
+        let prev: Vec<u8> = sqlx::query_scalar(audit::LOCK_CHAIN_HEAD).fetch_one(&mut *conn).await?;
+        let prev: ChainHash = prev.try_into().map_err(|_| StoreError::Corrupt("the audit chain head's hash".into()))?;
+        let hash = audit_chain::link(&prev, &ChainedFields::from(e));
+        let id: i64 = sqlx::query_scalar(audit::INSERT_AUDIT)
             .bind(e.at)
             .bind(e.actor_id)
             .bind(e.actor.as_str())
@@ -38,8 +46,10 @@ where
             .bind(e.code_count)
             .bind(e.expires_at)
             .bind(e.detail.as_deref())
-            .execute(conn)
+            .bind(&hash[..])
+            .fetch_one(&mut *conn)
             .await?;
+        sqlx::query(audit::ADVANCE_CHAIN_HEAD).bind(id).bind(&hash[..]).execute(&mut *conn).await?;
         Ok(())
     }
 

@@ -26,7 +26,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
-use crate::desk::HelpDesk;
+use crate::desk::{HelpDesk, Session};
 use crate::texts::texts;
 use app::{App, UiSettings};
 use msg::{Effect, Msg};
@@ -127,6 +127,18 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
     Some(msg)
 }
 
+/// Tells the server this process still holds the session, locked or not: a session whose
+/// process is gone is refused once the idle lock's time has passed.
+fn heartbeat(desk: &HelpDesk, session: Option<&Session>) {
+    let Some(session) = session.cloned() else { return };
+    let desk = desk.clone();
+    tokio::spawn(async move {
+        if let Err(e) = desk.heartbeat(&session).await {
+            tracing::warn!("session heartbeat failed: {e}");
+        }
+    });
+}
+
 /// What a tick can change on screen.
 fn tick_view(app: &App) -> (bool, Option<Reveal>, bool) {
     let counting = app.codes.as_ref().is_some_and(|c| c.hide_at.is_some());
@@ -167,8 +179,13 @@ async fn event_loop(
     terminal.draw(|f| view::view(&app, f))?;
     tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame drawn");
 
+    let mut last_beat = Instant::now();
     while let Some(msg) = rx.recv().await {
         let is_tick = matches!(msg, Msg::Tick);
+        if is_tick && last_beat.elapsed() >= desk.heartbeat_interval() {
+            last_beat = Instant::now();
+            heartbeat(&desk, app.session.as_ref());
+        }
         let before = tick_view(&app);
         for effect in update(&mut app, msg, Instant::now()) {
             let (desk, tx) = (desk.clone(), tx.clone());

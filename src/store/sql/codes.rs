@@ -11,6 +11,12 @@ pub const LOCK_USER: &str = "UPDATE users SET code_failures = code_failures WHER
 pub const REVOKE_BATCHES: &str =
     "UPDATE backup_code_batches SET revoked_at = $2, revoked_by = $3 WHERE user_id = $1 AND revoked_at IS NULL";
 
+/// Revokes the user's batch only if it still works (not revoked, not expired at `$2`):
+/// revoking an expired batch would report a change that did not happen. `$3` the member of
+/// staff, or NULL when the rules revoked it (too many failures).
+pub const REVOKE_ACTIVE_BATCH: &str = "UPDATE backup_code_batches SET revoked_at = $2, revoked_by = $3 \
+     WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
+
 pub const INSERT_BATCH: &str = "INSERT INTO backup_code_batches (user_id, generated_by, created_at, expires_at, salt, \
      argon2_m, argon2_t, argon2_p, code_count, identity_check, note) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";

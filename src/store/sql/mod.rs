@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod codes;
+pub mod instance_keys;
 pub mod institution;
 pub mod notices;
 pub mod risk;

@@ -134,13 +134,8 @@ impl CodeView {
 
         let mut side_lines = Vec::new();
         let selected = &view.issued.codes[view.selected];
-        let read_out: Vec<Zeroizing<String>> = if shown(view.selected) {
-            let words = selected.phonetic();
-            let group = words.len().div_ceil(3).max(1);
-            words.chunks(group).map(|chunk| Zeroizing::new(format!("  {}", chunk.join(" ")))).collect()
-        } else {
-            Vec::new()
-        };
+        let read_out: Vec<Zeroizing<String>> =
+            if shown(view.selected) { selected.read_out_lines(3) } else { Vec::new() };
         if shown(view.selected) {
             side_lines.push(Line::styled(fill(&t.read_out, &[("n", &(view.selected + 1).to_string())]), theme.title));
             for words in &read_out {

@@ -1,0 +1,60 @@
+-- The role helpdesk runs as on PostgreSQL: it reads and writes what the service needs,
+-- may only INSERT and SELECT audit events (no UPDATE, DELETE or TRUNCATE), owns nothing,
+-- and has no DDL. `helpdesk migrate` runs as the schema's owner; every other helpdesk
+-- process connects as this role, checks that the schema is at the latest version and
+-- never migrates.
+--
+-- Run it after every `helpdesk migrate` (new tables need their grants), as a role that may
+-- create roles and owns the schema (or a superuser), with the helpdesk schema first in
+-- the search_path:
+--
+--   psql "postgres://OWNER@HOST/DATABASE?sslmode=require" -v ON_ERROR_STOP=1 \
+--        -f deploy/postgres-runtime-role.sql
+--   psql ... -c '\password helpdesk_runtime'
+--
+-- then point HELPDESK_DATABASE_URL at postgres://helpdesk_runtime@HOST/DATABASE?sslmode=require.
+-- The role's name is helpdesk_runtime throughout; change every occurrence to use another.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'helpdesk_runtime') THEN
+        CREATE ROLE helpdesk_runtime LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    END IF;
+END
+$$;
+
+-- Start from nothing in this schema, then grant what the service uses, table by table.
+DO $$
+BEGIN
+    EXECUTE format('REVOKE ALL ON SCHEMA %I FROM helpdesk_runtime', current_schema());
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM helpdesk_runtime', current_schema());
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM helpdesk_runtime', current_schema());
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO helpdesk_runtime', current_schema());
+    -- Identity columns draw their ids from sequences.
+    EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO helpdesk_runtime', current_schema());
+END
+$$;
+
+-- The append-only record: written and read, never changed or removed.
+GRANT SELECT, INSERT ON audit_events TO helpdesk_runtime;
+-- The chain head moves with every append.
+GRANT SELECT, UPDATE ON audit_chain TO helpdesk_runtime;
+
+GRANT SELECT ON institutions TO helpdesk_runtime;
+-- The permitted methods are replaced whole.
+GRANT SELECT, INSERT, DELETE ON institution_2fa_methods TO helpdesk_runtime;
+-- Profiles, passwords, throttles, enrolment; staff creation.
+GRANT SELECT, INSERT, UPDATE ON users TO helpdesk_runtime;
+-- Granting is idempotent by deleting first.
+GRANT SELECT, INSERT, DELETE ON staff_permissions TO helpdesk_runtime;
+GRANT SELECT, INSERT ON two_factor_devices TO helpdesk_runtime;
+-- Batches are revoked, codes used up: both by UPDATE, never DELETE.
+GRANT SELECT, INSERT, UPDATE ON backup_code_batches TO helpdesk_runtime;
+GRANT SELECT, INSERT, UPDATE ON backup_codes TO helpdesk_runtime;
+-- The outbox is drained by the messaging system, under its own role.
+GRANT SELECT, INSERT ON notification_outbox TO helpdesk_runtime;
+GRANT SELECT, INSERT, UPDATE ON staff_sessions TO helpdesk_runtime;
+GRANT SELECT, INSERT ON instance_keys TO helpdesk_runtime;
+GRANT SELECT, UPDATE ON unknown_username_throttle TO helpdesk_runtime;
+-- The version check at start.
+GRANT SELECT ON _sqlx_migrations TO helpdesk_runtime;

@@ -1,0 +1,66 @@
+//! Commands that need an admin (`staff create` once an admin exists, `audit export`) sign
+//! in like the UI: the username from `--admin-username` or a prompt, the password from
+//! the terminal without echo or one line of standard input, never from argv. The sign-in
+//! is throttled and audited as any other, and the command then runs in that session, so
+//! that the service applies the same authorization as it does for the UI and records the
+//! admin as the actor.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use zeroize::Zeroizing;
+
+use crate::desk::{DeskError, HelpDesk, Session};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(
+        "this command needs an admin's credentials: give --admin-username (the password is read from the terminal, or as one line of standard input)"
+    )]
+    NoUsername,
+    #[error("no admin password on standard input")]
+    NoPassword,
+    #[error("reading the admin's credentials failed")]
+    Read(#[source] std::io::Error),
+    #[error("the admin's sign-in was refused: {0}")]
+    SignIn(#[source] DeskError),
+}
+
+/// The admin's username: the flag, or a prompt on a terminal.
+fn username(given: Option<String>) -> Result<String, AdminError> {
+    if let Some(name) = given {
+        return Ok(name);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(AdminError::NoUsername);
+    }
+    eprint!("Admin username: ");
+    std::io::stderr().flush().map_err(AdminError::Read)?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(AdminError::Read)?;
+    let name = line.trim().to_owned();
+    if name.is_empty() { Err(AdminError::NoUsername) } else { Ok(name) }
+}
+
+/// The admin's password: from the terminal without echo, or the next line of standard
+/// input (a SIEM job: `helpdesk audit export --admin-username U < password-file`).
+fn password(username: &str) -> Result<Zeroizing<String>, AdminError> {
+    if std::io::stdin().is_terminal() {
+        let typed = rpassword::prompt_password(format!("Password of {username}: ")).map_err(AdminError::Read)?;
+        return Ok(Zeroizing::new(typed));
+    }
+    let mut line = Zeroizing::new(String::new());
+    let read = std::io::stdin().lock().read_line(&mut line).map_err(AdminError::Read)?;
+    if read == 0 {
+        return Err(AdminError::NoPassword);
+    }
+    let trimmed = line.trim_end_matches(['\n', '\r']);
+    Ok(Zeroizing::new(trimmed.to_owned()))
+}
+
+/// Signs an admin in for one command. The caller signs out with `HelpDesk::logout`; the
+/// authorization itself is the service's, on each operation.
+pub async fn sign_in(desk: &HelpDesk, given: Option<String>) -> Result<Session, AdminError> {
+    let username = username(given)?;
+    let password = password(&username)?;
+    desk.login(&username, password).await.map_err(AdminError::SignIn)
+}

@@ -1,0 +1,158 @@
+//! Redeeming a backup code, as the Digital Banking login does. The rules are in
+//! `domain::codes` (normalizing and hashing a code) and `domain::redemption` (the typed
+//! username, pseudonyms, NIST's cap); this file puts them in order around the store.
+//!
+//! Every path costs exactly one argon2 evaluation at the configured cost (an unknown
+//! username, input that cannot be a code, a user without codes, a lock, a wrong code, a
+//! right one), so that the time of the answer says nothing the answer does not.
+
+use zeroize::Zeroizing;
+
+use crate::desk::{DeskResult, HelpDesk, Redemption, blocking};
+use crate::domain::audit::{AuditAction, NewAuditEvent};
+use crate::domain::codes::{self, HashCost};
+use crate::domain::notice::notices_for;
+use crate::domain::redemption::{self, USERNAME_MAX_CHARS};
+use crate::domain::user::User;
+use crate::store::{BatchKey, Reservation, Throttle};
+use crate::texts::texts;
+
+impl HelpDesk {
+    /// What the Digital Banking login does with a typed code: the username is bounded,
+    /// the attempt is counted first (the throttle), then one argon2 evaluation with the
+    /// batch's salt, then one conditional update that makes the code single-use. Every
+    /// outcome is audited; a username nobody has is recorded only as a keyed pseudonym.
+    pub async fn redeem(&self, username: &str, typed: Zeroizing<String>) -> DeskResult<Redemption> {
+        let now = self.now();
+        let username = redemption::typed_username(username);
+        let canonical = codes::normalize(&typed);
+        drop(typed);
+        let user = match &username {
+            Some(name) => self.store.user_by_username(name).await?,
+            None => None,
+        };
+        let Some(user) = user else {
+            self.evaluate(canonical, None).await?;
+            self.record_unknown_username(username.as_deref(), now).await?;
+            return Ok(Redemption::Rejected);
+        };
+        let rejected = |detail: String| {
+            NewAuditEvent::new(now, AuditAction::BackupCodeRejected).target(user.id, &user.username).detail(detail)
+        };
+        let limits = self.limits;
+        let reservation = self
+            .store
+            .reserve_attempt(user.id, Throttle::Codes, now, limits.redeem_max_failures, limits.redeem_lockout_secs)
+            .await?;
+        let (attempt, locks, total) = match reservation {
+            Reservation::Locked { until } => {
+                self.evaluate(canonical, None).await?;
+                self.store.append_audit(&[rejected("refused: backup codes are locked".into())]).await?;
+                return Ok(Redemption::Locked { until });
+            }
+            Reservation::Granted { attempt, locks, total } => (attempt, locks, total),
+        };
+        let key = if redemption::may_check(total, limits.redeem_max_total_failures) {
+            self.store.active_batch_key(user.id, now).await?
+        } else {
+            None
+        };
+        let accepted = match (canonical, key) {
+            (Some(canonical), Some(key)) => {
+                let hash = self.evaluate(Some(canonical), Some(&key)).await?;
+                let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
+                let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
+                self.store.consume_code(key.id, &hash, now, &audit, &notices).await?
+            }
+            (canonical, _) => {
+                self.evaluate(canonical, None).await?;
+                false
+            }
+        };
+        if accepted {
+            tracing::info!(user = %user.username, "backup code redeemed");
+            return Ok(Redemption::Accepted);
+        }
+        tracing::warn!(user = %user.username, attempt, total, "backup code rejected");
+        let mut events = vec![rejected(format!(
+            "failed attempt {attempt} of {}; {total} since the last success or new batch",
+            limits.redeem_max_failures
+        ))];
+        if locks {
+            let mut lock = NewAuditEvent::new(now, AuditAction::BackupCodesLocked).target(user.id, &user.username);
+            lock.detail = Some(format!("locked for {} minutes", limits.redeem_lockout_secs / 60));
+            events.push(lock);
+        }
+        self.store.append_audit(&events).await?;
+        if redemption::exhausts(total, limits.redeem_max_total_failures) {
+            self.exhaust(&user, total, now).await?;
+        }
+        Ok(Redemption::Rejected)
+    }
+
+    /// The one argon2 evaluation of a redemption: with the batch's salt and cost when
+    /// there is a batch and the input can be a code; otherwise the same work at the
+    /// configured cost, compared with nothing.
+    async fn evaluate(&self, canonical: Option<Zeroizing<String>>, key: Option<&BatchKey>) -> DeskResult<[u8; 32]> {
+        let (cost, salt): (HashCost, Vec<u8>) = match (&canonical, key) {
+            (Some(_), Some(key)) => (key.cost, key.salt.clone()),
+            _ => (self.policy.cost(), codes::NO_BATCH_SALT.to_vec()),
+        };
+        let input = canonical.unwrap_or_else(|| Zeroizing::new("0".repeat(self.policy.length())));
+        let evaluations = self.evaluations.clone();
+        Ok(blocking(move || codes::hash_code_counted(&cost, &input, &salt, &evaluations)).await??)
+    }
+
+    /// How many argon2 evaluations this service has spent on redemptions.
+    pub fn code_evaluations(&self) -> u64 {
+        self.evaluations.count()
+    }
+
+    /// A username nobody has: counted in the database-wide window, and audited as its
+    /// length and keyed pseudonym (never as typed) while the window is not flooded.
+    async fn record_unknown_username(&self, username: Option<&str>, now: i64) -> DeskResult<()> {
+        let attempts = self.store.count_unknown_username(now, redemption::UNKNOWN_USERNAME_WINDOW_SECS).await?;
+        if attempts > redemption::UNKNOWN_USERNAMES_AUDITED_PER_WINDOW {
+            return Ok(());
+        }
+        let mut detail = match username {
+            Some(name) => format!(
+                "unknown username ({} characters, pseudonym {})",
+                name.chars().count(),
+                redemption::pseudonym(&self.pseudonym_key().await?, name)
+            ),
+            None => format!("username longer than {USERNAME_MAX_CHARS} characters, not looked up"),
+        };
+        if attempts == redemption::UNKNOWN_USERNAMES_AUDITED_PER_WINDOW {
+            detail.push_str(&format!(
+                "; {attempts} unknown usernames this minute: further ones this minute are counted, not logged"
+            ));
+        }
+        let event = NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail(detail);
+        self.store.append_audit(&[event]).await?;
+        Ok(())
+    }
+
+    async fn pseudonym_key(&self) -> DeskResult<Zeroizing<Vec<u8>>> {
+        let key = self
+            .pseudonym_key
+            .get_or_try_init(|| async {
+                let fresh = Zeroizing::new(codes::random_bytes::<32>()?);
+                Ok::<_, crate::desk::DeskError>(self.store.instance_key(redemption::PSEUDONYM_KEY, &fresh[..]).await?)
+            })
+            .await?;
+        Ok(key.clone())
+    }
+
+    /// The failures reached NIST's cap: the batch is revoked, audited, and the user told.
+    async fn exhaust(&self, user: &User, total: i64, now: i64) -> DeskResult<()> {
+        let audit = NewAuditEvent::new(now, AuditAction::BackupCodesExhausted)
+            .target(user.id, &user.username)
+            .detail(format!("{total} failed attempts since the last success or new batch; the batch is revoked"));
+        let notices = notices_for(user, "backup_codes_exhausted", &texts().notifications.exhausted);
+        if self.store.exhaust_batch(user.id, now, &audit, &notices).await? {
+            tracing::warn!(user = %user.username, total, "backup codes used up by failed attempts");
+        }
+        Ok(())
+    }
+}
