@@ -88,7 +88,7 @@ pub async fn seed(desk: &HelpDesk, customers: u64, cost: HashCost, progress: imp
     let remaining = customers.saturating_sub(named.len() as u64);
     let mut made = 0u64;
     while made < remaining {
-        let batch = (remaining - made).min(50_000);
+        let batch = (remaining - made).min(10_000);
         let users: Vec<NewUser> = (0..batch)
             .map(|k| {
                 let n = made + k;

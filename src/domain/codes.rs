@@ -311,11 +311,12 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], CodeError> {
 }
 
 /// Draws a new batch from the OS CSPRNG and hashes every code with one per-batch salt.
+/// The hashes are computed on every core at once: a batch of ten costs about five
+/// evaluations' time on two cores instead of ten.
 pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
     let salt = random_bytes::<SALT_LEN>()?;
     let argon2 = policy.cost.argon2()?;
-    let mut codes = Vec::with_capacity(policy.count);
-    let mut hashes = Vec::with_capacity(policy.count);
+    let mut codes: Vec<BackupCode> = Vec::with_capacity(policy.count);
     while codes.len() < policy.count {
         let mut raw = Zeroizing::new(vec![0u8; policy.length]);
         SysRng.try_fill_bytes(&mut raw).map_err(|e| CodeError::Random(e.to_string()))?;
@@ -323,12 +324,22 @@ pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
         let canonical: Zeroizing<String> =
             Zeroizing::new(raw.iter().map(|b| ALPHABET[(b & 0x1f) as usize] as char).collect());
         let code = BackupCode { canonical, group: policy.group };
-        if codes.contains(&code) {
-            continue; // a repeat within one batch would make two codes one
+        if !codes.contains(&code) {
+            codes.push(code); // a repeat within one batch would make two codes one
         }
-        hashes.push(hash_with(&argon2, code.canonical(), &salt)?);
-        codes.push(code);
     }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_worker = codes.len().div_ceil(cores.clamp(1, codes.len().max(1)));
+    let hashes = std::thread::scope(|scope| {
+        let workers: Vec<_> = codes
+            .chunks(per_worker)
+            .map(|part| {
+                let (argon2, salt) = (&argon2, &salt);
+                scope.spawn(move || part.iter().map(|c| hash_with(argon2, c.canonical(), salt)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("a hashing thread panicked")).collect::<Result<Vec<_>, _>>()
+    })?;
     Ok(GeneratedBatch { codes, salt, hashes })
 }
 
