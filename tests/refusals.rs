@@ -103,3 +103,73 @@ on_each_backend!(
     a_wrong_current_password_is_throttled_and_audited,
     a_generation_stores_nothing_when_its_right_went_away_while_hashing,
 );
+
+async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let (admin, agent) = (login(&desk, "ada.admin").await, login(&desk, "alex.agent").await);
+    let amara = db.user("amara.okafor").await;
+    // The admin opens the warning: no contact change yet.
+    let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_changed_at;
+    assert_eq!(seen, None);
+    // Meanwhile an agent changes the phone at a caller's request.
+    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447700900123").await.unwrap();
+    let stale = desk.generate_codes_after_warning(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await;
+    assert!(matches!(stale, Err(DeskError::ChangedSinceWarning)), "{}: {:?}", db.name, stale.map(|_| "codes"));
+    assert!(
+        db.store.code_state(amara.id, desk.now()).await.unwrap().is_none(),
+        "{}: codes after a stale warning",
+        db.name
+    );
+    // Read again, the override goes ahead and is recorded.
+    let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_changed_at;
+    assert!(seen.is_some());
+    desk.generate_codes_after_warning(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await.unwrap();
+}
+
+async fn no_codes_where_the_institution_does_not_permit_them(db: TestDb) {
+    use helpdesk::domain::institution::TwoFactorMethod::{AuthenticatorApp, Sms};
+    let desk = db.desk(Limits::default());
+    let (admin, agent) = (login(&desk, "ada.admin").await, login(&desk, "alex.agent").await);
+    desk.set_permitted_methods(&admin, &[Sms, AuthenticatorApp]).await.unwrap();
+    let amara = db.user("amara.okafor").await;
+    let refused = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await;
+    assert!(
+        matches!(refused, Err(DeskError::Refused(Refusal::BackupCodesNotPermitted))),
+        "{}: {:?}",
+        db.name,
+        refused.map(|_| "codes")
+    );
+    let detail = desk.user_detail(&agent, amara.id).await.unwrap();
+    assert_eq!(detail.may_generate, Err(Refusal::BackupCodesNotPermitted));
+}
+
+async fn demoting_a_disabled_admin_takes_nobody_away(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let admin = login(&desk, "ada.admin").await;
+    let sam = db.user("sam.teller").await;
+    desk.change_staff(&admin, sam.id, StaffChange::Promote).await.unwrap();
+    desk.change_staff(&admin, sam.id, StaffChange::Disable).await.unwrap();
+    // Ada is the only enabled admin; Sam, disabled, may still be made an agent.
+    desk.change_staff(&admin, sam.id, StaffChange::Demote).await.unwrap();
+}
+
+async fn the_first_member_of_staff_must_be_an_admin(db: TestDb) {
+    use helpdesk::domain::user::StaffRole;
+    let empty = common::fresh(&db).await;
+    let desk = empty.desk(Limits::default());
+    let password = || Zeroizing::new("a long enough passphrase".to_owned());
+    let agent = desk
+        .create_staff("first.agent", "First", "Agent", "first@bank.example", StaffRole::Agent, vec![], password())
+        .await;
+    assert!(matches!(agent, Err(DeskError::BootstrapNeedsAdmin)), "{}: {agent:?}", db.name);
+    desk.create_staff("first.admin", "First", "Admin", "admin@bank.example", StaffRole::Admin, vec![], password())
+        .await
+        .unwrap();
+}
+
+on_each_backend!(
+    an_override_is_made_on_what_the_warning_showed,
+    no_codes_where_the_institution_does_not_permit_them,
+    demoting_a_disabled_admin_takes_nobody_away,
+    the_first_member_of_staff_must_be_an_admin,
+);

@@ -104,6 +104,7 @@ fn detail_of(target: User) -> DetailFixture {
         may_revoke: Ok(()),
         may_edit_profile: Ok(()),
         risk: RiskSignals::default(),
+        contact_changed_at: None,
         user: target,
     })
 }
@@ -1008,4 +1009,56 @@ fn shrinking_to_one_cell_and_back_in_any_state_loses_nothing() {
         update(&mut app, Msg::Resize(80, 24), clock.at(T0));
         assert_eq!((app.context(), screen_text(&app, 80, 24)), before, "{name}: the state changed while shrunk");
     }
+}
+
+#[test]
+fn the_idle_lock_closes_what_was_half_done() {
+    let clock = Clock(Instant::now());
+    let mut app = in_warning(&clock);
+    update(&mut app, Msg::Tick, clock.at(300));
+    assert!(app.lock.is_some() && app.modal.is_none(), "a warning read before the lock survived it");
+    let mut app = on_detail(&clock, detail_of(amara()).with_batch());
+    press(&mut app, &clock, KeyCode::Char('r'));
+    update(&mut app, Msg::Tick, clock.at(300));
+    assert!(app.confirm.is_none(), "a confirm popup survived the lock");
+    // Codes generated while locked are never shown.
+    let mut app = in_warning(&clock);
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Enter);
+    press(&mut app, &clock, KeyCode::BackTab);
+    press(&mut app, &clock, KeyCode::BackTab);
+    assert!(matches!(press(&mut app, &clock, KeyCode::Enter).as_slice(), [Effect::Generate { .. }]));
+    update(&mut app, Msg::Tick, clock.at(300));
+    update(&mut app, Msg::Generated(Ok(issued())), clock.at(301));
+    assert!(app.codes.is_none(), "codes arrived behind the lock and were kept");
+}
+
+#[test]
+fn only_its_own_answer_ends_a_busy_operation() {
+    let clock = Clock(Instant::now());
+    let mut app = in_warning(&clock);
+    press(&mut app, &clock, KeyCode::Tab);
+    press(&mut app, &clock, KeyCode::Enter);
+    press(&mut app, &clock, KeyCode::BackTab);
+    press(&mut app, &clock, KeyCode::BackTab);
+    assert!(matches!(press(&mut app, &clock, KeyCode::Enter).as_slice(), [Effect::Generate { .. }]));
+    // A refresh that fails, and a detail that arrives, do not free the keys.
+    update(&mut app, Msg::Refreshed(Err(DeskError::NoSuchUser)), clock.at(1));
+    update(&mut app, Msg::Detail(Ok(Box::new(detail_of(amara()).0))), clock.at(1));
+    assert!(app.busy.is_some(), "another answer ended the generation's busy state");
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "a second Generate while the first runs");
+    update(&mut app, Msg::Generated(Ok(issued())), clock.at(2));
+    assert!(app.busy.is_none() && app.codes.is_some());
+}
+
+#[test]
+fn an_answer_after_sign_out_shows_nothing_to_the_next_person() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    ctrl(&mut app, &clock, 'o');
+    assert!(app.session.is_none());
+    update(&mut app, Msg::Detail(Ok(Box::new(detail_of(amara()).0))), clock.at(1));
+    let seq = app.users.list.seq;
+    update(&mut app, Msg::Users { seq, result: Ok(vec![amara()]) }, clock.at(1));
+    assert!(app.detail.is_none() && app.users.list.rows.is_empty(), "the last agent's customer came back");
 }

@@ -31,6 +31,23 @@ pub enum Redemption {
 }
 
 impl HelpDesk {
+    /// Generation from the warning: `seen` is when the user's contact details last changed
+    /// as the warning showed it. If they changed since, nothing is generated, so that an
+    /// override of the cool-off is always made on what the person read.
+    pub async fn generate_codes_after_warning(
+        &self,
+        session: &Session,
+        target: UserId,
+        check: IdentityCheck,
+        note: Option<String>,
+        seen: Option<i64>,
+    ) -> DeskResult<IssuedCodes> {
+        if self.store.contact_changed_at(target).await? != seen {
+            return Err(DeskError::ChangedSinceWarning);
+        }
+        self.generate_codes(session, target, check, note).await
+    }
+
     /// Generates a batch for `target`. The codes are handed back only after the batch,
     /// its audit event and its notices have committed.
     pub async fn generate_codes(

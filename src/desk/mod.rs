@@ -53,6 +53,12 @@ pub enum DeskError {
     BadCredentials,
     #[error("This account is disabled. Ask an admin-level colleague to enable it.")]
     Disabled,
+    #[error("While no admin exists, only an admin can be created (--admin); an admin then creates the others.")]
+    BootstrapNeedsAdmin,
+    #[error(
+        "This user's email or phone changed after the warning opened. Nothing was generated: close the warning and read it again."
+    )]
+    ChangedSinceWarning,
     #[error("Too many failed sign-ins. Try again after {}.", time::format_utc(*until))]
     LoginLocked { until: i64 },
     #[error(

@@ -31,7 +31,9 @@ impl HelpDesk {
             StaffChange::Unlock => (AuditAction::StaffUnlocked, "sign-in lock lifted".into()),
             StaffChange::EndSessions => (AuditAction::StaffSessionsEnded, "every open session ended".into()),
         };
-        self.audited(&actor, Some(&user), action, access::may_change_staff(&actor, &user, change, admins)).await?;
+        let enabled = self.store.staff(user.id).await?.is_some();
+        let rule = access::may_change_staff(&actor, &user, enabled, change, admins);
+        self.audited(&actor, Some(&user), action, rule).await?;
         let audit = NewAuditEvent::new(now, action)
             .actor(actor.id, &actor.username)
             .target(user.id, &user.username)

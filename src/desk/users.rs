@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
 use crate::domain::access::{self, CoolOff, Permission, Refusal, Staff};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
-use crate::domain::institution::Institution;
+use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::contact_change_notices;
 use crate::domain::password;
 use crate::domain::profile::{self, ContactChange};
@@ -29,11 +29,19 @@ pub struct UserDetail {
     pub may_edit_profile: Result<(), Refusal>,
     /// What should make the agent careful, for the warning.
     pub risk: RiskSignals,
+    /// When the email or phone last changed, as this detail saw it: a generation from the
+    /// warning is refused if it changed since (the warning must be read again).
+    pub contact_changed_at: Option<i64>,
 }
 
 impl HelpDesk {
-    /// Where a generation for `user` stands against the contact-change cool-off.
+    /// Whether a generation for `user` may go ahead beyond who may act: the institution
+    /// must permit backup codes, and the contact-change cool-off must be over (or an
+    /// admin overrides it).
     pub(super) async fn cool_off(&self, actor: &Staff, user: &User, now: i64) -> DeskResult<Result<CoolOff, Refusal>> {
+        if !self.store.institution().await?.permits(TwoFactorMethod::BackupCodes) {
+            return Ok(Err(Refusal::BackupCodesNotPermitted));
+        }
         let changed_at = self.store.contact_changed_at(user.id).await?;
         Ok(access::cool_off(actor, changed_at, now, self.limits.contact_cooloff_secs))
     }
@@ -60,6 +68,7 @@ impl HelpDesk {
             may_revoke,
             may_edit_profile: access::may_edit_profile(&actor, &user),
             risk: self.store.risk_signals(id, now).await?,
+            contact_changed_at: self.store.contact_changed_at(id).await?,
             user,
         })
     }
@@ -126,6 +135,11 @@ impl HelpDesk {
         permissions: Vec<Permission>,
         new_password: Zeroizing<String>,
     ) -> DeskResult<UserId> {
+        // The first member of staff is the admin who creates the others; nobody else is
+        // made without an admin's credentials.
+        if role != StaffRole::Admin {
+            return Err(DeskError::BootstrapNeedsAdmin);
+        }
         let (user, mut audit) =
             self.new_staff(username, first_name, last_name, email, role, permissions, new_password).await?;
         audit.actor = "command line (bootstrap: no admin yet)".into();

@@ -73,6 +73,8 @@ pub enum Refusal {
     OwnPermissions,
     #[error("That user is not a member of staff.")]
     NotStaff,
+    #[error("This institution does not permit backup codes as a two-factor method (Institution Settings).")]
+    BackupCodesNotPermitted,
     #[error("This is the last enabled admin-level member of staff: make another admin first.")]
     LastAdmin,
     #[error(
@@ -143,8 +145,15 @@ impl StaffChange {
 
 /// Changing a member of staff (role, permission, status, lock, sessions): admins only,
 /// never on themselves, and never taking away the last enabled admin. `enabled_admins`
-/// counts the enabled admin-level staff now, the target included.
-pub fn may_change_staff(actor: &Staff, target: &User, change: StaffChange, enabled_admins: i64) -> Result<(), Refusal> {
+/// counts the enabled admin-level staff now; `target_enabled` says whether the target is
+/// one of them (demoting a disabled admin takes nobody away).
+pub fn may_change_staff(
+    actor: &Staff,
+    target: &User,
+    target_enabled: bool,
+    change: StaffChange,
+    enabled_admins: i64,
+) -> Result<(), Refusal> {
     may_administer(actor)?;
     if target.kind != UserKind::Staff {
         return Err(Refusal::NotStaff);
@@ -152,7 +161,7 @@ pub fn may_change_staff(actor: &Staff, target: &User, change: StaffChange, enabl
     if actor.id == target.id {
         return Err(Refusal::OwnPermissions);
     }
-    if change.removes_an_admin() && target.role == Some(StaffRole::Admin) && enabled_admins <= 1 {
+    if change.removes_an_admin() && target.role == Some(StaffRole::Admin) && target_enabled && enabled_admins <= 1 {
         return Err(Refusal::LastAdmin);
     }
     Ok(())
@@ -213,15 +222,17 @@ mod tests {
         let agent = user(3, UserKind::Staff, Some(StaffRole::Agent));
         let customer = user(4, UserKind::Customer, None);
         let me = user(1, UserKind::Staff, Some(StaffRole::Admin));
-        assert_eq!(may_change_staff(&admin, &agent, StaffChange::Disable, 1), Ok(()));
-        assert_eq!(may_change_staff(&admin, &other_admin, StaffChange::Demote, 2), Ok(()));
-        assert_eq!(may_change_staff(&admin, &other_admin, StaffChange::Disable, 1), Err(Refusal::LastAdmin));
-        assert_eq!(may_change_staff(&admin, &other_admin, StaffChange::Unlock, 1), Ok(()));
-        assert_eq!(may_change_staff(&admin, &me, StaffChange::Disable, 5), Err(Refusal::OwnPermissions));
-        assert_eq!(may_change_staff(&admin, &me, StaffChange::EndSessions, 5), Err(Refusal::OwnPermissions));
-        assert_eq!(may_change_staff(&admin, &customer, StaffChange::Disable, 5), Err(Refusal::NotStaff));
+        assert_eq!(may_change_staff(&admin, &agent, true, StaffChange::Disable, 1), Ok(()));
+        assert_eq!(may_change_staff(&admin, &other_admin, true, StaffChange::Demote, 2), Ok(()));
+        assert_eq!(may_change_staff(&admin, &other_admin, true, StaffChange::Disable, 1), Err(Refusal::LastAdmin));
+        // A disabled admin is not one of the enabled: demoting them takes nobody away.
+        assert_eq!(may_change_staff(&admin, &other_admin, false, StaffChange::Demote, 1), Ok(()));
+        assert_eq!(may_change_staff(&admin, &other_admin, true, StaffChange::Unlock, 1), Ok(()));
+        assert_eq!(may_change_staff(&admin, &me, true, StaffChange::Disable, 5), Err(Refusal::OwnPermissions));
+        assert_eq!(may_change_staff(&admin, &me, true, StaffChange::EndSessions, 5), Err(Refusal::OwnPermissions));
+        assert_eq!(may_change_staff(&admin, &customer, true, StaffChange::Disable, 5), Err(Refusal::NotStaff));
         let agent_actor = staff(3, StaffRole::Agent);
-        assert_eq!(may_change_staff(&agent_actor, &other_admin, StaffChange::Unlock, 2), Err(Refusal::AdminOnly));
+        assert_eq!(may_change_staff(&agent_actor, &other_admin, true, StaffChange::Unlock, 2), Err(Refusal::AdminOnly));
     }
 
     #[test]

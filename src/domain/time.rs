@@ -82,7 +82,11 @@ pub fn parse_instant(text: &str) -> Option<i64> {
         _ => {
             let sign = if offset.starts_with('-') { -1 } else { 1 };
             let (oh, om) = offset[1..].split_once(':')?;
-            Some(secs - sign * (num(oh)? * 3600 + num(om)? * 60))
+            let (oh, om) = (num(oh)?, num(om)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            Some(secs - sign * (oh * 3600 + om * 60))
         }
     }
 }
@@ -121,7 +125,16 @@ mod tests {
         assert_eq!(parse_instant("2026-11-28T06:12:09+01:00"), Some(1_795_842_729));
         assert_eq!(parse_instant("2026-11-28 05:12"), Some(1_795_842_720));
         assert_eq!(parse_instant("2000-02-29"), Some(951_782_400));
-        for bad in ["", "yesterday", "2026-13-01", "2026-04-31", "2026-11-28T25:00Z", "2026-11-28X"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-04-31",
+            "2026-11-28T25:00Z",
+            "2026-11-28X",
+            "2026-01-01T00:00+999999999999999999:00",
+            "99999999999999999999-01-01",
+        ] {
             assert_eq!(parse_instant(bad), None, "{bad}");
         }
     }

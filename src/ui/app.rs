@@ -183,6 +183,14 @@ impl App {
         self.status = Some(Status::info(text));
     }
 
+    /// The answer to the work that set `busy` to `text` has come: the keys work again. An
+    /// answer to other work (a refresh, a search) leaves another operation's busy line.
+    pub(super) fn done(&mut self, text: &str) {
+        if self.busy == Some(text) {
+            self.busy = None;
+        }
+    }
+
     /// Wipes the one-time codes now, and the question about leaving them.
     pub(super) fn wipe_codes(&mut self) {
         self.codes = None;
@@ -208,7 +216,6 @@ impl App {
 
     /// A desk error that ends the session goes back to sign-in; others are shown.
     pub(super) fn failed(&mut self, e: DeskError) {
-        self.busy = None;
         if matches!(e, DeskError::SessionEnded) {
             self.signed_out(Some(e.to_string()));
         } else {
@@ -303,11 +310,12 @@ impl App {
                     Confirmable::Discard => self.close_front(),
                 }
             }
-            Outcome::Generate { user, identity } => {
+            Outcome::Generate { user, identity, seen } => {
                 return self.with_session(Some(&texts().status.generating), |session| Effect::Generate {
                     session,
                     user,
                     identity,
+                    seen,
                 });
             }
             Outcome::Open(screen) => {

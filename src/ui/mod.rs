@@ -26,7 +26,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
-use crate::desk::{HelpDesk, Session};
+use crate::desk::{DeskError, HelpDesk, Session};
 use crate::texts::texts;
 use app::{App, UiSettings};
 use msg::{Effect, Msg};
@@ -91,8 +91,8 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password.into_inner()).await),
         Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
         Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
-        Effect::Generate { session, user, identity } => {
-            Msg::Generated(desk.generate_codes(&session, user, identity.check, identity.note).await)
+        Effect::Generate { session, user, identity, seen } => {
+            Msg::Generated(desk.generate_codes_after_warning(&session, user, identity.check, identity.note, seen).await)
         }
         Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
         Effect::CheckSession { session } => Msg::SessionChecked(desk.check_session(&session).await),
@@ -129,12 +129,17 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
 
 /// Tells the server this process still holds the session, locked or not: a session whose
 /// process is gone is refused once the idle lock's time has passed.
-fn heartbeat(desk: &HelpDesk, session: Option<&Session>) {
+fn heartbeat(desk: &HelpDesk, session: Option<&Session>, tx: &UnboundedSender<Msg>) {
     let Some(session) = session.cloned() else { return };
-    let desk = desk.clone();
+    let (desk, tx) = (desk.clone(), tx.clone());
     tokio::spawn(async move {
-        if let Err(e) = desk.heartbeat(&session).await {
-            tracing::warn!("session heartbeat failed: {e}");
+        match desk.heartbeat(&session).await {
+            // Disabled, or its sessions ended by an admin: back to sign-in without a key press.
+            Err(DeskError::SessionEnded) => {
+                let _ = tx.send(Msg::SessionChecked(Err(DeskError::SessionEnded)));
+            }
+            Err(e) => tracing::warn!("session heartbeat failed: {e}"),
+            Ok(()) => {}
         }
     });
 }
@@ -184,7 +189,7 @@ async fn event_loop(
         let is_tick = matches!(msg, Msg::Tick);
         if is_tick && last_beat.elapsed() >= desk.heartbeat_interval() {
             last_beat = Instant::now();
-            heartbeat(&desk, app.session.as_ref());
+            heartbeat(&desk, app.session.as_ref(), &tx);
         }
         let before = tick_view(&app);
         for effect in update(&mut app, msg, Instant::now()) {

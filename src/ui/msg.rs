@@ -56,7 +56,7 @@ pub enum Effect {
     Unlock { session: Session, password: Secret },
     Search { session: Session, query: UserQuery, seq: u64 },
     LoadDetail { session: Session, user: UserId },
-    Generate { session: Session, user: UserId, identity: VerifiedIdentity },
+    Generate { session: Session, user: UserId, identity: VerifiedIdentity, seen: Option<i64> },
     Revoke { session: Session, user: UserId },
     SignOut { session: Session },
     RefreshDetail { session: Session, user: UserId },
@@ -156,6 +156,8 @@ pub enum Outcome {
     Generate {
         user: UserId,
         identity: VerifiedIdentity,
+        /// When the contact details last changed, as the warning showed it.
+        seen: Option<i64>,
     },
     /// Open an admin screen (admin-level staff only).
     Open(AdminScreen),

@@ -19,6 +19,28 @@ use crate::ui::panes::user_detail::Detail;
 /// Applies one message. `now` is passed in so that tests control time.
 pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     app.now = now;
+    // An answer that arrives after sign-out belongs to nobody now: the next person at
+    // this terminal must not see the last one's customer.
+    let late = matches!(
+        msg,
+        Msg::Unlocked(_)
+            | Msg::Users { .. }
+            | Msg::Detail(_)
+            | Msg::Refreshed(_)
+            | Msg::Generated(_)
+            | Msg::Revoked(_)
+            | Msg::ProfileSaved(_)
+            | Msg::PasswordChanged(_)
+            | Msg::Institution(_)
+            | Msg::MethodsSaved(_)
+            | Msg::Staff(_)
+            | Msg::StaffChanged { .. }
+            | Msg::Audit { .. }
+            | Msg::SessionChecked(_)
+    );
+    if late && app.session.is_none() {
+        return vec![];
+    }
     match msg {
         Msg::Resize(w, h) => {
             app.size = (w, h);
@@ -59,7 +81,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.apply(outcome)
         }
         Msg::LoggedIn(result) => {
-            app.busy = None;
+            app.done(&texts().status.signing_in);
             match result {
                 Ok((session, institution)) => {
                     app.institution = institution;
@@ -80,7 +102,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             }
         }
         Msg::Unlocked(result) => {
-            app.busy = None;
+            app.done(&texts().status.checking);
             match result {
                 Ok(()) => {
                     let wiped = app.lock.take().is_some_and(|l| l.wiped_codes);
@@ -115,7 +137,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Detail(result) => {
-            app.busy = None;
+            app.done(&texts().status.opening);
             match result {
                 Ok(data) => {
                     let focus = app.detail.as_ref().map(|d| d.focus);
@@ -158,7 +180,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::ProfileSaved(result) => {
-            app.busy = None;
+            app.done(&texts().profile.saving);
             match result {
                 Ok(()) => {
                     app.modal = None;
@@ -172,7 +194,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             }
         }
         Msg::PasswordChanged(result) => {
-            app.busy = None;
+            app.done(&texts().password.changing);
             match result {
                 Ok(()) => app.signed_out(Some(texts().password.changed.clone())),
                 Err(e) => match &mut app.modal {
@@ -185,7 +207,8 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Institution(result) | Msg::MethodsSaved(result) => {
-            let saved = app.busy.take().is_some();
+            let saved = app.busy == Some(texts().settings.saving.as_str());
+            app.done(&texts().settings.saving);
             match result {
                 Ok(institution) => {
                     if let Some(AdminPane::Settings(pane)) = &mut app.admin {
@@ -211,7 +234,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::StaffChanged { change, name, result } => {
-            app.busy = None;
+            app.done(&texts().staff.changing);
             match result {
                 Ok(()) => {
                     let what = crate::ui::panes::confirm::staff_change_label(change);
@@ -239,7 +262,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Generated(result) => {
-            app.busy = None;
+            app.done(&texts().status.generating);
             match result {
                 Ok(issued) => {
                     let Some(Modal::Warning(w)) = app.modal.take() else {
@@ -263,7 +286,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Revoked(result) => {
-            app.busy = None;
+            app.done(&texts().status.revoking);
             match result {
                 Ok(()) => {
                     app.info(&texts().status.revoked);
@@ -295,6 +318,10 @@ fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
     {
         let wiped_codes = app.codes.is_some();
         app.wipe_codes();
+        // Nothing half-done waits behind the lock: a form's passwords are wiped with it, and
+        // a warning seen before the lock must be opened, and read, again.
+        app.modal = None;
+        app.confirm = None;
         app.help = false;
         app.lock = Some(LockForm::new(wiped_codes));
     }

@@ -29,6 +29,10 @@ pub const CANDIDATES: i64 = 20_000;
 const COLUMNS: &str =
     "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.enrolment, u.staff_role, u.created_at";
 
+/// Words past this many are not searched for: a paste of a paragraph stays one cheap
+/// query instead of hundreds of conditions.
+pub const MAX_TERMS: usize = 8;
+
 /// One term of a search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
@@ -49,6 +53,7 @@ pub fn terms(text: &str) -> Vec<Term> {
         return vec![Term::Phone(digits)];
     }
     text.split_whitespace()
+        .take(MAX_TERMS)
         .map(|word| match word.strip_prefix('@') {
             Some(domain) => Term::Domain(domain.to_owned()),
             None => Term::Word(word.to_owned()),

@@ -125,6 +125,19 @@ pub struct LockForm {
     pub wiped_codes: bool,
 }
 
+/// Unlocking, signing out or quitting wipes what was typed.
+impl Drop for LockForm {
+    fn drop(&mut self) {
+        drop(take_secret(&mut self.password, &texts().login.password_hint));
+    }
+}
+
+impl Drop for LoginForm {
+    fn drop(&mut self) {
+        drop(take_secret(&mut self.password, &texts().login.password_hint));
+    }
+}
+
 impl LockForm {
     pub fn new(wiped_codes: bool) -> Self {
         Self { password: secret_field(&texts().login.password_hint), error: None, wiped_codes }

@@ -40,6 +40,16 @@ pub struct PasswordForm {
     username: String,
 }
 
+/// A form closed by Esc, the idle lock or sign-out wipes what was typed in it.
+impl Drop for PasswordForm {
+    fn drop(&mut self) {
+        let hint = &texts().login.password_hint;
+        for field in [&mut self.current, &mut self.new, &mut self.repeat] {
+            drop(take_secret(field, hint));
+        }
+    }
+}
+
 impl PasswordForm {
     pub fn new(username: &str) -> Self {
         let hint = &texts().login.password_hint;

@@ -33,6 +33,8 @@ pub struct Warning {
     pub target_name: String,
     /// What the database knows that should make the agent careful, one sentence each.
     pub signals: Vec<String>,
+    /// When the contact details last changed, as the warning shows it.
+    pub seen_contact_change: Option<i64>,
     pub check: Option<IdentityCheck>,
     pub cursor: usize,
     pub note: TextArea<'static>,
@@ -80,6 +82,7 @@ impl Warning {
             target: detail.user.id,
             target_name: format!("{} ({})", detail.user.full_name(), detail.user.username),
             signals: signals(detail),
+            seen_contact_change: detail.contact_changed_at,
             check: None,
             cursor: 0,
             note,
@@ -148,7 +151,7 @@ impl Warning {
             return Outcome::Nothing;
         };
         match check.with_note(&field_text(&self.note)) {
-            Ok(identity) => Outcome::Generate { user: self.target, identity },
+            Ok(identity) => Outcome::Generate { user: self.target, identity, seen: self.seen_contact_change },
             Err(e) => {
                 self.error = Some(e.to_string());
                 self.focus = WarningFocus::Note;

@@ -1,0 +1,160 @@
+//! What the UI process costs, measured from outside as an SSH client would see it: the
+//! real release binary in an 80×24 pseudo-terminal.
+//!
+//!   cargo build --release
+//!   cargo run --release --example terminal -- sqlite:///tmp/bench1m.db
+//!
+//! Prints launch to first frame, the bytes written to the terminal per arrow key in
+//! Manage Users (a scroll past the visible rows included) and per search keystroke, and
+//! resident memory when idle and at its peak after browsing 20 pages and generating one
+//! batch of codes (Linux: /proc). Needs the demo staff (`helpdesk demo`).
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Terminal {
+    screen: Arc<Mutex<vt100::Parser>>,
+    bytes: Arc<AtomicUsize>,
+    last_output: Arc<Mutex<Instant>>,
+    writer: Box<dyn Write + Send>,
+}
+
+impl Terminal {
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.text().contains(needle) {
+            assert!(Instant::now() < deadline, "timed out waiting for {needle:?}:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits until the program has written nothing for `quiet`.
+    fn settle(&self, quiet: Duration) {
+        loop {
+            std::thread::sleep(Duration::from_millis(10));
+            if self.last_output.lock().unwrap().elapsed() >= quiet {
+                return;
+            }
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Sends one key and returns the bytes the program wrote in answer.
+    fn key(&mut self, keys: &str) -> usize {
+        self.settle(Duration::from_millis(60));
+        let before = self.bytes.load(Ordering::SeqCst);
+        self.send(keys);
+        std::thread::sleep(Duration::from_millis(20));
+        self.settle(Duration::from_millis(150));
+        self.bytes.load(Ordering::SeqCst) - before
+    }
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn median_and_worst(mut xs: Vec<usize>) -> (usize, usize) {
+    xs.sort_unstable();
+    (xs[xs.len() / 2], *xs.last().unwrap())
+}
+
+fn main() {
+    let url = std::env::args().nth(1).expect("a database URL: sqlite:///tmp/bench1m.db");
+    let binary = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("helpdesk");
+    let pty = native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(&binary);
+    cmd.args(["--config", "/dev/null"]);
+    cmd.env("HELPDESK_DATABASE_URL", &url);
+    cmd.env("TERM", "xterm-256color");
+    cmd.cwd(std::env::temp_dir());
+    let started = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    let pid = child.process_id().unwrap();
+    let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+    let bytes = Arc::new(AtomicUsize::new(0));
+    let last_output = Arc::new(Mutex::new(Instant::now()));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let (sink, count, stamp) = (screen.clone(), bytes.clone(), last_output.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            count.fetch_add(n, Ordering::SeqCst);
+            *stamp.lock().unwrap() = Instant::now();
+            sink.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let mut t = Terminal { screen, bytes, last_output, writer: pty.master.take_writer().unwrap() };
+
+    t.wait_for("Sign in with your staff username");
+    println!("launch to first frame: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+    t.send("alex.agent\t");
+    t.send("agent-demo-pass-2026\r");
+    t.wait_for("Page 1");
+    t.settle(Duration::from_millis(500));
+    println!("resident memory, signed in and idle: {:.1} MB", status_kib(pid, "VmRSS:") as f64 / 1024.0);
+
+    let arrows: Vec<usize> = (0..40).map(|_| t.key("j")).collect();
+    let (median, worst) = median_and_worst(arrows);
+    println!("bytes per arrow key in Manage Users (40 presses, past the visible rows): median {median}, worst {worst}");
+
+    t.key("/");
+    let typed: Vec<usize> = "amara".chars().map(|c| t.key(&c.to_string())).collect();
+    let (median, worst) = median_and_worst(typed);
+    println!("bytes per search keystroke (\"amara\"): median {median}, worst {worst}");
+    t.key("\x1b");
+    t.key("/");
+    t.key("\x1b");
+
+    for page in 2..=21 {
+        t.send("n");
+        t.wait_for(&format!("Page {page} "));
+    }
+    t.send("/");
+    t.send("amara.okafor");
+    t.wait_for("1 shown");
+    t.send("\r");
+    t.send("\r");
+    t.wait_for("Two-Factor Authentication");
+    t.send("g");
+    t.wait_for("How did you verify");
+    t.key("\t");
+    t.key("\r");
+    t.key("\t");
+    t.key("\t");
+    t.send("\r");
+    t.wait_for("shown once");
+    t.key("\x1b");
+    t.key("\t");
+    t.key("\r");
+    t.settle(Duration::from_millis(500));
+    println!(
+        "after 20 pages and one batch: resident {:.1} MB, peak {:.1} MB",
+        status_kib(pid, "VmRSS:") as f64 / 1024.0,
+        status_kib(pid, "VmHWM:") as f64 / 1024.0
+    );
+    t.send("\x1b");
+    t.send("q");
+    let _ = child.wait();
+}
