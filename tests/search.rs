@@ -60,6 +60,8 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
         "amara ok".into(),
         "okafor amara".into(),
         "k".into(),
+        "ok".into(),
+        "mor".into(),
         tail.into(),
         "+234".into(),
         "@mail.example".into(),

@@ -18,6 +18,10 @@ pub trait Dialect: Database {
     /// last-admin rule holds under concurrent demotions.
     const LOCK_ADMINS: &'static str;
 
+    /// `users u` as a search walks it, in name order: SQLite must be told to read the name
+    /// index (it would rather use a search column's index and sort a million rows).
+    const USERS_IN_NAME_ORDER: &'static str;
+
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static str;
 

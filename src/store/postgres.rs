@@ -18,6 +18,8 @@ impl Dialect for Postgres {
     const LOCK_ADMINS: &'static str =
         "SELECT id FROM users WHERE kind = 'staff' AND staff_role = 'admin' AND disabled_at IS NULL FOR UPDATE";
 
+    const USERS_IN_NAME_ORDER: &'static str = "users u";
+
     const ANALYZE: &'static str = "ANALYZE";
 
     fn bulk_param(n: usize) -> String {

@@ -112,24 +112,43 @@ where
                 .bind(query.limit)
                 .fetch_all(&self.pool)
                 .await?
+        } else if let [search::Term::Word(word)] = terms.as_slice() {
+            // One letter finds users everywhere; a longer word is counted first.
+            let rare = word.chars().count() > 1 && {
+                let count = search::count_others_of_word(word);
+                let mut q = sqlx::query_scalar(&count.sql);
+                for p in &count.params {
+                    q = q.bind(p.as_str());
+                }
+                let others: i64 = q.fetch_one(&self.pool).await?;
+                others <= search::CANDIDATES
+            };
+            let page = search::page_of_one_word(word, rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
+            let mut q = sqlx::query_as(&page.sql);
+            for p in &page.params {
+                q = q.bind(p.as_str());
+            }
+            q.fetch_all(&self.pool).await?
         } else {
             // The rarest term that is rare enough is read first; one letter never is.
             let mut rare: Option<(usize, i64)> = None;
+            let cap = if terms.len() > 1 { search::CANDIDATES_OF_SEVERAL } else { search::CANDIDATES };
             for (i, term) in terms.iter().enumerate() {
                 if matches!(term, search::Term::Word(w) if w.chars().count() < 2) {
                     continue;
                 }
-                let count = search::count_users_of(term);
+                let count = search::count_users_of(term, cap);
                 let mut q = sqlx::query_scalar(&count.sql);
                 for p in &count.params {
                     q = q.bind(p.as_str());
                 }
                 let n: i64 = q.fetch_one(&self.pool).await?;
-                if n <= search::CANDIDATES && rare.is_none_or(|(_, fewest)| n < fewest) {
+                if n <= cap && rare.is_none_or(|(_, fewest)| n < fewest) {
                     rare = Some((i, n));
                 }
             }
-            let page = search::page(&terms, rare.map(|(i, _)| i), query.after.as_ref(), query.limit);
+            let page =
+                search::page(&terms, rare.map(|(i, _)| i), query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
             let mut q = sqlx::query_as(&page.sql);
             for p in &page.params {
                 q = q.bind(p.as_str());

@@ -24,7 +24,11 @@ pub const USERS_PAGE: &str = "SELECT id, kind, username, first_name, last_name, 
 
 /// A term with at most this many users is read through its indexes and sorted; one with
 /// more is checked while walking the name index.
-pub const CANDIDATES: i64 = 20_000;
+pub const CANDIDATES: i64 = 5_000;
+
+/// With several terms the walk can pass long stretches of the name index where one of
+/// them never holds, so the rarest is read first up to this many users.
+pub const CANDIDATES_OF_SEVERAL: i64 = 20_000;
 
 const COLUMNS: &str =
     "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.enrolment, u.staff_role, u.created_at";
@@ -130,23 +134,31 @@ impl Statement {
     }
 }
 
-/// Counts a term's users, stopping past `CANDIDATES`: is it rare enough to read first?
-pub fn count_users_of(term: &Term) -> Statement {
+/// Counts a term's users, stopping past `cap`: is it rare enough to read first?
+pub fn count_users_of(term: &Term, cap: i64) -> Statement {
     let mut s = Statement::default();
-    let union = s.users_of(term);
-    let cap = CANDIDATES + 1;
+    // UNION ALL stops at the limit (a user counted twice only makes the term look common).
+    let union = s.users_of(term).replace(" UNION ", " UNION ALL ");
+    let cap = cap + 1;
     s.sql = format!("SELECT COUNT(*) FROM ({union} LIMIT {cap}) AS c");
     s
 }
 
 /// A page of a search: `rare`, when there is one, is read first through its indexes;
 /// every other term is checked on each row. `after` is the last row already shown.
-pub fn page(terms: &[Term], rare: Option<usize>, after: Option<&(String, i64)>, limit: i64) -> Statement {
+/// `in_name_order` is the table as the walk reads it (`Dialect::USERS_IN_NAME_ORDER`).
+pub fn page(
+    terms: &[Term],
+    rare: Option<usize>,
+    after: Option<&(String, i64)>,
+    limit: i64,
+    in_name_order: &str,
+) -> Statement {
     let mut s = Statement::default();
     let source = match rare {
         // CROSS JOIN keeps SQLite from turning the join around; PostgreSQL plans it freely.
         Some(i) => format!("({}) AS m CROSS JOIN users u", s.users_of(&terms[i])),
-        None => "users u".to_owned(),
+        None => in_name_order.to_owned(),
     };
     let mut conditions: Vec<String> = Vec::new();
     if rare.is_some() {
@@ -164,6 +176,80 @@ pub fn page(terms: &[Term], rare: Option<usize>, after: Option<&(String, i64)>, 
     s.sql = format!(
         "SELECT {COLUMNS} FROM {source} WHERE {} ORDER BY u.sort_key, u.id LIMIT {limit}",
         conditions.join(" AND ")
+    );
+    s
+}
+
+/// The word's columns besides the name: first name, username, email.
+const OTHER_WORD_COLUMNS: [&str; 3] = ["u.first_key", "u.username", "u.email"];
+
+impl Statement {
+    fn cursor(&mut self, after: Option<&(String, i64)>) -> String {
+        match after {
+            Some((sort_key, id)) => {
+                let key = self.param(sort_key.clone());
+                format!("(u.sort_key > {key} OR (u.sort_key = {key} AND u.id > {id}))")
+            }
+            None => "1 = 1".into(),
+        }
+    }
+}
+
+/// Counts the users a single word finds through its other columns (first name, username,
+/// email), stopping past `CANDIDATES`.
+pub fn count_others_of_word(word: &str) -> Statement {
+    let mut s = Statement::default();
+    let parts: Vec<String> = OTHER_WORD_COLUMNS
+        .iter()
+        .map(|c| {
+            let range = s.range(c, word);
+            format!("SELECT u.id FROM users u WHERE {range}")
+        })
+        .collect();
+    // UNION ALL stops at the limit (a user counted twice only makes the word look common).
+    s.sql = format!("SELECT COUNT(*) FROM ({} LIMIT {}) AS c", parts.join(" UNION ALL "), CANDIDATES + 1);
+    s
+}
+
+/// A page for one word. The users whose last name it starts sit together in the name
+/// index, so walking that index from the start would pass most of the table before them:
+/// they are read as a range instead, already in order. The users it finds by first name,
+/// username or email are spread out: read through their indexes and sorted when they are
+/// few (`others_rare`), else checked while walking the name index, where they are dense.
+/// The two ordered halves are merged.
+pub fn page_of_one_word(
+    word: &str,
+    others_rare: bool,
+    after: Option<&(String, i64)>,
+    limit: i64,
+    in_name_order: &str,
+) -> Statement {
+    let mut s = Statement::default();
+    let by_name = s.range("u.sort_key", word);
+    let cursor = s.cursor(after);
+    let first = format!(
+        "SELECT {COLUMNS}, u.sort_key FROM users u WHERE {by_name} AND {cursor} ORDER BY u.sort_key, u.id LIMIT {limit}"
+    );
+    let ranges: Vec<String> = OTHER_WORD_COLUMNS.iter().map(|c| s.range(c, word)).collect();
+    let cursor = s.cursor(after);
+    let second = if others_rare {
+        let ids: Vec<String> = ranges.iter().map(|r| format!("SELECT u.id FROM users u WHERE {r}")).collect();
+        format!(
+            "SELECT {COLUMNS}, u.sort_key FROM ({}) AS m CROSS JOIN users u WHERE u.id = m.id AND {cursor} \
+             ORDER BY u.sort_key, u.id LIMIT {limit}",
+            ids.join(" UNION ")
+        )
+    } else {
+        format!(
+            "SELECT {COLUMNS}, u.sort_key FROM {in_name_order} WHERE ({}) AND {cursor} \
+             ORDER BY u.sort_key, u.id LIMIT {limit}",
+            ranges.join(" OR ")
+        )
+    };
+    s.sql = format!(
+        "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, staff_role, created_at FROM (\
+         SELECT * FROM ({first}) AS a UNION SELECT * FROM ({second}) AS b) AS page \
+         ORDER BY sort_key, id LIMIT {limit}"
     );
     s
 }
