@@ -223,7 +223,7 @@ impl Config {
         {
             return Err(r.bad("database.url", "must start with sqlite:// or postgres://".into()));
         }
-        let max_connections = r.int("database.max_connections", 8, 1, 200)? as u32;
+        let max_connections = r.int("database.max_connections", 2, 1, 200)? as u32;
 
         let count = r.int("codes.count", 10, 1, 100)? as usize;
         let length = r.int("codes.length", 12, 1, 32)? as usize;

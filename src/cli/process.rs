@@ -20,6 +20,14 @@ pub fn keep_private() {
     unsafe {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: a plain integer setting of glibc's allocator. A fixed threshold keeps each
+    // argon2 working block (19 MiB) in its own mapping, returned to the system when the
+    // hash is done, instead of glibc raising the threshold and keeping the blocks in its
+    // heaps: an agent's process stays small after generating codes.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 #[cfg(test)]

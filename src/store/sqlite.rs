@@ -54,9 +54,10 @@ impl Dialect for Sqlite {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            // 64 MiB of page cache per connection: Manage Users over a million rows, and
-            // the demo's bulk load, touch many index pages.
-            .pragma("cache_size", "-65536")
+            // 16 MiB of page cache per connection: enough for Manage Users over a million
+            // rows (its searches read index ranges, not the table), and small enough that
+            // an agent's process stays small.
+            .pragma("cache_size", "-16384")
             // Writers queue behind each other instead of failing while one commits.
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
