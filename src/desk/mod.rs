@@ -202,6 +202,14 @@ impl HelpDesk {
 }
 
 /// Runs CPU-heavy work (argon2) off the async threads, so the screen keeps drawing.
+///
+/// At most one such job runs per core at a time; the rest wait their turn. A burst (two
+/// hundred agents and a thousand redemptions at once) then queues instead of starting
+/// hundreds of threads that each hold argon2's 19 MiB.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> DeskResult<T> {
+    static TURNS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    });
+    let _turn = TURNS.acquire().await.expect("the semaphore is never closed");
     tokio::task::spawn_blocking(f).await.map_err(DeskError::Internal)
 }

@@ -33,7 +33,9 @@ impl Dialect for Postgres {
     async fn connect(url: &str, max_connections: u32, opening: Opening) -> StoreResult<PgPool> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5))
+            // Under a burst (many agents and redemptions at once) requests queue for a
+            // connection rather than fail; the screen shows a busy line meanwhile.
+            .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await
             .map_err(|source| StoreError::Unreachable { url: redact(url), source })?;
