@@ -184,28 +184,10 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
     let db = dir.path().join("e2e.db");
     let url = format!("sqlite://{}", db.display());
 
-    let pty = native_pty_system().openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_helpdesk"));
-    cmd.args(["--config", "/dev/null", "demo", "--users", "60", "--database", &url]);
-    cmd.cwd(dir.path());
-    cmd.env("TERM", "xterm-256color");
     let started = Instant::now();
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let sink = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let mut screen = Screen { parser: parser.clone(), writer: pty.master.take_writer().unwrap() };
+    let (mut screen, mut child) =
+        spawn(dir.path(), &["--config", "/dev/null", "demo", "--users", "60", "--database", &url], &[]);
+    let parser = screen.parser.clone();
 
     screen.wait_for("Sign in with your staff username");
     eprintln!("first frame after {} ms (including seeding the demo database)", started.elapsed().as_millis());

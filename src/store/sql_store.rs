@@ -400,18 +400,7 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
-        let done =
-            sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(Some(by)).execute(&mut *tx).await?;
-        if D::rows_affected(&done) == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        Self::insert_audit(&mut tx, audit).await?;
-        Self::insert_notices(&mut tx, now, notices).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.revoke_active(user, Some(by), now, audit, notices).await
     }
 
     async fn active_batch_key(&self, user: UserId, now: i64) -> StoreResult<Option<BatchKey>> {
@@ -548,18 +537,7 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
-        let done =
-            sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(None::<i64>).execute(&mut *tx).await?;
-        if D::rows_affected(&done) == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        Self::insert_audit(&mut tx, audit).await?;
-        Self::insert_notices(&mut tx, now, notices).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.revoke_active(user, None, now, audit, notices).await
     }
 
     async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64> {

@@ -8,7 +8,7 @@ use crate::domain::audit_chain::{self, ChainHash, ChainedFields};
 use crate::domain::notice::Notice;
 use crate::domain::user::{UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
-use crate::store::sql::{self, audit, notices, search, users};
+use crate::store::sql::{self, audit, codes, notices, search, users};
 use crate::store::sql_store::SqlStore;
 use crate::store::{NewUser, StoreError, StoreResult};
 
@@ -51,6 +51,31 @@ where
             .await?;
         sqlx::query(audit::ADVANCE_CHAIN_HEAD).bind(id).bind(&hash[..]).execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Revokes the user's active batch (neither revoked nor expired), recording `by` as
+    /// the revoker (nobody when failures used it up), with the audit event and notices, in
+    /// one transaction that locks the user first. False when none was active; then
+    /// nothing is written.
+    pub(super) async fn revoke_active(
+        &self,
+        user: UserId,
+        by: Option<UserId>,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        let done = sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(by).execute(&mut *tx).await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, now, notices).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub(super) async fn insert_notices(conn: &mut D::Connection, at: i64, notices: &[Notice]) -> StoreResult<()> {
