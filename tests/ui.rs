@@ -1062,3 +1062,19 @@ fn an_answer_after_sign_out_shows_nothing_to_the_next_person() {
     update(&mut app, Msg::Users { seq, result: Ok(vec![amara()]) }, clock.at(1));
     assert!(app.detail.is_none() && app.users.list.rows.is_empty(), "the last agent's customer came back");
 }
+
+#[test]
+fn an_answer_after_a_lost_connection_clears_the_old_error() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in(&clock);
+    press(&mut app, &clock, KeyCode::Char('/'));
+    press(&mut app, &clock, KeyCode::Char('a'));
+    let seq = app.users.list.seq;
+    update(&mut app, Msg::Users { seq, result: Err(DeskError::NoSuchUser) }, clock.at(1));
+    assert!(app.status.as_ref().is_some_and(|s| s.error));
+    press(&mut app, &clock, KeyCode::Char('m'));
+    let seq = app.users.list.seq;
+    update(&mut app, Msg::Users { seq, result: Ok(vec![amara()]) }, clock.at(2));
+    assert!(app.status.is_none(), "the old error stayed after the database answered");
+    assert_eq!(app.users.list.rows.len(), 1);
+}

@@ -35,7 +35,7 @@ impl Dialect for Postgres {
             .max_connections(max_connections.max(1))
             // Under a burst (many agents and redemptions at once) requests queue for a
             // connection rather than fail; the screen shows a busy line meanwhile.
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
             .map_err(|source| StoreError::Unreachable { url: redact(url), source })?;

@@ -125,7 +125,10 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::Users { seq, result } => {
             match result {
                 Ok(rows) => {
-                    app.users.list.receive(seq, rows);
+                    // The database answers again: an old "connection failed" is stale.
+                    if app.users.list.receive(seq, rows) && app.status.as_ref().is_some_and(|s| s.error) {
+                        app.status = None;
+                    }
                 }
                 Err(e) if seq == app.users.list.seq => {
                     app.users.list.loading = false;
