@@ -2,7 +2,10 @@
 //! a customer, generate, reveal, read a code off the screen; `verify-code` accepts it
 //! once and rejects it the second time; the same agent is refused for a staff user.
 
-use std::io::{Read, Write};
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -101,18 +104,7 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Screen, Box<dyn po
     }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let sink = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().process(&buf[..n]);
-        }
-    });
+    let parser = pty::screen(&*pty.master, 30, 100);
     let writer = pty.master.take_writer().unwrap();
     // The master must outlive the child's use of the terminal.
     std::mem::forget(pty.master);

@@ -10,6 +10,9 @@
 
 #![cfg(unix)]
 
+#[path = "common/pty.rs"]
+mod pty;
+
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -359,18 +362,7 @@ impl PtySsh {
         cmd.env_remove("SSH_AUTH_SOCK");
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let sink = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().process(&buf[..n]);
-            }
-        });
+        let parser = pty::screen(&*pty.master, ROWS, COLS);
         let writer = pty.master.take_writer().unwrap();
         PtySsh { parser, writer, child, _master: pty.master }
     }

@@ -1011,6 +1011,15 @@ fn shrinking_to_one_cell_and_back_in_any_state_loses_nothing() {
     }
 }
 
+/// In the warning: the first identity check, then the second Generate Backup Codes.
+fn choose_a_check_and_generate(app: &mut App, clock: &Clock) -> Vec<Effect> {
+    press(app, clock, KeyCode::Tab);
+    press(app, clock, KeyCode::Enter);
+    press(app, clock, KeyCode::BackTab);
+    press(app, clock, KeyCode::BackTab);
+    press(app, clock, KeyCode::Enter)
+}
+
 #[test]
 fn the_idle_lock_closes_what_was_half_done() {
     let clock = Clock(Instant::now());
@@ -1023,11 +1032,7 @@ fn the_idle_lock_closes_what_was_half_done() {
     assert!(app.confirm.is_none(), "a confirm popup survived the lock");
     // Codes generated while locked are never shown.
     let mut app = in_warning(&clock);
-    press(&mut app, &clock, KeyCode::Tab);
-    press(&mut app, &clock, KeyCode::Enter);
-    press(&mut app, &clock, KeyCode::BackTab);
-    press(&mut app, &clock, KeyCode::BackTab);
-    assert!(matches!(press(&mut app, &clock, KeyCode::Enter).as_slice(), [Effect::Generate { .. }]));
+    assert!(matches!(choose_a_check_and_generate(&mut app, &clock).as_slice(), [Effect::Generate { .. }]));
     update(&mut app, Msg::Tick, clock.at(300));
     update(&mut app, Msg::Generated(Ok(issued())), clock.at(301));
     assert!(app.codes.is_none(), "codes arrived behind the lock and were kept");
@@ -1037,11 +1042,7 @@ fn the_idle_lock_closes_what_was_half_done() {
 fn only_its_own_answer_ends_a_busy_operation() {
     let clock = Clock(Instant::now());
     let mut app = in_warning(&clock);
-    press(&mut app, &clock, KeyCode::Tab);
-    press(&mut app, &clock, KeyCode::Enter);
-    press(&mut app, &clock, KeyCode::BackTab);
-    press(&mut app, &clock, KeyCode::BackTab);
-    assert!(matches!(press(&mut app, &clock, KeyCode::Enter).as_slice(), [Effect::Generate { .. }]));
+    assert!(matches!(choose_a_check_and_generate(&mut app, &clock).as_slice(), [Effect::Generate { .. }]));
     // A refresh that fails, and a detail that arrives, do not free the keys.
     update(&mut app, Msg::Refreshed(Err(DeskError::NoSuchUser)), clock.at(1));
     update(&mut app, Msg::Detail(Ok(Box::new(detail_of(amara()).0))), clock.at(1));
