@@ -22,22 +22,34 @@ async fn main() {
     }
 }
 
-fn mean(total: Duration, n: u32) -> f64 {
-    total.as_secs_f64() * 1000.0 / f64::from(n)
+/// The median of `n` timed runs after `warm` untimed ones, in milliseconds.
+async fn median<F: std::future::Future>(warm: usize, n: usize, mut run: impl FnMut() -> F) -> f64 {
+    let mut times = Vec::with_capacity(n);
+    for round in 0..warm + n {
+        let started = Instant::now();
+        run().await;
+        if round >= warm {
+            times.push(ms(started.elapsed()));
+        }
+    }
+    middle(&mut times)
+}
+
+fn middle(times: &mut [f64]) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
 async fn redemption(url: Option<String>) {
     let cost = HashCost::default();
     let argon2 = cost.argon2().unwrap();
-    let n = 30;
-    let started = Instant::now();
-    for i in 0..n {
+    let bare = median(3, 21, || async {
         let mut out = [0u8; 32];
-        argon2.hash_password_into(format!("ABCDEFGHJK{i:02}").as_bytes(), b"0123456789abcdef", &mut out).unwrap();
-    }
-    let bare = mean(started.elapsed(), n);
+        argon2.hash_password_into(b"ABCDEFGHJK12", b"0123456789abcdef", &mut out).unwrap();
+    })
+    .await;
     println!(
-        "bare argon2id (m={} KiB, t={}, p={}): {bare:.1} ms per evaluation",
+        "bare argon2id (m={} KiB, t={}, p={}), median of 21: {bare:.1} ms",
         cost.memory_kib, cost.iterations, cost.parallelism
     );
 
@@ -50,38 +62,62 @@ async fn redemption(url: Option<String>) {
     demo::seed(&desk, 20, cost, |_| {}).await.unwrap();
     let agent = desk.login("alex.agent", Zeroizing::new("agent-demo-pass-2026".into())).await.unwrap();
     let user = store.user_by_username("amara.okafor").await.unwrap().unwrap();
-
-    let started = Instant::now();
-    let alone = helpdesk::domain::codes::generate(&policy).unwrap();
-    drop(alone);
-    println!(
-        "a batch's 10 hashes alone, on {} cores: {:.1} ms ({:.2}x ten sequential bare evaluations)",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        started.elapsed().as_secs_f64() * 1000.0,
-        started.elapsed().as_secs_f64() * 1000.0 / (10.0 * bare)
-    );
-
-    let started = Instant::now();
-    let issued = desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
-    let generation = started.elapsed().as_secs_f64() * 1000.0;
-
-    let started = Instant::now();
-    for code in &issued.codes {
-        assert_eq!(desk.redeem("amara.okafor", code.grouped()).await.unwrap(), Redemption::Accepted);
-    }
-    let accepted = mean(started.elapsed(), issued.codes.len() as u32);
-    let started = Instant::now();
-    for code in &issued.codes {
-        assert_eq!(desk.redeem("amara.okafor", code.grouped()).await.unwrap(), Redemption::Rejected);
-    }
-    let rejected = mean(started.elapsed(), issued.codes.len() as u32);
     println!("backend: {:?}", store.backend());
-    println!("generate a batch of 10 (10 argon2id hashes + one transaction): {generation:.1} ms");
-    println!(
-        "redeem, accepted (1 argon2id + conditional update + audit + outbox): {accepted:.1} ms ({:.2}x bare)",
-        accepted / bare
-    );
-    println!("redeem, rejected (1 argon2id + audit): {rejected:.1} ms ({:.2}x bare)", rejected / bare);
+
+    let alone = median(1, 5, || async { drop(helpdesk::domain::codes::generate(&policy).unwrap()) }).await;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("a batch's 10 hashes alone, on {cores} cores: {alone:.1} ms ({:.2}x ten bare)", alone / (10.0 * bare));
+
+    // Rounds of: a new batch, a wrong code and a right one while all ten are unused, the
+    // codes in between, then a wrong code and the last right one while one is unused.
+    let wrong = || Zeroizing::new("0000-0000-0000".to_owned());
+    let (mut generate, mut accepted10, mut accepted1, mut rejected10, mut rejected1, mut bares) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..12 {
+        let started = Instant::now();
+        let mut out = [0u8; 32];
+        argon2.hash_password_into(b"ABCDEFGHJK12", b"0123456789abcdef", &mut out).unwrap();
+        let bare_now = ms(started.elapsed());
+        let started = Instant::now();
+        let issued = desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+        let took = ms(started.elapsed());
+        let timed = |answer: Redemption, expected: Redemption, started: Instant| {
+            assert_eq!(answer, expected);
+            ms(started.elapsed())
+        };
+        let started = Instant::now();
+        let r10 = timed(desk.redeem("amara.okafor", wrong()).await.unwrap(), Redemption::Rejected, started);
+        let mut each = Vec::new();
+        for code in &issued.codes[..9] {
+            let started = Instant::now();
+            each.push(timed(desk.redeem("amara.okafor", code.grouped()).await.unwrap(), Redemption::Accepted, started));
+        }
+        let started = Instant::now();
+        let r1 = timed(desk.redeem("amara.okafor", wrong()).await.unwrap(), Redemption::Rejected, started);
+        let last = issued.codes.last().unwrap().grouped();
+        let started = Instant::now();
+        let a1 = timed(desk.redeem("amara.okafor", last).await.unwrap(), Redemption::Accepted, started);
+        if round > 0 {
+            // the first round warms the connections and the caches
+            bares.push(bare_now);
+            generate.push(took);
+            rejected10.push(r10);
+            accepted10.push(each[0]);
+            rejected1.push(r1);
+            accepted1.push(a1);
+        }
+    }
+    let show = |what: &str, times: &mut Vec<f64>, per: f64, unit: &str| {
+        let m = middle(times);
+        println!("{what:<44} median of {}: {m:6.1} ms ({:.2}x {unit})", times.len(), m / per);
+    };
+    let bare = middle(&mut bares);
+    println!("bare argon2id, among these rounds             median of {}: {bare:6.1} ms", bares.len());
+    show("generate a batch of 10, end to end", &mut generate, 10.0 * bare, "ten bare");
+    show("redeem, accepted, 10 codes unused", &mut accepted10, bare, "bare");
+    show("redeem, accepted, 1 code unused", &mut accepted1, bare, "bare");
+    show("redeem, wrong code, 10 codes unused", &mut rejected10, bare, "bare");
+    show("redeem, wrong code, 1 code unused", &mut rejected1, bare, "bare");
 
     // Every way a redemption can fail costs one argon2 evaluation: the medians should be
     // within the noise of each other, so that the time says nothing the answer does not.
@@ -92,17 +128,37 @@ async fn redemption(url: Option<String>) {
         ("no active batch", "hiroshi.tanaka", "0000-0000-0000"),
         ("wrong code", "amara.okafor", "0000-0000-0000"),
     ];
-    for (path, username, typed) in paths {
-        let mut times = Vec::new();
-        for _ in 0..15 {
+    // Round-robin, a bare evaluation among them, so that the machine's drift touches all
+    // alike.
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); paths.len() + 1];
+    for round in 0..17 {
+        for (i, (_, username, typed)) in paths.iter().enumerate() {
             let started = Instant::now();
-            let answer = desk.redeem(username, Zeroizing::new(typed.to_owned())).await.unwrap();
+            let answer = desk.redeem(username, Zeroizing::new((*typed).to_owned())).await.unwrap();
             assert_ne!(answer, Redemption::Accepted);
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            if round >= 2 {
+                times[i].push(ms(started.elapsed()));
+            }
         }
-        times.sort_by(f64::total_cmp);
-        println!("redeem, {path:<17} median of {}: {:.1} ms", times.len(), times[times.len() / 2]);
+        let started = Instant::now();
+        let mut out = [0u8; 32];
+        argon2.hash_password_into(b"ABCDEFGHJK12", b"0123456789abcdef", &mut out).unwrap();
+        if round >= 2 {
+            times[paths.len()].push(ms(started.elapsed()));
+        }
     }
+    let bare_here = middle(&mut times[paths.len()]);
+    println!("bare argon2id, among the failing paths        median of 15: {bare_here:6.1} ms");
+    let mut medians = Vec::new();
+    for ((path, ..), times) in paths.iter().zip(&mut times) {
+        let m = middle(times);
+        println!("redeem, {path:<36} median of 15: {m:6.1} ms ({:.2}x bare)", m / bare_here);
+        medians.push(m);
+    }
+    medians.sort_by(f64::total_cmp);
+    println!("failing paths: the slowest median is {:.0}% above the fastest", (medians[3] / medians[0] - 1.0) * 100.0);
+
+    phases(&*store, &url, user.id, &cost, bare).await;
 }
 
 async fn search(url: &str) {
@@ -152,6 +208,71 @@ async fn search(url: &str) {
             format!("median {:.1} ms, worst {:.1} ms", ms(xs[xs.len() / 2]), ms(*xs.last().unwrap()))
         };
         println!("search {text:>16?}: first page {}; fifth page {}", stats(&mut first), stats(&mut fifth));
+    }
+}
+
+/// Each piece of a redemption on its own, medians after a warm-up, so that the difference
+/// between a redemption and one bare evaluation can be read off by part.
+async fn phases(store: &dyn store::Store, url: &str, user: helpdesk::domain::user::UserId, cost: &HashCost, bare: f64) {
+    use helpdesk::domain::audit::{AuditAction, NewAuditEvent};
+    use helpdesk::domain::codes::{Evaluations, hash_code_counted};
+    use helpdesk::store::Throttle;
+    let now = helpdesk::domain::time::now();
+    let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail("bench");
+    let evaluations = Arc::new(Evaluations::default());
+    let mut rows: Vec<(&str, f64)> = Vec::new();
+    let cost = *cost;
+    let evaluation = median(3, 15, || {
+        let evaluations = Arc::clone(&evaluations);
+        async move {
+            tokio::task::spawn_blocking(move || hash_code_counted(&cost, "ABCDEFGHJK12", &[7u8; 16], &evaluations))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    });
+    rows.push(("the service's evaluation, on a blocking thread", evaluation.await));
+    let read = median(3, 15, || store.redemption_subject("amara.okafor", now));
+    rows.push(("user and batch key (one statement)", read.await));
+    let count = median(3, 15, || store.reserve_attempt(user, Throttle::Codes, now, 1000, 60));
+    rows.push(("count the attempt (one update, its own commit)", count.await));
+    let consume = median(3, 15, || store.consume_code(0, &[0u8; 32], now, &audit, &[], std::slice::from_ref(&audit)));
+    rows.push(("a wrong code's transaction (update + audit)", consume.await));
+    let append = median(3, 15, || store.append_audit(std::slice::from_ref(&audit)));
+    rows.push(("one audit event (its own transaction)", append.await));
+    rows.push(("one empty write transaction (its commit)", commit_cost(url).await));
+    store.clear_failures(user, Throttle::Codes).await.unwrap();
+    for (name, m) in rows {
+        println!("phase, {name:<48} median {m:6.2} ms ({:.3}x bare)", m / bare);
+    }
+}
+
+/// What one commit costs: a write transaction that changes a row, committed, on a
+/// connection set up as the store sets up its own (SQLite: WAL, synchronous NORMAL).
+async fn commit_cost(url: &str) -> f64 {
+    const TOUCH: &str = "UPDATE institutions SET id = id";
+    if url.starts_with("sqlite:") {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+        let options = url
+            .parse::<SqliteConnectOptions>()
+            .unwrap()
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        median(3, 15, || async {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            sqlx::query(TOUCH).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        })
+        .await
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        median(3, 15, || async {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(TOUCH).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        })
+        .await
     }
 }
 

@@ -59,6 +59,11 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
         "ama".into(),
         "amara ok".into(),
         "okafor amara".into(),
+        // Every word common (more than `FEW_OF_SEVERAL` users each): a last-name range is
+        // walked with the other words checked on the way.
+        "ma pa".into(),
+        "ma @mail".into(),
+        "pa ma zz".into(),
         "k".into(),
         "ok".into(),
         "mor".into(),

@@ -47,7 +47,12 @@ pub enum Seeded {
 }
 
 /// Seeds an empty database; leaves a populated one alone.
-pub async fn seed(desk: &HelpDesk, customers: u64, cost: HashCost, progress: impl Fn(u64)) -> DeskResult<Seeded> {
+pub async fn seed(
+    desk: &HelpDesk,
+    customers: u64,
+    cost: HashCost,
+    progress: impl Fn(u64) + Send + Sync,
+) -> DeskResult<Seeded> {
     let existing = desk.user_count().await?;
     if existing > 0 {
         return Ok(Seeded::AlreadyThere { users: existing });
@@ -87,7 +92,10 @@ pub async fn seed(desk: &HelpDesk, customers: u64, cost: HashCost, progress: imp
     let mut rng = SmallRng::seed_from_u64(0x4845_4c50);
     let remaining = customers.saturating_sub(named.len() as u64);
     let mut made = 0u64;
-    while made < remaining {
+    let mut next = || {
+        if made >= remaining {
+            return None;
+        }
         let batch = (remaining - made).min(10_000);
         let users: Vec<NewUser> = (0..batch)
             .map(|k| {
@@ -101,10 +109,11 @@ pub async fn seed(desk: &HelpDesk, customers: u64, cost: HashCost, progress: imp
                 customer(&username, first, last, &phone, enrolment, created)
             })
             .collect();
-        desk.load_demo_users(&users).await?;
         made += batch;
         progress(made + named.len() as u64);
-    }
+        Some(users)
+    };
+    desk.load_demo_users_in_bulk(&mut next).await?;
     // Without fresh statistics PostgreSQL plans searches of a bulk-loaded table as if it
     // were empty (a second for one letter at a million users, instead of 60 ms).
     desk.refresh_statistics().await?;

@@ -19,75 +19,90 @@ use crate::texts::texts;
 
 impl HelpDesk {
     /// What the Digital Banking login does with a typed code: the username is bounded,
-    /// the attempt is counted first (the throttle), then one argon2 evaluation with the
-    /// batch's salt, then one conditional update that makes the code single-use. Every
-    /// outcome is audited; a username nobody has is recorded only as a keyed pseudonym.
+    /// the attempt is counted (the throttle) while the one argon2 evaluation runs with the
+    /// batch's salt, and the hash is compared only if the count allowed the attempt: one
+    /// conditional update that makes the code single-use. Every outcome is audited; a
+    /// username nobody has is recorded only as a keyed pseudonym.
+    ///
+    /// The database work runs while argon2 does, wherever its outcome does not depend on
+    /// the hash: a redemption takes about one evaluation plus the one transaction that
+    /// consumes the code or records the wrong one.
     pub async fn redeem(&self, username: &str, typed: Zeroizing<String>) -> DeskResult<Redemption> {
         let now = self.now();
         let username = redemption::typed_username(username);
         let canonical = codes::normalize(&typed);
         drop(typed);
-        let user = match &username {
-            Some(name) => self.store.user_by_username(name).await?,
+        let subject = match &username {
+            Some(name) => self.store.redemption_subject(name, now).await?,
             None => None,
         };
-        let Some(user) = user else {
-            self.evaluate(canonical, None).await?;
-            self.record_unknown_username(username.as_deref(), now).await?;
+        let Some((user, key)) = subject else {
+            let (evaluated, recorded) =
+                tokio::join!(self.evaluate(canonical, None), self.record_unknown_username(username.as_deref(), now));
+            evaluated?;
+            recorded?;
             return Ok(Redemption::Rejected);
         };
         let rejected = |detail: String| {
             NewAuditEvent::new(now, AuditAction::BackupCodeRejected).target(user.id, &user.username).detail(detail)
         };
         let limits = self.limits;
-        let reservation = self
-            .store
-            .reserve_attempt(user.id, Throttle::Codes, now, limits.redeem_max_failures, limits.redeem_lockout_secs)
-            .await?;
-        let (attempt, locks, total) = match reservation {
-            Reservation::Locked { until } => {
-                self.evaluate(canonical, None).await?;
-                self.store.append_audit(&[rejected("refused: backup codes are locked".into())]).await?;
-                return Ok(Redemption::Locked { until });
+        let comparable = canonical.is_some() && key.is_some();
+        let counted = async {
+            let reservation = self
+                .store
+                .reserve_attempt(user.id, Throttle::Codes, now, limits.redeem_max_failures, limits.redeem_lockout_secs)
+                .await?;
+            // Outcomes the hash cannot change are written while it is computed.
+            let (events, checked) = match reservation {
+                Reservation::Locked { .. } => (vec![rejected("refused: backup codes are locked".into())], false),
+                Reservation::Granted { attempt, locks, total } => {
+                    let checked = comparable && redemption::may_check(total, limits.redeem_max_total_failures);
+                    (self.rejection(&user, now, attempt, locks, total), checked)
+                }
+            };
+            if !checked {
+                self.store.append_audit(&events).await?;
             }
-            Reservation::Granted { attempt, locks, total } => (attempt, locks, total),
+            Ok::<_, crate::desk::DeskError>((reservation, events, checked))
         };
-        let key = if redemption::may_check(total, limits.redeem_max_total_failures) {
-            self.store.active_batch_key(user.id, now).await?
-        } else {
-            None
+        let (hash, counted) = tokio::join!(self.evaluate(canonical, key.as_ref()), counted);
+        let (hash, (reservation, rejection, checked)) = (hash?, counted?);
+        let (attempt, total) = match reservation {
+            Reservation::Locked { until } => return Ok(Redemption::Locked { until }),
+            Reservation::Granted { attempt, total, .. } => (attempt, total),
         };
-        let accepted = match (canonical, key) {
-            (Some(canonical), Some(key)) => {
-                let hash = self.evaluate(Some(canonical), Some(&key)).await?;
-                let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
-                let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
-                self.store.consume_code(key.id, &hash, now, &audit, &notices).await?
+        if let (true, Some(key)) = (checked, &key) {
+            let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
+            let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
+            if self.store.consume_code(key.id, &hash, now, &audit, &notices, &rejection).await? {
+                tracing::info!(user = %user.username, "backup code redeemed");
+                return Ok(Redemption::Accepted);
             }
-            (canonical, _) => {
-                self.evaluate(canonical, None).await?;
-                false
-            }
-        };
-        if accepted {
-            tracing::info!(user = %user.username, "backup code redeemed");
-            return Ok(Redemption::Accepted);
         }
         tracing::warn!(user = %user.username, attempt, total, "backup code rejected");
-        let mut events = vec![rejected(format!(
-            "failed attempt {attempt} of {}; {total} since the last success or new batch",
-            limits.redeem_max_failures
-        ))];
-        if locks {
-            let mut lock = NewAuditEvent::new(now, AuditAction::BackupCodesLocked).target(user.id, &user.username);
-            lock.detail = Some(format!("locked for {} minutes", limits.redeem_lockout_secs / 60));
-            events.push(lock);
-        }
-        self.store.append_audit(&events).await?;
         if redemption::exhausts(total, limits.redeem_max_total_failures) {
             self.exhaust(&user, total, now).await?;
         }
         Ok(Redemption::Rejected)
+    }
+
+    /// The audit events of a failed attempt: the failure, and the lock when it set one.
+    fn rejection(&self, user: &User, now: i64, attempt: i64, locks: bool, total: i64) -> Vec<NewAuditEvent> {
+        let mut events =
+            vec![NewAuditEvent::new(now, AuditAction::BackupCodeRejected).target(user.id, &user.username).detail(
+                format!(
+                    "failed attempt {attempt} of {}; {total} since the last success or new batch",
+                    self.limits.redeem_max_failures
+                ),
+            )];
+        if locks {
+            let lock = NewAuditEvent::new(now, AuditAction::BackupCodesLocked)
+                .target(user.id, &user.username)
+                .detail(format!("locked for {} minutes", self.limits.redeem_lockout_secs / 60));
+            events.push(lock);
+        }
+        events
     }
 
     /// The one argon2 evaluation of a redemption: with the batch's salt and cost when

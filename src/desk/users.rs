@@ -218,6 +218,15 @@ impl HelpDesk {
         Ok(self.store.insert_users(users, None).await?)
     }
 
+    /// Many demo users in one transaction, `next` giving a batch at a time
+    /// (`Store::insert_users_in_bulk`).
+    pub async fn load_demo_users_in_bulk(
+        &self,
+        next: &mut (dyn FnMut() -> Option<Vec<NewUser>> + Send),
+    ) -> DeskResult<u64> {
+        Ok(self.store.insert_users_in_bulk(next).await?)
+    }
+
     /// Refreshes the planner's statistics after a bulk load.
     pub async fn refresh_statistics(&self) -> DeskResult<()> {
         Ok(self.store.analyze().await?)

@@ -25,6 +25,11 @@ pub trait Dialect: Database {
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static str;
 
+    /// The indexes of `users` and `two_factor_devices` that no constraint needs, as
+    /// (name, the statement that creates it): a bulk load drops them and builds them
+    /// again at the end.
+    const REBUILDABLE_INDEXES: &'static str;
+
     /// The `n`-th (from 1) parameter of a multi-row insert, in this database's style.
     fn bulk_param(n: usize) -> String;
 

@@ -234,6 +234,12 @@ pub trait Store: Send + Sync {
     /// same transaction. Returns the new ids in order. A username already taken is
     /// `UsernameTaken`, and then nothing is written.
     async fn insert_users(&self, users: &[NewUser], audit: Option<&NewAuditEvent>) -> StoreResult<Vec<UserId>>;
+    /// Writes many users (the demo's million), all in one transaction: `next` gives them
+    /// a batch at a time and `None` when done. The search indexes are dropped first and
+    /// built again before the commit: building an index from all its rows at once is
+    /// several times cheaper than keeping it through a million inserts in random order.
+    /// All or nothing; returns how many were written.
+    async fn insert_users_in_bulk(&self, next: &mut (dyn FnMut() -> Option<Vec<NewUser>> + Send)) -> StoreResult<u64>;
 
     /// `None` for an unknown username or a customer's; `Corrupt` for staff without a role.
     async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>>;
@@ -311,14 +317,16 @@ pub trait Store: Send + Sync {
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool>;
-    /// The active batch's salt and cost; `None` when there is no active batch at `now`.
-    async fn active_batch_key(&self, user: UserId, now: i64) -> StoreResult<Option<BatchKey>>;
+    /// What a redemption reads before hashing, in one statement: the user with this
+    /// username (case-insensitive) and their active batch's salt and cost at `now`
+    /// (`None` when they have no active batch). `None` when there is no such user.
+    async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>>;
     /// Marks the code used if, and only if, it is unused: one conditional update
     /// (`CONSUME_CODE`), so true for exactly one caller however many try at once. On
     /// success, clears the failure count and marks the user enrolled (the user named by
     /// `audit.target_id`), and writes the audit event and notices, in the same
     /// transaction. False when the code is unknown, used, or its batch revoked or
-    /// expired; then nothing is written.
+    /// expired; then the `rejected` events are written instead, in the same transaction.
     async fn consume_code(
         &self,
         batch: i64,
@@ -326,6 +334,7 @@ pub trait Store: Send + Sync {
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
+        rejected: &[NewAuditEvent],
     ) -> StoreResult<bool>;
 
     /// Writes the events in order, in one transaction.

@@ -20,7 +20,14 @@ impl Dialect for Postgres {
 
     const USERS_IN_NAME_ORDER: &'static str = "users u";
 
-    const ANALYZE: &'static str = "ANALYZE";
+    /// VACUUM as well: a bulk-loaded table has no visibility map yet, and without one
+    /// PostgreSQL cannot answer a search's counts from the indexes alone.
+    const ANALYZE: &'static str = "VACUUM (ANALYZE)";
+
+    /// A constraint's own index carries the constraint's name and stays.
+    const REBUILDABLE_INDEXES: &'static str = "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+         WHERE i.schemaname = current_schema() AND i.tablename IN ('users', 'two_factor_devices') \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname";
 
     fn bulk_param(n: usize) -> String {
         format!("${n}")

@@ -134,13 +134,40 @@ impl TryFrom<DeviceRow> for Device {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub struct BatchKeyRow {
+/// A batch's key as stored: its id, salt and argon2 cost.
+struct BatchKeyRow {
     id: i64,
     salt: Vec<u8>,
     argon2_m: i64,
     argon2_t: i64,
     argon2_p: i64,
+}
+
+/// `codes::REDEMPTION_SUBJECT`: a user and, when there is one, their active batch's key.
+#[derive(sqlx::FromRow)]
+pub struct RedemptionSubjectRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    batch_id: Option<i64>,
+    salt: Option<Vec<u8>>,
+    argon2_m: Option<i64>,
+    argon2_t: Option<i64>,
+    argon2_p: Option<i64>,
+}
+
+impl TryFrom<RedemptionSubjectRow> for (User, Option<BatchKey>) {
+    type Error = StoreError;
+
+    fn try_from(r: RedemptionSubjectRow) -> Result<Self, StoreError> {
+        let key = match (r.batch_id, r.salt, r.argon2_m, r.argon2_t, r.argon2_p) {
+            (Some(id), Some(salt), Some(argon2_m), Some(argon2_t), Some(argon2_p)) => {
+                Some(BatchKey::try_from(BatchKeyRow { id, salt, argon2_m, argon2_t, argon2_p })?)
+            }
+            (None, ..) => None,
+            _ => return Err(StoreError::Corrupt("a batch without its salt or cost".into())),
+        };
+        Ok((User::try_from(r.user)?, key))
+    }
 }
 
 impl TryFrom<BatchKeyRow> for BatchKey {

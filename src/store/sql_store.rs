@@ -14,8 +14,8 @@ use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
-    AuditRow, BatchKeyRow, ChainHeadRow, ChainedAuditRow, DeviceRow, InstitutionRow, StaffRow, UserRow, staff_from,
-    two_factor_method,
+    AuditRow, ChainHeadRow, ChainedAuditRow, DeviceRow, InstitutionRow, RedemptionSubjectRow, StaffRow, UserRow,
+    staff_from, two_factor_method,
 };
 use crate::store::sql::{
     audit, codes, instance_keys, institution, notices, risk, search, sessions, staff, throttle, users,
@@ -41,6 +41,36 @@ impl<D: Dialect> SqlStore<D> {
 
     pub(super) async fn begin_write(&self) -> sqlx::Result<Transaction<'static, D>> {
         self.pool.begin_with(D::BEGIN_WRITE).await
+    }
+}
+
+/// The search's statements, run.
+impl<D: Dialect> SqlStore<D>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> &'r str: ColumnIndex<D::Row>,
+    usize: ColumnIndex<D::Row>,
+    i64: Column<D>,
+    Option<i64>: Column<D>,
+    String: Column<D>,
+    Option<String>: Column<D>,
+    for<'q> &'q str: Param<'q, D>,
+{
+    async fn count(&self, statement: &search::Statement) -> StoreResult<i64> {
+        let mut q = sqlx::query_scalar(&statement.sql);
+        for p in &statement.params {
+            q = q.bind(p.as_str());
+        }
+        Ok(q.fetch_one(&self.pool).await?)
+    }
+
+    async fn rows(&self, statement: &search::Statement) -> StoreResult<Vec<UserRow>> {
+        let mut q = sqlx::query_as(&statement.sql);
+        for p in &statement.params {
+            q = q.bind(p.as_str());
+        }
+        Ok(q.fetch_all(&self.pool).await?)
     }
 }
 
@@ -114,46 +144,60 @@ where
                 .await?
         } else if let [search::Term::Word(word)] = terms.as_slice() {
             // One letter finds users everywhere; a longer word is counted first.
-            let rare = word.chars().count() > 1 && {
-                let count = search::count_others_of_word(word);
-                let mut q = sqlx::query_scalar(&count.sql);
-                for p in &count.params {
-                    q = q.bind(p.as_str());
-                }
-                let others: i64 = q.fetch_one(&self.pool).await?;
-                others <= search::CANDIDATES
-            };
-            let page = search::page_of_one_word(word, rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
-            let mut q = sqlx::query_as(&page.sql);
-            for p in &page.params {
-                q = q.bind(p.as_str());
-            }
-            q.fetch_all(&self.pool).await?
+            let rare = word.chars().count() > 1
+                && self.count(&search::count_others_of_word(word)).await? <= search::CANDIDATES;
+            let page =
+                search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
+            self.rows(&page).await?
         } else {
             // The rarest term that is rare enough is read first; one letter never is.
             let mut rare: Option<(usize, i64)> = None;
-            let cap = if terms.len() > 1 { search::CANDIDATES_OF_SEVERAL } else { search::CANDIDATES };
-            for (i, term) in terms.iter().enumerate() {
-                if matches!(term, search::Term::Word(w) if w.chars().count() < 2) {
-                    continue;
-                }
-                let count = search::count_users_of(term, cap);
-                let mut q = sqlx::query_scalar(&count.sql);
-                for p in &count.params {
-                    q = q.bind(p.as_str());
-                }
-                let n: i64 = q.fetch_one(&self.pool).await?;
+            let several = terms.len() > 1;
+            let cap = if several { search::FEW_OF_SEVERAL } else { search::CANDIDATES };
+            let long_enough = |term: &search::Term| !matches!(term, search::Term::Word(w) if w.chars().count() < 2);
+            for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
+                let n = self.count(&search::count_users_of(term, cap)).await?;
                 if n <= cap && rare.is_none_or(|(_, fewest)| n < fewest) {
                     rare = Some((i, n));
                 }
             }
-            let page =
-                search::page(&terms, rare.map(|(i, _)| i), query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
-            let mut q = sqlx::query_as(&page.sql);
-            for p in &page.params {
-                q = q.bind(p.as_str());
+            // Every term is common: walk the last-name range of the word with the fewest
+            // users outside it, checking the other terms on the way.
+            let mut walk: Option<(usize, i64)> = None;
+            if several && rare.is_none() {
+                for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
+                    if let search::Term::Word(word) = term {
+                        let n = self.count(&search::count_others_of_word(word)).await?;
+                        if walk.is_none_or(|(_, fewest)| n < fewest) {
+                            walk = Some((i, n));
+                        }
+                    }
+                }
             }
-            q.fetch_all(&self.pool).await?
+            let page = match walk {
+                Some((i, others)) => {
+                    let search::Term::Word(word) = &terms[i] else { unreachable!("only words are walked") };
+                    let rest: Vec<search::Term> =
+                        terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
+                    let rare = others <= search::CANDIDATES;
+                    search::page_of_one_word(
+                        word,
+                        &rest,
+                        rare,
+                        query.after.as_ref(),
+                        query.limit,
+                        D::USERS_IN_NAME_ORDER,
+                    )
+                }
+                None => search::page(
+                    &terms,
+                    rare.map(|(i, _)| i),
+                    query.after.as_ref(),
+                    query.limit,
+                    D::USERS_IN_NAME_ORDER,
+                ),
+            };
+            self.rows(&page).await?
         };
         rows.into_iter().map(User::try_from).collect()
     }
@@ -226,6 +270,10 @@ where
         }
         tx.commit().await?;
         Ok(ids)
+    }
+
+    async fn insert_users_in_bulk(&self, next: &mut (dyn FnMut() -> Option<Vec<NewUser>> + Send)) -> StoreResult<u64> {
+        self.bulk_load(next).await
     }
 
     async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>> {
@@ -403,10 +451,13 @@ where
         self.revoke_active(user, Some(by), now, audit, notices).await
     }
 
-    async fn active_batch_key(&self, user: UserId, now: i64) -> StoreResult<Option<BatchKey>> {
-        let row: Option<BatchKeyRow> =
-            sqlx::query_as(codes::ACTIVE_BATCH_KEY).bind(user).bind(now).fetch_optional(&self.pool).await?;
-        row.map(BatchKey::try_from).transpose()
+    async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>> {
+        let row: Option<RedemptionSubjectRow> = sqlx::query_as(codes::REDEMPTION_SUBJECT)
+            .bind(username.to_lowercase())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(TryFrom::try_from).transpose()
     }
 
     async fn consume_code(
@@ -416,6 +467,7 @@ where
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
+        rejected: &[NewAuditEvent],
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         // Takes turns with a revocation (which locks the user first too): a code consumed
@@ -425,12 +477,14 @@ where
         }
         let done = sqlx::query(codes::CONSUME_CODE).bind(batch).bind(hash).bind(now).execute(&mut *tx).await?;
         if D::rows_affected(&done) != 1 {
-            tx.rollback().await?;
+            for event in rejected {
+                Self::insert_audit(&mut tx, event).await?;
+            }
+            tx.commit().await?;
             return Ok(false);
         }
         if let Some(user) = audit.target_id {
-            sqlx::query(throttle::CLEAR_CODE_FAILURES).bind(user).execute(&mut *tx).await?;
-            sqlx::query(codes::MARK_ENROLLED).bind(user).execute(&mut *tx).await?;
+            sqlx::query(codes::REDEEMED).bind(user).execute(&mut *tx).await?;
         }
         Self::insert_audit(&mut tx, audit).await?;
         Self::insert_notices(&mut tx, now, notices).await?;

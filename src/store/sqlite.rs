@@ -29,6 +29,10 @@ impl Dialect for Sqlite {
     /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).
     const ANALYZE: &'static str = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
+    /// A constraint's own index (`sqlite_autoindex_…`) has no statement and stays.
+    const REBUILDABLE_INDEXES: &'static str = "SELECT name, sql FROM sqlite_master \
+         WHERE type = 'index' AND tbl_name IN ('users', 'two_factor_devices') AND sql IS NOT NULL ORDER BY name";
+
     /// Anonymous `?` parameters: SQLite looks up a numbered parameter's name by walking a
     /// list, which makes binding thousands of `$n` in one statement quadratic.
     fn bulk_param(_n: usize) -> String {

@@ -8,7 +8,7 @@ use crate::domain::audit_chain::{self, ChainHash, ChainedFields};
 use crate::domain::notice::Notice;
 use crate::domain::user::{UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
-use crate::store::sql::{self, audit, codes, notices, search, users};
+use crate::store::sql::{self, audit, codes, institution, notices, search, users};
 use crate::store::sql_store::SqlStore;
 use crate::store::{NewUser, StoreError, StoreResult};
 
@@ -91,6 +91,33 @@ where
                 .await?;
         }
         Ok(())
+    }
+
+    /// `Store::insert_users_in_bulk`: one transaction that drops the rebuildable indexes,
+    /// writes every batch `next` gives, and builds the indexes again.
+    pub(super) async fn bulk_load(&self, next: &mut (dyn FnMut() -> Option<Vec<NewUser>> + Send)) -> StoreResult<u64> {
+        let institution: i64 = sqlx::query_scalar(institution::INSTITUTION_ID).fetch_one(self.pool()).await?;
+        let mut tx = self.begin_write().await?;
+        let indexes: Vec<(String, String)> = sqlx::query_as(D::REBUILDABLE_INDEXES).fetch_all(&mut *tx).await?;
+        for (name, _) in &indexes {
+            sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *tx).await?;
+        }
+        let mut written = 0;
+        while let Some(batch) = next() {
+            let ids = Self::insert_user_rows(&mut tx, institution, &batch).await?;
+            Self::insert_devices(&mut tx, &batch, &ids).await?;
+            for (u, id) in batch.iter().zip(&ids) {
+                for p in &u.permissions {
+                    sqlx::query(users::GRANT_PERMISSION).bind(*id).bind(p.as_str()).execute(&mut *tx).await?;
+                }
+            }
+            written += batch.len() as u64;
+        }
+        for (_, create) in &indexes {
+            sqlx::query(create).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(written)
     }
 
     /// Writes the users, many to a statement; returns their ids in order.

@@ -32,9 +32,15 @@ pub const BATCH_SUMMARY: &str = "SELECT b.id, b.created_at, b.expires_at, b.code
      FROM backup_code_batches b JOIN users g ON g.id = b.generated_by \
      WHERE b.user_id = $1 AND b.revoked_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $2)";
 
-/// What a redemption needs to hash a typed code: the active batch's salt and cost.
-pub const ACTIVE_BATCH_KEY: &str = "SELECT id, salt, argon2_m, argon2_t, argon2_p FROM backup_code_batches \
-     WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
+/// What a redemption reads before hashing, in one statement: the user (`$1`, the username
+/// lower-cased) and the salt and cost of their active batch at `$2`, NULL when there is
+/// none. One row at most: a partial unique index allows one unrevoked batch a user.
+pub const REDEMPTION_SUBJECT: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
+     u.enrolment, u.staff_role, u.created_at, \
+     b.id AS batch_id, b.salt, b.argon2_m, b.argon2_t, b.argon2_p \
+     FROM users u LEFT JOIN backup_code_batches b ON b.user_id = u.id AND b.revoked_at IS NULL \
+          AND (b.expires_at IS NULL OR b.expires_at > $2) \
+     WHERE u.username = $1";
 
 /// The one conditional update that makes a code single-use. `$1` batch, `$2` the code's
 /// hash, `$3` now. It changes the row only if the code is unused and its batch is neither
@@ -48,5 +54,6 @@ pub const CONSUME_CODE: &str = "UPDATE backup_codes SET used_at = $3 \
      AND EXISTS (SELECT 1 FROM backup_code_batches b WHERE b.id = $1 AND b.revoked_at IS NULL \
                  AND (b.expires_at IS NULL OR b.expires_at > $3))";
 
-/// A login with a code completes enrolment.
-pub const MARK_ENROLLED: &str = "UPDATE users SET enrolment = 'enrolled' WHERE id = $1";
+/// A login with a code completes enrolment, and the next failure is the first again.
+pub const REDEEMED: &str = "UPDATE users SET enrolment = 'enrolled', \
+     code_failures = 0, codes_locked_until = NULL, code_failures_total = 0 WHERE id = $1";

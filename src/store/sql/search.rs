@@ -26,9 +26,10 @@ pub const USERS_PAGE: &str = "SELECT id, kind, username, first_name, last_name, 
 /// more is checked while walking the name index.
 pub const CANDIDATES: i64 = 5_000;
 
-/// With several terms the walk can pass long stretches of the name index where one of
-/// them never holds, so the rarest is read first up to this many users.
-pub const CANDIDATES_OF_SEVERAL: i64 = 20_000;
+/// With several terms, the rarest is read first when it has at most this many users;
+/// otherwise a word's last-name range is walked in order (`page_of_one_word` with the
+/// other terms as conditions), which stops as soon as the page is full.
+pub const FEW_OF_SEVERAL: i64 = 1_000;
 
 const COLUMNS: &str =
     "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.enrolment, u.staff_role, u.created_at";
@@ -137,8 +138,9 @@ impl Statement {
 /// Counts a term's users, stopping past `cap`: is it rare enough to read first?
 pub fn count_users_of(term: &Term, cap: i64) -> Statement {
     let mut s = Statement::default();
-    // UNION ALL stops at the limit (a user counted twice only makes the term look common).
-    let union = s.users_of(term).replace(" UNION ", " UNION ALL ");
+    // UNION ALL stops at the limit (a user counted twice only makes the term look common);
+    // selecting a constant lets each part be read from its index alone.
+    let union = s.users_of(term).replace(" UNION ", " UNION ALL ").replace("SELECT u.id FROM", "SELECT 1 AS one FROM");
     let cap = cap + 1;
     s.sql = format!("SELECT COUNT(*) FROM ({union} LIMIT {cap}) AS c");
     s
@@ -203,7 +205,7 @@ pub fn count_others_of_word(word: &str) -> Statement {
         .iter()
         .map(|c| {
             let range = s.range(c, word);
-            format!("SELECT u.id FROM users u WHERE {range}")
+            format!("SELECT 1 AS one FROM users u WHERE {range}")
         })
         .collect();
     // UNION ALL stops at the limit (a user counted twice only makes the word look common).
@@ -217,8 +219,12 @@ pub fn count_others_of_word(word: &str) -> Statement {
 /// username or email are spread out: read through their indexes and sorted when they are
 /// few (`others_rare`), else checked while walking the name index, where they are dense.
 /// The two ordered halves are merged.
+///
+/// With several words, `word` is one of them and `rest` the other terms, checked on each
+/// row of both halves: the walk of the last-name range stops once the page is full.
 pub fn page_of_one_word(
     word: &str,
+    rest: &[Term],
     others_rare: bool,
     after: Option<&(String, i64)>,
     limit: i64,
@@ -226,22 +232,24 @@ pub fn page_of_one_word(
 ) -> Statement {
     let mut s = Statement::default();
     let by_name = s.range("u.sort_key", word);
-    let cursor = s.cursor(after);
+    let also = |s: &mut Statement| rest.iter().map(|t| format!(" AND {}", s.holds(t))).collect::<String>();
+    let (cursor, rest_holds) = (s.cursor(after), also(&mut s));
     let first = format!(
-        "SELECT {COLUMNS}, u.sort_key FROM users u WHERE {by_name} AND {cursor} ORDER BY u.sort_key, u.id LIMIT {limit}"
+        "SELECT {COLUMNS}, u.sort_key FROM users u WHERE {by_name} AND {cursor}{rest_holds} \
+         ORDER BY u.sort_key, u.id LIMIT {limit}"
     );
     let ranges: Vec<String> = OTHER_WORD_COLUMNS.iter().map(|c| s.range(c, word)).collect();
-    let cursor = s.cursor(after);
+    let (cursor, rest_holds) = (s.cursor(after), also(&mut s));
     let second = if others_rare {
         let ids: Vec<String> = ranges.iter().map(|r| format!("SELECT u.id FROM users u WHERE {r}")).collect();
         format!(
-            "SELECT {COLUMNS}, u.sort_key FROM ({}) AS m CROSS JOIN users u WHERE u.id = m.id AND {cursor} \
+            "SELECT {COLUMNS}, u.sort_key FROM ({}) AS m CROSS JOIN users u WHERE u.id = m.id AND {cursor}{rest_holds} \
              ORDER BY u.sort_key, u.id LIMIT {limit}",
             ids.join(" UNION ")
         )
     } else {
         format!(
-            "SELECT {COLUMNS}, u.sort_key FROM {in_name_order} WHERE ({}) AND {cursor} \
+            "SELECT {COLUMNS}, u.sort_key FROM {in_name_order} WHERE ({}) AND {cursor}{rest_holds} \
              ORDER BY u.sort_key, u.id LIMIT {limit}",
             ranges.join(" OR ")
         )
