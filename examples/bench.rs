@@ -161,8 +161,42 @@ async fn redemption(url: Option<String>) {
     phases(&*store, &url, user.id, &cost, bare).await;
 }
 
+/// The database under `url` for statements the store does not make.
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Raw {
+    async fn open(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Raw::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+        } else {
+            Raw::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+        }
+    }
+
+    /// Runs a search statement, returning how many rows it gave.
+    async fn rows(&self, statement: &store::SearchStatement) -> usize {
+        macro_rules! run {
+            ($pool:expr) => {{
+                let mut q = sqlx::query(&statement.sql).persistent(false);
+                for p in &statement.params {
+                    q = q.bind(p.as_str());
+                }
+                q.fetch_all($pool).await.unwrap().len()
+            }};
+        }
+        match self {
+            Raw::Sqlite(pool) => run!(pool),
+            Raw::Postgres(pool) => run!(pool),
+        }
+    }
+}
+
 async fn search(url: &str) {
     let store = store::open(url, 2).await.unwrap();
+    let raw = Raw::open(url).await;
     println!("users: {}", store.count_users().await.unwrap());
     // A customer's real number, for the trailing-digits search an agent types.
     let amara = store.user_by_username("amara.okafor").await.unwrap().expect("the demo's customers");
@@ -180,14 +214,16 @@ async fn search(url: &str) {
     ];
     let runs = 7;
     for text in queries {
-        // For each run: the first page, then pages 2 to 5 (the fifth is timed on its own).
-        let (mut first, mut fifth) = (Vec::new(), Vec::new());
+        // Each run: pages 1 to 5 through the store, then the same pages (same cursors) as
+        // the bare statement; the first and the fifth are reported.
+        let (mut first, mut fifth, mut bare_first, mut bare_fifth) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
             let mut query = UserQuery { text: text.clone(), after: None, limit: 51 };
+            let mut cursors = vec![None];
             for page in 1..=5 {
                 let started = Instant::now();
                 let rows = store.search_users(&query).await.unwrap();
-                let took = started.elapsed();
+                let took = ms(started.elapsed());
                 match page {
                     1 => first.push(took),
                     5 => fifth.push(took),
@@ -198,16 +234,32 @@ async fn search(url: &str) {
                 if rows.len() < 51 {
                     break;
                 }
+                cursors.push(query.after.clone());
+            }
+            for (page, after) in cursors.iter().enumerate().take(5) {
+                let statement = store::bare_search(&text, after.as_ref(), 51);
+                let started = Instant::now();
+                raw.rows(&statement).await;
+                let took = ms(started.elapsed());
+                match page {
+                    0 => bare_first.push(took),
+                    4 => bare_fifth.push(took),
+                    _ => {}
+                }
             }
         }
-        let stats = |xs: &mut Vec<Duration>| {
-            if xs.is_empty() {
+        let stats = |xs: &mut Vec<f64>, bare: &mut Vec<f64>| {
+            if xs.is_empty() || bare.is_empty() {
                 return "-".to_owned();
             }
-            xs.sort();
-            format!("median {:.1} ms, worst {:.1} ms", ms(xs[xs.len() / 2]), ms(*xs.last().unwrap()))
+            let (m, b) = (middle(xs), middle(bare));
+            format!("median {m:.1} ms, worst {:.1} ms, bare {b:.1} ms ({:.2}x)", xs[xs.len() - 1], m / b)
         };
-        println!("search {text:>16?}: first page {}; fifth page {}", stats(&mut first), stats(&mut fifth));
+        println!(
+            "search {text:>16?}: first page {}; fifth page {}",
+            stats(&mut first, &mut bare_first),
+            stats(&mut fifth, &mut bare_fifth)
+        );
     }
 }
 

@@ -29,6 +29,7 @@ use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
 pub use dialect::Dialect;
 pub use error::{StoreError, StoreResult};
+pub use sql::search::{Statement as SearchStatement, bare as bare_search};
 pub use sql_store::SqlStore;
 
 pub type SqliteStore = SqlStore<sqlx::Sqlite>;

@@ -171,15 +171,18 @@ pub fn page(
             conditions.push(s.holds(term));
         }
     }
-    if let Some((sort_key, id)) = after {
-        let key = s.param(sort_key.clone());
-        conditions.push(format!("(u.sort_key > {key} OR (u.sort_key = {key} AND u.id > {id}))"));
-    }
+    conditions.push(s.cursor(after));
     s.sql = format!(
         "SELECT {COLUMNS} FROM {source} WHERE {} ORDER BY u.sort_key, u.id LIMIT {limit}",
         conditions.join(" AND ")
     );
     s
+}
+
+/// The rule as one plain statement over the whole table, leaving the plan to the
+/// database: what the benchmark compares each search with.
+pub fn bare(text: &str, after: Option<&(String, i64)>, limit: i64) -> Statement {
+    page(&terms(text), None, after, limit, "users u")
 }
 
 /// The word's columns besides the name: first name, username, email.
@@ -190,7 +193,8 @@ impl Statement {
         match after {
             Some((sort_key, id)) => {
                 let key = self.param(sort_key.clone());
-                format!("(u.sort_key > {key} OR (u.sort_key = {key} AND u.id > {id}))")
+                // The first part lets the index start at the cursor; the rest is exact.
+                format!("(u.sort_key >= {key} AND (u.sort_key > {key} OR u.id > {id}))")
             }
             None => "1 = 1".into(),
         }
@@ -232,7 +236,13 @@ pub fn page_of_one_word(
 ) -> Statement {
     let mut s = Statement::default();
     let by_name = s.range("u.sort_key", word);
-    let also = |s: &mut Statement| rest.iter().map(|t| format!(" AND {}", s.holds(t))).collect::<String>();
+    // The other terms are checked inside a CASE, which the planner cannot see into: told
+    // how rare they are, PostgreSQL would read the whole last-name range and sort it,
+    // where walking it in order stops at the page's end (users who match sit together
+    // in name order). 38 ms against 1.4 ms for the fifth page of `amara ok`.
+    let also = |s: &mut Statement| {
+        rest.iter().map(|t| format!(" AND (CASE WHEN {} THEN TRUE ELSE FALSE END)", s.holds(t))).collect::<String>()
+    };
     let (cursor, rest_holds) = (s.cursor(after), also(&mut s));
     let first = format!(
         "SELECT {COLUMNS}, u.sort_key FROM users u WHERE {by_name} AND {cursor}{rest_holds} \
