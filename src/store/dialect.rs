@@ -54,3 +54,10 @@ impl<D: Dialect, T> Column<D> for T where T: for<'q> Encode<'q, D> + for<'r> Dec
 pub trait Param<'q, D: Dialect>: Encode<'q, D> + Type<D> + Send + 'q {}
 
 impl<'q, D: Dialect, T> Param<'q, D> for T where T: Encode<'q, D> + Type<D> + Send + 'q {}
+
+/// For the pools' `after_release`: whether a returned connection is fit to lend again.
+/// The ping first lets any rollback sqlx still owes the connection run.
+pub async fn ended_cleanly<C: sqlx::Connection>(conn: &mut C) -> sqlx::Result<bool> {
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
+}

@@ -19,6 +19,14 @@ pub enum StoreError {
     /// network failed under it.
     #[error("the connection to the database failed")]
     Lost(#[source] sqlx::Error),
+    /// The disk under the database is full (SQLite's SQLITE_FULL, PostgreSQL's 53100).
+    /// The transaction did not commit: nothing of it was saved.
+    #[error("the database's disk is full; nothing was saved")]
+    Full(#[source] sqlx::Error),
+    /// The database cannot be written: a read-only file or file system (SQLite's
+    /// SQLITE_READONLY), or a read-only server (PostgreSQL's 25006).
+    #[error("the database cannot be written (read-only); nothing was saved")]
+    ReadOnly(#[source] sqlx::Error),
     #[error("the username {0:?} is already taken")]
     UsernameTaken(String),
     /// Any other error the database or the driver returned; sqlx's own sentence says
@@ -47,6 +55,18 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => StoreError::Lost(e),
+            sqlx::Error::Database(ref db) => {
+                let code = db.code().map(|c| c.into_owned());
+                // SQLite's codes are extended numbers whose low byte is the primary code;
+                // PostgreSQL's are SQLSTATEs.
+                let sqlite = db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
+                let primary = code.as_deref().and_then(|c| c.parse::<i64>().ok()).filter(|_| sqlite).map(|c| c & 0xff);
+                match (primary, code.as_deref()) {
+                    (Some(13), _) | (None, Some("53100")) => StoreError::Full(e),
+                    (Some(8), _) | (None, Some("25006")) => StoreError::ReadOnly(e),
+                    _ => StoreError::Query(e),
+                }
+            }
             e => StoreError::Query(e),
         }
     }
@@ -70,6 +90,26 @@ mod tests {
             assert_eq!(err.to_string(), "the connection to the database failed");
             assert!(err.source().is_some_and(|s| s.is::<sqlx::Error>()));
         }
+    }
+
+    /// A real SQLite database made full (`max_page_count`) and read-only (`query_only`):
+    /// each refusal reads as what happened, with sqlx's error kept as the cause.
+    #[tokio::test]
+    async fn a_full_or_read_only_sqlite_database_says_so() {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (x BLOB)").execute(&mut c).await.unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut c).await.unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}")).execute(&mut c).await.unwrap();
+        let full = sqlx::query("INSERT INTO t VALUES (zeroblob(100000))").execute(&mut c).await.unwrap_err();
+        let full = StoreError::from(full);
+        assert!(matches!(full, StoreError::Full(_)), "{full:?}");
+        assert_eq!(full.to_string(), "the database's disk is full; nothing was saved");
+        assert!(full.source().is_some());
+        sqlx::query("PRAGMA query_only = 1").execute(&mut c).await.unwrap();
+        let read_only = StoreError::from(sqlx::query("DELETE FROM t").execute(&mut c).await.unwrap_err());
+        assert!(matches!(read_only, StoreError::ReadOnly(_)), "{read_only:?}");
+        assert_eq!(read_only.to_string(), "the database cannot be written (read-only); nothing was saved");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::Postgres;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgQueryResult};
 
-use crate::store::dialect::Dialect;
+use crate::store::dialect::{Dialect, ended_cleanly};
 use crate::store::{Backend, Opening, StoreError, StoreResult, redact};
 
 impl Dialect for Postgres {
@@ -39,6 +39,10 @@ impl Dialect for Postgres {
 
     async fn connect(url: &str, max_connections: u32, opening: Opening) -> StoreResult<PgPool> {
         let pool = PgPoolOptions::new()
+            // A connection whose transaction could not end (SQLite rolls a transaction
+            // back itself when the disk fills, and sqlx's ROLLBACK then fails) is closed
+            // rather than lent again: every later transaction on it would fail.
+            .after_release(|conn, _| Box::pin(async move { ended_cleanly(conn).await }))
             .max_connections(max_connections.max(1))
             // Under a burst (many agents and redemptions at once) requests queue for a
             // connection rather than fail; the screen shows a busy line meanwhile.

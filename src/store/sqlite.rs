@@ -11,7 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult, SqliteSynchronous,
 };
 
-use crate::store::dialect::Dialect;
+use crate::store::dialect::{Dialect, ended_cleanly};
 use crate::store::{Backend, Opening, StoreError, StoreResult};
 
 impl Dialect for Sqlite {
@@ -65,6 +65,10 @@ impl Dialect for Sqlite {
             // Writers queue behind each other instead of failing while one commits.
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
+            // A connection whose transaction could not end (SQLite rolls a transaction
+            // back itself when the disk fills, and sqlx's ROLLBACK then fails) is closed
+            // rather than lent again: every later transaction on it would fail.
+            .after_release(|conn, _| Box::pin(async move { ended_cleanly(conn).await }))
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
