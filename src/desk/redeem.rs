@@ -24,9 +24,10 @@ impl HelpDesk {
     /// conditional update that makes the code single-use. Every outcome is audited; a
     /// username nobody has is recorded only as a keyed pseudonym.
     ///
-    /// The database work runs while argon2 does, wherever its outcome does not depend on
-    /// the hash: a redemption takes about one evaluation plus the one transaction that
-    /// consumes the code or records the wrong one.
+    /// Every path has the same shape, so that its time says nothing its answer does not:
+    /// the reads and the count run while argon2 does, then exactly one write transaction
+    /// (the consumed code, or the failure's audit event). About one evaluation plus one
+    /// commit, whoever asks and whatever they typed.
     pub async fn redeem(&self, username: &str, typed: Zeroizing<String>) -> DeskResult<Redemption> {
         let now = self.now();
         let username = redemption::typed_username(username);
@@ -37,48 +38,46 @@ impl HelpDesk {
             None => None,
         };
         let Some((user, key)) = subject else {
-            let (evaluated, recorded) =
-                tokio::join!(self.evaluate(canonical, None), self.record_unknown_username(username.as_deref(), now));
+            let (evaluated, event) =
+                tokio::join!(self.evaluate(canonical, None), self.unknown_username_event(username.as_deref(), now));
             evaluated?;
-            recorded?;
+            if let Some(event) = event? {
+                self.store.append_audit(&[event]).await?;
+            }
             return Ok(Redemption::Rejected);
         };
-        let rejected = |detail: String| {
-            NewAuditEvent::new(now, AuditAction::BackupCodeRejected).target(user.id, &user.username).detail(detail)
+        let (limits, parsed) = (self.limits, canonical.is_some());
+        let counted = self.store.reserve_attempt(
+            user.id,
+            Throttle::Codes,
+            now,
+            limits.redeem_max_failures,
+            limits.redeem_lockout_secs,
+        );
+        let (hash, reservation) = tokio::join!(self.evaluate(canonical, key.as_ref()), counted);
+        let (hash, reservation) = (hash?, reservation?);
+        let (attempt, locks, total) = match reservation {
+            Reservation::Locked { until } => {
+                let event = NewAuditEvent::new(now, AuditAction::BackupCodeRejected)
+                    .target(user.id, &user.username)
+                    .detail("refused: backup codes are locked");
+                self.store.append_audit(&[event]).await?;
+                return Ok(Redemption::Locked { until });
+            }
+            Reservation::Granted { attempt, locks, total } => (attempt, locks, total),
         };
-        let limits = self.limits;
-        let comparable = canonical.is_some() && key.is_some();
-        let counted = async {
-            let reservation = self
-                .store
-                .reserve_attempt(user.id, Throttle::Codes, now, limits.redeem_max_failures, limits.redeem_lockout_secs)
-                .await?;
-            // Outcomes the hash cannot change are written while it is computed.
-            let (events, checked) = match reservation {
-                Reservation::Locked { .. } => (vec![rejected("refused: backup codes are locked".into())], false),
-                Reservation::Granted { attempt, locks, total } => {
-                    let checked = comparable && redemption::may_check(total, limits.redeem_max_total_failures);
-                    (self.rejection(&user, now, attempt, locks, total), checked)
+        let rejection = self.rejection(&user, now, attempt, locks, total);
+        let checked = parsed && redemption::may_check(total, limits.redeem_max_total_failures);
+        match key.filter(|_| checked) {
+            Some(key) => {
+                let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
+                let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
+                if self.store.consume_code(key.id, &hash, now, &audit, &notices, &rejection).await? {
+                    tracing::info!(user = %user.username, "backup code redeemed");
+                    return Ok(Redemption::Accepted);
                 }
-            };
-            if !checked {
-                self.store.append_audit(&events).await?;
             }
-            Ok::<_, crate::desk::DeskError>((reservation, events, checked))
-        };
-        let (hash, counted) = tokio::join!(self.evaluate(canonical, key.as_ref()), counted);
-        let (hash, (reservation, rejection, checked)) = (hash?, counted?);
-        let (attempt, total) = match reservation {
-            Reservation::Locked { until } => return Ok(Redemption::Locked { until }),
-            Reservation::Granted { attempt, total, .. } => (attempt, total),
-        };
-        if let (true, Some(key)) = (checked, &key) {
-            let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
-            let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
-            if self.store.consume_code(key.id, &hash, now, &audit, &notices, &rejection).await? {
-                tracing::info!(user = %user.username, "backup code redeemed");
-                return Ok(Redemption::Accepted);
-            }
+            None => self.store.append_audit(&rejection).await?,
         }
         tracing::warn!(user = %user.username, attempt, total, "backup code rejected");
         if redemption::exhausts(total, limits.redeem_max_total_failures) {
@@ -123,12 +122,12 @@ impl HelpDesk {
         self.evaluations.count()
     }
 
-    /// A username nobody has: counted in the database-wide window, and audited as its
-    /// length and keyed pseudonym (never as typed) while the window is not flooded.
-    async fn record_unknown_username(&self, username: Option<&str>, now: i64) -> DeskResult<()> {
+    /// A username nobody has: counted in the database-wide window; the event to audit is
+    /// its length and keyed pseudonym (never as typed), or none once the window is flooded.
+    async fn unknown_username_event(&self, username: Option<&str>, now: i64) -> DeskResult<Option<NewAuditEvent>> {
         let attempts = self.store.count_unknown_username(now, redemption::UNKNOWN_USERNAME_WINDOW_SECS).await?;
         if attempts > redemption::UNKNOWN_USERNAMES_AUDITED_PER_WINDOW {
-            return Ok(());
+            return Ok(None);
         }
         let mut detail = match username {
             Some(name) => format!(
@@ -143,9 +142,7 @@ impl HelpDesk {
                 "; {attempts} unknown usernames this minute: further ones this minute are counted, not logged"
             ));
         }
-        let event = NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail(detail);
-        self.store.append_audit(&[event]).await?;
-        Ok(())
+        Ok(Some(NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail(detail)))
     }
 
     async fn pseudonym_key(&self) -> DeskResult<Zeroizing<Vec<u8>>> {

@@ -360,8 +360,8 @@ pub fn hash_code(cost: &HashCost, canonical: &str, salt: &[u8]) -> Result<[u8; H
 /// every path of a redemption pays for exactly one (what a timing measurement would show,
 /// without its noise), and their working memories, kept for the next evaluation instead
 /// of mapped afresh (a fresh 19 MiB costs its page faults, about a quarter of an
-/// evaluation). A memory is wiped after each use; at most one is kept per evaluation that
-/// ran at once, which `desk::blocking` bounds by the number of cores.
+/// evaluation). A memory is wiped after each use and taken again by an evaluation of the
+/// same size; at most two a core are kept (`desk::blocking` runs one evaluation a core).
 #[derive(Default)]
 pub struct Evaluations {
     count: AtomicU64,
@@ -392,12 +392,22 @@ pub fn hash_code_counted(
 ) -> Result<[u8; HASH_LEN], CodeError> {
     let argon2 = cost.argon2()?;
     let blocks = argon2.params().block_count();
-    let kept = evaluations.memories.lock().unwrap_or_else(|e| e.into_inner()).pop();
-    let mut memory = kept.filter(|m| m.0.len() == blocks).unwrap_or_else(|| Memory::new(blocks));
+    let kept = {
+        let mut memories = evaluations.memories.lock().unwrap_or_else(|e| e.into_inner());
+        memories.iter().position(|m| m.0.len() == blocks).map(|i| memories.swap_remove(i))
+    };
+    let mut memory = kept.unwrap_or_else(|| Memory::new(blocks));
     let hash = memory.hash(&argon2, input, salt);
     memory.wipe();
     evaluations.count.fetch_add(1, Ordering::SeqCst);
-    evaluations.memories.lock().unwrap_or_else(|e| e.into_inner()).push(memory);
+    let mut memories = evaluations.memories.lock().unwrap_or_else(|e| e.into_inner());
+    memories.push(memory);
+    // Batches hashed at an older cost need memories of another size: the oldest kept
+    // beyond one a core are let go.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    while memories.len() > 2 * cores {
+        memories.remove(0);
+    }
     hash
 }
 

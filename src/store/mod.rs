@@ -239,7 +239,9 @@ pub trait Store: Send + Sync {
     /// a batch at a time and `None` when done. The search indexes are dropped first and
     /// built again before the commit: building an index from all its rows at once is
     /// several times cheaper than keeping it through a million inserts in random order.
-    /// All or nothing; returns how many were written.
+    /// All or nothing; returns how many were written. For the demo only, on a database
+    /// nobody else is using: the transaction holds the users table's exclusive lock (the
+    /// dropped indexes) until it commits.
     async fn insert_users_in_bulk(&self, next: &mut (dyn FnMut() -> Option<Vec<NewUser>> + Send)) -> StoreResult<u64>;
 
     /// `None` for an unknown username or a customer's; `Corrupt` for staff without a role.
