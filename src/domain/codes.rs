@@ -329,8 +329,7 @@ pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
             codes.push(code); // a repeat within one batch would make two codes one
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_worker = codes.len().div_ceil(cores.clamp(1, codes.len().max(1)));
+    let per_worker = codes.len().div_ceil(cores().clamp(1, codes.len().max(1)));
     let blocks = argon2.params().block_count();
     let hashes = std::thread::scope(|scope| {
         let workers: Vec<_> = codes
@@ -348,6 +347,13 @@ pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
         workers.into_iter().flat_map(|w| w.join().expect("a hashing thread panicked")).collect::<Result<Vec<_>, _>>()
     })?;
     Ok(GeneratedBatch { codes, salt, hashes })
+}
+
+/// The cores this process may use, asked once (the answer reads cgroup files).
+fn cores() -> usize {
+    static CORES: std::sync::LazyLock<usize> =
+        std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    *CORES
 }
 
 /// The argon2id hash of a canonical code under a batch's salt.
@@ -403,9 +409,8 @@ pub fn hash_code_counted(
     let mut memories = evaluations.memories.lock().unwrap_or_else(|e| e.into_inner());
     memories.push(memory);
     // Batches hashed at an older cost need memories of another size: the oldest kept
-    // beyond one a core are let go.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    while memories.len() > 2 * cores {
+    // beyond two a core are let go.
+    while memories.len() > 2 * cores() {
         memories.remove(0);
     }
     hash

@@ -8,7 +8,8 @@ use sqlx::{Database, Decode, Encode, Pool, Type};
 
 use crate::store::{Backend, Opening, StoreResult};
 
-pub trait Dialect: Database {
+/// `HasStatementCache`: the search's statements are run unprepared (`persistent(false)`).
+pub trait Dialect: Database + sqlx::database::HasStatementCache {
     const BACKEND: Backend;
 
     /// How a write transaction begins; the statement decides which lock is taken first.

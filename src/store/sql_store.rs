@@ -47,7 +47,7 @@ impl<D: Dialect> SqlStore<D> {
 /// The search's statements, run. Not kept prepared: PostgreSQL would switch a kept
 /// statement to a generic plan after five runs, planned without the typed prefix or the
 /// cursor, and the fifth page of `amara ok` took 40 ms instead of 5.
-impl<D: Dialect + sqlx::database::HasStatementCache> SqlStore<D>
+impl<D: Dialect> SqlStore<D>
 where
     for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
@@ -80,7 +80,7 @@ where
 /// connection, the column types bound and read); both drivers provide it. Rust does not
 /// let `Dialect` carry these for its users, so the impls that run SQL state them.
 #[async_trait]
-impl<D: Dialect + sqlx::database::HasStatementCache> Store for SqlStore<D>
+impl<D: Dialect> Store for SqlStore<D>
 where
     for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
