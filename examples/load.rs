@@ -35,7 +35,7 @@ fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Optio
     NewUser {
         kind,
         email: format!("{username}@load.example"),
-        phone: "+447700900123".into(),
+        phone: "+447911123456".into(),
         username,
         first_name: "Load".into(),
         last_name: "Tester".into(),

@@ -7,6 +7,7 @@ use toml::{Table, Value};
 
 use crate::desk::Limits;
 use crate::domain::codes::{CodeError, CodePolicy, HashCost};
+use crate::domain::phone::HomeRegion;
 use crate::domain::redemption::NIST_MAX_TOTAL_FAILURES;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -266,6 +267,15 @@ impl Config {
             login_max_failures: r.int("throttle.login_max_failures", 5, 1, 100)?,
             login_lockout_secs: r.int("throttle.login_lockout_minutes", 15, 1, 24 * 60)? * 60,
             contact_cooloff_secs: r.int("codes.cooloff_after_contact_change_hours", 24, 0, 24 * 30)? * 3600,
+            home_region: {
+                let code = r.string("institution.home_region", "US")?;
+                HomeRegion::parse(&code).ok_or_else(|| {
+                    r.bad(
+                        "institution.home_region",
+                        format!("must be an ISO 3166-1 alpha-2 region code such as US, GB or NG (found {code:?})"),
+                    )
+                })?
+            },
         };
         let idle_lock_minutes = (limits.session_idle_secs / 60) as u64;
         let refresh_seconds = r.int("ui.refresh_seconds", 5, 1, 300)? as u64;

@@ -203,6 +203,8 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
         Some(Command::Demo { users, no_ui, database }) => {
             config.database_url = database;
             let desk = cli::open_desk_to_migrate(&config).await?;
+            // A demo database from an earlier version gets this version's search keys.
+            desk.refold_all().await?;
             let started = std::time::Instant::now();
             let show = std::io::stderr().is_terminal() || no_ui;
             let outcome = demo::seed(&desk, users, config.password_cost, |n| {
@@ -242,8 +244,14 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Migrate) => {
-            cli::open_desk_to_migrate(&config).await?;
+            let desk = cli::open_desk_to_migrate(&config).await?;
+            let folded = desk.refold_all().await?;
             println!("The database {} is at the latest schema.", store::redact(&config.database_url));
+            if folded > 0 {
+                println!(
+                    "Search keys folded again for {folded} users (written before this version or by another system)."
+                );
+            }
             Ok(0)
         }
         Some(Command::Staff {

@@ -99,6 +99,7 @@ pub struct Users {
     pub customer: String,
     pub staff: String,
     pub international: String,
+    pub phone_unreadable: String,
     pub searching: String,
     pub none: String,
     pub page: String,

@@ -189,7 +189,7 @@ async fn the_risk_signals_come_from_the_database(db: TestDb) {
     let quiet = desk.user_detail(&agent, amara.id).await.unwrap().risk;
     assert!(!quiet.any(), "{}: signals for a quiet customer: {quiet:?}", db.name);
 
-    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447700900123").await.unwrap();
+    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
     desk.generate_codes(&admin, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
     for _ in 0..3 {
         desk.redeem("amara.okafor", pw("0000-0000-0000")).await.unwrap();
@@ -227,7 +227,10 @@ async fn profile_rules_refuse_with_the_source_messages(db: TestDb) {
         (("Amara".into(), "0kafor".into(), email.clone(), String::new()), ProfileError::LastName),
         (("Amara".into(), "Okafor".into(), "amara@".into(), String::new()), ProfileError::Email),
         (("Amara".into(), "Okafor".into(), format!("{long}@x.example"), String::new()), ProfileError::Email),
-        (("Amara".into(), "Okafor".into(), email.clone(), "0800 CALL ME".into()), ProfileError::Phone),
+        (
+            ("Amara".into(), "Okafor".into(), email.clone(), "0800 CALL ME".into()),
+            ProfileError::Phone(helpdesk::domain::phone::PhoneError::NotANumber),
+        ),
     ];
     for ((first, last, email, phone), want) in cases {
         match update(first, last, email, phone).await {

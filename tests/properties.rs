@@ -4,8 +4,11 @@
 
 use helpdesk::domain::audit::{IdentityCheck, NOTE_MAX};
 use helpdesk::domain::codes::{ALPHABET, normalize};
+use helpdesk::domain::phone::{HomeRegion, Shown, shown};
 use helpdesk::domain::profile;
+use helpdesk::domain::text::{fold, is_direction_control, is_hidden, is_joiner_control};
 use proptest::prelude::*;
+use unicode_segmentation::UnicodeSegmentation;
 use zeroize::Zeroizing;
 
 /// A canonical 12-character code from the alphabet.
@@ -52,12 +55,36 @@ proptest! {
         for (name, min) in [(profile::first_name(&input), 2), (profile::last_name(&input), 1)] {
             if let Ok(name) = name {
                 prop_assert_eq!(name.trim(), name.as_str());
-                prop_assert!(name.chars().filter(|c| c.is_alphabetic()).count() >= min);
-                prop_assert!(name.chars().all(|c| c.is_alphabetic() || " -'’".contains(c)));
+                prop_assert!(unicode_normalization::is_nfc(&name));
+                prop_assert!(name.graphemes(true).count() >= min);
+                prop_assert!(!name.chars().any(|c| is_hidden(c) && !is_joiner_control(c)));
+                prop_assert!(name.chars().all(|c| c.is_alphabetic() || is_mark(c) || is_joiner_control(c) || " -'’·".contains(c)));
                 for pair in name.chars().collect::<Vec<_>>().windows(2) {
-                    prop_assert!(pair[0].is_alphabetic() || pair[1].is_alphabetic(), "two joiners in a row");
+                    let joiner = |c: char| " -'’·".contains(c);
+                    prop_assert!(!(joiner(pair[0]) && joiner(pair[1])), "two joiners in a row");
                 }
             }
+        }
+    }
+
+    /// Names drawn from many scripts, with their marks, decomposed or not, joined by the
+    /// allowed joiners: every one is accepted, stored in NFC, and folds for search.
+    #[test]
+    fn names_in_every_script_are_accepted(words in proptest::collection::vec(script_word(), 1..4), joiners in proptest::collection::vec(prop::sample::select(vec![" ", "-", "'", "’", "·"]), 3)) {
+        let mut name = String::new();
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                name.push_str(joiners[i - 1]);
+            }
+            name.push_str(word);
+        }
+        let nfd: String = unicode_normalization::UnicodeNormalization::nfd(name.as_str()).collect();
+        for typed in [&name, &nfd] {
+            let stored = profile::last_name(typed);
+            prop_assert!(stored.is_ok(), "{:?} refused", typed);
+            let stored = stored.unwrap();
+            prop_assert!(unicode_normalization::is_nfc(&stored));
+            prop_assert_eq!(fold(&stored), fold(typed));
         }
     }
 
@@ -73,13 +100,18 @@ proptest! {
     }
 
     #[test]
-    fn an_accepted_phone_is_e164(input in "[+0-9 ()\\-.a-z]{0,30}") {
-        if let Ok(phone) = profile::phone(&input) {
+    fn an_accepted_phone_is_e164(input in "[+0-9 ()\\-.a-z０-９]{0,30}") {
+        if let Ok(phone) = profile::phone(&input, HomeRegion::default()) {
             if !phone.is_empty() {
                 prop_assert!(phone.starts_with('+'));
                 let digits = &phone[1..];
-                prop_assert!((8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!((6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()));
                 prop_assert!(!digits.starts_with('0'));
+                // E.164 reads back as itself, and as a valid number with a region.
+                let again = profile::phone(&phone, HomeRegion::default());
+                prop_assert_eq!(again.as_deref(), Ok(phone.as_str()));
+                let shown_valid = matches!(shown(&phone), Shown::Valid { .. });
+                prop_assert!(shown_valid);
             }
         }
     }
@@ -93,11 +125,67 @@ proptest! {
     }
 
     #[test]
-    fn an_accepted_note_is_bounded_printable_text(input in "(\\PC|\\n|\\u{1b}){0,600}") {
+    fn an_accepted_note_is_bounded_printable_text(input in "(\\PC|\\n|\\u{1b}|\\u{202e}|\\u{2028}|\\u{2066}){0,600}") {
         if let Ok(identity) = IdentityCheck::Other.with_note(&input) {
             let note = identity.note.expect("Other keeps its note");
             prop_assert!(note.chars().count() <= NOTE_MAX);
             prop_assert!(!note.chars().any(|c| c.is_control() && c != '\n'));
+            let layout = |c: char| is_direction_control(c) || matches!(c, '\u{2028}' | '\u{2029}');
+            prop_assert!(!note.chars().any(layout));
         }
     }
+
+    /// Any mixture of Unicode dashes, spaces, zero-width characters, soft hyphens and
+    /// byte-order marks around and inside a valid code, in full-width or not: accepted.
+    #[test]
+    fn a_code_survives_what_pastes_and_phones_add(code in code(), seps in proptest::collection::vec(prop::sample::select(SEPARATORS.to_vec()), 13), wide in any::<u16>()) {
+        let mut typed = String::new();
+        for (i, c) in code.chars().enumerate() {
+            typed.push_str(seps[i]);
+            let full_width = wide >> (i % 16) & 1 == 1;
+            typed.push(if full_width { char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap() } else { c });
+        }
+        typed.push_str(seps[12]);
+        let read = normalize(&typed);
+        prop_assert!(read.as_deref().map(String::as_str) == Some(code.as_str()), "a typed code was not read back");
+    }
+}
+
+/// What pastes and phones put between a code's characters.
+const SEPARATORS: [&str; 14] = [
+    "", "-", " ", "\u{a0}", "\u{2010}", "\u{2011}", "\u{2013}", "\u{2014}", "\u{200b}", "\u{feff}", "\u{ad}",
+    "\u{3000}", "\r\n", "\u{2212}",
+];
+
+/// A word of one script: a letter, then letters each maybe followed by a mark of that script.
+fn script_word() -> impl Strategy<Value = String> {
+    let scripts: Vec<(Vec<char>, Vec<char>)> = vec![
+        (('a'..='z').chain('à'..='ö').collect(), vec!['\u{301}', '\u{300}', '\u{323}', '\u{308}']),
+        (('а'..='я').collect(), vec![]),
+        (('α'..='ω').collect(), vec!['\u{301}']),
+        (('\u{0915}'..='\u{0939}').collect(), vec!['\u{093F}', '\u{0941}', '\u{094D}', '\u{0902}']),
+        (('\u{0B95}'..='\u{0BB9}').filter(|c| c.is_alphabetic()).collect(), vec!['\u{0BBF}', '\u{0BCD}']),
+        (('\u{0E01}'..='\u{0E2E}').collect(), vec!['\u{0E34}', '\u{0E48}']),
+        (('\u{0628}'..='\u{063A}').collect(), vec!['\u{064E}']),
+        (('\u{4E00}'..='\u{4E50}').collect(), vec![]),
+    ];
+    (0..scripts.len()).prop_flat_map(move |s| {
+        let (letters, marks) = scripts[s].clone();
+        let marks = if marks.is_empty() { vec![None] } else { marks.into_iter().map(Some).chain([None]).collect() };
+        proptest::collection::vec((prop::sample::select(letters), prop::sample::select(marks)), 2..8).prop_map(
+            |pairs| {
+                let mut w = String::new();
+                for (letter, mark) in pairs {
+                    w.push(letter);
+                    w.extend(mark);
+                }
+                w
+            },
+        )
+    })
+}
+
+fn is_mark(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    c.general_category_group() == GeneralCategoryGroup::Mark
 }

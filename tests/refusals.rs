@@ -112,7 +112,7 @@ async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
     let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_changed_at;
     assert_eq!(seen, None);
     // Meanwhile an agent changes the phone at a caller's request.
-    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447700900123").await.unwrap();
+    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
     let stale = desk.generate_codes_after_warning(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await;
     assert!(matches!(stale, Err(DeskError::ChangedSinceWarning)), "{}: {:?}", db.name, stale.map(|_| "codes"));
     assert!(

@@ -32,6 +32,7 @@ fn settings() -> UiSettings {
         idle_lock_after: Duration::from_secs(300),
         page_size: 50,
         refresh_every: Duration::from_secs(5),
+        home_region: Default::default(),
     }
 }
 
@@ -105,6 +106,7 @@ fn detail_of(target: User) -> DetailFixture {
         may_edit_profile: Ok(()),
         risk: RiskSignals::default(),
         contact_changed_at: None,
+        home_region: Default::default(),
         user: target,
     })
 }
@@ -846,7 +848,7 @@ fn the_open_detail_refreshes_itself_and_says_when_a_code_was_used() {
 #[test]
 fn every_risk_signal_fits_the_warning_at_80x24() {
     let clock = Clock(Instant::now());
-    let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "+447700900123");
+    let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "+447911123456");
     let mut fixture = detail_of(sam).email_permitted();
     fixture.0.risk = RiskSignals {
         contact_change: Some(RecentContactChange { what: "email and phone".into(), at: CREATED }),
@@ -909,7 +911,7 @@ fn snapshot_admin_screens() {
     let events = vec![
         event(3, "cool_off_overridden", Some("contact details changed")),
         event(2, "backup_codes_generated", None),
-        event(1, "contact_details_changed", Some(r#"phone "+2348031234567" -> "+447700900123""#)),
+        event(1, "contact_details_changed", Some(r#"phone "+2348031234567" -> "+447911123456""#)),
     ];
     update(&mut app, Msg::Audit { seq, result: Ok(events) }, clock.at(T0));
     snapshot("audit_log", &mut app);

@@ -17,6 +17,16 @@ pub enum ExportError {
 }
 
 /// Writes events with an id above `after`, oldest first; returns how many.
+/// One event as one line for every line reader: JSON escapes C0 controls, and NEL (U+0085),
+/// U+2028 and U+2029 (line breaks to Python's `splitlines` and many JavaScript readers,
+/// legal unescaped in JSON) are escaped here too.
+pub fn json_line(event: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+    let json = serde_json::to_string(event)?;
+    let mut line = json.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029").replace('\u{85}', "\\u0085");
+    line.push('\n');
+    Ok(line)
+}
+
 pub async fn run(
     desk: &HelpDesk,
     session: &Session,
@@ -31,11 +41,25 @@ pub async fn run(
         let Some(tail) = page.last() else { break };
         last = tail.id;
         for event in &page {
-            serde_json::to_writer(&mut *out, event)?;
-            out.write_all(b"\n")?;
+            out.write_all(json_line(event)?.as_bytes())?;
             written += 1;
         }
     }
     out.flush()?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_one_line_for_every_line_reader() {
+        let event = serde_json::json!({ "note": "a\u{2028}b\u{2029}c\nd\u{85}e" });
+        let line = json_line(&event).unwrap();
+        assert_eq!(line.lines().count(), 1);
+        assert!(!line.trim_end().chars().any(|c| matches!(c, '\u{2028}' | '\u{2029}' | '\n' | '\u{85}')), "{line:?}");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, event);
+    }
 }

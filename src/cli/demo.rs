@@ -36,9 +36,7 @@ const NAMED_CUSTOMERS: [(&str, &str, &str, &str, Enrolment); 6] = [
     ("john.smith", "John", "Smith", "+14155550123", Enrolment::Enrolled),
 ];
 
-const FIRST: &str = include_str!("../../assets/demo/first-names.txt");
-const LAST: &str = include_str!("../../assets/demo/last-names.txt");
-const COUNTRIES: &str = include_str!("../../assets/demo/countries.txt");
+const PEOPLE: &str = include_str!("../../assets/demo/people.tsv");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seeded {
@@ -86,9 +84,7 @@ pub async fn seed(
         .collect();
     desk.load_demo_users(&named).await?;
 
-    let firsts: Vec<&str> = FIRST.lines().filter(|l| !l.trim().is_empty()).collect();
-    let lasts: Vec<&str> = LAST.lines().filter(|l| !l.trim().is_empty()).collect();
-    let countries = countries();
+    let regions = regions();
     let mut rng = SmallRng::seed_from_u64(0x4845_4c50);
     let remaining = customers.saturating_sub(named.len() as u64);
     let mut made = 0u64;
@@ -100,13 +96,14 @@ pub async fn seed(
         let users: Vec<NewUser> = (0..batch)
             .map(|k| {
                 let n = made + k;
-                let first = firsts[rng.random_range(0..firsts.len())];
-                let last = lasts[rng.random_range(0..lasts.len())];
-                let username = format!("{}.{}{}", ascii(first), ascii(last), n);
-                let phone = phone(&mut rng, &countries);
+                let region = pick(&mut rng, &regions);
+                let (first, first_ascii) = &region.first[rng.random_range(0..region.first.len())];
+                let (last, last_ascii) = &region.last[rng.random_range(0..region.last.len())];
+                let username = format!("{first_ascii}.{last_ascii}{n}");
+                let phone = &region.phones[rng.random_range(0..region.phones.len())];
                 let enrolment = if rng.random_range(0..100) < 30 { Enrolment::Registered } else { Enrolment::Enrolled };
                 let created = now - rng.random_range(0..(3 * 365 * 86_400));
-                customer(&username, first, last, &phone, enrolment, created)
+                customer(&username, first, last, phone, enrolment, created)
             })
             .collect();
         made += batch;
@@ -146,52 +143,61 @@ fn customer(username: &str, first: &str, last: &str, phone: &str, enrolment: Enr
     }
 }
 
-/// The ASCII letters of a name, for usernames.
+/// A name written in ASCII for a username: transliterated (`Björn` as `bjorn`, `कृष्ण` in
+/// Latin letters), lower case, letters and digits only.
 fn ascii(name: &str) -> String {
-    name.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_lowercase()
+    let latin: String =
+        deunicode::deunicode(name).chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
+    if latin.is_empty() { "user".to_owned() } else { latin }
 }
 
-struct Country {
-    code: &'static str,
-    digits: usize,
+/// One region's customers: names (with their usernames' ASCII) and valid phone numbers.
+struct Region {
     weight: u32,
+    first: Vec<(String, String)>,
+    last: Vec<(String, String)>,
+    phones: Vec<String>,
 }
 
-fn countries() -> Vec<Country> {
-    COUNTRIES
+fn regions() -> Vec<Region> {
+    PEOPLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            Some(Country {
-                code: parts.next()?,
-                digits: parts.next()?.parse().ok()?,
-                weight: parts.next()?.parse().ok()?,
-            })
+            let mut parts = l.split('\t');
+            let (code, weight, first, last) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+            let names = |list: &str| list.split(',').map(|n| (n.to_owned(), ascii(n))).collect();
+            Some(Region { weight: weight.parse().ok()?, first: names(first), last: names(last), phones: phones(code) })
         })
+        .filter(|r| !r.phones.is_empty())
         .collect()
 }
 
-fn phone(rng: &mut SmallRng, countries: &[Country]) -> String {
-    let total: u32 = countries.iter().map(|c| c.weight).sum();
-    let mut pick = rng.random_range(0..total);
-    let country = countries
-        .iter()
-        .find(|c| {
-            if pick < c.weight {
-                true
-            } else {
-                pick -= c.weight;
-                false
-            }
-        })
-        .unwrap_or(&countries[0]);
-    let mut out = format!("+{}", country.code);
-    out.push(char::from(b'2' + rng.random_range(0..8u8)));
-    for _ in 1..country.digits {
-        out.push(char::from(b'0' + rng.random_range(0..10u8)));
+/// Valid mobile numbers of a region: libphonenumber's example with its last two digits
+/// varied, keeping only those it says are valid.
+fn phones(code: &str) -> Vec<String> {
+    let db = &*phonenumber::metadata::DATABASE;
+    let Some(example) = db.by_id(code).and_then(|m| m.descriptors().mobile()).and_then(|d| d.example()) else {
+        return Vec::new();
+    };
+    let Some(calling) = db.by_id(code).map(|m| m.country_code()) else { return Vec::new() };
+    let stem = &example[..example.len().saturating_sub(2)];
+    (0..100)
+        .map(|n| format!("+{calling}{stem}{n:02}"))
+        .filter(|p| matches!(crate::domain::phone::shown(p), crate::domain::phone::Shown::Valid { region, .. } if region == code))
+        .collect()
+}
+
+fn pick<'a>(rng: &mut SmallRng, regions: &'a [Region]) -> &'a Region {
+    let total: u32 = regions.iter().map(|r| r.weight).sum();
+    let mut at = rng.random_range(0..total);
+    for region in regions {
+        if at < region.weight {
+            return region;
+        }
+        at -= region.weight;
     }
-    out
+    &regions[0]
 }
 
 #[cfg(test)]
@@ -206,23 +212,34 @@ mod tests {
     }
 
     #[test]
-    fn demo_phones_are_e164() {
-        let countries = countries();
-        assert!(countries.len() > 10);
-        let mut rng = SmallRng::seed_from_u64(1);
-        for _ in 0..500 {
-            let p = phone(&mut rng, &countries);
-            assert_eq!(crate::domain::profile::phone(&p).unwrap(), p);
+    fn demo_phones_are_valid_e164_of_their_region() {
+        let regions = regions();
+        assert!(regions.len() >= 20, "only {} regions have example numbers", regions.len());
+        for region in &regions {
+            assert!(region.phones.len() >= 10, "{:?}: {} numbers", region.first[0], region.phones.len());
+            for p in &region.phones {
+                assert_eq!(crate::domain::profile::phone(p, Default::default()).as_deref(), Ok(p.as_str()));
+            }
+        }
+        for (_, _, _, p, _) in NAMED_CUSTOMERS {
+            assert_eq!(crate::domain::profile::phone(p, Default::default()).as_deref(), Ok(p), "{p}");
         }
     }
 
     #[test]
-    fn demo_names_meet_the_name_rule() {
-        for n in FIRST.lines().filter(|l| !l.is_empty()) {
-            assert!(crate::domain::profile::first_name(n).is_ok(), "{n}");
+    fn demo_names_meet_the_name_rule_in_every_script() {
+        for region in regions() {
+            for (n, username) in &region.first {
+                assert!(crate::domain::profile::first_name(n).is_ok(), "{n}");
+                assert!(!username.is_empty() && username.is_ascii(), "{n}: {username}");
+            }
+            for (n, _) in &region.last {
+                assert!(crate::domain::profile::last_name(n).is_ok(), "{n}");
+            }
         }
-        for n in LAST.lines().filter(|l| !l.is_empty()) {
-            assert!(crate::domain::profile::last_name(n).is_ok(), "{n}");
-        }
+        assert_eq!(ascii("Björn"), "bjorn");
+        assert_eq!(ascii("Anaïs"), "anais");
+        assert_eq!(ascii("José"), "jose");
+        assert_eq!(ascii("Łukasz"), "lukasz");
     }
 }

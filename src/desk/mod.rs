@@ -25,6 +25,7 @@ use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::codes::{CodeError, CodePolicy, Evaluations, HashCost};
 use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
+use crate::domain::phone::HomeRegion;
 use crate::domain::profile::ProfileError;
 use crate::domain::time;
 use crate::domain::user::User;
@@ -97,6 +98,9 @@ pub struct Limits {
     /// After a user's email or phone changes, backup codes wait this long (admins may
     /// override).
     pub contact_cooloff_secs: i64,
+    /// The region of phone numbers typed without a country code, and the one a number
+    /// is "international" from (`institution.home_region`).
+    pub home_region: HomeRegion,
 }
 
 impl Default for Limits {
@@ -107,6 +111,7 @@ impl Default for Limits {
             redeem_max_total_failures: 100,
             session_max_secs: 12 * 3600,
             session_idle_secs: 5 * 60,
+            home_region: HomeRegion::default(),
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
             contact_cooloff_secs: 24 * 3600,
@@ -138,6 +143,11 @@ pub struct HelpDesk {
 }
 
 impl HelpDesk {
+    /// The region phone numbers are international from (`institution.home_region`).
+    pub fn home_region(&self) -> HomeRegion {
+        self.limits.home_region
+    }
+
     pub fn new(store: Arc<dyn Store>, policy: CodePolicy, password_cost: HashCost, limits: Limits) -> Self {
         Self {
             store,

@@ -8,6 +8,7 @@ use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::contact_change_notices;
 use crate::domain::password;
+use crate::domain::phone::HomeRegion;
 use crate::domain::profile::{self, ContactChange};
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
@@ -32,9 +33,29 @@ pub struct UserDetail {
     /// When the email or phone last changed, as this detail saw it: a generation from the
     /// warning is refused if it changed since (the warning must be read again).
     pub contact_changed_at: Option<i64>,
+    /// The region a phone number is international from.
+    pub home_region: HomeRegion,
 }
 
+/// Stale rows folded before each search.
+pub const REFOLD_BEFORE_SEARCH: i64 = 1_000;
+
 impl HelpDesk {
+    /// Folds every stale row's search keys, a thousand a transaction: what `helpdesk
+    /// migrate` runs after the migrations. Returns how many rows were folded.
+    pub async fn refold_all(&self) -> DeskResult<u64> {
+        let mut total = 0;
+        loop {
+            let n = self.store.refold_stale(1_000).await?;
+            total += n;
+            // Fewer than asked: every stale row was read (one a writer changed meanwhile
+            // stays stale for the next search).
+            if n < 1_000 {
+                return Ok(total);
+            }
+        }
+    }
+
     /// Whether a generation for `user` may go ahead beyond who may act: the institution
     /// must permit backup codes, and the contact-change cool-off must be over (or an
     /// admin overrides it).
@@ -46,7 +67,11 @@ impl HelpDesk {
         Ok(access::cool_off(actor, changed_at, now, self.limits.contact_cooloff_secs))
     }
 
+    /// Rows another system wrote since the last search are folded first, so that they are
+    /// found like any other; a burst of more than `REFOLD_BEFORE_SEARCH` waits for the
+    /// following searches (or `helpdesk migrate`, which folds them all).
     pub async fn search(&self, session: &Session, query: &UserQuery) -> DeskResult<Vec<User>> {
+        self.store.refold_stale(REFOLD_BEFORE_SEARCH).await?;
         self.actor(session).await?;
         Ok(self.store.search_users(query).await?)
     }
@@ -69,6 +94,7 @@ impl HelpDesk {
             may_edit_profile: access::may_edit_profile(&actor, &user),
             risk: self.store.risk_signals(id, now).await?,
             contact_changed_at: self.store.contact_changed_at(id).await?,
+            home_region: self.limits.home_region,
             user,
         })
     }
@@ -89,7 +115,7 @@ impl HelpDesk {
             first_name: profile::first_name(first_name)?,
             last_name: profile::last_name(last_name)?,
             email: profile::email(email)?,
-            phone: profile::phone(phone)?,
+            phone: profile::phone(phone, self.limits.home_region)?,
         };
         let now = self.now();
         let event =

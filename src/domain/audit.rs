@@ -159,6 +159,8 @@ pub enum NoteError {
     TooLong,
     #[error("The note may hold only printable text.")]
     NotText,
+    #[error("The note may not hold text-direction controls or line separators (U+2028, U+2029).")]
+    Layout,
 }
 
 /// How identity was verified, with the agent's note: what a generation records.
@@ -178,6 +180,11 @@ impl IdentityCheck {
         }
         if note.chars().any(|c| c.is_control() && c != '\n') {
             return Err(NoteError::NotText);
+        }
+        // A direction control would draw the note reversed for the next reader; a line or
+        // paragraph separator would split its event for readers that split on them.
+        if note.chars().any(|c| crate::domain::text::is_direction_control(c) || matches!(c, '\u{2028}' | '\u{2029}')) {
+            return Err(NoteError::Layout);
         }
         if note.is_empty() && self == IdentityCheck::Other {
             return Err(NoteError::Required);
@@ -278,6 +285,9 @@ mod tests {
         assert_eq!(photo.with_note(&"x".repeat(NOTE_MAX + 1)), Err(NoteError::TooLong));
         assert_eq!(photo.with_note("seen\u{1b}[2J ID"), Err(NoteError::NotText));
         assert_eq!(IdentityCheck::Other.with_note(" "), Err(NoteError::Required));
+        assert_eq!(photo.with_note("seen \u{202e}DI"), Err(NoteError::Layout));
+        assert_eq!(photo.with_note("seen\u{2028}ID"), Err(NoteError::Layout));
+        assert_eq!(photo.with_note("seen \u{2067}x\u{2069}"), Err(NoteError::Layout));
         assert!(IdentityCheck::Other.with_note("branch manager vouched").is_ok());
     }
 }

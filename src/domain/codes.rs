@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::TryRng;
@@ -270,15 +272,21 @@ pub fn phonetic_word(c: char) -> &'static str {
 pub const MAX_LENGTH: usize = 32;
 
 /// Turns what a person typed into the canonical form, or `None` when it cannot be a code
-/// at all. Case, spaces and hyphens do not matter; O reads as 0 and I or L as 1, the
+/// at all. Compatibility forms first (NFKC: full-width letters and digits become ASCII),
+/// then every separator a keyboard, a phone or a paste may add is dropped: any Unicode
+/// dash (Pd) or space (Zs), tabs and line ends, the soft hyphen, zero-width characters and
+/// the byte-order mark. Case does not matter; O reads as 0 and I or L as 1, the
 /// look-alikes Crockford's alphabet leaves out. Whether it is the right length for a
 /// batch is for the hash to say, since batches keep the length they were issued with.
 pub fn normalize(input: &str) -> Option<Zeroizing<String>> {
     let min = MIN_BITS.div_ceil(BITS_PER_CHAR) as usize;
     let mut out = Zeroizing::new(String::with_capacity(MAX_LENGTH));
-    for c in input.chars() {
+    let compatible: Zeroizing<String> = Zeroizing::new(input.nfkc().collect());
+    for c in compatible.chars() {
+        if is_separator(c) {
+            continue;
+        }
         let c = match c.to_ascii_uppercase() {
-            ' ' | '-' | '\t' | '\n' | '\r' => continue,
             'O' => '0',
             'I' | 'L' => '1',
             c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
@@ -290,6 +298,15 @@ pub fn normalize(input: &str) -> Option<Zeroizing<String>> {
         out.push(c);
     }
     (out.len() >= min).then_some(out)
+}
+
+/// What people and their devices put between a code's characters: dashes (Unicode Pd),
+/// spaces (Zs), tabs and line ends, and the invisible soft hyphen, zero-width space and
+/// joiners, word joiner and byte-order mark; and the minus sign, which some phones type
+/// for a hyphen.
+fn is_separator(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{2212}')
+        || matches!(c.general_category(), GeneralCategory::DashPunctuation | GeneralCategory::SpaceSeparator)
 }
 
 /// The codes of a new batch, and what the store keeps of them: one salt, one hash each.

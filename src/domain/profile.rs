@@ -1,13 +1,24 @@
 //! The profile form's rules, with the source procedure's messages.
 //!
-//! Names are Unicode letters. A single space, hyphen or apostrophe (' or ’) may join two
-//! runs of letters, so "Jean-Luc", "O'Brien", "Mary Ann" and "Zoë" are names, while
-//! "--", "O''Brien", "-Ann", "R2D2" and "Ann!" are not. Length counts letters only.
+//! A name is letters of any script with their combining marks (Devanagari vowel signs,
+//! Vietnamese tones, Yoruba dots below), in runs joined by one space, hyphen, apostrophe
+//! (' or ’) or the Catalan middle dot (·): "Jean-Luc", "O'Brien", "Mary Ann", "Zoë",
+//! "Col·lell", "कृष्ण", "Nguyễn", "Ọládùnní", "李雷" are names; "--", "O''Brien", "-Ann",
+//! "R2D2" and "Ann!" are not. A zero-width joiner or non-joiner may sit between two letters
+//! of a script that writes with them (not Latin). Invisible, control and direction
+//! characters are refused. Names are stored in NFC, and their length is what a reader
+//! sees: grapheme clusters of letters (UAX #29), joiners not counted.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+use unicode_segmentation::UnicodeSegmentation;
 use zeroize::Zeroizing;
+
+use crate::domain::phone::{self, HomeRegion, PhoneError};
+use crate::domain::text;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
@@ -19,24 +30,35 @@ pub enum ProfileError {
     Email,
     #[error("Enter a valid password: {0}")]
     Password(&'static str),
-    #[error("A phone number is written in international form, like +447700900123.")]
-    Phone,
+    #[error("Phone: {0}.")]
+    Phone(PhoneError),
     #[error("Username: 3 to 64 characters: lower-case letters, digits, dot, hyphen, underscore.")]
     Username,
 }
 
 pub const NAME_MAX: usize = 50;
 
-/// The cleaned name (outer spaces trimmed), if it obeys the name rule with `min` letters.
+/// The cleaned name (outer spaces trimmed, NFC), if it obeys the name rule with `min` to
+/// `NAME_MAX` grapheme clusters.
 fn clean_name(raw: &str, min: usize) -> Option<String> {
-    let name = raw.trim();
-    let mut letters = 0;
+    let name: String = raw.trim().nfc().collect();
+    let chars: Vec<char> = name.chars().collect();
     let mut prev_joiner = true; // the start behaves like a joiner: no leading joiner
-    for c in name.chars() {
-        if c.is_alphabetic() {
-            letters += 1;
+    for (i, &c) in chars.iter().enumerate() {
+        let letter_before = i > 0 && is_name_letter(chars[i - 1]);
+        if c.is_alphabetic() && !text::is_hidden(c) {
             prev_joiner = false;
-        } else if matches!(c, ' ' | '-' | '\'' | '’') {
+        } else if is_mark(c) {
+            // A mark belongs to the letter before it.
+            if prev_joiner {
+                return None;
+            }
+        } else if text::is_joiner_control(c) {
+            let letter_after = chars.get(i + 1).is_some_and(|&n| n.is_alphabetic() && !n.is_ascii());
+            if !(letter_before && letter_after && !chars[i - 1].is_ascii()) {
+                return None;
+            }
+        } else if matches!(c, ' ' | '-' | '\'' | '’' | '·') {
             if prev_joiner {
                 return None;
             }
@@ -45,7 +67,16 @@ fn clean_name(raw: &str, min: usize) -> Option<String> {
             return None;
         }
     }
-    (letters >= min && letters <= NAME_MAX && !prev_joiner).then(|| name.to_owned())
+    let seen = name.graphemes(true).filter(|g| g.chars().any(char::is_alphabetic)).count();
+    (seen >= min && seen <= NAME_MAX && !prev_joiner).then_some(name)
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c.general_category_group(), GeneralCategoryGroup::Mark)
+}
+
+fn is_name_letter(c: char) -> bool {
+    (c.is_alphabetic() && !text::is_hidden(c)) || is_mark(c)
 }
 
 pub fn first_name(raw: &str) -> Result<String, ProfileError> {
@@ -56,34 +87,42 @@ pub fn last_name(raw: &str) -> Result<String, ProfileError> {
     clean_name(raw, 1).ok_or(ProfileError::LastName)
 }
 
-/// A pragmatic check: one @, a local part, a dotted domain, no spaces. Stored lower-case.
+/// RFC 5321's limits on an address: 64 octets before the @, 254 in all.
+pub const EMAIL_LOCAL_MAX: usize = 64;
+pub const EMAIL_MAX: usize = 254;
+
+/// One @, a local part of visible characters, a domain that IDNA (UTS #46) accepts, with a
+/// dot. International domains are stored in their Unicode form as UTS #46 maps it
+/// (lower case, full-width folded), so two spellings of one domain compare equal; the
+/// lengths are checked on the ASCII (A-label) form that mail servers see. Any invisible,
+/// control or direction character anywhere is refused.
 pub fn email(raw: &str) -> Result<String, ProfileError> {
-    let e = raw.trim().to_lowercase();
-    let Some((local, domain)) = e.split_once('@') else { return Err(ProfileError::Email) };
+    let e: String = raw.trim().nfc().collect::<String>().to_lowercase();
+    if e.chars().any(|c| text::is_hidden(c) || c.is_whitespace()) {
+        return Err(ProfileError::Email);
+    }
+    let Some((local, domain)) = e.rsplit_once('@') else { return Err(ProfileError::Email) };
+    let Ok(ascii) = idna::domain_to_ascii_strict(domain) else { return Err(ProfileError::Email) };
     let ok = !local.is_empty()
-        && e.len() <= 254
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok { Ok(e) } else { Err(ProfileError::Email) }
+        && local.len() <= EMAIL_LOCAL_MAX
+        && !local.contains('@')
+        && local.len() + 1 + ascii.len() <= EMAIL_MAX
+        && ascii.contains('.')
+        && !ascii.starts_with('.')
+        && !ascii.ends_with('.')
+        && !ascii.contains("..");
+    if !ok {
+        return Err(ProfileError::Email);
+    }
+    let (unicode, result) = idna::domain_to_unicode(&ascii);
+    result.map_err(|_| ProfileError::Email)?;
+    Ok(format!("{local}@{unicode}"))
 }
 
-/// E.164: a plus and 8 to 15 digits, the first not 0; spaces, hyphens, dots and brackets
-/// typed around them are dropped. An empty phone is allowed (not every user has one).
-pub fn phone(raw: &str) -> Result<String, ProfileError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(String::new());
-    }
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let only_punctuation = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if !raw.starts_with('+') || !only_punctuation || !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
-        return Err(ProfileError::Phone);
-    }
-    Ok(format!("+{digits}"))
+/// A phone number as typed, to E.164 by libphonenumber's rules (`domain::phone`); an empty
+/// phone is allowed (not every user has one).
+pub fn phone(raw: &str, home: HomeRegion) -> Result<String, ProfileError> {
+    phone::parse(raw, home).map_err(ProfileError::Phone)
 }
 
 /// Staff usernames: ASCII so that they read the same on every terminal, stored lower-case.
@@ -182,11 +221,55 @@ mod tests {
 
     #[test]
     fn names_with_joiners_are_accepted() {
-        for ok in ["Jean-Luc", "O'Brien", "O’Brien", "Mary Ann", "Zoë", "Łukasz", "李雷", "  Ann  "] {
+        for ok in ["Jean-Luc", "O'Brien", "O’Brien", "Mary Ann", "Zoë", "Łukasz", "李雷", "  Ann  ", "Col·lell"]
+        {
             assert!(first_name(ok).is_ok(), "{ok} should be a valid first name");
         }
         assert_eq!(first_name("  Ann ").unwrap(), "Ann");
         assert!(last_name("X").is_ok());
+    }
+
+    #[test]
+    fn names_in_every_script_with_their_marks() {
+        // Devanagari, Tamil, Thai, Vietnamese and Yoruba, typed composed and decomposed.
+        for ok in [
+            "कृष्ण",
+            "முருகன்",
+            "สมชาย",
+            "Nguyễn",
+            "Nguye\u{302}\u{303}n",
+            "Ọládùnní",
+            "O\u{323}la\u{301}du\u{300}nni\u{301}",
+            "Дмитрий",
+            "Σωκράτης",
+            "محمد",
+            "क्\u{200d}षमा",
+        ] {
+            assert!(first_name(ok).is_ok(), "{ok:?} should be a valid first name");
+        }
+        assert_eq!(first_name("Nguye\u{302}\u{303}n").unwrap(), "Nguyễn", "stored in NFC");
+        // Two grapheme clusters are two letters to a reader, however many code points.
+        assert!(first_name("कृष").is_ok());
+        assert_eq!(first_name("कृ"), Err(ProfileError::FirstName));
+        assert_eq!(first_name(&"é".repeat(NAME_MAX)).unwrap().chars().count(), NAME_MAX);
+        assert_eq!(first_name(&"e\u{301}".repeat(NAME_MAX + 1)), Err(ProfileError::FirstName));
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused() {
+        for bad in [
+            "An\u{200b}n",
+            "Ann\u{202e}",
+            "\u{2066}Ann",
+            "A\u{1b}[8mnn",
+            "Ann\u{feff}",
+            "A\u{ad}nn",
+            "\u{301}Ann",
+            "Ann \u{301}",
+            "An\u{200d}n",
+        ] {
+            assert_eq!(first_name(bad), Err(ProfileError::FirstName), "{bad:?}");
+        }
     }
 
     #[test]
@@ -202,13 +285,17 @@ mod tests {
     }
 
     #[test]
-    fn phones_are_e164() {
-        assert_eq!(phone("+44 7700 900123").unwrap(), "+447700900123");
-        assert_eq!(phone("+1 (415) 555-0100").unwrap(), "+14155550100");
-        assert_eq!(phone("  ").unwrap(), "");
-        for bad in ["07700 900123", "+44 77OO", "+1234567890123456", "+0123456789"] {
-            assert_eq!(phone(bad), Err(ProfileError::Phone), "{bad}");
-        }
+    fn phones_as_typed_become_e164() {
+        let us = HomeRegion::default();
+        assert_eq!(phone("+44 7911 123456", us).unwrap(), "+447911123456");
+        assert_eq!(phone("+1 (415) 555-2671", us).unwrap(), "+14155552671");
+        assert_eq!(phone("  ", us).unwrap(), "");
+        assert!(matches!(phone("+44 77OO", us), Err(ProfileError::Phone(_))));
+        assert!(phone("+1234567890123456", us).is_err());
+        assert_eq!(
+            phone("+44 20 79", us).unwrap_err().to_string(),
+            "Phone: the number is too short for United Kingdom."
+        );
     }
 
     #[test]
@@ -235,6 +322,21 @@ mod tests {
         for bad in ["ana", "ana@", "@example.com", "ana@example", "a na@example.com", "a@b@c.com", "ana@.com"] {
             assert_eq!(email(bad), Err(ProfileError::Email), "{bad}");
         }
+    }
+
+    #[test]
+    fn emails_refuse_invisible_characters_and_take_international_domains() {
+        for bad in
+            ["an\u{200b}a@example.com", "ana@exa\u{200f}mple.com", "ana\u{202e}@example.com", "a\u{1b}@x.example"]
+        {
+            assert_eq!(email(bad), Err(ProfileError::Email), "{bad:?}");
+        }
+        assert_eq!(email(&format!("{}@example.com", "a".repeat(65))), Err(ProfileError::Email));
+        assert_eq!(email(&format!("a@{}.example", "b".repeat(250))), Err(ProfileError::Email));
+        assert_eq!(email("José@Bücher.Example").unwrap(), "josé@bücher.example");
+        assert_eq!(email("jose@xn--bcher-kva.example").unwrap(), "jose@bücher.example", "one form for one domain");
+        assert_eq!(email("user@ＥＸＡＭＰＬＥ.com").unwrap(), "user@example.com");
+        assert_eq!(email("ivan@пример.рф").unwrap(), "ivan@пример.рф");
     }
 
     #[test]

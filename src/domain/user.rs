@@ -106,10 +106,10 @@ impl User {
     pub fn is_staff(&self) -> bool {
         self.kind == UserKind::Staff
     }
-    /// A phone number outside the North American numbering plan, the usual reason a
-    /// user cannot receive SMS codes.
-    pub fn has_international_phone(&self) -> bool {
-        !self.phone.is_empty() && !self.phone.starts_with("+1")
+    /// A phone number outside the institution's home region (or one nobody can read),
+    /// the usual reason a user cannot receive SMS codes.
+    pub fn has_international_phone(&self, home: crate::domain::phone::HomeRegion) -> bool {
+        crate::domain::phone::shown(&self.phone).is_international(home)
     }
 }
 
@@ -121,7 +121,4 @@ pub struct Device {
     pub added_at: i64,
 }
 
-/// The key Manage Users sorts by and searches last names with: "last first", lower-cased.
-pub fn sort_key(first_name: &str, last_name: &str) -> String {
-    format!("{last_name} {first_name}").to_lowercase()
-}
+pub use crate::domain::search::sort_key;

@@ -58,14 +58,7 @@ pub struct NewUser {
     pub created_at: i64,
 }
 
-/// One page of Manage Users: a lower-cased prefix (empty for everybody), the key of the
-/// last row already shown, and a page size.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserQuery {
-    pub text: String,
-    pub after: Option<(String, UserId)>,
-    pub limit: i64,
-}
+pub use crate::domain::search::UserQuery;
 
 /// What logging in needs to know of a member of staff.
 #[derive(Debug, Clone)]
@@ -213,6 +206,10 @@ pub trait Store: Send + Sync {
     /// One page in name order, after `query.after`: everybody for an empty text, else the
     /// users whose name, first name, username, email or phone digits start with it.
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// Folds again the search keys of up to `limit` rows marked stale (written by another
+    /// system, or before the folding rule), and stores their phone in E.164 when it reads
+    /// as a valid number. Returns how many rows were folded; 0 when none is stale.
+    async fn refold_stale(&self, limit: i64) -> StoreResult<u64>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn count_staff(&self) -> StoreResult<i64>;
     /// Refreshes the planner's statistics, after a bulk load.

@@ -11,6 +11,7 @@ use crate::domain::audit_chain::ChainHead;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
+use crate::domain::search::Term;
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
@@ -134,8 +135,33 @@ where
         row.map(User::try_from).transpose()
     }
 
+    async fn refold_stale(&self, limit: i64) -> StoreResult<u64> {
+        let stale: Vec<(i64, String, String, String)> =
+            sqlx::query_as(users::STALE_KEYS).bind(limit).fetch_all(&self.pool).await?;
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        for (id, first, last, phone) in &stale {
+            let canonical = crate::domain::phone::canonical(phone);
+            sqlx::query(users::REFOLD_KEYS)
+                .bind(*id)
+                .bind(sort_key(first, last))
+                .bind(crate::domain::search::first_key(first))
+                .bind(canonical.as_str())
+                .bind(crate::domain::search::phone_digits(&canonical))
+                .bind(first.as_str())
+                .bind(last.as_str())
+                .bind(phone.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(stale.len() as u64)
+    }
+
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
-        let terms = search::terms(&query.text);
+        let terms = crate::domain::search::terms(&query.text);
         let rows: Vec<UserRow> = if terms.is_empty() {
             let (after_key, after_id) = query.after.clone().unwrap_or((String::new(), i64::MIN));
             sqlx::query_as(search::USERS_PAGE)
@@ -144,9 +170,9 @@ where
                 .bind(query.limit)
                 .fetch_all(&self.pool)
                 .await?
-        } else if let [search::Term::Word(word)] = terms.as_slice() {
+        } else if let [Term::Word(word)] = terms.as_slice() {
             // One letter finds users everywhere; a longer word is counted first.
-            let rare = word.chars().count() > 1
+            let rare = word.key.chars().count() > 1
                 && self.count(&search::count_others_of_word(word)).await? <= search::CANDIDATES;
             let page =
                 search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
@@ -156,7 +182,7 @@ where
             let mut rare: Option<(usize, i64)> = None;
             let several = terms.len() > 1;
             let cap = if several { search::FEW_OF_SEVERAL } else { search::CANDIDATES };
-            let long_enough = |term: &search::Term| !matches!(term, search::Term::Word(w) if w.chars().count() < 2);
+            let long_enough = |term: &Term| !matches!(term, Term::Word(w) if w.key.chars().count() < 2);
             for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
                 let n = self.count(&search::count_users_of(term, cap)).await?;
                 if n <= cap && rare.is_none_or(|(_, fewest)| n < fewest) {
@@ -168,7 +194,7 @@ where
             let mut walk: Option<(usize, i64)> = None;
             if several && rare.is_none() {
                 for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
-                    if let search::Term::Word(word) = term {
+                    if let Term::Word(word) = term {
                         let n = self.count(&search::count_others_of_word(word)).await?;
                         if walk.is_none_or(|(_, fewest)| n < fewest) {
                             walk = Some((i, n));
@@ -178,8 +204,8 @@ where
             }
             let page = match walk {
                 Some((i, others)) => {
-                    let search::Term::Word(word) = &terms[i] else { unreachable!("only words are walked") };
-                    let rest: Vec<search::Term> =
+                    let Term::Word(word) = &terms[i] else { unreachable!("only words are walked") };
+                    let rest: Vec<Term> =
                         terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
                     let rare = others <= search::CANDIDATES;
                     search::page_of_one_word(
@@ -237,10 +263,10 @@ where
             .bind(&update.first_name)
             .bind(&update.last_name)
             .bind(sort_key(&update.first_name, &update.last_name))
-            .bind(search::first_key(&update.first_name))
+            .bind(crate::domain::search::first_key(&update.first_name))
             .bind(&update.email)
             .bind(&update.phone)
-            .bind(search::phone_digits(&update.phone))
+            .bind(crate::domain::search::phone_digits(&update.phone))
             .bind(at)
             .bind(contact_change)
             .execute(&mut *tx)

@@ -8,7 +8,7 @@ use crate::domain::audit_chain::{self, ChainHash, ChainedFields};
 use crate::domain::notice::Notice;
 use crate::domain::user::{UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
-use crate::store::sql::{self, audit, codes, institution, notices, search, users};
+use crate::store::sql::{self, audit, codes, institution, notices, users};
 use crate::store::sql_store::SqlStore;
 use crate::store::{NewUser, StoreError, StoreResult};
 
@@ -138,15 +138,16 @@ where
                     .bind(u.first_name.as_str())
                     .bind(u.last_name.as_str())
                     .bind(sort_key(&u.first_name, &u.last_name))
-                    .bind(search::first_key(&u.first_name))
+                    .bind(crate::domain::search::first_key(&u.first_name))
                     .bind(u.email.to_lowercase())
                     .bind(u.phone.as_str())
-                    .bind(search::phone_digits(&u.phone))
+                    .bind(crate::domain::search::phone_digits(&u.phone))
                     .bind(u.enrolment.as_str())
                     .bind(u.role.map(|r| r.as_str()))
                     .bind(u.password_hash.as_deref())
                     .bind(u.created_at)
-                    .bind(u.created_at);
+                    .bind(u.created_at)
+                    .bind(0_i64);
             }
             let chunk_ids: Vec<i64> = q.fetch_all(&mut *conn).await.map_err(|e| match &e {
                 sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::UsernameTaken(if chunk.len() == 1 {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::desk::{DeskError, Session};
 use crate::domain::audit::AuditEvent;
+use crate::domain::phone::HomeRegion;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::{Command, Context};
 use crate::ui::msg::{AdminScreen, Confirmable, Effect, Outcome, Status};
@@ -38,6 +39,8 @@ pub struct UiSettings {
     pub page_size: i64,
     /// How often an open user detail reads its Two-Factor Authentication section again.
     pub refresh_every: Duration,
+    /// The region phone numbers are international from (`institution.home_region`).
+    pub home_region: HomeRegion,
 }
 
 /// What can sit over the pane in front (the confirm popup sits over these).
@@ -95,7 +98,7 @@ impl App {
             institution: String::new(),
             login: LoginForm::default(),
             lock: None,
-            users: UserList::new(settings.page_size),
+            users: UserList::new(settings.page_size, settings.home_region),
             detail: None,
             codes: None,
             admin: None,
@@ -209,7 +212,7 @@ impl App {
         self.modal = None;
         self.confirm = None;
         self.busy = None;
-        self.users = UserList::new(self.settings.page_size);
+        self.users = UserList::new(self.settings.page_size, self.settings.home_region);
         self.login = LoginForm::default();
         self.login.error = message;
     }
@@ -342,7 +345,12 @@ impl App {
             Outcome::EditProfile => {
                 if let Some(detail) = &self.detail {
                     match detail.data.may_edit_profile {
-                        Ok(()) => self.modal = Some(Modal::Profile(Box::new(ProfileForm::new(&detail.data.user)))),
+                        Ok(()) => {
+                            self.modal = Some(Modal::Profile(Box::new(ProfileForm::new(
+                                &detail.data.user,
+                                detail.data.home_region,
+                            ))))
+                        }
                         Err(refusal) => {
                             let text = fill(&texts().detail.not_available, &[("reason", &refusal.to_string())]);
                             self.status = Some(Status::error(text));

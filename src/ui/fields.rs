@@ -59,7 +59,7 @@ pub(crate) fn field_text(field: &TextArea<'_>) -> String {
 pub fn clean_paste(text: &str, max: usize) -> String {
     text.chars()
         .map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c })
-        .filter(|c| !c.is_control())
+        .filter(|&c| !crate::domain::text::is_hidden(c))
         .take(max)
         .collect()
 }

@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod msg;
 pub mod paging;
 pub mod panes;
+pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
@@ -173,6 +174,7 @@ async fn event_loop(
         idle_lock_after: Duration::from_secs(config.idle_lock_minutes * 60),
         page_size: 50,
         refresh_every: Duration::from_secs(config.refresh_seconds),
+        home_region: config.limits.home_region,
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
     app.sign_in_hint = sign_in_hint;

@@ -9,8 +9,8 @@ use crate::desk::{DeskError, IssuedCodes, Session, UserDetail};
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, VerifiedIdentity};
 use crate::domain::institution::{Institution, TwoFactorMethod};
+use crate::domain::search::UserQuery;
 use crate::domain::user::{User, UserId};
-use crate::store::UserQuery;
 use crate::ui::fields::Secret;
 
 /// Everything that can happen to the UI.

@@ -11,6 +11,7 @@ use crate::texts::{fill, texts};
 use crate::ui::app::{AdminPane, App, MIN_HEIGHT, MIN_WIDTH, Modal};
 use crate::ui::keymap::{self, Command, Context};
 use crate::ui::panes;
+use crate::ui::text::{columns, safe};
 use crate::ui::theme::Theme;
 
 pub fn view(app: &App, frame: &mut Frame) {
@@ -53,6 +54,8 @@ pub fn view(app: &App, frame: &mut Frame) {
     draw_status(app, frame, status);
     let footer_line = hints(theme, app.context(), |command| app.available(command), |command| app.enabled(command));
     frame.render_widget(Paragraph::new(footer_line), footer);
+    // Every string above passed `safe`; this catches one that did not.
+    crate::ui::text::guard(frame.buffer_mut());
 }
 
 fn too_small(app: &App, frame: &mut Frame, area: Rect) {
@@ -80,11 +83,11 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     let left =
         if app.institution.is_empty() { t.app.clone() } else { fill(&t.app_at, &[("institution", &app.institution)]) };
     let right = match &app.session {
-        Some(s) => format!("{} ({}) ", s.name, s.staff.role.as_str()),
+        Some(s) => format!("{} ({}) ", safe(&s.name), s.staff.role.as_str()),
         None => format!("{} ", t.not_signed_in),
     };
-    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right.chars().count() as u16)]).areas(area);
-    frame.render_widget(Paragraph::new(format!(" {left}")).style(app.theme.title), l);
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(columns(&right) as u16)]).areas(area);
+    frame.render_widget(Paragraph::new(format!(" {}", safe(&left))).style(app.theme.title), l);
     frame.render_widget(Paragraph::new(right).style(app.theme.muted), r);
 }
 
@@ -92,7 +95,7 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let line = if let Some(busy) = app.busy {
         Line::styled(format!(" {busy}"), app.theme.warning)
     } else if let Some(status) = &app.status {
-        Line::styled(format!(" {}", status.text), if status.error { app.theme.danger } else { app.theme.ok })
+        Line::styled(format!(" {}", safe(&status.text)), if status.error { app.theme.danger } else { app.theme.ok })
     } else {
         Line::raw("")
     };

@@ -8,6 +8,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
 use tui_textarea::TextArea;
 
+use crate::ui::text::safe;
 use crate::ui::theme::Theme;
 
 /// A box with a title; its border is brighter when it has the focus.
@@ -16,7 +17,7 @@ pub fn block<'a>(theme: &Theme, title: &'a str, focused: bool) -> Block<'a> {
         .borders(Borders::ALL)
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .border_style(if focused { theme.focus_border } else { theme.border })
-        .title(Span::styled(format!(" {title} "), if focused { theme.focus_border } else { theme.title }))
+        .title(Span::styled(format!(" {} ", safe(title)), if focused { theme.focus_border } else { theme.title }))
 }
 
 /// A centred rectangle for a modal, no larger than the area.
@@ -33,7 +34,7 @@ pub fn modal_frame(frame: &mut Frame, area: Rect, title: &str, style: Style) -> 
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(style)
-        .title(Span::styled(format!(" {title} "), style));
+        .title(Span::styled(format!(" {} ", safe(title)), style));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner

@@ -34,37 +34,16 @@ pub const FEW_OF_SEVERAL: i64 = 1_000;
 const COLUMNS: &str =
     "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.enrolment, u.staff_role, u.created_at";
 
-/// Words past this many are not searched for: a paste of a paragraph stays one cheap
-/// query instead of hundreds of conditions.
-pub const MAX_TERMS: usize = 8;
+use crate::domain::search::{Term, Word};
 
-/// One term of a search.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Term {
-    /// A word: the start of the last name, first name, username or email.
-    Word(String),
-    /// `@…`: the start of the email's domain.
-    Domain(String),
-    /// Digits: the start or the end of the phone number.
-    Phone(String),
+/// The value a word is compared with in `column`: its folded key for the name keys, its
+/// lower-cased form for usernames and emails (which keep their dots and hyphens).
+fn value_of<'w>(column: &str, word: &'w Word) -> &'w str {
+    if column.ends_with("sort_key") || column.ends_with("first_key") { &word.key } else { &word.raw }
 }
 
-/// What was typed, as terms (none for an empty search).
-pub fn terms(text: &str) -> Vec<Term> {
-    let text = text.trim().to_lowercase();
-    let digits = phone_digits(&text);
-    let looks_like_phone = !digits.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if looks_like_phone {
-        return vec![Term::Phone(digits)];
-    }
-    text.split_whitespace()
-        .take(MAX_TERMS)
-        .map(|word| match word.strip_prefix('@') {
-            Some(domain) => Term::Domain(domain.to_owned()),
-            None => Term::Word(word.to_owned()),
-        })
-        .collect()
-}
+/// The name and other columns a word starts.
+const WORD_COLUMNS: [&str; 4] = ["u.sort_key", "u.first_key", "u.username", "u.email"];
 
 /// A statement under construction: its text and its parameters, numbered as they come.
 #[derive(Default)]
@@ -89,8 +68,7 @@ impl Statement {
     pub fn holds(&mut self, term: &Term) -> String {
         match term {
             Term::Word(w) => {
-                let ranges: Vec<String> =
-                    ["u.sort_key", "u.first_key", "u.username", "u.email"].iter().map(|c| self.range(c, w)).collect();
+                let ranges: Vec<String> = WORD_COLUMNS.iter().map(|c| self.range(c, value_of(c, w))).collect();
                 format!("({})", ranges.join(" OR "))
             }
             Term::Domain(d) => self.range("u.email_domain", d),
@@ -115,9 +93,7 @@ impl Statement {
             format!("SELECT u.id FROM users u WHERE {range}")
         };
         let parts: Vec<String> = match term {
-            Term::Word(w) => {
-                ["u.sort_key", "u.first_key", "u.username", "u.email"].iter().map(|c| select(self, c, w)).collect()
-            }
+            Term::Word(w) => WORD_COLUMNS.iter().map(|c| select(self, c, value_of(c, w))).collect(),
             Term::Domain(d) => vec![select(self, "u.email_domain", d)],
             Term::Phone(p) => {
                 let mut parts = vec![select(self, "u.phone_digits", p)];
@@ -182,7 +158,7 @@ pub fn page(
 /// The rule as one plain statement over the whole table, leaving the plan to the
 /// database: what the benchmark compares each search with.
 pub fn bare(text: &str, after: Option<&(String, i64)>, limit: i64) -> Statement {
-    page(&terms(text), None, after, limit, "users u")
+    page(&crate::domain::search::terms(text), None, after, limit, "users u")
 }
 
 /// The word's columns besides the name: first name, username, email.
@@ -203,12 +179,12 @@ impl Statement {
 
 /// Counts the users a single word finds through its other columns (first name, username,
 /// email), stopping past `CANDIDATES`.
-pub fn count_others_of_word(word: &str) -> Statement {
+pub fn count_others_of_word(word: &Word) -> Statement {
     let mut s = Statement::default();
     let parts: Vec<String> = OTHER_WORD_COLUMNS
         .iter()
         .map(|c| {
-            let range = s.range(c, word);
+            let range = s.range(c, value_of(c, word));
             format!("SELECT 1 AS one FROM users u WHERE {range}")
         })
         .collect();
@@ -227,7 +203,7 @@ pub fn count_others_of_word(word: &str) -> Statement {
 /// With several words, `word` is one of them and `rest` the other terms, checked on each
 /// row of both halves: the walk of the last-name range stops once the page is full.
 pub fn page_of_one_word(
-    word: &str,
+    word: &Word,
     rest: &[Term],
     others_rare: bool,
     after: Option<&(String, i64)>,
@@ -235,7 +211,7 @@ pub fn page_of_one_word(
     in_name_order: &str,
 ) -> Statement {
     let mut s = Statement::default();
-    let by_name = s.range("u.sort_key", word);
+    let by_name = s.range("u.sort_key", &word.key);
     // The other terms are checked inside a CASE, which the planner cannot see into: told
     // how rare they are, PostgreSQL would read the whole last-name range and sort it,
     // where walking it in order stops at the page's end (users who match sit together
@@ -248,7 +224,7 @@ pub fn page_of_one_word(
         "SELECT {COLUMNS}, u.sort_key FROM users u WHERE {by_name} AND {cursor}{rest_holds} \
          ORDER BY u.sort_key, u.id LIMIT {limit}"
     );
-    let ranges: Vec<String> = OTHER_WORD_COLUMNS.iter().map(|c| s.range(c, word)).collect();
+    let ranges: Vec<String> = OTHER_WORD_COLUMNS.iter().map(|c| s.range(c, value_of(c, word))).collect();
     let (cursor, rest_holds) = (s.cursor(after), also(&mut s));
     let second = if others_rare {
         let ids: Vec<String> = ranges.iter().map(|r| format!("SELECT u.id FROM users u WHERE {r}")).collect();
@@ -272,31 +248,8 @@ pub fn page_of_one_word(
     s
 }
 
-/// The search keys stored beside a user, lower-cased for prefix look-ups.
-pub fn first_key(first: &str) -> String {
-    first.to_lowercase()
-}
-
-pub fn phone_digits(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
-}
-
 /// The exclusive upper bound of a prefix range: every string that starts with `prefix`
 /// sorts below it, in byte order (SQLite's BINARY, PostgreSQL's "C" collation).
 pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typing_becomes_terms() {
-        assert_eq!(terms("  "), []);
-        assert_eq!(terms("Amara Ok"), [Term::Word("amara".into()), Term::Word("ok".into())]);
-        assert_eq!(terms("+234 803-123"), [Term::Phone("234803123".into())]);
-        assert_eq!(terms("@Mail.Example"), [Term::Domain("mail.example".into())]);
-        assert_eq!(terms("o'brien 4567"), [Term::Word("o'brien".into()), Term::Word("4567".into())]);
-    }
 }

@@ -18,7 +18,7 @@ pub const DEVICES: &str = "SELECT method, label, added_at FROM two_factor_device
 /// they are derived from, so that search never sees a stale name or number. `$10` names
 /// what of the contact details changed (NULL: neither); a change starts the cool-off.
 pub const UPDATE_PROFILE: &str = "UPDATE users SET first_name = $2, last_name = $3, sort_key = $4, first_key = $5, \
-     email = $6, phone = $7, phone_digits = $8, updated_at = $9, \
+     email = $6, phone = $7, phone_digits = $8, updated_at = $9, keys_stale = 0, \
      contact_changed_at = CASE WHEN $10 IS NULL THEN contact_changed_at ELSE $9 END, \
      contact_changed_what = COALESCE($10, contact_changed_what) WHERE id = $1";
 
@@ -27,12 +27,22 @@ pub const UPDATE_PROFILE: &str = "UPDATE users SET first_name = $2, last_name = 
 pub fn insert_users(values: &str) -> String {
     format!(
         "INSERT INTO users (institution_id, kind, username, first_name, last_name, sort_key, first_key, \
-         email, phone, phone_digits, enrolment, staff_role, password_hash, created_at, updated_at) \
+         email, phone, phone_digits, enrolment, staff_role, password_hash, created_at, updated_at, keys_stale) \
          VALUES {values} RETURNING id"
     )
 }
 
-pub const USER_INSERT_COLUMNS: usize = 15;
+pub const USER_INSERT_COLUMNS: usize = 16;
+
+/// Rows whose search keys may be stale (written by another system), oldest first.
+pub const STALE_KEYS: &str =
+    "SELECT id, first_name, last_name, phone FROM users WHERE keys_stale <> 0 ORDER BY id LIMIT $1";
+
+/// The keys the product's folding makes, and the phone in E.164 when it reads as a valid
+/// number. Only if the row still holds what was folded: a writer that changed it since
+/// leaves it stale for the next pass.
+pub const REFOLD_KEYS: &str = "UPDATE users SET sort_key = $2, first_key = $3, phone = $4, phone_digits = $5, \
+     keys_stale = 0 WHERE id = $1 AND first_name = $6 AND last_name = $7 AND phone = $8";
 
 /// A multi-row insert: `insert_devices(values)` with `DEVICE_INSERT_COLUMNS` values a row.
 pub fn insert_devices(values: &str) -> String {

@@ -15,6 +15,7 @@ use crate::ui::fields::{clean_paste, field_text, select_all, single_line_input, 
 use crate::ui::keymap::Command;
 use crate::ui::msg::Outcome;
 use crate::ui::paging::{KeyedPages, Paging};
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, centered, modal_frame, text_input};
 
@@ -151,12 +152,12 @@ impl AuditPane {
         let rows = self.list.rows.iter().map(|e| {
             let mut cells = vec![
                 Cell::from(format_utc(e.at)),
-                Cell::from(e.actor.clone()),
-                Cell::from(e.action.clone()),
-                Cell::from(e.target.clone()),
+                Cell::from(shown(&e.actor)),
+                Cell::from(shown(&e.action)),
+                Cell::from(shown(&e.target)),
             ];
             if wide {
-                cells.push(Cell::from(e.detail.clone().unwrap_or_default()));
+                cells.push(Cell::from(shown(e.detail.as_deref().unwrap_or_default())));
             }
             Row::new(cells)
         });
@@ -203,7 +204,7 @@ pub fn draw_event(event: &AuditEvent, frame: &mut Frame, body: Rect, theme: &The
     let mut lines: Vec<Line> = fields
         .into_iter()
         .map(|(label, value)| {
-            Line::from(vec![Span::styled(format!("{label:<15}"), theme.muted), Span::styled(value, theme.text)])
+            Line::from(vec![Span::styled(format!("{label:<15}"), theme.muted), Span::styled(shown(&value), theme.text)])
         })
         .collect();
     lines.push(Line::raw(""));

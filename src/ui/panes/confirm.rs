@@ -11,6 +11,7 @@ use crate::texts::{fill, texts};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome};
 use crate::ui::panes::settings::method_list;
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{button, centered, modal_frame};
 
@@ -71,7 +72,7 @@ impl Confirm {
         let area = centered(body, 64, 8);
         let inner = modal_frame(frame, area, &title, theme.warning);
         let [msg, buttons] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(text).style(theme.text).wrap(Wrap { trim: true }), msg);
+        frame.render_widget(Paragraph::new(shown(&text)).style(theme.text).wrap(Wrap { trim: true }), msg);
         let line = Line::from(vec![
             button(theme, stay, !self.on_yes, true),
             Span::raw("   "),

@@ -7,13 +7,15 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use tui_textarea::TextArea;
 
+use crate::domain::phone::HomeRegion;
+use crate::domain::search::UserQuery;
 use crate::domain::user::{User, UserId, UserKind, sort_key};
-use crate::store::UserQuery;
-use crate::texts::{fill, texts};
+use crate::texts::texts;
 use crate::ui::fields::{clean_paste, field_text, select_all, single_line_input, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{AdminScreen, Outcome};
 use crate::ui::paging::{KeyedPages, Paging};
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, text_input};
 
@@ -25,11 +27,18 @@ pub struct UserList {
     pub search_focused: bool,
     /// The users on screen, paged by (`sort_key`, id).
     pub list: KeyedPages<User, (String, UserId)>,
+    /// The region a phone number is marked international from.
+    home_region: HomeRegion,
 }
 
 impl UserList {
-    pub fn new(page_size: i64) -> Self {
-        Self { search: text_field(&texts().users.search_hint), search_focused: false, list: KeyedPages::new(page_size) }
+    pub fn new(page_size: i64, home_region: HomeRegion) -> Self {
+        Self {
+            search: text_field(&texts().users.search_hint),
+            search_focused: false,
+            list: KeyedPages::new(page_size),
+            home_region,
+        }
     }
 
     /// Asks for the current page of the current search.
@@ -120,20 +129,16 @@ impl UserList {
                 UserKind::Customer => t.customer.as_str(),
                 UserKind::Staff => t.staff.as_str(),
             };
-            let phone = if u.has_international_phone() {
-                fill(&t.international, &[("phone", &u.phone)])
-            } else {
-                u.phone.clone()
-            };
+            let phone = crate::ui::text::phone(&u.phone, self.home_region, wide);
             let mut cells = vec![
-                Cell::from(u.full_name()),
-                Cell::from(u.username.clone()),
+                Cell::from(shown(&u.full_name())),
+                Cell::from(shown(&u.username)),
                 Cell::from(kind),
                 Cell::from(u.enrolment.to_string()),
                 Cell::from(phone),
             ];
             if wide {
-                cells.push(Cell::from(u.email.clone()));
+                cells.push(Cell::from(shown(&u.email)));
             }
             Row::new(cells)
         });
@@ -143,16 +148,16 @@ impl UserList {
                 Constraint::Percentage(20),
                 Constraint::Length(8),
                 Constraint::Length(10),
-                Constraint::Length(20),
+                Constraint::Length(34),
                 Constraint::Min(10),
             ]
         } else {
             vec![
-                Constraint::Min(16),
                 Constraint::Min(14),
+                Constraint::Min(12),
                 Constraint::Length(8),
                 Constraint::Length(10),
-                Constraint::Length(20),
+                Constraint::Length(25),
             ]
         };
         let table = Table::new(rows, widths)

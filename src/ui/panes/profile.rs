@@ -9,12 +9,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use tui_textarea::TextArea;
 
+use crate::domain::phone::HomeRegion;
 use crate::domain::profile::{self, ProfileError};
 use crate::domain::user::{User, UserId};
 use crate::texts::texts;
 use crate::ui::fields::{clean_paste, field_text, single_line_input, step_focus, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome, ProfileFields};
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{button, centered, modal_frame};
 
@@ -42,11 +44,15 @@ pub struct ProfileForm {
     pub focus: ProfileField,
     /// A field's message shows once the person has typed in it, or tried to save.
     touched: [bool; 4],
+    /// The region of a number typed without a country code.
+    home_region: HomeRegion,
 }
 
 impl ProfileForm {
-    pub fn new(user: &User) -> Self {
-        let original = [user.first_name.clone(), user.last_name.clone(), user.email.clone(), user.phone.clone()];
+    pub fn new(user: &User, home_region: HomeRegion) -> Self {
+        // A value another system stored with hidden characters is shown as `safe` shows it
+        // (and then refused on save until it is corrected), never written to the terminal.
+        let original = [&user.first_name, &user.last_name, &user.email, &user.phone].map(|v| shown(v));
         let fields = original.clone().map(|value| {
             let mut field = text_field("");
             field.insert_str(value);
@@ -58,6 +64,7 @@ impl ProfileForm {
             fields,
             original,
             focus: ProfileField::FirstName,
+            home_region,
             touched: [false; 4],
         }
     }
@@ -81,7 +88,7 @@ impl ProfileForm {
             ProfileField::FirstName => profile::first_name(&value).map(drop),
             ProfileField::LastName => profile::last_name(&value).map(drop),
             ProfileField::Email => profile::email(&value).map(drop),
-            ProfileField::Phone => profile::phone(&value).map(drop),
+            ProfileField::Phone => profile::phone(&value, self.home_region).map(drop),
             ProfileField::Save => Ok(()),
         }
     }

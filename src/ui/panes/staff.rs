@@ -13,6 +13,7 @@ use crate::domain::user::StaffRole;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome};
+use crate::ui::text::{safe, shown};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::block;
 
@@ -100,8 +101,8 @@ impl StaffPane {
                 _ => t.enabled.clone(),
             };
             let mut cells = vec![
-                Cell::from(m.user.full_name()),
-                Cell::from(m.user.username.clone()),
+                Cell::from(shown(&m.user.full_name())),
+                Cell::from(shown(&m.user.username)),
                 Cell::from(role),
                 Cell::from(permission),
                 Cell::from(status),
@@ -148,7 +149,7 @@ impl StaffPane {
             line
         });
         frame.render_widget(
-            Paragraph::new(vec![Line::styled(format!(" {detail}"), theme.muted)])
+            Paragraph::new(vec![Line::styled(format!(" {}", safe(&detail)), theme.muted)])
                 .wrap(ratatui::widgets::Wrap { trim: true }),
             info,
         );

@@ -13,6 +13,7 @@ use crate::domain::user::UserKind;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Confirmable, Outcome};
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, button};
 
@@ -107,11 +108,7 @@ impl Detail {
             UserKind::Customer => texts().users.customer.clone(),
             UserKind::Staff => fill(&t.staff_kind, &[("role", user.role.map_or("", |r| r.as_str()))]),
         };
-        let phone = if user.has_international_phone() {
-            fill(&texts().users.international, &[("phone", &user.phone)])
-        } else {
-            user.phone.clone()
-        };
+        let phone = crate::ui::text::phone(&user.phone, data.home_region, true);
         let profile = vec![
             row(theme, &t.name, user.full_name()),
             row(theme, &t.username, user.username.clone()),
@@ -182,5 +179,5 @@ fn not_available(reason: &str) -> String {
 }
 
 fn row(theme: &Theme, label: &str, value: String) -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{label:<10}"), theme.muted), Span::styled(value, theme.text)])
+    Line::from(vec![Span::styled(format!("{label:<10}"), theme.muted), Span::styled(shown(&value), theme.text)])
 }

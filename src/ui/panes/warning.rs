@@ -17,6 +17,7 @@ use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, single_line_input, step_focus, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Outcome, Status};
+use crate::ui::text::safe;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{button, centered, modal_frame, text_input};
 
@@ -177,7 +178,7 @@ impl Warning {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(t.signals.clone(), theme.title));
             }
-            lines.extend(w.signals.iter().map(|s| Line::styled(format!("• {s}"), theme.danger)));
+            lines.extend(w.signals.iter().map(|s| Line::styled(format!("• {}", safe(s)), theme.danger)));
             Paragraph::new(lines).wrap(Wrap { trim: true })
         };
         let mut notice_text = notices(false);

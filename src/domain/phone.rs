@@ -1,0 +1,302 @@
+//! Phone numbers as people type them and as other systems store them, read with
+//! libphonenumber's rules and metadata (the `phonenumber` crate).
+//!
+//! Stored as E.164 (ITU-T E.164: `+`, country code, national number, at most 15 digits).
+//! Shown in international grouping with the region's name: `+44 20 7946 0000 · United
+//! Kingdom`. A stored value that does not parse (written by another system) is shown as it
+//! is, flagged, and never dropped.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, ParseError, PhoneNumber};
+use unicode_normalization::UnicodeNormalization;
+
+/// Why a typed number was refused; each reads after "Phone: ".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("that is not a phone number")]
+    NotANumber,
+    #[error("the country code is unknown")]
+    UnknownCountryCode,
+    #[error("the number is too short for {0}")]
+    TooShort(&'static str),
+    #[error("the number is too long for {0}")]
+    TooLong(&'static str),
+    #[error("this is not a valid number in {0}")]
+    NotValid(&'static str),
+    #[error("an extension cannot receive codes; enter the number without it")]
+    Extension,
+}
+
+/// ISO 3166-1 alpha-2 code to the name shown beside a number (`assets/regions.tsv`).
+static REGION_NAMES: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    include_str!("../../assets/regions.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .collect()
+});
+
+/// The region numbers typed without a country code belong to (`institution.home_region`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HomeRegion(Id);
+
+impl HomeRegion {
+    /// From an ISO 3166-1 alpha-2 code (`US`, `GB`), any case; `None` for a code
+    /// libphonenumber does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        code.trim().to_ascii_uppercase().parse::<Id>().ok().map(Self)
+    }
+
+    pub fn code(&self) -> &'static str {
+        region_code(self.0)
+    }
+}
+
+impl Default for HomeRegion {
+    fn default() -> Self {
+        Self(Id::US)
+    }
+}
+
+fn region_code(id: Id) -> &'static str {
+    // `Id` names itself through strum; the names table holds the same codes as 'static.
+    let code: &str = id.as_ref();
+    REGION_NAMES.get_key_value(code).map(|(k, _)| *k).unwrap_or("??")
+}
+
+/// The English name of a region code, or the code itself when the table lacks it.
+pub fn region_name(code: &str) -> &'static str {
+    REGION_NAMES.get_key_value(code).map(|(_, v)| *v).unwrap_or("an unknown region")
+}
+
+/// A typed number in E.164 (`+447946000000`), or why not. Accepts what people type:
+/// spaces, dots, dashes, brackets, a `(0)` trunk prefix after the country code, `+`, the
+/// `00` and `011` exit codes, full-width digits (NFKC), and a national number of the home
+/// region. An empty entry is an empty number (not every user has one).
+pub fn parse(typed: &str, home: HomeRegion) -> Result<String, PhoneError> {
+    let text: String = typed.nfkc().collect::<String>().replace("(0)", " ");
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    if text.chars().any(|c| c.is_alphabetic() && !matches!(c.to_ascii_lowercase(), 'e' | 'x' | 't')) {
+        return Err(PhoneError::NotANumber);
+    }
+    let number = match read(text, home) {
+        Ok(n) if n.is_valid() => n,
+        first => {
+            // `00` or `011` as the exit code, whichever the home region dials.
+            let digits_from = text.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '+');
+            let rest = digits_from.strip_prefix("011").or_else(|| digits_from.strip_prefix("00"));
+            match rest.map(|r| read(&format!("+{r}"), home)) {
+                Some(Ok(n)) if n.is_valid() => n,
+                _ => {
+                    return Err(match first {
+                        Ok(n) => why_not(n, text),
+                        Err(e) => by_country_code(text).unwrap_or(e),
+                    });
+                }
+            }
+        }
+    };
+    if number.extension().is_some() {
+        return Err(PhoneError::Extension);
+    }
+    Ok(number.format().mode(Mode::E164).to_string())
+}
+
+fn read(text: &str, home: HomeRegion) -> Result<PhoneNumber, PhoneError> {
+    // With a `+`, the home region must not take part: the crate would strip the home
+    // region's national prefix from the number (US "1" from Germany's +49 151…).
+    let region = (!text.trim_start_matches(['(', ' ']).starts_with('+')).then_some(home.0);
+    phonenumber::parse(region, text).map_err(|e| match e {
+        ParseError::InvalidCountryCode => PhoneError::UnknownCountryCode,
+        ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort("any country"),
+        ParseError::TooLong => PhoneError::TooLong("any country"),
+        _ => PhoneError::NotANumber,
+    })
+}
+
+/// Why a parsed number is not valid: its length against the region's possible lengths.
+fn why_not(number: PhoneNumber, text: &str) -> PhoneError {
+    let Some(meta) = number.metadata(&phonenumber::metadata::DATABASE) else {
+        return by_country_code(text).unwrap_or(PhoneError::UnknownCountryCode);
+    };
+    let region = region_name(meta.id());
+    match against_lengths(meta, number.national().to_string().len()) {
+        Some(e) => e,
+        None => PhoneError::NotValid(region),
+    }
+}
+
+/// Too short or too long for every kind of number the region has (fixed line, mobile,
+/// toll-free…), or `None` when some kind has that length.
+fn against_lengths(meta: &phonenumber::Metadata, length: usize) -> Option<PhoneError> {
+    let d = meta.descriptors();
+    let kinds = [d.fixed_line(), d.mobile(), d.toll_free(), d.premium_rate(), d.shared_cost(), d.personal_number()];
+    let lengths: Vec<u16> = std::iter::once(d.general().possible_length())
+        .chain(
+            kinds
+                .into_iter()
+                .flatten()
+                .chain([d.voip(), d.pager(), d.uan(), d.voicemail()].into_iter().flatten())
+                .map(|k| k.possible_length()),
+        )
+        .flatten()
+        .copied()
+        .collect();
+    let region = region_name(meta.id());
+    let length = length as u16;
+    match (lengths.iter().min(), lengths.iter().max()) {
+        (Some(&min), _) if length < min => Some(PhoneError::TooShort(region)),
+        (_, Some(&max)) if length > max => Some(PhoneError::TooLong(region)),
+        _ => None,
+    }
+}
+
+/// A number that libphonenumber cannot place in a region, when it starts with `+` and a
+/// known country code: too short or too long against that country's possible lengths,
+/// else not valid there.
+fn by_country_code(text: &str) -> Option<PhoneError> {
+    let digits: String = text.strip_prefix('+')?.chars().filter(char::is_ascii_digit).collect();
+    let db = &*phonenumber::metadata::DATABASE;
+    (1..=3.min(digits.len())).find_map(|n| {
+        let code: u16 = digits[..n].parse().ok()?;
+        let meta = db
+            .by_code(&code)?
+            .into_iter()
+            .find(|m| m.is_main_country_for_code())
+            .or_else(|| db.by_code(&code)?.into_iter().next())?;
+        Some(against_lengths(meta, digits.len() - n).unwrap_or(PhoneError::NotValid(region_name(meta.id()))))
+    })
+}
+
+/// A stored number as it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// No number on file.
+    None,
+    /// International grouping, and the region it belongs to.
+    Valid { grouped: String, region: &'static str, region_name: &'static str },
+    /// Stored by another system in a form libphonenumber cannot read as a valid number:
+    /// shown as it is and flagged.
+    Unreadable(String),
+}
+
+/// How a stored value reads: grouped with its region, or flagged.
+pub fn shown(stored: &str) -> Shown {
+    if stored.trim().is_empty() {
+        return Shown::None;
+    }
+    match phonenumber::parse(None, stored) {
+        Ok(n) if n.is_valid() && n.extension().is_none() => {
+            let region = n.country().id().map(region_code).unwrap_or("??");
+            Shown::Valid {
+                grouped: n.format().mode(Mode::International).to_string(),
+                region,
+                region_name: region_name(region),
+            }
+        }
+        _ => Shown::Unreadable(stored.to_owned()),
+    }
+}
+
+impl Shown {
+    /// `+44 20 7946 0000 · United Kingdom`, the raw value for an unreadable one, or "".
+    pub fn line(&self) -> String {
+        match self {
+            Shown::None => String::new(),
+            Shown::Valid { grouped, region_name, .. } => format!("{grouped} · {region_name}"),
+            Shown::Unreadable(raw) => raw.clone(),
+        }
+    }
+
+    /// A number outside the home region: the usual reason a user cannot receive SMS codes.
+    /// An unreadable number counts as international (nobody can tell it is not).
+    pub fn is_international(&self, home: HomeRegion) -> bool {
+        match self {
+            Shown::None => false,
+            Shown::Valid { region, .. } => *region != home.code(),
+            Shown::Unreadable(_) => true,
+        }
+    }
+}
+
+/// The stored form of a number another system wrote: its E.164 form when it reads as a
+/// valid number, else the value as it was (kept, flagged when shown).
+pub fn canonical(stored: &str) -> String {
+    match phonenumber::parse(None, stored) {
+        Ok(n) if n.is_valid() && n.extension().is_none() => n.format().mode(Mode::E164).to_string(),
+        _ => stored.to_owned(),
+    }
+}
+
+/// The digits that search matches: E.164's without the plus, or every digit of an
+/// unreadable value.
+pub fn digits(stored: &str) -> String {
+    stored.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const US: HomeRegion = HomeRegion(Id::US);
+    const GB: HomeRegion = HomeRegion(Id::GB);
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        for typed in [
+            "+44 (0)20 7946 0000",
+            "+44 20 7946 0000",
+            "+44.20.7946.0000",
+            "0044 20 7946 0000",
+            "011 44 20 7946 0000",
+            "+４４ ２０ ７９４６ ００００",
+            "(+44) 20-7946-0000",
+        ] {
+            assert_eq!(parse(typed, US).as_deref(), Ok("+442079460000"), "{typed}");
+        }
+        assert_eq!(parse("020 7946 0000", GB).as_deref(), Ok("+442079460000"));
+        assert_eq!(parse("(415) 555-2671", US).as_deref(), Ok("+14155552671"));
+        assert_eq!(parse("+234 803 123 4567", US).as_deref(), Ok("+2348031234567"));
+        assert_eq!(parse("+49 151 23456700", US).as_deref(), Ok("+4915123456700"), "US's prefix 1 is not Germany's");
+        assert_eq!(parse("   ", US).as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(parse("+44 20 79", US), Err(PhoneError::TooShort("United Kingdom")));
+        assert_eq!(parse("+44 20 7946 0000 0000 1", US), Err(PhoneError::TooLong("United Kingdom")));
+        assert_eq!(parse("+999 1234 5678", US), Err(PhoneError::UnknownCountryCode));
+        assert_eq!(parse("call me", US), Err(PhoneError::NotANumber));
+        assert_eq!(parse("+1 415 555 2671 ext. 22", US), Err(PhoneError::Extension));
+        assert_eq!(parse("+44 7700 900123", US), Err(PhoneError::NotValid("United Kingdom")), "a drama number");
+        assert_eq!(PhoneError::TooShort("United Kingdom").to_string(), "the number is too short for United Kingdom");
+    }
+
+    #[test]
+    fn shown_grouped_with_the_region() {
+        let s = shown("+442079460000");
+        assert_eq!(s.line(), "+44 20 7946 0000 · United Kingdom");
+        assert!(s.is_international(US));
+        assert!(!s.is_international(GB));
+        assert!(!shown("+14155552671").is_international(US));
+        assert_eq!(shown("+4402079460000").line(), "+44 20 7946 0000 · United Kingdom");
+        assert_eq!(shown("not a phone"), Shown::Unreadable("not a phone".into()));
+        assert_eq!(shown(""), Shown::None);
+    }
+
+    #[test]
+    fn stored_values_from_elsewhere_are_canonical_when_they_can_be() {
+        assert_eq!(canonical("+44 (0)20 7946 0000".replace("(0)", "").as_str()), "+442079460000");
+        assert_eq!(canonical("+4402079460000"), "+442079460000");
+        assert_eq!(canonical("garbage"), "garbage");
+        assert_eq!(digits("+44 20"), "4420");
+        assert_eq!(HomeRegion::parse("gb"), Some(GB));
+        assert_eq!(HomeRegion::parse("ZZ"), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The text boundary: every string that did not come from `assets/` passes `safe` before
+//! it is drawn. Names, emails and notes are written by other systems too (a customer's
+//! name is attacker-controlled), and ratatui hands a span's characters to the terminal as
+//! they are: an ESC in a name would be obeyed. Here it is shown instead.
+
+use std::borrow::Cow;
+
+use ratatui::buffer::Buffer;
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::phone::{self, HomeRegion, Shown};
+use crate::domain::text::is_hidden;
+use crate::texts::{fill, texts};
+
+/// What stands in for a hidden character that has no picture of its own.
+pub const HIDDEN: char = '\u{FFFD}';
+
+/// `text` with every hidden character (`domain::text::is_hidden`) made visible: C0
+/// controls and DEL as their Control Pictures (ESC as `␛`), everything else (C1, direction
+/// controls, zero-width and format characters, separators) as `�`. A joiner between two
+/// letters stays, as the script that uses it needs it. Borrowed when nothing changes.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        if !is_hidden(c) {
+            out.push(c);
+            continue;
+        }
+        let letter =
+            |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphabetic() && !c.is_ascii());
+        if crate::domain::text::is_joiner_control(c) && letter(i.checked_sub(1)) && letter(Some(i + 1)) {
+            out.push(c);
+            continue;
+        }
+        out.push(picture(c));
+    }
+    Cow::Owned(out)
+}
+
+fn picture(c: char) -> char {
+    match c as u32 {
+        n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or(HIDDEN),
+        0x7F => '\u{2421}',
+        _ => HIDDEN,
+    }
+}
+
+/// `safe`, owned: for spans and cells that outlive the row they came from.
+pub fn shown(text: &str) -> String {
+    safe(text).into_owned()
+}
+
+/// A stored phone number as the panes show it: grouped with its region's name (`long`)
+/// or code, marked when it is international from `home`, flagged when another system
+/// stored something that is not a valid number. Passed through `safe`.
+pub fn phone(stored: &str, home: HomeRegion, long: bool) -> String {
+    let t = &texts().users;
+    let shown = phone::shown(stored);
+    let line = match &shown {
+        Shown::None => return String::new(),
+        Shown::Unreadable(raw) => return fill(&t.phone_unreadable, &[("phone", &safe(raw))]),
+        Shown::Valid { grouped, region_name, .. } if long => format!("{grouped} · {region_name}"),
+        Shown::Valid { grouped, region, .. } => format!("{grouped} {region}"),
+    };
+    if shown.is_international(home) { fill(&t.international, &[("phone", &line)]) } else { line }
+}
+
+/// Display columns of `text` as drawn (CJK and emoji take two, marks none).
+pub fn columns(text: &str) -> usize {
+    safe(text).width()
+}
+
+/// The last line of defence, after a frame is drawn: a cell whose symbol still holds a
+/// hidden character (a string that missed `safe`) gets its visible form. A joiner stays.
+pub fn guard(buffer: &mut Buffer) {
+    for cell in buffer.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.chars().any(|c| is_hidden(c) && !crate::domain::text::is_joiner_control(c)) {
+            let visible: String =
+                symbol.chars().filter(|&c| !is_hidden(c) || crate::domain::text::is_joiner_control(c)).collect();
+            let visible = if visible.is_empty() { HIDDEN.to_string() } else { visible };
+            cell.set_symbol(&visible);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_shown_never_obeyed() {
+        assert_eq!(safe("Ann"), Cow::Borrowed("Ann"));
+        assert_eq!(safe("A\u{1b}[8mB"), "A␛[8mB");
+        assert_eq!(safe("x\u{1b}]52;c;aGk=\u{7}"), "x␛]52;c;aGk=␇");
+        assert_eq!(safe("a\u{202e}b"), "a\u{FFFD}b");
+        assert_eq!(safe("a\u{9b}b\u{7f}"), "a\u{FFFD}b␡");
+        assert_eq!(safe("line\u{2028}two"), "line\u{FFFD}two");
+        // A joiner between Devanagari letters is part of the name; at an edge it is not.
+        assert_eq!(safe("क\u{200d}ष"), "क\u{200d}ष");
+        assert_eq!(safe("\u{200d}Ann"), "\u{FFFD}Ann");
+    }
+
+    #[test]
+    fn widths_are_columns() {
+        assert_eq!(columns("田中"), 4);
+        assert_eq!(columns("e\u{301}"), 1);
+        assert_eq!(columns("a\u{1b}b"), 3);
+    }
+
+    #[test]
+    fn the_guard_cleans_a_drawn_buffer() {
+        use ratatui::layout::Rect;
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 6, 1));
+        buffer.set_string(0, 0, "ab", ratatui::style::Style::default());
+        buffer[(1, 0)].set_symbol("b\u{1b}");
+        guard(&mut buffer);
+        assert_eq!(buffer[(1, 0)].symbol(), "b");
+    }
+}
