@@ -317,6 +317,10 @@ mod tests {
         let err = Config::parse("c.toml", "[codes]\nlength = 6\n").unwrap_err();
         assert!(err.to_string().contains("`codes.length`"), "{err}");
         assert!(err.to_string().contains("40 bits"), "{err}");
+        let err = Config::parse("c.toml", "[institution]\nhome_region = \"UK\"\n").unwrap_err();
+        assert!(err.to_string().contains("`institution.home_region`"), "{err}");
+        let gb = Config::parse("c.toml", "[institution]\nhome_region = \"gb\"\n").unwrap();
+        assert_eq!(gb.limits.home_region.code(), "GB");
         let err = Config::parse("c.toml", "[codes]\ncount = \"ten\"\n").unwrap_err();
         assert!(err.to_string().contains("`codes.count`"), "{err}");
         let err = Config::parse("c.toml", "[throttle]\nredeem_max_failures = 101\n").unwrap_err();

@@ -297,7 +297,26 @@ pub fn texts() -> &'static Texts {
 
 /// A text with its `{name}` placeholders filled in.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+    // One pass over the template: a value (a customer's name) that holds `{role}` stays
+    // text instead of being filled in turn.
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if values.iter().any(|(n, _)| *n == name) => {
+                out.push_str(values.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v));
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -310,5 +329,7 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(super::fill("{n} of {count}", &[("n", "1"), ("count", "10")]), "1 of 10");
+        assert_eq!(super::fill("{name} ({role})", &[("name", "Ann {role}"), ("role", "admin")]), "Ann {role} (admin)");
+        assert_eq!(super::fill("{unknown} {n}", &[("n", "1")]), "{unknown} 1");
     }
 }

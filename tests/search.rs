@@ -142,3 +142,56 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
 }
 
 on_each_backend!(every_page_is_the_whole_truth);
+
+/// Digital Banking registers customers and edits their names and phones in the same
+/// database, without helpdesk. Such rows are found by their folded names like any other,
+/// their phones are stored in E.164 when they read as valid numbers, and one that does not
+/// read is kept as it was.
+async fn rows_written_by_another_system_are_found(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    // SQLite's columns have no defaults for the keys, so that writer gives empty ones;
+    // PostgreSQL's writer leaves them out.
+    let keys = if db.name == "sqlite" { ("sort_key, first_key, phone_digits, ", "'', '', '', ") } else { ("", "") };
+    for (username, first, last, phone) in [
+        ("dbank.1", "José", "Núñez", "+44 (0)20 7946 0000"),
+        ("dbank.2", "कृष्ण", "शर्मा", "0091 98765 43210"),
+        ("dbank.3", "Zoë", "O’Connor", "call me maybe"),
+    ] {
+        let sql = format!(
+            "INSERT INTO users (institution_id, kind, username, first_name, last_name, {}email, phone, \
+             enrolment, created_at, updated_at) SELECT id, 'customer', '{username}', '{first}', '{last}', {}\
+             '{username}@dbank.example', '{phone}', 'registered', 0, 0 FROM institutions",
+            keys.0, keys.1
+        );
+        db.raw_execute(&sql).await.unwrap();
+    }
+    let jean = db.user("jeanluc.moreau").await;
+    db.raw_execute(&format!(
+        "UPDATE users SET first_name = 'Jürgen', last_name = 'Groß', phone = '+49 151 2345 6700' WHERE id = {}",
+        jean.id
+    ))
+    .await
+    .unwrap();
+
+    let find = |text: &'static str| {
+        let desk = &desk;
+        let agent = &agent;
+        async move {
+            let query = UserQuery { text: text.into(), after: None, limit: 50 };
+            desk.search(agent, &query).await.unwrap().into_iter().map(|u| (u.username, u.phone)).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("jose nunez").await, [("dbank.1".to_owned(), "+442079460000".to_owned())], "{}", db.name);
+    assert_eq!(find("कृष्ण").await, [("dbank.2".to_owned(), "+919876543210".to_owned())], "{}", db.name);
+    assert_eq!(find("oconnor").await, [("dbank.3".to_owned(), "call me maybe".to_owned())], "{}", db.name);
+    assert_eq!(find("gross jurgen").await, [("jeanluc.moreau".to_owned(), "+4915123456700".to_owned())], "{}", db.name);
+    assert!(find("moreau jean").await.is_empty(), "{}: the old name is still found", db.name);
+    // The trailing digits of a number another system wrote with spaces.
+    assert_eq!(find("6700").await.len(), 1, "{}", db.name);
+    // The product's own edit after another system's: fresh keys at once.
+    desk.update_profile(&agent, jean.id, "Jean-Luc", "Moreau", &jean.email, "+33 6 12 34 56 78").await.unwrap();
+    assert_eq!(find("moreau").await.len(), 1, "{}", db.name);
+}
+
+on_each_backend!(rows_written_by_another_system_are_found);

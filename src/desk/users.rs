@@ -46,7 +46,7 @@ impl HelpDesk {
     pub async fn refold_all(&self) -> DeskResult<u64> {
         let mut total = 0;
         loop {
-            let n = self.store.refold_stale(1_000).await?;
+            let n = self.store.refold_stale(1_000, self.limits.home_region).await?;
             total += n;
             // Fewer than asked: every stale row was read (one a writer changed meanwhile
             // stays stale for the next search).
@@ -71,7 +71,7 @@ impl HelpDesk {
     /// found like any other; a burst of more than `REFOLD_BEFORE_SEARCH` waits for the
     /// following searches (or `helpdesk migrate`, which folds them all).
     pub async fn search(&self, session: &Session, query: &UserQuery) -> DeskResult<Vec<User>> {
-        self.store.refold_stale(REFOLD_BEFORE_SEARCH).await?;
+        self.store.refold_stale(REFOLD_BEFORE_SEARCH, self.limits.home_region).await?;
         self.actor(session).await?;
         Ok(self.store.search_users(query).await?)
     }

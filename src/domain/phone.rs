@@ -226,10 +226,11 @@ impl Shown {
 }
 
 /// The stored form of a number another system wrote: its E.164 form when it reads as a
-/// valid number, else the value as it was (kept, flagged when shown).
-pub fn canonical(stored: &str) -> String {
-    match phonenumber::parse(None, stored) {
-        Ok(n) if n.is_valid() && n.extension().is_none() => n.format().mode(Mode::E164).to_string(),
+/// valid number as people type them (`parse`, with `home` for a national number), else
+/// the value as it was (kept, flagged when shown).
+pub fn canonical(stored: &str, home: HomeRegion) -> String {
+    match parse(stored, home) {
+        Ok(e164) if !e164.is_empty() => e164,
         _ => stored.to_owned(),
     }
 }
@@ -292,9 +293,10 @@ mod tests {
 
     #[test]
     fn stored_values_from_elsewhere_are_canonical_when_they_can_be() {
-        assert_eq!(canonical("+44 (0)20 7946 0000".replace("(0)", "").as_str()), "+442079460000");
-        assert_eq!(canonical("+4402079460000"), "+442079460000");
-        assert_eq!(canonical("garbage"), "garbage");
+        assert_eq!(canonical("+44 (0)20 7946 0000", US), "+442079460000");
+        assert_eq!(canonical("0091 98765 43210", US), "+919876543210");
+        assert_eq!(canonical("+4402079460000", US), "+442079460000");
+        assert_eq!(canonical("garbage", US), "garbage");
         assert_eq!(digits("+44 20"), "4420");
         assert_eq!(HomeRegion::parse("gb"), Some(GB));
         assert_eq!(HomeRegion::parse("ZZ"), None);

@@ -24,6 +24,7 @@ use crate::domain::audit_chain::ChainHead;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
+use crate::domain::phone::HomeRegion;
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
@@ -208,8 +209,9 @@ pub trait Store: Send + Sync {
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     /// Folds again the search keys of up to `limit` rows marked stale (written by another
     /// system, or before the folding rule), and stores their phone in E.164 when it reads
-    /// as a valid number. Returns how many rows were folded; 0 when none is stale.
-    async fn refold_stale(&self, limit: i64) -> StoreResult<u64>;
+    /// as a valid number (`home`: the region of a number written without a country
+    /// code). Returns how many rows were folded; 0 when none is stale.
+    async fn refold_stale(&self, limit: i64, home: HomeRegion) -> StoreResult<u64>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn count_staff(&self) -> StoreResult<i64>;
     /// Refreshes the planner's statistics, after a bulk load.

@@ -135,7 +135,7 @@ where
         row.map(User::try_from).transpose()
     }
 
-    async fn refold_stale(&self, limit: i64) -> StoreResult<u64> {
+    async fn refold_stale(&self, limit: i64, home: crate::domain::phone::HomeRegion) -> StoreResult<u64> {
         let stale: Vec<(i64, String, String, String)> =
             sqlx::query_as(users::STALE_KEYS).bind(limit).fetch_all(&self.pool).await?;
         if stale.is_empty() {
@@ -143,7 +143,7 @@ where
         }
         let mut tx = self.begin_write().await?;
         for (id, first, last, phone) in &stale {
-            let canonical = crate::domain::phone::canonical(phone);
+            let canonical = crate::domain::phone::canonical(phone, home);
             sqlx::query(users::REFOLD_KEYS)
                 .bind(*id)
                 .bind(sort_key(first, last))

@@ -12,6 +12,7 @@ use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, secret_field, single_line_input, take_secret, text_field};
 use crate::ui::keymap::Command;
 use crate::ui::msg::Outcome;
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{block, centered, text_input};
 
@@ -109,7 +110,7 @@ impl LoginForm {
         text_input(frame, user, theme, &t.username, &self.username, self.focus == LoginFocus::Username);
         text_input(frame, pass, theme, &t.password, &self.password, self.focus == LoginFocus::Password);
         let message = match (&self.error, hint) {
-            (Some(e), _) => Line::styled(e.as_str(), theme.danger),
+            (Some(e), _) => Line::styled(shown(e), theme.danger),
             (None, Some(hint)) => Line::styled(hint, theme.muted),
             (None, None) => Line::raw(""),
         };
@@ -177,10 +178,10 @@ impl LockForm {
                 .areas(inner);
         frame.render_widget(Paragraph::new(t.locked.as_str()).style(theme.text).wrap(Wrap { trim: true }), intro);
         let signed_in = fill(&t.signed_in_as, &[("name", &session.name), ("username", &session.staff.username)]);
-        frame.render_widget(Paragraph::new(signed_in).style(theme.muted), who);
+        frame.render_widget(Paragraph::new(shown(&signed_in)).style(theme.muted), who);
         text_input(frame, pass, theme, &t.password, &self.password, true);
         let message = match &self.error {
-            Some(e) => Line::styled(e.as_str(), theme.danger),
+            Some(e) => Line::styled(shown(e), theme.danger),
             None if self.wiped_codes => Line::styled(texts().codes.wiped_by_lock.as_str(), theme.warning),
             None => Line::raw(""),
         };

@@ -15,6 +15,7 @@ use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, secret_field, single_line_input, step_focus, take_secret};
 use crate::ui::keymap::Command;
 use crate::ui::msg::Outcome;
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{button, centered, modal_frame, text_input};
 
@@ -149,8 +150,7 @@ impl PasswordForm {
         text_input(frame, new, theme, &t.new, &self.new, self.focus == PasswordFocus::New);
         text_input(frame, repeat, theme, &t.repeat, &self.repeat, self.focus == PasswordFocus::Repeat);
         if let Some(e) = &self.error {
-            frame
-                .render_widget(Paragraph::new(Line::styled(e.as_str(), theme.danger)).wrap(Wrap { trim: true }), error);
+            frame.render_widget(Paragraph::new(Line::styled(shown(e), theme.danger)).wrap(Wrap { trim: true }), error);
         }
         let line = Line::from(vec![
             Span::styled(format!("{}   ", t.esc_hint), theme.muted),

@@ -18,6 +18,7 @@ use crate::ui::fields::{clean_paste, field_text, single_line_input, step_focus, 
 use crate::ui::keymap::Command;
 use crate::ui::msg::{Outcome, Status};
 use crate::ui::text::safe;
+use crate::ui::text::shown;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{button, centered, modal_frame, text_input};
 
@@ -238,7 +239,7 @@ impl Warning {
         }
 
         let message = match &w.error {
-            Some(e) => Line::styled(e.clone(), theme.danger),
+            Some(e) => Line::styled(shown(e), theme.danger),
             None => Line::styled(t.confirm_hint.clone(), theme.muted),
         };
         frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
