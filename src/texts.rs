@@ -260,6 +260,8 @@ pub struct Status {
     pub cancelled: String,
     pub choose_check: String,
     pub paste_ignored: String,
+    pub too_fast: String,
+    pub enter_only: String,
     pub unknown_key: String,
     pub last_page: String,
     pub first_page: String,

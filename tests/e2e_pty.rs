@@ -44,6 +44,13 @@ impl Screen {
         }
     }
 
+    /// Enter as a person presses a button they have looked at: after a pause longer than
+    /// the burst guard's (`update::DELIBERATE`).
+    fn press_enter_deliberately(&mut self) {
+        std::thread::sleep(Duration::from_millis(700));
+        self.send("\r");
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -152,7 +159,7 @@ fn an_admins_settings_change_reaches_an_agents_open_detail() {
     admin.send("\r");
     admin.wait_for("Change the permitted 2FA methods?");
     admin.send("\t");
-    admin.send("\r");
+    admin.press_enter_deliberately();
     admin.wait_for("Saved.");
 
     // The agent presses nothing: the detail reads itself again every few seconds.
@@ -207,7 +214,7 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
     screen.send("\t");
     screen.send("seen passport at the branch");
     screen.send("\t");
-    screen.send("\r");
+    screen.press_enter_deliberately();
     let masked = screen.wait_for("shown once");
     assert!(find_codes(&masked).is_empty(), "a code showed before it was revealed");
 
@@ -220,7 +227,7 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
     screen.send("\x1b");
     screen.wait_for("Leave the codes?");
     screen.send("\t");
-    screen.send("\r");
+    screen.press_enter_deliberately();
     screen.wait_for("wiped from this screen");
     screen.wait_for("10 of 10 unused");
     assert!(find_codes(&screen.text()).is_empty(), "a code is still on screen after leaving");

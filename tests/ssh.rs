@@ -62,7 +62,7 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     agent.send("\r");
     agent.send("\r");
     agent.wait_for("Two-Factor Authentication");
-    let detail = agent.wait_for("+2348031234567");
+    let detail = agent.wait_for("+234 803 123 4567");
     assert!(detail.contains("amara.okafor"), "the detail is not Amara's:\n{detail}");
     // Back to the list first, so that Esc and q cannot reach the UI as one Alt+q.
     agent.send("\x1b");

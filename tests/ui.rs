@@ -18,7 +18,7 @@ use helpdesk::ui::panes::codes::Reveal;
 use helpdesk::ui::panes::profile::{ProfileField, ProfileForm};
 use helpdesk::ui::panes::warning::WarningFocus;
 use helpdesk::ui::theme::Theme;
-use helpdesk::ui::update::update;
+use helpdesk::ui::update::{DELIBERATE, update};
 use helpdesk::ui::view::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -200,6 +200,12 @@ fn press(app: &mut App, clock: &Clock, code: KeyCode) -> Vec<Effect> {
     update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), clock.at(T0))
 }
 
+/// Enter as a person presses a button they have looked at: `DELIBERATE` after the last key.
+fn enter_deliberately(app: &mut App) -> Vec<Effect> {
+    let at = app.now + DELIBERATE;
+    update(app, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), at)
+}
+
 fn ctrl(app: &mut App, clock: &Clock, c: char) -> Vec<Effect> {
     update(app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)), clock.at(T0))
 }
@@ -364,7 +370,7 @@ fn the_second_deliberate_generate_confirms() {
     type_text(&mut app, &clock, "called back; ticket 4411 q");
     assert!(update(&mut app, Msg::Paste(" pasted\nline".into()), clock.at(0)).is_empty());
     press(&mut app, &clock, KeyCode::Tab); // generate
-    let effects = press(&mut app, &clock, KeyCode::Enter);
+    let effects = enter_deliberately(&mut app);
     match effects.as_slice() {
         [Effect::Generate { user: 10, identity, .. }] => {
             assert_eq!(identity.check, IdentityCheck::CallBackNumberOnFile);
@@ -411,7 +417,7 @@ fn leaving_the_codes_asks_once_then_wipes_them() {
     }
     press(&mut app, &clock, KeyCode::Esc);
     press(&mut app, &clock, KeyCode::Tab);
-    let effects = press(&mut app, &clock, KeyCode::Enter);
+    let effects = enter_deliberately(&mut app);
     assert!(app.codes.is_none(), "the codes survived leaving");
     assert!(matches!(effects.as_slice(), [Effect::LoadDetail { user: 10, .. }]));
 }
@@ -444,7 +450,7 @@ fn revoking_asks_first_with_the_focus_on_cancel() {
     assert!(app.confirm.is_none());
     press(&mut app, &clock, KeyCode::Char('r'));
     press(&mut app, &clock, KeyCode::Tab);
-    let effects = press(&mut app, &clock, KeyCode::Enter);
+    let effects = enter_deliberately(&mut app);
     assert!(matches!(effects.as_slice(), [Effect::Revoke { user: 10, .. }]));
     // With no active batch there is nothing to confirm.
     let mut app = on_detail(&clock, detail_of(amara()));
@@ -663,7 +669,7 @@ fn every_staff_change_asks_first_and_toggles_with_the_state() {
     press(&mut app, &clock, KeyCode::Down); // Nora: enabled, no permission
     press(&mut app, &clock, KeyCode::Char('p'));
     press(&mut app, &clock, KeyCode::Tab);
-    let effects = press(&mut app, &clock, KeyCode::Enter);
+    let effects = enter_deliberately(&mut app);
     assert!(matches!(
         effects.as_slice(),
         [Effect::ChangeStaff { user: 4, change: StaffChange::Grant(Permission::GenerateLockoutCodes), .. }]
@@ -717,7 +723,7 @@ fn settings_save_through_the_confirm_popup_and_esc_asks_before_discarding() {
     assert!(app.admin.is_some());
     press(&mut app, &clock, KeyCode::Enter);
     press(&mut app, &clock, KeyCode::Tab);
-    let effects = press(&mut app, &clock, KeyCode::Enter);
+    let effects = enter_deliberately(&mut app);
     assert!(matches!(effects.as_slice(), [Effect::SaveMethods { methods, .. }] if *methods == after));
 }
 
@@ -1019,7 +1025,7 @@ fn choose_a_check_and_generate(app: &mut App, clock: &Clock) -> Vec<Effect> {
     press(app, clock, KeyCode::Enter);
     press(app, clock, KeyCode::BackTab);
     press(app, clock, KeyCode::BackTab);
-    press(app, clock, KeyCode::Enter)
+    enter_deliberately(app)
 }
 
 #[test]
@@ -1035,7 +1041,8 @@ fn the_idle_lock_closes_what_was_half_done() {
     // Codes generated while locked are never shown.
     let mut app = in_warning(&clock);
     assert!(matches!(choose_a_check_and_generate(&mut app, &clock).as_slice(), [Effect::Generate { .. }]));
-    update(&mut app, Msg::Tick, clock.at(300));
+    // The deliberate Enter came `DELIBERATE` after the other keys.
+    update(&mut app, Msg::Tick, clock.at(301));
     update(&mut app, Msg::Generated(Ok(issued())), clock.at(301));
     assert!(app.codes.is_none(), "codes arrived behind the lock and were kept");
 }
@@ -1080,4 +1087,39 @@ fn an_answer_after_a_lost_connection_clears_the_old_error() {
     update(&mut app, Msg::Users { seq, result: Ok(vec![amara()]) }, clock.at(2));
     assert!(app.status.is_none(), "the old error stayed after the database answered");
     assert_eq!(app.users.list.rows.len(), 1);
+}
+
+/// A paste the terminal did not bracket arrives as keys, all at once: a line end in the
+/// note moves nothing, Space never presses Generate, and an Enter that follows other keys
+/// at once, or lands on a screen just opened, presses nothing and says why.
+#[test]
+fn keys_in_a_burst_never_press_generate() {
+    let clock = Clock(Instant::now());
+    for burst in ["x\r \r", "ok\r ", "a\r\r", "called back\rID seen\r"] {
+        let mut app = in_warning(&clock);
+        press(&mut app, &clock, KeyCode::Tab); // choices
+        press(&mut app, &clock, KeyCode::Char(' '));
+        press(&mut app, &clock, KeyCode::Tab); // note
+        assert_eq!(warning_focus(&app), WarningFocus::Note);
+        for c in burst.chars() {
+            let code = if c == '\r' { KeyCode::Enter } else { KeyCode::Char(c) };
+            let effects = press(&mut app, &clock, code);
+            assert!(effects.is_empty(), "{burst:?} generated");
+        }
+        assert_eq!(warning_focus(&app), WarningFocus::Note, "{burst:?} moved the focus out of the note");
+        // On the button itself: Space is refused, and so is an Enter right after a key.
+        press(&mut app, &clock, KeyCode::Tab);
+        assert_eq!(warning_focus(&app), WarningFocus::Generate);
+        assert!(press(&mut app, &clock, KeyCode::Char(' ')).is_empty(), "Space pressed Generate");
+        assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "an Enter in a burst pressed Generate");
+        assert!(app.status.as_ref().is_some_and(|s| s.text.contains("faster than a person types")), "{:?}", app.status);
+        assert!(matches!(enter_deliberately(&mut app).as_slice(), [Effect::Generate { .. }]));
+    }
+    // The confirm popup is the same gate: revoking in a burst does nothing.
+    let mut app = on_detail(&clock, detail_of(amara()).with_batch());
+    press(&mut app, &clock, KeyCode::Char('r'));
+    press(&mut app, &clock, KeyCode::Tab);
+    assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "a burst revoked");
+    assert!(app.confirm.is_some(), "the popup closed on a refused press");
+    assert!(matches!(enter_deliberately(&mut app).as_slice(), [Effect::Revoke { .. }]));
 }

@@ -79,6 +79,11 @@ pub struct App {
     pub busy: Option<&'static str>,
     pub size: (u16, u16),
     pub last_activity: Instant,
+    /// When the last key arrived, and since when the keys have gone to the context in
+    /// front: what tells a person's deliberate Enter from a burst (`update::deliberate`).
+    pub last_key: Option<Instant>,
+    pub context_seen: Context,
+    pub context_since: Instant,
     /// When the open user detail was last read.
     pub last_refresh: Instant,
     /// When a key press last checked the session.
@@ -109,6 +114,9 @@ impl App {
             busy: None,
             size: (MIN_WIDTH, MIN_HEIGHT),
             last_activity: now,
+            last_key: None,
+            context_seen: Context::Login,
+            context_since: now,
             last_refresh: now,
             last_session_check: now,
             now,

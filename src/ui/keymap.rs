@@ -235,8 +235,10 @@ const WARNING: &[Binding] = &[
     b(&[Char('?')], 1, "help", C::Help, false),
 ];
 
+// Enter in the note does nothing: in a paste the terminal did not bracket, a line end
+// followed by more text must not walk the focus to Generate Backup Codes.
 const WARNING_TEXT: &[Binding] = &[
-    b(&[Code(KeyCode::Tab), Code(KeyCode::Enter)], 1, "next", C::NextFocus, true),
+    b(&[Code(KeyCode::Tab)], 1, "next", C::NextFocus, true),
     b(BACKTAB, 1, "previous", C::PrevFocus, false),
     b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "cancel", C::Back, true),
 ];

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::desk::DeskError;
 use crate::domain::time::format_utc;
@@ -49,11 +49,15 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::Tick => on_tick(app, now),
         Msg::Key(key) => {
             app.last_activity = now;
+            let previous_key = app.last_key.replace(now);
+            note_context(app, now);
             if app.too_small() || app.busy.is_some() {
                 return vec![];
             }
             let outcome = on_key(app, key, now);
+            let outcome = deliberate(app, &key, outcome, previous_key, now);
             let mut effects = app.apply(outcome);
+            note_context(app, now);
             // A key press also asks whether the session still stands (an admin may have
             // disabled this account or ended its sessions), at most once a second.
             if effects.is_empty()
@@ -342,6 +346,43 @@ fn on_paste(app: &mut App, text: &str) -> Outcome {
         (Context::AuditFilter, _, Some(AdminPane::Audit(pane))) => pane.on_paste(text),
         // A paste anywhere else is text with nowhere to go; it never presses a button.
         _ => Outcome::info(&texts().status.paste_ignored),
+    }
+}
+
+/// How long the keys must have been quiet, and the screen in front unchanged, before an
+/// Enter may do what cannot be undone. People pause longer than this between looking at a
+/// button and pressing it; a terminal replays an unbracketed paste, or a stuck key
+/// repeats (30 a second), far faster.
+pub const DELIBERATE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The one gate of every press that cannot be undone (generating codes, and whatever the
+/// confirm popup confirms: revoking, staff changes, settings, leaving the codes): only
+/// Enter, only after `DELIBERATE` without another key, on a screen in front for as long.
+/// Otherwise nothing happens and the status line says why.
+fn deliberate(app: &mut App, key: &KeyEvent, outcome: Outcome, previous_key: Option<Instant>, now: Instant) -> Outcome {
+    if !matches!(outcome, Outcome::Generate { .. } | Outcome::Confirmed(_)) {
+        return outcome;
+    }
+    if key.code != KeyCode::Enter {
+        app.info(&texts().status.enter_only);
+        return Outcome::Nothing;
+    }
+    let quiet = previous_key.is_none_or(|at| now.duration_since(at) >= DELIBERATE);
+    let settled = now.duration_since(app.context_since) >= DELIBERATE;
+    if quiet && settled {
+        outcome
+    } else {
+        app.info(&texts().status.too_fast);
+        Outcome::Nothing
+    }
+}
+
+/// Keeps when the context in front last changed.
+fn note_context(app: &mut App, now: Instant) {
+    let context = app.context();
+    if context != app.context_seen {
+        app.context_seen = context;
+        app.context_since = now;
     }
 }
 
