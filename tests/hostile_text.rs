@@ -3,7 +3,10 @@
 //! a device label and an audit event are drawn as visible placeholders, never written to
 //! the agent's terminal: the real binary in a pseudo-terminal, every byte it writes kept.
 
-use std::io::{Read, Write};
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -29,20 +32,7 @@ impl Terminal {
         cmd.env("HELPDESK_DATABASE_URL", url);
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
-        let bytes = Arc::new(Mutex::new(Vec::new()));
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(30, 120, 0)));
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let (b, s) = (bytes.clone(), screen.clone());
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                b.lock().unwrap().extend_from_slice(&buf[..n]);
-                s.lock().unwrap().process(&buf[..n]);
-            }
-        });
+        let (screen, bytes) = pty::screen_and_bytes(&*pty.master, 30, 120);
         let writer = pty.master.take_writer().unwrap();
         std::mem::forget(pty.master);
         (Self { bytes, screen, writer }, child)

@@ -6,18 +6,31 @@ use std::sync::{Arc, Mutex};
 
 use portable_pty::MasterPty;
 
+#[allow(dead_code)]
 pub fn screen(master: &dyn MasterPty, rows: u16, cols: u16) -> Arc<Mutex<vt100::Parser>> {
+    screen_and_bytes(master, rows, cols).0
+}
+
+/// The screen, and every byte the program wrote, raw (to find what it must never write).
+#[allow(dead_code)]
+pub fn screen_and_bytes(
+    master: &dyn MasterPty,
+    rows: u16,
+    cols: u16,
+) -> (Arc<Mutex<vt100::Parser>>, Arc<Mutex<Vec<u8>>>) {
     let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+    let bytes = Arc::new(Mutex::new(Vec::new()));
     let mut reader = master.try_clone_reader().unwrap();
-    let sink = parser.clone();
+    let (sink, raw) = (parser.clone(), bytes.clone());
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
             }
+            raw.lock().unwrap().extend_from_slice(&buf[..n]);
             sink.lock().unwrap().process(&buf[..n]);
         }
     });
-    parser
+    (parser, bytes)
 }
