@@ -106,11 +106,6 @@ impl User {
     pub fn is_staff(&self) -> bool {
         self.kind == UserKind::Staff
     }
-    /// A phone number outside the institution's home region (or one nobody can read),
-    /// the usual reason a user cannot receive SMS codes.
-    pub fn has_international_phone(&self, home: crate::domain::phone::HomeRegion) -> bool {
-        crate::domain::phone::shown(&self.phone).is_international(home)
-    }
 }
 
 /// A second factor a user has enrolled.

@@ -63,7 +63,7 @@ pub fn phone(stored: &str, home: HomeRegion, long: bool) -> String {
     let line = match &shown {
         Shown::None => return String::new(),
         Shown::Unreadable(raw) => return fill(&t.phone_unreadable, &[("phone", &safe(raw))]),
-        Shown::Valid { grouped, region_name, .. } if long => format!("{grouped} · {region_name}"),
+        Shown::Valid { .. } if long => shown.line(),
         Shown::Valid { grouped, region, .. } => format!("{grouped} {region}"),
     };
     if shown.is_international(home) { fill(&t.international, &[("phone", &line)]) } else { line }
@@ -78,10 +78,10 @@ pub fn columns(text: &str) -> usize {
 /// hidden character (a string that missed `safe`) gets its visible form. A joiner stays.
 pub fn guard(buffer: &mut Buffer) {
     for cell in buffer.content.iter_mut() {
+        let drawn = |c: char| !is_hidden(c) || crate::domain::text::is_joiner_control(c);
         let symbol = cell.symbol();
-        if symbol.chars().any(|c| is_hidden(c) && !crate::domain::text::is_joiner_control(c)) {
-            let visible: String =
-                symbol.chars().filter(|&c| !is_hidden(c) || crate::domain::text::is_joiner_control(c)).collect();
+        if !symbol.chars().all(drawn) {
+            let visible: String = symbol.chars().filter(|&c| drawn(c)).collect();
             let visible = if visible.is_empty() { HIDDEN.to_string() } else { visible };
             cell.set_symbol(&visible);
         }
