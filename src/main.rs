@@ -196,6 +196,10 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
     init_log(&config)?;
     match command {
         None => {
+            if let Some(problem) = helpdesk::ui::unusable_terminal() {
+                eprintln!("helpdesk: {problem}");
+                return Ok(2);
+            }
             let desk = cli::open_desk(&config).await?;
             helpdesk::ui::run(desk, config, None).await?;
             Ok(0)
@@ -238,6 +242,10 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
                 eprintln!("  {username:<12} / {pass:<22} {first} {last}: {what}");
             }
             if !no_ui {
+                if let Some(problem) = helpdesk::ui::unusable_terminal() {
+                    eprintln!("helpdesk: {problem} (the demo database is ready; --no-ui skips the UI)");
+                    return Ok(2);
+                }
                 let hint = helpdesk::texts::texts().login.demo_hint.clone();
                 helpdesk::ui::run(desk, config, Some(hint)).await?;
             }

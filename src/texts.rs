@@ -137,6 +137,8 @@ pub struct Detail {
 
 #[derive(Debug, Deserialize)]
 pub struct Screen {
+    pub no_terminal: String,
+    pub dumb_terminal: String,
     pub app: String,
     pub app_at: String,
     pub not_signed_in: String,

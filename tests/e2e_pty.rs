@@ -15,6 +15,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote.
+    bytes: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
 }
 
@@ -111,11 +113,11 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Screen, Box<dyn po
     }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
-    let parser = pty::screen(&*pty.master, 30, 100);
+    let (parser, bytes) = pty::screen_and_bytes(&*pty.master, 30, 100);
     let writer = pty.master.take_writer().unwrap();
     // The master must outlive the child's use of the terminal.
     std::mem::forget(pty.master);
-    (Screen { parser, writer }, child)
+    (Screen { parser, bytes, writer }, child)
 }
 
 fn sign_in(screen: &mut Screen, username: &str, password: &str) {
@@ -263,4 +265,114 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
 
     assert_eq!(verify(dir.path(), &url, &code), Some(0), "the code read off the screen was not accepted");
     assert_eq!(verify(dir.path(), &url, &code), Some(1), "a code worked twice");
+}
+
+/// An agent with a code revealed on screen, in a demo database of its own.
+fn agent_with_a_code_revealed(dir: &Path, url: &str) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
+    let (mut screen, child) = spawn(dir, &["--config", "/dev/null", "demo", "--users", "40", "--database", url], &[]);
+    sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
+    screen.send("/");
+    screen.send("amara.okafor");
+    screen.wait_for("1 shown");
+    screen.send("\r");
+    screen.send("\r");
+    screen.wait_for("no active backup codes");
+    screen.send("g");
+    screen.wait_for("very high-risk action");
+    screen.send("\t");
+    screen.send("\r");
+    screen.send("\t");
+    screen.send("\t");
+    screen.press_enter_deliberately();
+    screen.wait_for("shown once");
+    screen.send("v");
+    let revealed = screen.wait_for("read-out");
+    assert_eq!(find_codes(&revealed).len(), 1, "no code revealed");
+    (screen, child)
+}
+
+/// A signal while a code is on screen: the process leaves within a second, writes no code
+/// after the signal, ends its server session and audits why; returns what it wrote after.
+fn signalled(signal: i32) -> (Vec<u8>, Duration, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("signal.db").display());
+    let (screen, mut child) = agent_with_a_code_revealed(dir.path(), &url);
+    let before = screen.bytes.lock().unwrap().len();
+    let pid = child.process_id().expect("the child has a pid") as i32;
+    let sent = Instant::now();
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    while child.try_wait().unwrap().is_none() {
+        assert!(sent.elapsed() < Duration::from_secs(5), "signal {signal} did not end the program");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = sent.elapsed();
+    eprintln!("signal {signal}: the program ended {} ms after it", took.as_millis());
+    std::thread::sleep(Duration::from_millis(100));
+    let after = screen.bytes.lock().unwrap()[before..].to_vec();
+    let text = String::from_utf8_lossy(&after);
+    assert!(find_codes(&text).is_empty(), "a code was written after signal {signal}");
+    let logout = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_sessions WHERE ended_at IS NULL")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(open, 0, "the server session is still open after signal {signal}");
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT detail FROM audit_events WHERE action = 'staff_logout' AND actor = 'alex.agent' ORDER BY id DESC",
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+    });
+    (after, took, logout)
+}
+
+#[test]
+fn sigterm_with_a_code_revealed_ends_clean() {
+    let (after, took, logout) = signalled(libc::SIGTERM);
+    assert!(took < Duration::from_secs(1), "SIGTERM took {took:?} to end the program");
+    assert_eq!(logout, "reason: terminated");
+    let find = |seq: &[u8]| after.windows(seq.len()).any(|w| w == seq);
+    assert!(find(b"\x1b[?1049l"), "the alternate screen was not left");
+    assert!(find(b"\x1b[?25h"), "the cursor was not shown again");
+    assert!(find(b"\x1b[?2004l"), "bracketed paste was not turned off");
+}
+
+#[test]
+fn sighup_with_a_code_revealed_ends_the_session() {
+    let (_, took, logout) = signalled(libc::SIGHUP);
+    assert!(took < Duration::from_secs(1), "SIGHUP took {took:?} to end the program");
+    assert_eq!(logout, "reason: connection_lost");
+}
+
+/// `helpdesk` without a terminal says so and exits 2, as does TERM=dumb.
+#[test]
+fn no_terminal_or_a_dumb_one_is_told_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("interactive terminal"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (screen, mut child) = spawn(dir.path(), &["--config", "/dev/null"], &[("TERM", "dumb")]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "TERM=dumb did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.exit_code(), 2);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(screen.text().contains("TERM=dumb"), "{}", screen.text());
 }

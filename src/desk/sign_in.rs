@@ -7,6 +7,7 @@ use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::password;
 use crate::domain::profile;
+use crate::domain::session::Departure;
 use crate::store::{Reservation, StaffCredentials, Throttle};
 
 impl HelpDesk {
@@ -85,10 +86,18 @@ impl HelpDesk {
     }
 
     pub async fn logout(&self, session: &Session) -> DeskResult<()> {
+        self.logout_because(session, Departure::SignedOut).await
+    }
+
+    /// Ends the session on the server; the logout's audit event says why (`reason:
+    /// connection_lost`, …).
+    pub async fn logout_because(&self, session: &Session, departure: Departure) -> DeskResult<()> {
         // The session row says whose session it is, not the caller.
         let Some(record) = self.store.session(session.id).await? else { return Ok(()) };
         let owner = self.store.user(record.staff_id).await?.ok_or(DeskError::SessionEnded)?;
-        let event = NewAuditEvent::new(self.now(), AuditAction::StaffLogout).actor(owner.id, &owner.username);
+        let event = NewAuditEvent::new(self.now(), AuditAction::StaffLogout)
+            .actor(owner.id, &owner.username)
+            .detail(format!("reason: {}", departure.as_str()));
         self.store.end_session(session.id, self.now(), &event).await?;
         Ok(())
     }

@@ -23,6 +23,34 @@ impl SessionEnd {
     }
 }
 
+/// Why a member of staff's session ended on their side, recorded with the logout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    /// Signed out (Ctrl+O, or a command for scripts at its end).
+    SignedOut,
+    /// Left the program (q, Esc on the sign-in screen).
+    Quit,
+    /// The terminal went away: SIGHUP (the SSH connection dropped), input that ended, or a
+    /// write that failed.
+    ConnectionLost,
+    /// Told to stop: SIGTERM or SIGQUIT.
+    Terminated,
+    /// SIGINT from outside (in the UI, Ctrl+C is a key).
+    Interrupted,
+}
+
+impl Departure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Departure::SignedOut => "signed_out",
+            Departure::Quit => "quit",
+            Departure::ConnectionLost => "connection_lost",
+            Departure::Terminated => "terminated",
+            Departure::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// Whether a session started at `started_at` and last seen at `last_seen_at` may go on at
 /// `now`.
 pub fn check(started_at: i64, last_seen_at: i64, now: i64, max_secs: i64, idle_secs: i64) -> Result<(), SessionEnd> {

@@ -28,6 +28,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
 use crate::desk::{DeskError, HelpDesk, Session};
+use crate::domain::session::Departure;
 use crate::texts::texts;
 use app::{App, UiSettings};
 use msg::{Effect, Msg};
@@ -69,16 +70,58 @@ async fn read_events(tx: UnboundedSender<Msg>) {
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
                     tracing::error!("terminal input failed: {e}");
-                    break;
+                    Msg::End(Departure::ConnectionLost)
                 }
-                None => break,
+                // The terminal's input ended: the connection went without a signal.
+                None => Msg::End(Departure::ConnectionLost),
             },
         };
-        if tx.send(msg).is_err() {
+        let ending = matches!(msg, Msg::End(_));
+        if tx.send(msg).is_err() || ending {
             break;
         }
     }
 }
+
+/// SIGHUP (the SSH connection dropped), SIGTERM, SIGQUIT and SIGINT end the session by the
+/// same path as quitting, instead of killing the process with codes on the screen.
+async fn watch_signals(tx: UnboundedSender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut hup), Ok(mut term), Ok(mut quit), Ok(mut int)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::quit()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot watch for signals: a dropped connection would not end the session cleanly");
+        return;
+    };
+    let departure = tokio::select! {
+        _ = hup.recv() => Departure::ConnectionLost,
+        _ = term.recv() => Departure::Terminated,
+        _ = quit.recv() => Departure::Terminated,
+        _ = int.recv() => Departure::Interrupted,
+    };
+    tracing::info!(reason = departure.as_str(), "signal received");
+    let _ = tx.send(Msg::End(departure));
+}
+
+/// Why the UI cannot run here, if it cannot: no terminal on standard input or output, or
+/// one that cannot draw (`TERM=dumb`).
+pub fn unusable_terminal() -> Option<&'static str> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Some(&texts().screen.no_terminal);
+    }
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        return Some(&texts().screen.dumb_terminal);
+    }
+    None
+}
+
+/// The longest the end of a session waits for the database to record it; past that the
+/// server ends it by the heartbeat, as for a process that vanished.
+const END_WAIT: Duration = Duration::from_millis(800);
 
 /// Runs one effect against the service; every effect but sign-out answers with a message.
 async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
@@ -169,6 +212,7 @@ async fn event_loop(
 ) -> Result<()> {
     let (tx, mut rx) = unbounded_channel();
     tokio::spawn(read_events(tx.clone()));
+    tokio::spawn(watch_signals(tx.clone()));
     let settings = UiSettings {
         reveal_for: Duration::from_secs(config.reveal_seconds),
         idle_lock_after: Duration::from_secs(config.idle_lock_minutes * 60),
@@ -187,7 +231,12 @@ async fn event_loop(
     tracing::info!(ms = started.elapsed().as_secs_f64() * 1000.0, "first frame drawn");
 
     let mut last_beat = Instant::now();
+    let mut departure = Departure::Quit;
     while let Some(msg) = rx.recv().await {
+        if let Msg::End(why) = msg {
+            departure = why;
+            break;
+        }
         let is_tick = matches!(msg, Msg::Tick);
         if is_tick && last_beat.elapsed() >= desk.heartbeat_interval() {
             last_beat = Instant::now();
@@ -206,15 +255,34 @@ async fn event_loop(
             break;
         }
         // Redraw on change only; a tick redraws only while a countdown shows or it locked.
-        if !is_tick || before != tick_view(&app) || before.2 {
-            terminal.draw(|f| view::view(&app, f))?;
+        // A write that fails (EIO, EPIPE) means the terminal is gone.
+        if (!is_tick || before != tick_view(&app) || before.2) && terminal.draw(|f| view::view(&app, f)).is_err() {
+            departure = Departure::ConnectionLost;
+            break;
         }
     }
-    app.codes = None;
-    if let Some(session) = app.session.take()
-        && let Err(e) = desk.logout(&session).await
-    {
-        tracing::warn!("sign-out was not recorded: {e}");
-    }
+    end(app, &desk, departure).await;
     Ok(())
+}
+
+/// The one way a session ends, whatever ended it: codes, forms and passwords wiped (their
+/// buffers zeroize on drop), then the server session ended and audited with the reason,
+/// waiting at most `END_WAIT` for the database.
+async fn end(mut app: App, desk: &HelpDesk, departure: Departure) {
+    app.codes = None;
+    app.modal = None;
+    app.confirm = None;
+    app.lock = None;
+    let session = app.session.take();
+    drop(app);
+    tracing::info!(reason = departure.as_str(), "session ending");
+    if let Some(session) = session {
+        match tokio::time::timeout(END_WAIT, desk.logout_because(&session, departure)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("sign-out was not recorded: {e}"),
+            Err(_) => {
+                tracing::warn!("sign-out was not recorded within {END_WAIT:?}; the heartbeat will end the session")
+            }
+        }
+    }
 }

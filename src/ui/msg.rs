@@ -10,12 +10,16 @@ use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, VerifiedIdentity};
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::search::UserQuery;
+use crate::domain::session::Departure;
 use crate::domain::user::{User, UserId};
 use crate::ui::fields::Secret;
 
 /// Everything that can happen to the UI.
 #[derive(Debug)]
 pub enum Msg {
+    /// The session must end now: a signal, or the terminal gone. Taken by the event loop
+    /// before `update`.
+    End(Departure),
     Key(KeyEvent),
     Paste(String),
     Resize(u16, u16),

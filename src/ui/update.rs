@@ -47,6 +47,8 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Tick => on_tick(app, now),
+        // The event loop ends the session itself (`ui::end`); nothing to draw.
+        Msg::End(_) => vec![],
         Msg::Key(key) => {
             app.last_activity = now;
             let previous_key = app.last_key.replace(now);
