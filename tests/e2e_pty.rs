@@ -5,6 +5,8 @@
 #[path = "common/pty.rs"]
 mod pty;
 
+use pty::{find_codes, mask_codes};
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -59,32 +61,6 @@ impl Screen {
         // Lets the UI take each batch of keys as separate presses.
         std::thread::sleep(Duration::from_millis(120));
     }
-}
-
-/// Anything shaped like a code, anywhere on the screen.
-fn find_codes(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut found = Vec::new();
-    for start in 0..chars.len().saturating_sub(13) {
-        let window = &chars[start..start + 14];
-        let shaped = window
-            .iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 9 { *c == '-' } else { c.is_ascii_digit() || c.is_ascii_uppercase() });
-        if shaped {
-            found.push(window.iter().collect());
-        }
-    }
-    found
-}
-
-/// A failure message shows the screen, but never a code on it.
-fn mask_codes(text: &str) -> String {
-    let mut out = text.to_owned();
-    for code in find_codes(text) {
-        out = out.replace(&code, "[code hidden]");
-    }
-    out
 }
 
 fn verify(dir: &Path, url: &str, code: &str) -> Option<i32> {
@@ -375,4 +351,45 @@ fn no_terminal_or_a_dumb_one_is_told_and_exits_2() {
     assert_eq!(status.exit_code(), 2);
     std::thread::sleep(Duration::from_millis(100));
     assert!(screen.text().contains("TERM=dumb"), "{}", screen.text());
+}
+
+/// A paste the terminal does not bracket arrives as keys in one write: in the warning's
+/// note, with an identity check chosen, none of these generates a batch.
+#[test]
+fn an_unbracketed_paste_into_the_note_never_generates() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("paste.db").display());
+    let (mut screen, mut child) =
+        spawn(dir.path(), &["--config", "/dev/null", "demo", "--users", "40", "--database", &url], &[]);
+    sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
+    screen.send("/");
+    screen.send("amara.okafor");
+    screen.wait_for("1 shown");
+    screen.send("\r");
+    screen.send("\r");
+    screen.wait_for("no active backup codes");
+    screen.send("g");
+    screen.wait_for("very high-risk action");
+    screen.send("\t");
+    screen.send("\r"); // in person, with photo ID
+    screen.send("\t"); // the note
+    for paste in ["x\r \r", "ok\r ", "a\r\r", "called back\rID seen\r\r"] {
+        // One write: what a terminal sends for a paste it does not bracket.
+        screen.writer.write_all(paste.as_bytes()).unwrap();
+        screen.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        let text = screen.text();
+        assert!(
+            text.contains("very high-risk action") && !text.contains("shown once"),
+            "{paste:?} generated:\n{}",
+            mask_codes(&text)
+        );
+    }
+    let batches: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM backup_code_batches").fetch_one(&mut db).await.unwrap()
+    });
+    assert_eq!(batches, 0, "an unbracketed paste generated a batch");
+    child.kill().unwrap();
 }

@@ -4,9 +4,12 @@
 //! Another command runs helpdesk instead (and prints nothing of the host), a dropped
 //! connection ends the helpdesk process, and `-L` / `-R` forwarding is refused.
 //!
+//! A connection dropped while a code is revealed ends the server session, audited as
+//! `connection_lost`.
+//!
 //! Skipped (said on stderr) when `/usr/sbin/sshd` is missing, unless `CI` is set: then it
-//! fails, since `.ci/run` installs OpenSSH's server. No backup code is generated here, so
-//! none can reach a failure message.
+//! fails, since `.ci/run` installs OpenSSH's server. Every screen in a failure message has
+//! its codes masked.
 
 #![cfg(unix)]
 
@@ -69,7 +72,11 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     agent.wait_until("the list again", |text| !text.contains("Two-Factor Authentication"));
     agent.send("q");
     let status = agent.wait_exit(Duration::from_secs(15));
-    assert!(status.success(), "ssh ended with {status:?} after q; the screen shows:\n{}", agent.text());
+    assert!(
+        status.success(),
+        "ssh ended with {status:?} after q; the screen shows:\n{}",
+        pty::mask_codes(&agent.text())
+    );
     assert!(!agent.alternate_screen(), "the terminal was not restored at the end of the session");
     eprintln!("signed in, read the detail and quit over SSH in {} ms", session.elapsed().as_millis());
     // The log is where the configuration under ForceCommand puts it, and holds no password.
@@ -89,11 +96,52 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     );
 
     // A dropped connection (a closed laptop lid, a killed client) ends helpdesk too.
+    // With a code revealed, the server side ends the session and audits why.
     let mut dropped = PtySsh::connect(&server);
     dropped.wait_for("Sign in with your staff username");
     assert!(!processes_mentioning(&server.helpdesk_config).is_empty(), "no helpdesk process while connected");
+    dropped.send("alex.agent");
+    dropped.send("\t");
+    dropped.send("agent-demo-pass-2026");
+    dropped.send("\r");
+    dropped.wait_for("Page 1");
+    dropped.send("/");
+    dropped.send("amara.okafor");
+    dropped.wait_for("1 shown");
+    dropped.send("\r");
+    dropped.send("\r");
+    dropped.wait_for("no active backup codes");
+    dropped.send("g");
+    dropped.wait_for("very high-risk action");
+    dropped.send("\t");
+    dropped.send("\r");
+    dropped.send("\t");
+    dropped.send("\t");
+    std::thread::sleep(Duration::from_millis(700));
+    dropped.send("\r");
+    dropped.wait_for("shown once");
+    dropped.send("v");
+    dropped.wait_for("read-out");
     dropped.kill();
     wait_until_gone(&server.helpdesk_config, "helpdesk after its connection dropped");
+    let url = format!("sqlite://{}", server.dir.join("demo.db").display());
+    let (open, reason) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_sessions WHERE ended_at IS NULL")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        let reason: Option<String> = sqlx::query_scalar(
+            "SELECT detail FROM audit_events WHERE action = 'staff_logout' AND actor = 'alex.agent' ORDER BY id DESC",
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+        (open, reason)
+    });
+    assert_eq!(open, 0, "a session is still open on the server after the connection dropped");
+    assert_eq!(reason.as_deref(), Some("reason: connection_lost"));
 
     // Local forwarding: the forwarded port would answer with sshd's own banner if it worked.
     // (ExitOnForwardFailure only stops ssh if it cannot listen locally, e.g. a taken port.)
@@ -394,9 +442,16 @@ impl PtySsh {
                 if done(&text) {
                     return text;
                 }
-                panic!("ssh ended ({status:?}) while waiting for {what:?}; the screen shows:\n{text}");
+                panic!(
+                    "ssh ended ({status:?}) while waiting for {what:?}; the screen shows:\n{}",
+                    pty::mask_codes(&text)
+                );
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what:?}; the screen shows:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what:?}; the screen shows:\n{}",
+                pty::mask_codes(&text)
+            );
             std::thread::sleep(Duration::from_millis(40));
         }
     }
@@ -416,7 +471,11 @@ impl PtySsh {
                 std::thread::sleep(Duration::from_millis(200));
                 return status;
             }
-            assert!(Instant::now() < deadline, "ssh did not end within {limit:?}; the screen shows:\n{}", self.text());
+            assert!(
+                Instant::now() < deadline,
+                "ssh did not end within {limit:?}; the screen shows:\n{}",
+                pty::mask_codes(&self.text())
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
