@@ -24,6 +24,9 @@ pub struct Config {
     pub log_file: PathBuf,
     pub log_level: String,
     pub no_color: bool,
+    /// Draw borders, markers and masked codes in ASCII: `ui.ascii`, or a locale that is
+    /// not UTF-8 (what a bare `ssh` to a server often gives).
+    pub ascii: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -63,6 +66,16 @@ fn sqlite_path(url: &str) -> Option<(&str, &str)> {
     } else {
         url.strip_prefix("sqlite:").map(|rest| ("sqlite:", rest))
     }
+}
+
+/// Whether the locale's character set is UTF-8, as POSIX picks the locale: `LC_ALL`, else
+/// `LC_CTYPE`, else `LANG`, the first that is set and not empty. None set is the POSIX
+/// locale, which is ASCII.
+pub fn locale_is_utf8(env: impl Fn(&str) -> Option<String>) -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"].iter().find_map(|var| env(var).filter(|v| !v.is_empty())).is_some_and(|locale| {
+        let l = locale.to_ascii_lowercase();
+        l.contains("utf-8") || l.contains("utf8")
+    })
 }
 
 /// Reads values out of the parsed file, remembering which keys were used.
@@ -181,6 +194,9 @@ impl Config {
         if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             config.no_color = true;
         }
+        if !locale_is_utf8(&env) {
+            config.ascii = true;
+        }
         Ok(config)
     }
 
@@ -280,6 +296,7 @@ impl Config {
         let idle_lock_minutes = (limits.session_idle_secs / 60) as u64;
         let refresh_seconds = r.int("ui.refresh_seconds", 5, 1, 300)? as u64;
         let no_color = r.boolean("ui.no_color", false)?;
+        let ascii = r.boolean("ui.ascii", false)?;
         let log_file = PathBuf::from(r.string("log.file", "helpdesk.log")?);
         let log_level = r.string("log.level", "info")?;
         if !["error", "warn", "info", "debug"].contains(&log_level.as_str()) {
@@ -298,6 +315,7 @@ impl Config {
             log_file,
             log_level,
             no_color,
+            ascii,
         })
     }
 }
@@ -310,6 +328,19 @@ mod tests {
     fn the_shipped_config_toml_is_the_defaults() {
         let shipped = Config::parse("config.toml", include_str!("../config.toml")).unwrap();
         assert_eq!(shipped, Config::parse("empty", "").unwrap());
+    }
+
+    #[test]
+    fn a_locale_that_is_not_utf8_draws_ascii() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert!(locale_is_utf8(env(&[("LANG", "en_GB.UTF-8")])));
+        assert!(locale_is_utf8(env(&[("LC_ALL", "C.utf8"), ("LANG", "C")])));
+        assert!(!locale_is_utf8(env(&[("LC_ALL", "POSIX"), ("LANG", "en_US.UTF-8")])));
+        assert!(!locale_is_utf8(env(&[("LANG", "C")])));
+        assert!(!locale_is_utf8(env(&[])));
+        assert!(locale_is_utf8(env(&[("LC_ALL", ""), ("LC_CTYPE", "de_DE.UTF-8")])));
     }
 
     #[test]

@@ -84,6 +84,10 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Screen, Box<dyn po
     cmd.args(args);
     cmd.cwd(dir);
     cmd.env("TERM", "xterm-256color");
+    // A UTF-8 locale, whatever the machine running the tests has; a test may override it.
+    cmd.env("LANG", "C.UTF-8");
+    cmd.env_remove("LC_ALL");
+    cmd.env_remove("LC_CTYPE");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -392,4 +396,32 @@ fn an_unbracketed_paste_into_the_note_never_generates() {
     });
     assert_eq!(batches, 0, "an unbracketed paste generated a batch");
     child.kill().unwrap();
+}
+
+/// A locale that is not UTF-8 (LANG=C, as a bare ssh often gives): every byte the program
+/// writes is ASCII, borders are drawn with + - |, and the customers' names in other
+/// scripts are transliterated rather than turned into mojibake.
+#[test]
+fn a_locale_that_is_not_utf8_gets_ascii() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ascii.db").display());
+    let (mut screen, mut child) =
+        spawn(dir.path(), &["--config", "/dev/null", "demo", "--users", "200", "--database", &url], &[("LANG", "C")]);
+    sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
+    screen.send("/");
+    screen.send("garcia");
+    let list = screen.wait_for("shown");
+    assert!(list.contains("+-"), "no ASCII border:\n{list}");
+    assert!(list.contains("Garcia"), "García is not transliterated:\n{list}");
+    screen.send("\x1b");
+    screen.send("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "q did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let written = screen.bytes.lock().unwrap().clone();
+    let stray = written.iter().filter(|b| !b.is_ascii()).count();
+    assert_eq!(stray, 0, "{stray} bytes outside ASCII were written under LANG=C");
 }

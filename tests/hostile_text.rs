@@ -29,6 +29,9 @@ impl Terminal {
         cmd.args(["--config", "/dev/null"]);
         cmd.cwd(dir);
         cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env_remove("LC_ALL");
+        cmd.env_remove("LC_CTYPE");
         cmd.env("HELPDESK_DATABASE_URL", url);
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);

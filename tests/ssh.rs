@@ -67,6 +67,8 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     agent.wait_for("Two-Factor Authentication");
     let detail = agent.wait_for("+234 803 123 4567");
     assert!(detail.contains("amara.okafor"), "the detail is not Amara's:\n{detail}");
+    // This sshd passes no locale (no PAM, no SetEnv): the POSIX locale, so ASCII only.
+    assert!(detail.is_ascii(), "a bare ssh session without a UTF-8 locale was drawn outside ASCII:\n{detail}");
     // Back to the list first, so that Esc and q cannot reach the UI as one Alt+q.
     agent.send("\x1b");
     agent.wait_until("the list again", |text| !text.contains("Two-Factor Authentication"));

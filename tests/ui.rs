@@ -33,6 +33,7 @@ fn settings() -> UiSettings {
         page_size: 50,
         refresh_every: Duration::from_secs(5),
         home_region: Default::default(),
+        ascii: false,
     }
 }
 

@@ -41,6 +41,8 @@ pub struct UiSettings {
     pub refresh_every: Duration,
     /// The region phone numbers are international from (`institution.home_region`).
     pub home_region: HomeRegion,
+    /// Draw in ASCII only (`ui.ascii`, or a locale that is not UTF-8).
+    pub ascii: bool,
 }
 
 /// What can sit over the pane in front (the confirm popup sits over these).

@@ -219,6 +219,7 @@ async fn event_loop(
         page_size: 50,
         refresh_every: Duration::from_secs(config.refresh_seconds),
         home_region: config.limits.home_region,
+        ascii: config.ascii,
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
     app.sign_in_hint = sign_in_hint;

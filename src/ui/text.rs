@@ -88,6 +88,38 @@ pub fn guard(buffer: &mut Buffer) {
     }
 }
 
+/// For a terminal whose locale is not UTF-8: every cell drawn in ASCII. Box drawing
+/// becomes `+ - |`, a control picture `^` (so ESC reads `^[` as in caret notation), the
+/// code mask `*`, and any other character the first ASCII letter of its transliteration
+/// (`deunicode`), or `?`. Runs after the frame is drawn, so layout is unchanged.
+pub fn ascii(buffer: &mut Buffer) {
+    for cell in buffer.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.is_ascii() {
+            continue;
+        }
+        let first = symbol.chars().next().unwrap_or(' ');
+        let plain = match first {
+            '\u{2500}'..='\u{257F}' => box_drawing(first),
+            '\u{2400}'..='\u{2421}' => '^',
+            '•' | '●' => '*',
+            '›' | '→' => '>',
+            '·' | '…' => '.',
+            '⚠' | '⚑' => '!',
+            _ => deunicode::deunicode(symbol).chars().find(char::is_ascii_graphic).unwrap_or('?'),
+        };
+        cell.set_char(plain);
+    }
+}
+
+fn box_drawing(c: char) -> char {
+    match c {
+        '─' | '━' | '═' | '┄' | '┅' | '┈' | '┉' | '╌' | '╍' | '╴' | '╶' | '╸' | '╺' => '-',
+        '│' | '┃' | '║' | '┆' | '┇' | '┊' | '┋' | '╎' | '╏' | '╵' | '╷' | '╹' | '╻' => '|',
+        _ => '+',
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +142,17 @@ mod tests {
         assert_eq!(columns("田中"), 4);
         assert_eq!(columns("e\u{301}"), 1);
         assert_eq!(columns("a\u{1b}b"), 3);
+    }
+
+    #[test]
+    fn ascii_mode_draws_only_ascii() {
+        use ratatui::layout::Rect;
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 24, 1));
+        buffer.set_string(0, 0, "┏━┓║╔•›␛[8mJosé 田中·…", ratatui::style::Style::default());
+        ascii(&mut buffer);
+        let line: String = buffer.content.iter().map(|c| c.symbol()).collect();
+        assert!(line.is_ascii(), "{line:?}");
+        assert!(line.starts_with("+-+|+*>^[8mJose "), "{line:?}");
     }
 
     #[test]

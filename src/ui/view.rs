@@ -56,6 +56,9 @@ pub fn view(app: &App, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(footer_line), footer);
     // Every string above passed `safe`; this catches one that did not.
     crate::ui::text::guard(frame.buffer_mut());
+    if app.settings.ascii {
+        crate::ui::text::ascii(frame.buffer_mut());
+    }
 }
 
 fn too_small(app: &App, frame: &mut Frame, area: Rect) {
