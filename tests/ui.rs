@@ -1124,3 +1124,20 @@ fn keys_in_a_burst_never_press_generate() {
     assert!(app.confirm.is_some(), "the popup closed on a refused press");
     assert!(matches!(enter_deliberately(&mut app).as_slice(), [Effect::Revoke { .. }]));
 }
+
+/// A note in CJK wider than its field: the view scrolls by display columns, so the last
+/// character typed (where the cursor is) stays on screen, at 80×24 and larger.
+#[test]
+fn a_wide_note_keeps_its_cursor_in_view() {
+    let clock = Clock(Instant::now());
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut app = in_warning(&clock);
+        press(&mut app, &clock, KeyCode::Tab); // choices
+        press(&mut app, &clock, KeyCode::Tab); // note
+        type_text(&mut app, &clock, &"田".repeat(90));
+        type_text(&mut app, &clock, "终");
+        let screen = screen_text(&app, w, h);
+        assert!(screen.contains('终'), "the last character typed scrolled out of view at {w}x{h}:\n{screen}");
+        assert!(screen.contains("田田田"), "{screen}");
+    }
+}

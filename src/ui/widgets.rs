@@ -4,8 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::Span;
-use ratatui::widgets::{Block, BorderType, Borders, Clear};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use tui_textarea::TextArea;
 
 use crate::ui::text::safe;
@@ -52,10 +52,62 @@ pub fn button(theme: &Theme, label: &str, focused: bool, enabled: bool) -> Span<
 
 /// A one-line text field in a titled box; only the focused field shows a cursor.
 pub fn text_input(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, field: &TextArea<'static>, focused: bool) {
-    let mut field = field.clone();
-    field.set_block(block(theme, title, focused));
-    field.set_style(theme.text);
-    field.set_cursor_style(if focused { theme.selected } else { theme.text });
-    field.set_selection_style(theme.selected);
-    frame.render_widget(&field, area);
+    let outer = block(theme, title, focused);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let cursor = if focused { theme.selected } else { theme.text };
+    one_line(frame, inner, field, theme.text, cursor, theme.selected);
+}
+
+/// Draws a one-line field (tui-textarea keeps the text and does the editing) measured in
+/// display columns: tui-textarea 0.7 scrolls by characters, so a note in CJK or emoji
+/// scrolled the cursor past the right edge. The view scrolls just enough to keep the
+/// cursor's cell inside `area`; a wide character that would straddle the left edge is
+/// left out. Text passes `safe`; a secret shows its mask character.
+pub fn one_line(frame: &mut Frame, area: Rect, field: &TextArea<'_>, style: Style, cursor: Style, selected: Style) {
+    use unicode_width::UnicodeWidthStr;
+    let text = field.lines().first().map_or("", String::as_str);
+    if text.is_empty() {
+        let placeholder = field.placeholder_style().unwrap_or(style);
+        let line = Line::from(vec![Span::styled(" ", cursor), Span::raw(field.placeholder_text().to_owned())]);
+        frame.render_widget(Paragraph::new(line).style(placeholder), area);
+        return;
+    }
+    let at = field.cursor().1;
+    let selection = field.selection_range().map(|((_, from), (_, to))| from..to);
+    let cells: Vec<(String, usize)> = text
+        .chars()
+        .map(|c| {
+            let shown = match field.mask_char() {
+                Some(mask) => mask.to_string(),
+                None => safe(c.encode_utf8(&mut [0; 4])).into_owned(),
+            };
+            let width = shown.width();
+            (shown, width)
+        })
+        .collect();
+    let cursor_col: usize = cells[..at.min(cells.len())].iter().map(|(_, w)| w).sum();
+    let room = usize::from(area.width).max(1);
+    let offset = (cursor_col + 1).saturating_sub(room);
+    let mut spans = Vec::new();
+    let mut col = 0;
+    for (i, (shown, width)) in cells.into_iter().enumerate() {
+        let start = col;
+        col += width;
+        if start < offset {
+            continue;
+        }
+        let look = if i == at {
+            cursor
+        } else if selection.as_ref().is_some_and(|r| r.contains(&i)) {
+            selected
+        } else {
+            style
+        };
+        spans.push(Span::styled(shown, look));
+    }
+    if at >= text.chars().count() {
+        spans.push(Span::styled(" ", cursor));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
 }

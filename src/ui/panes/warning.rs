@@ -20,7 +20,7 @@ use crate::ui::msg::{Outcome, Status};
 use crate::ui::text::safe;
 use crate::ui::text::shown;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{button, centered, modal_frame, text_input};
+use crate::ui::widgets::{button, centered, modal_frame, one_line, text_input};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WarningFocus {
@@ -226,14 +226,15 @@ impl Warning {
         frame.render_widget(Paragraph::new(lines), choices);
 
         if compact {
-            let [label, field] =
-                Layout::horizontal([Constraint::Length(t.note_short.chars().count() as u16 + 1), Constraint::Min(10)])
-                    .areas(note);
+            let [label, field] = Layout::horizontal([
+                Constraint::Length(crate::ui::text::columns(&t.note_short) as u16 + 1),
+                Constraint::Min(10),
+            ])
+            .areas(note);
             frame.render_widget(Paragraph::new(Span::styled(t.note_short.as_str(), theme.title)), label);
-            let mut field_text = w.note.clone();
-            field_text.set_style(theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED));
-            field_text.set_cursor_style(if w.typing() { theme.selected } else { theme.text });
-            frame.render_widget(&field_text, field);
+            let underlined = theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED);
+            let cursor = if w.typing() { theme.selected } else { theme.text };
+            one_line(frame, field, &w.note, underlined, cursor, theme.selected);
         } else {
             text_input(frame, note, theme, &t.note, &w.note, w.typing());
         }
