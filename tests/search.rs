@@ -195,3 +195,40 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
 }
 
 on_each_backend!(rows_written_by_another_system_are_found);
+
+/// Several agents search at once while thousands of rows are stale (an import by another
+/// system): every search answers, and together they fold the rows.
+async fn agents_fold_stale_rows_at_once(db: TestDb) {
+    let seeded = common::fresh(&db).await;
+    demo::seed(&seeded.desk(Limits::default()), 5_000, common::CHEAP, |_| {}).await.unwrap();
+    seeded.raw_execute("UPDATE users SET keys_stale = 1").await.unwrap();
+    let mut desks = Vec::new();
+    for _ in 0..4 {
+        let desk = seeded.separate_desk(Limits::default()).await;
+        let agent = login(&desk, "alex.agent").await;
+        desks.push((desk, agent));
+    }
+    for round in 0..3 {
+        let searches = desks.iter().map(|(desk, agent)| async move {
+            let query = UserQuery { text: "garcia".into(), after: None, limit: 50 };
+            desk.search(agent, &query).await
+        });
+        for answer in futures_util::future::join_all(searches).await {
+            assert!(answer.is_ok(), "{}: round {round}: {:?}", seeded.name, answer.err());
+        }
+    }
+    let left = seeded.desk(Limits::default()).refold_all().await.unwrap();
+    assert!(left < 5_000, "{}: the searches folded nothing ({left} left)", seeded.name);
+    let agent = login(&seeded.desk(Limits::default()), "alex.agent").await;
+    let found = seeded
+        .desk(Limits::default())
+        .search(&agent, &UserQuery { text: "garcia".into(), after: None, limit: 500 })
+        .await
+        .unwrap();
+    assert!(
+        found.iter().all(|u| fold(&u.last_name).starts_with("garcia") || fold(&u.first_name).starts_with("garcia"))
+    );
+    assert!(!found.is_empty(), "{}", seeded.name);
+}
+
+on_each_backend!(multi_thread: agents_fold_stale_rows_at_once);

@@ -19,6 +19,11 @@ pub trait Dialect: Database + sqlx::database::HasStatementCache {
     /// last-admin rule holds under concurrent demotions.
     const LOCK_ADMINS: &'static str;
 
+    /// Rows whose search keys are stale, up to `$1`, locked for this transaction; on
+    /// PostgreSQL skipping those another process is folding, so that an agent's search
+    /// never waits behind another's fold (nor folds the same rows twice).
+    const STALE_KEYS_LOCKED: &'static str;
+
     /// `users u` as a search walks it, in name order: SQLite must be told to read the name
     /// index (it would rather use a search column's index and sort a million rows).
     const USERS_IN_NAME_ORDER: &'static str;

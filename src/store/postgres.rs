@@ -20,6 +20,9 @@ impl Dialect for Postgres {
 
     const USERS_IN_NAME_ORDER: &'static str = "users u";
 
+    const STALE_KEYS_LOCKED: &'static str =
+        "SELECT id, first_name, last_name, phone FROM users WHERE keys_stale <> 0 LIMIT $1 FOR UPDATE SKIP LOCKED";
+
     /// VACUUM as well: a bulk-loaded table has no visibility map yet, and without one
     /// PostgreSQL cannot answer a search's counts from the indexes alone.
     const ANALYZE: &'static str = "VACUUM (ANALYZE)";

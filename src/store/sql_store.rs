@@ -136,12 +136,13 @@ where
     }
 
     async fn refold_stale(&self, limit: i64, home: crate::domain::phone::HomeRegion) -> StoreResult<u64> {
-        let stale: Vec<(i64, String, String, String)> =
-            sqlx::query_as(users::STALE_KEYS).bind(limit).fetch_all(&self.pool).await?;
-        if stale.is_empty() {
+        let any: i64 = sqlx::query_scalar(users::ANY_STALE).fetch_one(&self.pool).await?;
+        if any == 0 {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
+        let stale: Vec<(i64, String, String, String)> =
+            sqlx::query_as(D::STALE_KEYS_LOCKED).bind(limit).fetch_all(&mut *tx).await?;
         for (id, first, last, phone) in &stale {
             let canonical = crate::domain::phone::canonical(phone, home);
             sqlx::query(users::REFOLD_KEYS)
@@ -173,7 +174,7 @@ where
         } else if let [Term::Word(word)] = terms.as_slice() {
             // One letter finds users everywhere; a longer word is counted first.
             let rare = word.key.chars().count() > 1
-                && self.count(&search::count_others_of_word(word)).await? <= search::CANDIDATES;
+                && self.count(&search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
             let page =
                 search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
             self.rows(&page).await?
@@ -207,7 +208,7 @@ where
                     let Term::Word(word) = &terms[i] else { unreachable!("only words are walked") };
                     let rest: Vec<Term> =
                         terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
-                    let rare = others <= search::CANDIDATES;
+                    let rare = others <= search::OTHERS_SORTED;
                     search::page_of_one_word(
                         word,
                         &rest,

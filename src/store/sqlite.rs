@@ -26,6 +26,9 @@ impl Dialect for Sqlite {
 
     const USERS_IN_NAME_ORDER: &'static str = "users u INDEXED BY users_sort";
 
+    // The write transaction already holds the database's one write lock.
+    const STALE_KEYS_LOCKED: &'static str = crate::store::sql::users::STALE_KEYS;
+
     /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).
     const ANALYZE: &'static str = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
