@@ -134,7 +134,7 @@ fn main() {
     t.send("/");
     t.send("amara.okafor");
     // The named customer sorts first among the many amara.okafor… of a big demo.
-    t.wait_for("› Amara Okafor      amara.okafor ");
+    t.wait_for("› Amara Okafor    amara.okafor ");
     t.settle(Duration::from_millis(300));
     t.send("\r");
     t.send("\r");
@@ -145,10 +145,13 @@ fn main() {
     t.key("\r");
     t.key("\t");
     t.key("\t");
+    // Generate and Leave act only on a deliberate Enter (half a second without a key).
+    t.settle(Duration::from_millis(700));
     t.send("\r");
     t.wait_for("shown once");
     t.key("\x1b");
     t.key("\t");
+    t.settle(Duration::from_millis(700));
     t.key("\r");
     t.settle(Duration::from_millis(500));
     println!(

@@ -195,19 +195,27 @@ pub enum Shown {
     None,
     /// International grouping, and the region it belongs to.
     Valid { grouped: String, region: &'static str, region_name: &'static str },
-    /// Stored by another system in a form libphonenumber cannot read as a valid number:
-    /// shown as it is and flagged.
+    /// Not in E.164, or not a number libphonenumber can place in a region: shown as it is
+    /// and flagged.
     Unreadable(String),
 }
 
 /// How a stored value reads: grouped with its region, or flagged.
+///
+/// The product stores a number in E.164 only once `parse` found it valid (a form, or
+/// folding a row another system wrote), and keeps any other value as it was written; so a
+/// value in E.164 form is read and grouped here without checking its validity again. That
+/// check runs every pattern of the region (fixed line, mobile, toll-free, …) and costs
+/// about a megabyte of compiled patterns per region: drawing Manage Users would hold tens
+/// of megabytes of them.
 pub fn shown(stored: &str) -> Shown {
     patterns_kept();
     if stored.trim().is_empty() {
         return Shown::None;
     }
+    let e164 = stored.strip_prefix('+').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
     match phonenumber::parse(None, stored) {
-        Ok(n) if n.is_valid() && n.extension().is_none() => {
+        Ok(n) if e164 && n.extension().is_none() && n.country().id().is_some() => {
             let region = n.country().id().map(region_code).unwrap_or("??");
             Shown::Valid {
                 grouped: n.format().mode(Mode::International).to_string(),
