@@ -247,8 +247,9 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
     assert_eq!(verify(dir.path(), &url, &code), Some(1), "a code worked twice");
 }
 
-/// An agent with a code revealed on screen, in a demo database of its own.
-fn agent_with_a_code_revealed(dir: &Path, url: &str) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
+/// An agent in the warning for Amara, the first identity check chosen and the focus in the
+/// note, in a demo database of its own.
+fn agent_in_the_warning(dir: &Path, url: &str) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
     let (mut screen, child) = spawn(dir, &["--config", "/dev/null", "demo", "--users", "40", "--database", url], &[]);
     sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
     screen.send("/");
@@ -260,8 +261,14 @@ fn agent_with_a_code_revealed(dir: &Path, url: &str) -> (Screen, Box<dyn portabl
     screen.send("g");
     screen.wait_for("very high-risk action");
     screen.send("\t");
-    screen.send("\r");
-    screen.send("\t");
+    screen.send("\r"); // in person, with photo ID
+    screen.send("\t"); // the note
+    (screen, child)
+}
+
+/// An agent with a code revealed on screen, in a demo database of its own.
+fn agent_with_a_code_revealed(dir: &Path, url: &str) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
+    let (mut screen, child) = agent_in_the_warning(dir, url);
     screen.send("\t");
     screen.press_enter_deliberately();
     screen.wait_for("shown once");
@@ -363,20 +370,7 @@ fn no_terminal_or_a_dumb_one_is_told_and_exits_2() {
 fn an_unbracketed_paste_into_the_note_never_generates() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("paste.db").display());
-    let (mut screen, mut child) =
-        spawn(dir.path(), &["--config", "/dev/null", "demo", "--users", "40", "--database", &url], &[]);
-    sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
-    screen.send("/");
-    screen.send("amara.okafor");
-    screen.wait_for("1 shown");
-    screen.send("\r");
-    screen.send("\r");
-    screen.wait_for("no active backup codes");
-    screen.send("g");
-    screen.wait_for("very high-risk action");
-    screen.send("\t");
-    screen.send("\r"); // in person, with photo ID
-    screen.send("\t"); // the note
+    let (mut screen, mut child) = agent_in_the_warning(dir.path(), &url);
     for paste in ["x\r \r", "ok\r ", "a\r\r", "called back\rID seen\r\r"] {
         // One write: what a terminal sends for a paste it does not bracket.
         screen.writer.write_all(paste.as_bytes()).unwrap();
