@@ -56,5 +56,14 @@ GRANT SELECT, INSERT ON notification_outbox TO helpdesk_runtime;
 GRANT SELECT, INSERT, UPDATE ON staff_sessions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON instance_keys TO helpdesk_runtime;
 GRANT SELECT, UPDATE ON unknown_username_throttle TO helpdesk_runtime;
+-- Contact changes are written by the trigger on users (as its owner); the product reads
+-- them and marks them handled once their audit event and notices are written.
+GRANT SELECT ON contact_changes TO helpdesk_runtime;
+GRANT UPDATE (handled) ON contact_changes TO helpdesk_runtime;
+-- Requests for codes move through their states; never deleted.
+GRANT SELECT, INSERT, UPDATE ON code_requests TO helpdesk_runtime;
+GRANT SELECT, INSERT ON staff_identity_links TO helpdesk_runtime;
+-- "Backup codes always need a second person".
+GRANT UPDATE (codes_need_second_person) ON institutions TO helpdesk_runtime;
 -- The version check at start.
 GRANT SELECT ON _sqlx_migrations TO helpdesk_runtime;

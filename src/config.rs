@@ -9,6 +9,7 @@ use crate::desk::Limits;
 use crate::domain::codes::{CodeError, CodePolicy, HashCost};
 use crate::domain::phone::HomeRegion;
 use crate::domain::redemption::NIST_MAX_TOTAL_FAILURES;
+use crate::domain::two_person::VelocityLimits;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -283,6 +284,13 @@ impl Config {
             login_max_failures: r.int("throttle.login_max_failures", 5, 1, 100)?,
             login_lockout_secs: r.int("throttle.login_lockout_minutes", 15, 1, 24 * 60)? * 60,
             contact_cooloff_secs: r.int("codes.cooloff_after_contact_change_hours", 24, 0, 24 * 30)? * 3600,
+            request_secs: r.int("codes.request_minutes", 30, 1, 24 * 60)? * 60,
+            approval_secs: r.int("codes.approval_minutes", 10, 1, 120)? * 60,
+            velocity: VelocityLimits {
+                per_agent_hour: r.int("codes.max_batches_per_agent_hour", 5, 1, 1_000)?,
+                per_agent_day: r.int("codes.max_batches_per_agent_day", 20, 1, 10_000)?,
+                per_user_day: r.int("codes.max_batches_per_user_day", 2, 1, 100)?,
+            },
             home_region: {
                 let code = r.string("institution.home_region", "US")?;
                 HomeRegion::parse(&code).ok_or_else(|| {

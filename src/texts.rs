@@ -22,6 +22,47 @@ pub struct Texts {
     pub profile: Profile,
     pub status: Status,
     pub notifications: Notifications,
+    pub approvals: Approvals,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Approvals {
+    pub title: String,
+    pub header_count: String,
+    pub empty: String,
+    pub loading: String,
+    pub row: String,
+    pub requester: String,
+    pub target: String,
+    pub check: String,
+    pub note: String,
+    pub reasons: String,
+    pub signals: String,
+    pub created: String,
+    pub state_pending: String,
+    pub state_approved: String,
+    pub reason_label: String,
+    pub reason_hint: String,
+    pub approve_title: String,
+    pub approve_body: String,
+    pub approve: String,
+    pub decline_title: String,
+    pub decline_body: String,
+    pub decline: String,
+    pub withdraw_title: String,
+    pub withdraw_body: String,
+    pub withdraw: String,
+    pub cancel: String,
+    pub approved: String,
+    pub declined: String,
+    pub withdrawn: String,
+    pub sent: String,
+    pub waiting: String,
+    pub waiting_other: String,
+    pub approved_mine: String,
+    pub declined_mine: String,
+    pub generating: String,
+    pub deciding: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +84,13 @@ pub struct Warning {
     pub signal_staff: String,
     pub signal_email: String,
     pub signal_override: String,
+    pub signal_link: String,
+    pub signal_velocity: String,
+    pub signal_user_velocity: String,
+    pub request: String,
+    pub needs_second: String,
+    pub request_hint: String,
+    pub not_offered: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -91,8 +91,16 @@ async fn the_last_enabled_admin_cannot_be_demoted_or_disabled(db: TestDb) {
     // directly (as a second process racing the rule would).
     assert_eq!(db.store.count_enabled_admins().await.unwrap(), 1);
     let event = helpdesk::domain::audit::NewAuditEvent::new(desk.now(), AuditAction::StaffRoleChanged);
-    assert!(!db.store.change_staff(ada.id, StaffChange::Demote, desk.now(), &event).await.unwrap(), "{}", db.name);
-    assert!(!db.store.change_staff(ada.id, StaffChange::Disable, desk.now(), &event).await.unwrap(), "{}", db.name);
+    assert!(
+        !db.store.change_staff(ada.id, StaffChange::Demote, desk.now(), &event, None).await.unwrap(),
+        "{}",
+        db.name
+    );
+    assert!(
+        !db.store.change_staff(ada.id, StaffChange::Disable, desk.now(), &event, None).await.unwrap(),
+        "{}",
+        db.name
+    );
     // Re-enabled, Sam signs in again; the audit log has each change.
     desk.change_staff(&admin, sam.id, StaffChange::Enable).await.unwrap();
     login(&desk, "sam.teller").await;
@@ -161,15 +169,18 @@ async fn a_contact_change_tells_the_old_addresses_and_starts_a_cool_off(db: Test
     let detail = desk.user_detail(&agent, amara.id).await.unwrap();
     assert_eq!(detail.may_generate, Err(Refusal::ContactCoolOff { until }));
     assert_eq!(detail.may_revoke, Ok(()), "{}: revoking stays possible", db.name);
-    assert_eq!(detail.risk.contact_change.as_ref().map(|c| c.what.as_str()), Some("email"));
+    let change = detail.risk.contact_changes.first().expect("the change is a signal");
+    assert_eq!((change.field.as_str(), change.staff.as_ref().map(|(_, n)| n.as_str())), ("email", Some("alex.agent")));
 
-    // An admin may override, and the override is audited with the generation.
+    // An admin may ask to override, which needs a second admin (tests/two_person.rs): alone,
+    // the generation is refused and the refusal audited.
     let admin = login(&desk, "ada.admin").await;
     let detail = desk.user_detail(&admin, amara.id).await.unwrap();
     assert_eq!(detail.may_generate, Ok(CoolOff::Overridden { until }));
-    desk.generate_codes(&admin, amara.id, IdentityCheck::CallBackNumberOnFile, None).await.unwrap();
+    let alone = desk.generate_codes(&admin, amara.id, IdentityCheck::InPersonPhotoId, None).await;
+    assert!(matches!(&alone, Err(DeskError::NeedsSecondPerson(r)) if r[0].contains("cool-off")), "{}", db.name);
     let events = db.store.recent_audit(Some(amara.id), 5).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "cool_off_overridden" && e.actor == "ada.admin"), "{}", db.name);
+    assert!(events.iter().any(|e| e.action == "action_refused" && e.actor == "ada.admin"), "{}", db.name);
 
     // After the window, the agent (signed in afresh: a day-old session has expired) may again.
     db.advance(24 * 3600);
@@ -189,13 +200,14 @@ async fn the_risk_signals_come_from_the_database(db: TestDb) {
     let quiet = desk.user_detail(&agent, amara.id).await.unwrap().risk;
     assert!(!quiet.any(), "{}: signals for a quiet customer: {quiet:?}", db.name);
 
-    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
     desk.generate_codes(&admin, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
     for _ in 0..3 {
         desk.redeem("amara.okafor", pw("0000-0000-0000")).await.unwrap();
     }
     let risk = desk.user_detail(&admin, amara.id).await.unwrap().risk;
-    assert_eq!(risk.contact_change.as_ref().map(|c| (c.what.as_str(), c.at)), Some(("phone", desk.now())));
+    let change = risk.contact_changes.first().map(|c| (c.field.as_str(), c.at, c.old_value.as_str()));
+    assert_eq!(change, Some(("phone", desk.now(), amara.phone.as_str())), "{}", db.name);
     assert_eq!(risk.recent_codes.as_ref().map(|c| c.by.as_str()), Some("ada.admin"), "{}", db.name);
     assert_eq!(risk.failed_redemptions, 3);
     assert!(!risk.staff_target && !risk.email_permitted && risk.codes_locked_until.is_none());
@@ -206,7 +218,7 @@ async fn the_risk_signals_come_from_the_database(db: TestDb) {
     db.advance(8 * 86_400);
     let admin = login(&desk, "ada.admin").await;
     let later = desk.user_detail(&admin, amara.id).await.unwrap().risk;
-    assert!(later.contact_change.is_none() && later.recent_codes.is_none(), "{}: {later:?}", db.name);
+    assert!(later.contact_changes.is_empty() && later.recent_codes.is_none(), "{}: {later:?}", db.name);
 }
 
 async fn profile_rules_refuse_with_the_source_messages(db: TestDb) {

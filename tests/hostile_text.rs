@@ -144,7 +144,9 @@ async fn escapes_planted_through_sql_are_shown_never_obeyed() {
     term.send("a");
     let audit = term.wait_for("dbank");
     assert!(audit.contains("dbank␛]0;pwned␇"), "{audit}");
-    // The newest event is this sign-in; the planted one is below it.
+    // The newest event is the email change the product found (written through SQL), then
+    // this sign-in; the planted one is below them.
+    term.send("j");
     term.send("j");
     term.send("\r");
     let event = term.wait_for("Audit event");

@@ -4,12 +4,12 @@
 mod common;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Limits};
+use helpdesk::desk::{DeskError, Generation, Limits};
 use helpdesk::domain::access::{Permission, Refusal, Staff, StaffChange};
 use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
 use helpdesk::domain::institution::TwoFactorMethod;
-use helpdesk::store::NewBatch;
+use helpdesk::store::{NewBatch, NotStored};
 use zeroize::Zeroizing;
 
 fn refusals(events: &[helpdesk::domain::audit::AuditEvent]) -> Vec<String> {
@@ -74,15 +74,28 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
         hashes: &batch.hashes,
         identity_check: IdentityCheck::InPersonPhotoId,
         note: None,
+        contact_seen: None,
+        request: None,
+        user_day_limit: None,
     };
     let audit = [NewAuditEvent::new(desk.now(), AuditAction::BackupCodesGenerated)];
     let allow = |_: &Staff| true;
     let deny = |_: &Staff| false;
     // The rule says no inside the transaction: nothing is written.
-    assert_eq!(db.store.store_batch(&new_batch(agent.id), &deny, &audit, &[]).await.unwrap(), None, "{}", db.name);
+    assert_eq!(
+        db.store.store_batch(&new_batch(agent.id), &deny, &audit, &[]).await.unwrap(),
+        Err(NotStored::SessionOrRight),
+        "{}",
+        db.name
+    );
     // Someone else's session does not count.
     let other = login(&desk, "sam.teller").await;
-    assert_eq!(db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap(), None, "{}", db.name);
+    assert_eq!(
+        db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap(),
+        Err(NotStored::SessionOrRight),
+        "{}",
+        db.name
+    );
     assert!(db.store.code_state(amara.id, desk.now()).await.unwrap().is_none(), "{}: a batch was stored", db.name);
     // A disabled actor, through the service: the permission is withdrawn and then the
     // session is ended; the desk reports it and stores nothing.
@@ -92,10 +105,10 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     let refused = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await;
     assert!(matches!(refused, Err(DeskError::Refused(Refusal::MissingPermission))), "{}: {refused:?}", db.name);
     // With the right and an open session it is stored.
-    assert!(db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap().is_none());
+    assert!(db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap().is_err());
     let sam = login(&desk, "sam.teller").await;
     let sam_batch = NewBatch { generated_by: sam.staff.id, session: sam.id, ..new_batch(sam.id) };
-    assert!(db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap().is_some(), "{}", db.name);
+    assert!(db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap().is_ok(), "{}", db.name);
 }
 
 on_each_backend!(
@@ -109,7 +122,7 @@ async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
     let (admin, agent) = (login(&desk, "ada.admin").await, login(&desk, "alex.agent").await);
     let amara = db.user("amara.okafor").await;
     // The admin opens the warning: no contact change yet.
-    let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_changed_at;
+    let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_seen;
     assert_eq!(seen, None);
     // Meanwhile an agent changes the phone at a caller's request.
     desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
@@ -120,10 +133,11 @@ async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
         "{}: codes after a stale warning",
         db.name
     );
-    // Read again, the override goes ahead and is recorded.
-    let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_changed_at;
+    // Read again, the override is asked for: it waits for a second admin.
+    let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_seen;
     assert!(seen.is_some());
-    desk.generate_codes_after_warning(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await.unwrap();
+    let asked = desk.request_codes(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await.unwrap();
+    assert!(matches!(asked, Generation::Requested(_)), "{}: {asked:?}", db.name);
 }
 
 async fn no_codes_where_the_institution_does_not_permit_them(db: TestDb) {

@@ -360,7 +360,8 @@ fn audit_verify(db: &TestDb) -> Output {
 }
 
 async fn audit_verify_names_the_first_edited_or_removed_event(db: TestDb) {
-    let desk = db.desk(Limits::default());
+    let velocity = helpdesk::domain::two_person::VelocityLimits { per_user_day: 100, ..Default::default() };
+    let desk = db.desk(Limits { velocity, ..Limits::default() });
     let agent = login(&desk, "alex.agent").await;
     let user = db.user("amara.okafor").await;
     for _ in 0..4 {
@@ -443,7 +444,7 @@ fn no_code_is_reachable_from_any_debug_output() {
         format!("{issued:?}"),
         format!("{issued:#?}"),
         format!("{:?}", Ok::<_, DeskError>(&issued)),
-        format!("{:#?}", helpdesk::ui::msg::Msg::Generated(Ok(issued))),
+        format!("{:#?}", helpdesk::ui::msg::Msg::Generated(Ok(helpdesk::desk::Generation::Issued(issued)))),
     ];
     for (i, text) in shown.iter().enumerate() {
         for (j, form) in forms.iter().enumerate() {

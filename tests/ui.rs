@@ -4,12 +4,13 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use helpdesk::desk::{DeskError, IssuedCodes, Session, UserDetail};
+use helpdesk::desk::{DeskError, Generation, IssuedCodes, Session, UserDetail};
 use helpdesk::domain::access::{CoolOff, Permission, Refusal, Staff, StaffChange, StaffMember};
 use helpdesk::domain::audit::{AuditAction, AuditEvent, IdentityCheck};
 use helpdesk::domain::codes::BackupCode;
 use helpdesk::domain::institution::{Institution, TwoFactorMethod};
-use helpdesk::domain::risk::{RecentCodes, RecentContactChange, RiskSignals};
+use helpdesk::domain::risk::{RecentCodes, RiskSignals};
+use helpdesk::domain::two_person::{Circumstances, ContactField, RecordedChange, Velocity, VelocityLimits};
 use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use helpdesk::store::BatchSummary;
 use helpdesk::ui::app::{AdminPane, App, Modal, UiSettings};
@@ -106,7 +107,18 @@ fn detail_of(target: User) -> DetailFixture {
         may_revoke: Ok(()),
         may_edit_profile: Ok(()),
         risk: RiskSignals::default(),
-        contact_changed_at: None,
+        contact_seen: None,
+        circumstances: Some(Circumstances {
+            target_is_staff: target.is_staff(),
+            cool_off: CoolOff::Clear,
+            velocity: Velocity::default(),
+            limits: VelocityLimits::default(),
+            links: vec![],
+            always: false,
+        }),
+        checks: IdentityCheck::ALL.iter().map(|&c| (c, Ok(()))).collect(),
+        signals: vec![],
+        request: None,
         home_region: Default::default(),
         user: target,
     })
@@ -178,7 +190,18 @@ fn signed_in(clock: &Clock) -> App {
     app
 }
 
-fn on_detail(clock: &Clock, d: DetailFixture) -> App {
+fn on_detail(clock: &Clock, mut d: DetailFixture) -> App {
+    // The sentences the service makes of the fixture's signals.
+    let data = &d.0;
+    d.0.signals = helpdesk::desk::signals(
+        &data.user,
+        &data.risk,
+        &data.institution,
+        &data.may_generate,
+        &[],
+        Velocity::default(),
+        VelocityLimits::default(),
+    );
     let mut app = signed_in(clock);
     update(&mut app, Msg::Detail(Ok(Box::new(d.0))), clock.at(T0));
     app
@@ -193,7 +216,7 @@ fn in_warning(clock: &Clock) -> App {
 
 fn in_codes(clock: &Clock) -> App {
     let mut app = in_warning(clock);
-    update(&mut app, Msg::Generated(Ok(issued())), clock.at(T0));
+    update(&mut app, Msg::Generated(Ok(Generation::Issued(issued()))), clock.at(T0));
     app
 }
 
@@ -858,7 +881,18 @@ fn every_risk_signal_fits_the_warning_at_80x24() {
     let sam = user(3, UserKind::Staff, "sam.teller", "Sam", "Okoro", "+447911123456");
     let mut fixture = detail_of(sam).email_permitted();
     fixture.0.risk = RiskSignals {
-        contact_change: Some(RecentContactChange { what: "email and phone".into(), at: CREATED }),
+        contact_changes: [ContactField::Phone, ContactField::Email]
+            .into_iter()
+            .map(|field| RecordedChange {
+                id: 1,
+                user_id: 3,
+                field,
+                old_value: "old".into(),
+                new_value: "new".into(),
+                at: CREATED,
+                staff: None,
+            })
+            .collect(),
         recent_codes: Some(RecentCodes { by: "ada.admin".into(), at: CREATED + 60 }),
         failed_redemptions: 10,
         codes_locked_until: Some(CREATED + 900),
@@ -870,12 +904,13 @@ fn every_risk_signal_fits_the_warning_at_80x24() {
     press(&mut app, &clock, KeyCode::Char('g'));
     let text = screen_text(&app, 80, 24);
     for needle in [
-        "email and phone changed",
+        "phone changed outside helpdesk",
+        "email changed outside helpdesk",
         "by ada.admin",
         "10 failed",
         "locked until",
         "member of staff",
-        "overriding",
+        "override",
         "Generate Backup Codes ]",
         "Cancel ]",
     ] {
@@ -1044,7 +1079,7 @@ fn the_idle_lock_closes_what_was_half_done() {
     assert!(matches!(choose_a_check_and_generate(&mut app, &clock).as_slice(), [Effect::Generate { .. }]));
     // The deliberate Enter came `DELIBERATE` after the other keys.
     update(&mut app, Msg::Tick, clock.at(301));
-    update(&mut app, Msg::Generated(Ok(issued())), clock.at(301));
+    update(&mut app, Msg::Generated(Ok(Generation::Issued(issued()))), clock.at(301));
     assert!(app.codes.is_none(), "codes arrived behind the lock and were kept");
 }
 
@@ -1058,7 +1093,7 @@ fn only_its_own_answer_ends_a_busy_operation() {
     update(&mut app, Msg::Detail(Ok(Box::new(detail_of(amara()).0))), clock.at(1));
     assert!(app.busy.is_some(), "another answer ended the generation's busy state");
     assert!(press(&mut app, &clock, KeyCode::Enter).is_empty(), "a second Generate while the first runs");
-    update(&mut app, Msg::Generated(Ok(issued())), clock.at(2));
+    update(&mut app, Msg::Generated(Ok(Generation::Issued(issued()))), clock.at(2));
     assert!(app.busy.is_none() && app.codes.is_some());
 }
 

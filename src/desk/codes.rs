@@ -3,14 +3,16 @@
 //! `domain::audit` (the identity check and its note) and `domain::codes` (the codes);
 //! this file puts them in order around the store.
 
+use crate::desk::users::Weighed;
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
 use crate::domain::access::{self, CoolOff, Staff};
-use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
+use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent, VerifiedIdentity};
 use crate::domain::codes::{self, BackupCode};
 use crate::domain::notice::notices_for;
 use crate::domain::time::format_utc;
-use crate::domain::user::UserId;
-use crate::store::NewBatch;
+use crate::domain::two_person::{self, CodeRequest, Reason};
+use crate::domain::user::{User, UserId};
+use crate::store::{NewBatch, NewRequest, NotStored};
 use crate::texts::texts;
 
 /// The codes of a batch that has been committed, for the one-time view. Dropping it wipes
@@ -30,10 +32,58 @@ pub enum Redemption {
     Locked { until: i64 },
 }
 
+/// What a confirmed warning leads to: the codes, or a request that waits for a second
+/// admin (the two-person rule).
+#[derive(Debug)]
+pub enum Generation {
+    Issued(IssuedCodes),
+    Requested(Box<CodeRequest>),
+}
+
 impl HelpDesk {
-    /// Generation from the warning: `seen` is when the user's contact details last changed
-    /// as the warning showed it. If they changed since, nothing is generated, so that an
-    /// override of the cool-off is always made on what the person read.
+    /// The warning's Generate Backup Codes: `seen` is the newest contact change as the
+    /// warning showed it (if one came since, nothing happens, so that every decision is
+    /// made on what the person read). Codes when one person may generate them; otherwise a
+    /// request for a second admin, with the signals the warning showed and the reasons.
+    pub async fn request_codes(
+        &self,
+        session: &Session,
+        target: UserId,
+        check: IdentityCheck,
+        note: Option<String>,
+        seen: Option<i64>,
+    ) -> DeskResult<Generation> {
+        let (actor, user, identity, weighed, reasons) = self.prepare(session, target, check, note, seen).await?;
+        if reasons.is_empty() {
+            return Ok(Generation::Issued(self.issue(&actor, session, &user, identity, &weighed, None).await?));
+        }
+        let now = self.now();
+        let reasons: Vec<String> = reasons.iter().map(Reason::sentence).collect();
+        let request = NewRequest {
+            requester_id: actor.id,
+            target_id: user.id,
+            identity_check: identity.check,
+            note: identity.note.clone(),
+            signals: weighed.signals.clone(),
+            reasons: reasons.clone(),
+            marks: weighed.marks,
+            created_at: now,
+            expires_at: now + self.limits.request_secs,
+        };
+        let mut audit = NewAuditEvent::new(now, AuditAction::CodesRequested)
+            .actor(actor.id, &actor.username)
+            .target(user.id, &user.username)
+            .detail(format!("waits for a second admin: {}", reasons.join("; ")));
+        audit.identity_check = Some(identity.check);
+        audit.note = identity.note;
+        let id = self.store.insert_request(&request, &audit).await?.ok_or(DeskError::RequestOpen)?;
+        tracing::info!(request = id, actor = %actor.username, target = %user.username, "codes requested");
+        let request = self.store.request(id).await?.ok_or(DeskError::NoSuchRequest)?;
+        Ok(Generation::Requested(Box::new(request)))
+    }
+
+    /// Generation from the warning when one person may generate: as `request_codes`, but
+    /// a generation that needs a second admin is refused (audited) instead of requested.
     pub async fn generate_codes_after_warning(
         &self,
         session: &Session,
@@ -42,14 +92,17 @@ impl HelpDesk {
         note: Option<String>,
         seen: Option<i64>,
     ) -> DeskResult<IssuedCodes> {
-        if self.store.contact_changed_at(target).await? != seen {
-            return Err(DeskError::ChangedSinceWarning);
+        let (actor, user, identity, weighed, reasons) = self.prepare(session, target, check, note, seen).await?;
+        if !reasons.is_empty() {
+            let reasons = reasons.iter().map(Reason::sentence).collect();
+            let refused: DeskResult<()> = Err(DeskError::NeedsSecondPerson(reasons));
+            self.audited(&actor, Some(&user), AuditAction::BackupCodesGenerated, refused).await?;
         }
-        self.generate_codes(session, target, check, note).await
+        self.issue(&actor, session, &user, identity, &weighed, None).await
     }
 
-    /// Generates a batch for `target`. The codes are handed back only after the batch,
-    /// its audit event and its notices have committed.
+    /// Generates a batch for `target` on the contact details as they are now (the command
+    /// line and the tests); a generation that needs a second admin is refused.
     pub async fn generate_codes(
         &self,
         session: &Session,
@@ -57,17 +110,56 @@ impl HelpDesk {
         check: IdentityCheck,
         note: Option<String>,
     ) -> DeskResult<IssuedCodes> {
+        let seen = self.store.target_marks(target).await?.contact;
+        self.generate_codes_after_warning(session, target, check, note, seen).await
+    }
+
+    /// Every check before a generation or a request, each refusal audited: who may act,
+    /// the note, the contact details as the warning saw them, the cool-off and linked
+    /// identities, the check against the signals. Returns the reasons for a second admin.
+    async fn prepare(
+        &self,
+        session: &Session,
+        target: UserId,
+        check: IdentityCheck,
+        note: Option<String>,
+        seen: Option<i64>,
+    ) -> DeskResult<(Staff, User, VerifiedIdentity, Weighed, Vec<Reason>)> {
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
         let attempted = AuditAction::BackupCodesGenerated;
         self.audited(&actor, Some(&user), attempted, access::may_manage_codes(&actor, &user)).await?;
         let identity = check.with_note(note.as_deref().unwrap_or_default())?;
         let now = self.now();
-        let cool_off = self.cool_off(&actor, &user, now).await?;
-        let cool_off = self.audited(&actor, Some(&user), attempted, cool_off).await?;
+        let weighed = self.weigh(&actor, &user, now).await?;
+        if weighed.marks.contact != seen {
+            return Err(DeskError::ChangedSinceWarning);
+        }
+        self.audited(&actor, Some(&user), attempted, weighed.gate).await?;
+        let offered = weighed.checks.iter().find(|(c, _)| *c == check).map_or(Ok(()), |(_, why)| why.clone());
+        let offered = offered.map_err(DeskError::CheckNotOffered);
+        self.audited(&actor, Some(&user), attempted, offered).await?;
+        let reasons = weighed.circumstances.as_ref().map_or_else(Vec::new, |c| two_person::reasons(c, check));
+        Ok((actor, user, identity, weighed, reasons))
+    }
+
+    /// Hashes and stores a batch; with `approved`, the request it uses (consumed in the
+    /// storing transaction). The codes are handed back only after the batch, its audit
+    /// events and its notices have committed.
+    pub(super) async fn issue(
+        &self,
+        actor: &Staff,
+        session: &Session,
+        user: &User,
+        identity: VerifiedIdentity,
+        weighed: &Weighed,
+        approved: Option<&CodeRequest>,
+    ) -> DeskResult<IssuedCodes> {
+        let now = self.now();
         let policy = self.policy.clone();
         let batch = blocking(move || codes::generate(&policy)).await??;
         let expires_at = self.policy.expiry_secs().map(|s| now + s);
+        let approver = approved.and_then(|r| r.decided_by.clone()).map_or_else(String::new, |(_, name)| name);
         let mut audit = NewAuditEvent::new(now, AuditAction::BackupCodesGenerated)
             .actor(actor.id, &actor.username)
             .target(user.id, &user.username);
@@ -75,18 +167,35 @@ impl HelpDesk {
         audit.note = identity.note.clone();
         audit.code_count = Some(batch.codes.len() as i64);
         audit.expires_at = expires_at;
+        let shown = if weighed.signals.is_empty() { "none".to_owned() } else { weighed.signals.join(" | ") };
+        audit.detail = Some(match approved {
+            Some(r) => format!("request #{} approved by {approver}; signals shown: {shown}", r.id),
+            None => format!("signals shown: {shown}"),
+        });
         let mut audits = vec![audit];
-        if let CoolOff::Overridden { until } = cool_off {
+        if let Some(r) = approved {
+            audits.push(
+                NewAuditEvent::new(now, AuditAction::CodeRequestUsed)
+                    .actor(actor.id, &actor.username)
+                    .target(user.id, &user.username)
+                    .detail(format!("request #{}; approved by {approver}", r.id)),
+            );
+        }
+        if let Ok(CoolOff::Overridden { until }) = weighed.gate {
             audits.push(
                 NewAuditEvent::new(now, AuditAction::CoolOffOverridden)
                     .actor(actor.id, &actor.username)
                     .target(user.id, &user.username)
-                    .detail(format!("contact details changed; cool-off would have lasted until {}", format_utc(until))),
+                    .detail(format!(
+                        "contact details changed; cool-off would have lasted until {}{}",
+                        format_utc(until),
+                        if approver.is_empty() { String::new() } else { format!("; approved by {approver}") }
+                    )),
             );
         }
-        let notices = notices_for(&user, "backup_codes_generated", &texts().notifications.generated);
+        let notices = notices_for(user, "backup_codes_generated", &texts().notifications.generated);
         // The rule again, on the staff member as the storing transaction reads them.
-        let may = |staff: &Staff| access::may_manage_codes(staff, &user).is_ok();
+        let may = |staff: &Staff| access::may_manage_codes(staff, user).is_ok();
         let stored = self
             .store
             .store_batch(
@@ -101,17 +210,41 @@ impl HelpDesk {
                     hashes: &batch.hashes,
                     identity_check: identity.check,
                     note: identity.note,
+                    contact_seen: weighed.marks.contact,
+                    request: approved.map(|r| (r.id, r.batch_seen)),
+                    user_day_limit: approved.is_none().then_some(self.limits.velocity.per_user_day),
                 },
                 &may,
                 &audits,
                 &notices,
             )
             .await?;
-        let Some(batch_id) = stored else {
-            // The session ended or the right was taken away while the codes were hashed.
-            let actor = self.actor(session).await?;
-            self.audited(&actor, Some(&user), attempted, access::may_manage_codes(&actor, &user)).await?;
-            return Err(DeskError::SessionEnded);
+        let batch_id = match stored {
+            Ok(id) => id,
+            Err(NotStored::SessionOrRight) => {
+                // The session ended or the right was taken away while the codes were hashed.
+                let actor = self.actor(session).await?;
+                let attempted = AuditAction::BackupCodesGenerated;
+                self.audited(&actor, Some(user), attempted, access::may_manage_codes(&actor, user)).await?;
+                return Err(DeskError::SessionEnded);
+            }
+            Err(NotStored::ContactChanged) => {
+                if let Some(r) = approved {
+                    self.void(r, "the contact details changed after the approval").await?;
+                }
+                return Err(DeskError::ChangedSinceWarning);
+            }
+            Err(NotStored::ApprovalGone) => {
+                if let Some(r) = approved {
+                    self.void_if_overtaken(r).await?;
+                }
+                return Err(DeskError::RequestClosed);
+            }
+            Err(NotStored::VelocityReached) => {
+                let reasons = vec!["this user received another batch meanwhile (daily limit)".to_owned()];
+                let refused: DeskResult<IssuedCodes> = Err(DeskError::NeedsSecondPerson(reasons));
+                return self.audited(actor, Some(user), AuditAction::BackupCodesGenerated, refused).await;
+            }
         };
         tracing::info!(batch_id, actor = %actor.username, target = %user.username, count = batch.codes.len(), "backup codes generated");
         let mut batch = batch;

@@ -6,6 +6,7 @@
 //! Each operation only sequences: it checks the session, applies the domain's rule, then
 //! makes one store call. The UI and the CLI call `HelpDesk` and nothing below it.
 
+mod approvals;
 mod audit_log;
 mod codes;
 mod redeem;
@@ -28,11 +29,12 @@ use crate::domain::password::PasswordHashError;
 use crate::domain::phone::HomeRegion;
 use crate::domain::profile::ProfileError;
 use crate::domain::time;
+use crate::domain::two_person::VelocityLimits;
 use crate::domain::user::User;
 use crate::store::{Store, StoreError};
 
-pub use codes::{IssuedCodes, Redemption};
-pub use users::UserDetail;
+pub use codes::{Generation, IssuedCodes, Redemption};
+pub use users::{UserDetail, Weighed, signals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -76,6 +78,24 @@ pub enum DeskError {
     Internal(#[source] tokio::task::JoinError),
     #[error("An admin-level member of staff already exists: creating staff needs an admin's username and password.")]
     AdminExists,
+    #[error("This needs a second admin: {}.", .0.join("; "))]
+    NeedsSecondPerson(Vec<String>),
+    #[error("That identity check is {0}.")]
+    CheckNotOffered(String),
+    #[error("This user already has an open request for codes: approve, decline or withdraw it first.")]
+    RequestOpen,
+    #[error("No such request.")]
+    NoSuchRequest,
+    #[error("This request is no longer open (approved, declined, withdrawn, expired or used meanwhile).")]
+    RequestClosed,
+    #[error("This request is void: {0}. Nothing was generated; open the warning again.")]
+    RequestVoided(String),
+    #[error("Only the member of staff who made this request may do that.")]
+    NotYourRequest,
+    #[error("Declining needs a reason the requester can read.")]
+    DeclineNeedsReason,
+    #[error("No such customer.")]
+    NoSuchCustomer,
 }
 
 pub type DeskResult<T> = Result<T, DeskError>;
@@ -101,6 +121,12 @@ pub struct Limits {
     /// The region of phone numbers typed without a country code, and the one a number
     /// is "international" from (`institution.home_region`).
     pub home_region: HomeRegion,
+    /// How long a request for codes waits for a second admin (`codes.request_minutes`).
+    pub request_secs: i64,
+    /// How long an approval may be used (`codes.approval_minutes`).
+    pub approval_secs: i64,
+    /// `codes.max_batches_per_agent_hour`, `…_per_agent_day`, `…_per_user_day`.
+    pub velocity: VelocityLimits,
 }
 
 impl Default for Limits {
@@ -115,6 +141,9 @@ impl Default for Limits {
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
             contact_cooloff_secs: 24 * 3600,
+            request_secs: 30 * 60,
+            approval_secs: 10 * 60,
+            velocity: VelocityLimits::default(),
         }
     }
 }

@@ -6,7 +6,9 @@
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
 use crate::domain::access::{self, Refusal, StaffChange, StaffMember};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
+use crate::domain::notice::notices_for;
 use crate::domain::user::{StaffRole, UserId};
+use crate::texts::texts;
 
 impl HelpDesk {
     /// Every member of staff, for admins.
@@ -38,7 +40,14 @@ impl HelpDesk {
             .actor(actor.id, &actor.username)
             .target(user.id, &user.username)
             .detail(detail);
-        if !self.store.change_staff(user.id, change, now, &audit).await? {
+        // Disabling revokes the member's codes in the same transaction.
+        let revoked = NewAuditEvent::new(now, AuditAction::BackupCodesRevoked)
+            .actor(actor.id, &actor.username)
+            .target(user.id, &user.username)
+            .detail("the account was disabled");
+        let notices = notices_for(&user, "backup_codes_revoked", &texts().notifications.revoked);
+        let revoked = (change == StaffChange::Disable).then_some((&revoked, notices.as_slice()));
+        if !self.store.change_staff(user.id, change, now, &audit, revoked).await? {
             // Another admin was demoted or disabled in the meantime.
             return Err(Refusal::LastAdmin.into());
         }

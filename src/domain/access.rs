@@ -82,6 +82,12 @@ pub enum Refusal {
         crate::domain::time::format_utc(*until)
     )]
     ContactCoolOff { until: i64 },
+    #[error("You changed this user's email or phone within the cool-off: another admin must override it.")]
+    OwnContactChange,
+    #[error("This account is your own (it shares your email or phone, or an admin linked it to you).")]
+    OwnLinkedIdentity,
+    #[error("Nobody may approve their own request: another admin must.")]
+    OwnRequest,
 }
 
 /// Generating (and revoking) backup codes: agents for customers; admin-level staff for
@@ -167,29 +173,7 @@ pub fn may_change_staff(
     Ok(())
 }
 
-/// How a generation stands against the cool-off after a contact change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CoolOff {
-    /// No recent contact change.
-    Clear,
-    /// Within the cool-off, allowed because the actor is admin-level: audited as such.
-    Overridden { until: i64 },
-}
-
-/// A changed email or phone is a takeover signal: for `cooloff_secs` after it, backup
-/// codes are refused, unless admin-level staff override (and the override is recorded).
-pub fn cool_off(
-    actor: &Staff,
-    contact_changed_at: Option<i64>,
-    now: i64,
-    cooloff_secs: i64,
-) -> Result<CoolOff, Refusal> {
-    match contact_changed_at.map(|at| at + cooloff_secs) {
-        Some(until) if until > now && actor.is_admin() => Ok(CoolOff::Overridden { until }),
-        Some(until) if until > now => Err(Refusal::ContactCoolOff { until }),
-        _ => Ok(CoolOff::Clear),
-    }
-}
+pub use crate::domain::two_person::CoolOff;
 
 #[cfg(test)]
 mod tests {
@@ -233,15 +217,5 @@ mod tests {
         assert_eq!(may_change_staff(&admin, &customer, true, StaffChange::Disable, 5), Err(Refusal::NotStaff));
         let agent_actor = staff(3, StaffRole::Agent);
         assert_eq!(may_change_staff(&agent_actor, &other_admin, true, StaffChange::Unlock, 2), Err(Refusal::AdminOnly));
-    }
-
-    #[test]
-    fn the_cool_off_refuses_agents_and_records_an_admin_override() {
-        let (agent, admin) = (staff(3, StaffRole::Agent), staff(1, StaffRole::Admin));
-        let day = 86_400;
-        assert_eq!(cool_off(&agent, None, 1_000, day), Ok(CoolOff::Clear));
-        assert_eq!(cool_off(&agent, Some(1_000), 2_000, day), Err(Refusal::ContactCoolOff { until: 1_000 + day }));
-        assert_eq!(cool_off(&admin, Some(1_000), 2_000, day), Ok(CoolOff::Overridden { until: 1_000 + day }));
-        assert_eq!(cool_off(&agent, Some(1_000), 1_000 + day, day), Ok(CoolOff::Clear));
     }
 }

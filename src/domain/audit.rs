@@ -32,10 +32,19 @@ pub enum AuditAction {
     CoolOffOverridden,
     ActionRefused,
     BackupCodesExhausted,
+    CodesRequested,
+    CodeRequestApproved,
+    CodeRequestDeclined,
+    CodeRequestWithdrawn,
+    CodeRequestExpired,
+    CodeRequestVoided,
+    CodeRequestUsed,
+    IdentityLinked,
+    SecondPersonRuleChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -60,6 +69,15 @@ impl AuditAction {
         AuditAction::CoolOffOverridden,
         AuditAction::ActionRefused,
         AuditAction::BackupCodesExhausted,
+        AuditAction::CodesRequested,
+        AuditAction::CodeRequestApproved,
+        AuditAction::CodeRequestDeclined,
+        AuditAction::CodeRequestWithdrawn,
+        AuditAction::CodeRequestExpired,
+        AuditAction::CodeRequestVoided,
+        AuditAction::CodeRequestUsed,
+        AuditAction::IdentityLinked,
+        AuditAction::SecondPersonRuleChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +106,15 @@ impl AuditAction {
             AuditAction::CoolOffOverridden => "cool_off_overridden",
             AuditAction::ActionRefused => "action_refused",
             AuditAction::BackupCodesExhausted => "backup_codes_exhausted",
+            AuditAction::CodesRequested => "codes_requested",
+            AuditAction::CodeRequestApproved => "code_request_approved",
+            AuditAction::CodeRequestDeclined => "code_request_declined",
+            AuditAction::CodeRequestWithdrawn => "code_request_withdrawn",
+            AuditAction::CodeRequestExpired => "code_request_expired",
+            AuditAction::CodeRequestVoided => "code_request_voided",
+            AuditAction::CodeRequestUsed => "code_request_used",
+            AuditAction::IdentityLinked => "identity_linked",
+            AuditAction::SecondPersonRuleChanged => "second_person_rule_changed",
         }
     }
 

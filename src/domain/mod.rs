@@ -15,4 +15,5 @@ pub mod search;
 pub mod session;
 pub mod text;
 pub mod time;
+pub mod two_person;
 pub mod user;

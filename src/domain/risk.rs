@@ -2,13 +2,7 @@
 //! each signal is present only when true. The warning shows them above the identity
 //! check; the store computes them in one query.
 
-/// A contact change in the last week.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecentContactChange {
-    /// "email", "phone" or "email and phone".
-    pub what: String,
-    pub at: i64,
-}
+use crate::domain::two_person::RecordedChange;
 
 /// Codes generated for this user in the last day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +13,8 @@ pub struct RecentCodes {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RiskSignals {
-    pub contact_change: Option<RecentContactChange>,
+    /// Email and phone changes in the last week, newest first, whoever made them.
+    pub contact_changes: Vec<RecordedChange>,
     pub recent_codes: Option<RecentCodes>,
     /// Failed redemptions since the last success or new batch.
     pub failed_redemptions: i64,

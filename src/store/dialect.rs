@@ -28,6 +28,15 @@ pub trait Dialect: Database + sqlx::database::HasStatementCache {
     /// index (it would rather use a search column's index and sort a million rows).
     const USERS_IN_NAME_ORDER: &'static str;
 
+    /// Marks the writes that follow in this transaction as helpdesk's, for the contact-change
+    /// triggers: `$1` the member of staff, `$2` the product's clock. `UNMARK` before the
+    /// commit. (PostgreSQL: a transaction-local setting; SQLite: a row of `writer_mark`
+    /// that no committed state holds.)
+    const MARK_STAFF: &'static str;
+    /// Marks the refold's rewrite of a phone into E.164, which is not a change of number.
+    const MARK_REFOLD: &'static str;
+    const UNMARK: &'static str;
+
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static str;
 

@@ -11,6 +11,7 @@ mod sql;
 mod sql_store;
 mod sqlite;
 mod staff_and_risk;
+mod two_person;
 mod writes;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::phone::HomeRegion;
 use crate::domain::risk::RiskSignals;
+use crate::domain::two_person::{CodeRequest, RecordedChange, RequestState, Velocity};
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
 pub use dialect::Dialect;
@@ -85,6 +87,64 @@ pub struct NewBatch<'a> {
     pub hashes: &'a [[u8; 32]],
     pub identity_check: IdentityCheck,
     pub note: Option<String>,
+    /// The newest contact change of the user as the warning showed it: a newer one, made
+    /// while the codes were hashed, stops the batch (`NotStored::ContactChanged`).
+    pub contact_seen: Option<i64>,
+    /// The approved request this batch uses, with the user's newest batch when it was
+    /// approved: the approval is consumed in the storing transaction, and a batch made
+    /// since voids it.
+    pub request: Option<(i64, Option<i64>)>,
+    /// Without a request: the batches the user may have received in the last day before
+    /// this one needs a second person (`codes.max_batches_per_user_day`), counted again in
+    /// the storing transaction.
+    pub user_day_limit: Option<i64>,
+}
+
+/// Why `store_batch` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotStored {
+    /// The session ended, or the staff member was disabled or lost the right.
+    SessionOrRight,
+    /// The user's email or phone changed after the warning was read.
+    ContactChanged,
+    /// The approval expired, was used, withdrawn or voided.
+    ApprovalGone,
+    /// Another batch for the user reached the daily limit meanwhile.
+    VelocityReached,
+}
+
+/// The newest contact change and batch of a user, by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetMarks {
+    pub contact: Option<i64>,
+    pub batch: Option<i64>,
+}
+
+/// A request for codes about to be written.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub requester_id: UserId,
+    pub target_id: UserId,
+    pub identity_check: IdentityCheck,
+    pub note: Option<String>,
+    pub signals: Vec<String>,
+    pub reasons: Vec<String>,
+    pub marks: TargetMarks,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A request moving on: approved, declined, withdrawn or voided.
+#[derive(Debug, Clone)]
+pub struct RequestMove {
+    pub to: RequestState,
+    /// The open state it must be in; `None`: either.
+    pub from: Option<RequestState>,
+    /// The admin who decides (approve, decline).
+    pub by: Option<UserId>,
+    pub at: i64,
+    pub note: Option<String>,
+    pub approval_expires_at: Option<i64>,
 }
 
 /// The state of a user's current batch, for the Two-Factor Authentication section.
@@ -258,12 +318,15 @@ pub trait Store: Send + Sync {
     /// false, when the target is the last enabled admin. Disable and EndSessions end the
     /// member's open sessions; Unlock clears the sign-in throttle. Granting or withdrawing
     /// twice is harmless.
+    /// Disable also revokes the member's active batch (by `audit`'s actor) and then writes
+    /// `revoked`'s event and notices, in the same transaction.
     async fn change_staff(
         &self,
         staff: UserId,
         change: StaffChange,
         now: i64,
         audit: &NewAuditEvent,
+        revoked: Option<(&NewAuditEvent, &[Notice])>,
     ) -> StoreResult<bool>;
     /// Opens a session and writes the audit event, in one transaction; returns its id.
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
@@ -300,14 +363,16 @@ pub trait Store: Send + Sync {
     /// the last one stored. Inside the transaction it reads the generating staff member
     /// again: unless their session is still open, they are still enabled and `may` still
     /// allows them (the hashing before it takes a while), nothing is written and the
-    /// answer is `None`. Otherwise returns the batch's id.
+    /// answer says why (`NotStored`); likewise when the user's contact details changed
+    /// after `contact_seen`, the request's approval cannot be used (expired, used, voided
+    /// by a newer batch), or `user_day_limit` is reached. Otherwise returns the batch's id.
     async fn store_batch(
         &self,
         batch: &NewBatch<'_>,
         may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
         audits: &[NewAuditEvent],
         notices: &[Notice],
-    ) -> StoreResult<Option<i64>>;
+    ) -> StoreResult<Result<i64, NotStored>>;
     /// Revokes the current batch, with the audit event and notices, in one transaction
     /// that locks the user first (`LOCK_USER`). False when there was none; then nothing is
     /// written.
@@ -390,6 +455,53 @@ pub trait Store: Send + Sync {
     /// The database's own key called `name`, created from `fresh` by the first caller; every
     /// caller gets the same key.
     async fn instance_key(&self, name: &str, fresh: &[u8]) -> StoreResult<Zeroizing<Vec<u8>>>;
+
+    // ----- two people (issue 15) ------------------------------------------------------
+
+    /// The user's email and phone changes, newest first, at most `limit`.
+    async fn contact_changes(&self, user: UserId, limit: i64) -> StoreResult<Vec<RecordedChange>>;
+    /// Changes another writer made that have no audit event yet, oldest first.
+    async fn unhandled_contact_changes(&self, limit: i64) -> StoreResult<Vec<RecordedChange>>;
+    /// Marks the change handled and writes its audit events and notices, in one
+    /// transaction; false (nothing written) when another process handled it first.
+    async fn handle_contact_change(&self, id: i64, audits: &[NewAuditEvent], notices: &[Notice]) -> StoreResult<bool>;
+    async fn target_marks(&self, user: UserId) -> StoreResult<TargetMarks>;
+    /// Batches `actor` generated in the last hour and day, and `target` received in the
+    /// last day, at `now`.
+    async fn velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity>;
+    /// Every explicit (staff id, user id) link.
+    async fn identity_links(&self) -> StoreResult<Vec<(UserId, UserId)>>;
+    /// Links with the audit event, in one transaction; false when already linked.
+    async fn link_identity(
+        &self,
+        staff: UserId,
+        user: UserId,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool>;
+    /// "Backup codes always need a second person".
+    async fn second_person_always(&self) -> StoreResult<bool>;
+    async fn set_second_person_always(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Writes the request and its audit event (whose detail gains the request's number);
+    /// `None` when the target already has an open request.
+    async fn insert_request(&self, request: &NewRequest, audit: &NewAuditEvent) -> StoreResult<Option<i64>>;
+    async fn request(&self, id: i64) -> StoreResult<Option<CodeRequest>>;
+    /// Pending and approved requests, oldest first.
+    async fn open_requests(&self, limit: i64) -> StoreResult<Vec<CodeRequest>>;
+    /// The target's open request, or else the newest one `requester` made for it.
+    async fn latest_request(&self, target: UserId, requester: UserId) -> StoreResult<Option<CodeRequest>>;
+    /// Pending requests within their time at `now`.
+    async fn count_pending(&self, now: i64) -> StoreResult<i64>;
+    /// Moves an open request, within its time, with the audit event, in one transaction;
+    /// false (nothing written) when it is no longer in the state `change.from` names.
+    async fn move_request(&self, id: i64, change: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool>;
+    /// Closes the open requests past their time at `now`, each with its audit event.
+    async fn expire_requests(
+        &self,
+        now: i64,
+        audit: &(dyn for<'r> Fn(&'r CodeRequest) -> NewAuditEvent + Send + Sync),
+    ) -> StoreResult<u64>;
 }
 
 /// Opens the store a URL names, creating (SQLite) and migrating it as needed: what

@@ -23,6 +23,11 @@ impl Dialect for Postgres {
     const STALE_KEYS_LOCKED: &'static str =
         "SELECT id, first_name, last_name, phone FROM users WHERE keys_stale <> 0 LIMIT $1 FOR UPDATE SKIP LOCKED";
 
+    const MARK_STAFF: &'static str =
+        "SELECT set_config('helpdesk.writer', 'staff ' || $1::BIGINT::TEXT || ' ' || $2::BIGINT::TEXT, true)";
+    const MARK_REFOLD: &'static str = "SELECT set_config('helpdesk.writer', 'refold', true)";
+    const UNMARK: &'static str = "SELECT set_config('helpdesk.writer', '', true)";
+
     /// VACUUM as well: a bulk-loaded table has no visibility map yet, and without one
     /// PostgreSQL cannot answer a search's counts from the indexes alone.
     const ANALYZE: &'static str = "VACUUM (ANALYZE)";

@@ -7,7 +7,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::audit_chain::ChainHead;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::TwoFactorMethod;
-use crate::domain::risk::{RecentCodes, RecentContactChange, RiskSignals};
+use crate::domain::risk::{RecentCodes, RiskSignals};
 use crate::domain::time;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use crate::store::{BatchKey, StoreError};
@@ -74,8 +74,6 @@ pub struct StaffMemberRow {
 #[derive(sqlx::FromRow)]
 pub struct RiskRow {
     kind: String,
-    contact_changed_at: Option<i64>,
-    contact_changed_what: Option<String>,
     recent_codes_at: Option<i64>,
     recent_codes_by: Option<String>,
     code_failures: i64,
@@ -86,10 +84,7 @@ pub struct RiskRow {
 impl From<RiskRow> for RiskSignals {
     fn from(r: RiskRow) -> Self {
         RiskSignals {
-            contact_change: r.contact_changed_at.map(|at| RecentContactChange {
-                what: r.contact_changed_what.unwrap_or_else(|| "contact details".into()),
-                at,
-            }),
+            contact_changes: Vec::new(),
             recent_codes: r.recent_codes_at.zip(r.recent_codes_by).map(|(at, by)| RecentCodes { by, at }),
             failed_redemptions: r.code_failures,
             codes_locked_until: r.codes_locked_until,

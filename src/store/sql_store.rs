@@ -12,6 +12,7 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::search::Term;
+use crate::domain::two_person::{CodeRequest, RecordedChange, Velocity};
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
@@ -19,11 +20,12 @@ use crate::store::rows::{
     staff_from, two_factor_method,
 };
 use crate::store::sql::{
-    audit, codes, instance_keys, institution, notices, risk, search, sessions, staff, throttle, users,
+    audit, codes, instance_keys, institution, notices, risk, search, sessions, staff, throttle, two_person, users,
 };
 use crate::store::{
-    Backend, BatchKey, BatchSummary, ChainedEvent, NewBatch, NewUser, Notification, Opening, ProfileUpdate,
-    Reservation, SessionRecord, StaffCredentials, Store, StoreError, StoreResult, Throttle, UserQuery,
+    Backend, BatchKey, BatchSummary, ChainedEvent, NewBatch, NewRequest, NewUser, NotStored, Notification, Opening,
+    ProfileUpdate, RequestMove, Reservation, SessionRecord, StaffCredentials, Store, StoreError, StoreResult,
+    TargetMarks, Throttle, UserQuery,
 };
 
 pub struct SqlStore<D: Dialect> {
@@ -143,6 +145,8 @@ where
         let mut tx = self.begin_write().await?;
         let stale: Vec<(i64, String, String, String)> =
             sqlx::query_as(D::STALE_KEYS_LOCKED).bind(limit).fetch_all(&mut *tx).await?;
+        // The phone in E.164 is the same number: not a contact change.
+        sqlx::query(D::MARK_REFOLD).execute(&mut *tx).await?;
         for (id, first, last, phone) in &stale {
             let canonical = crate::domain::phone::canonical(phone, home);
             sqlx::query(users::REFOLD_KEYS)
@@ -157,6 +161,7 @@ where
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query(D::UNMARK).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(stale.len() as u64)
     }
@@ -258,7 +263,10 @@ where
         notices: &[Notice],
     ) -> StoreResult<()> {
         let at = audits.first().map_or(0, |a| a.at);
+        let by = audits.first().and_then(|a| a.actor_id);
         let mut tx = self.begin_write().await?;
+        // The contact-change triggers record the change as this member of staff's.
+        sqlx::query(D::MARK_STAFF).bind(by).bind(at).execute(&mut *tx).await?;
         sqlx::query(users::UPDATE_PROFILE)
             .bind(user)
             .bind(&update.first_name)
@@ -272,6 +280,7 @@ where
             .bind(contact_change)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(D::UNMARK).execute(&mut *tx).await?;
         for audit in audits {
             Self::insert_audit(&mut tx, audit).await?;
         }
@@ -346,8 +355,9 @@ where
         change: StaffChange,
         now: i64,
         audit: &NewAuditEvent,
+        revoked: Option<(&NewAuditEvent, &[Notice])>,
     ) -> StoreResult<bool> {
-        self.apply_staff_change(member, change, now, audit).await
+        self.apply_staff_change(member, change, now, audit, revoked).await
     }
 
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
@@ -419,7 +429,7 @@ where
         may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
         audits: &[NewAuditEvent],
         notices: &[Notice],
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Result<i64, NotStored>> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
         let open: i64 = sqlx::query_scalar(sessions::SESSION_OPEN_FOR)
@@ -433,9 +443,38 @@ where
             sqlx::query_scalar(users::PERMISSIONS).bind(batch.generated_by).fetch_all(&mut *tx).await?;
         let actor = actor.map(User::try_from).transpose()?;
         let still_allowed = open == 1 && actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| may(&s));
-        if !still_allowed {
+        let marks = Self::read_target_marks(&mut tx, batch.user_id).await?;
+        let refused = if !still_allowed {
+            Some(NotStored::SessionOrRight)
+        } else if marks.contact != batch.contact_seen {
+            Some(NotStored::ContactChanged)
+        } else {
+            None
+        };
+        let refused = match (refused, batch.request, batch.user_day_limit) {
+            (Some(refused), _, _) => Some(refused),
+            // The approval is used here, once, by its requester, before it expires; a batch
+            // made since it was approved voids it.
+            (None, Some((request, batch_seen)), _) => {
+                let used = sqlx::query(two_person::USE_APPROVAL)
+                    .bind(request)
+                    .bind(batch.generated_by)
+                    .bind(batch.user_id)
+                    .bind(batch.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                (D::rows_affected(&used) != 1 || marks.batch != batch_seen).then_some(NotStored::ApprovalGone)
+            }
+            (None, None, Some(limit)) => {
+                let velocity =
+                    self.read_velocity_in(&mut tx, batch.generated_by, batch.user_id, batch.created_at).await?;
+                (velocity.user_day >= limit).then_some(NotStored::VelocityReached)
+            }
+            (None, None, None) => None,
+        };
+        if let Some(refused) = refused {
             tx.rollback().await?;
-            return Ok(None);
+            return Ok(Err(refused));
         }
         sqlx::query(throttle::NEW_BATCH_RESETS_TOTAL).bind(batch.user_id).execute(&mut *tx).await?;
         sqlx::query(codes::REVOKE_BATCHES)
@@ -461,12 +500,15 @@ where
         for hash in batch.hashes {
             sqlx::query(codes::INSERT_CODE).bind(id).bind(&hash[..]).execute(&mut *tx).await?;
         }
+        if let Some((request, _)) = batch.request {
+            sqlx::query(two_person::SET_BATCH_REQUEST).bind(id).bind(request).execute(&mut *tx).await?;
+        }
         for audit in audits {
             Self::insert_audit(&mut tx, audit).await?;
         }
         Self::insert_notices(&mut tx, batch.created_at, notices).await?;
         tx.commit().await?;
-        Ok(Some(id))
+        Ok(Ok(id))
     }
 
     async fn revoke_batch(
@@ -640,5 +682,85 @@ where
         sqlx::query(instance_keys::INSERT_KEY).bind(name).bind(fresh).execute(&self.pool).await?;
         let key: Vec<u8> = sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_one(&self.pool).await?;
         Ok(Zeroizing::new(key))
+    }
+
+    async fn contact_changes(&self, user: UserId, limit: i64) -> StoreResult<Vec<RecordedChange>> {
+        self.read_contact_changes(two_person::CONTACT_CHANGES, Some(user), limit).await
+    }
+
+    async fn unhandled_contact_changes(&self, limit: i64) -> StoreResult<Vec<RecordedChange>> {
+        if !self.any_unhandled_change().await? {
+            return Ok(Vec::new());
+        }
+        self.read_contact_changes(two_person::UNHANDLED_CONTACT_CHANGES, None, limit).await
+    }
+
+    async fn handle_contact_change(&self, id: i64, audits: &[NewAuditEvent], notices: &[Notice]) -> StoreResult<bool> {
+        self.mark_change_handled(id, audits, notices).await
+    }
+
+    async fn target_marks(&self, user: UserId) -> StoreResult<TargetMarks> {
+        let mut conn = self.pool.acquire().await?;
+        Self::read_target_marks(&mut conn, user).await
+    }
+
+    async fn velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity> {
+        self.read_velocity(actor, target, now).await
+    }
+
+    async fn identity_links(&self) -> StoreResult<Vec<(UserId, UserId)>> {
+        Ok(sqlx::query_as(two_person::IDENTITY_LINKS).fetch_all(&self.pool).await?)
+    }
+
+    async fn link_identity(
+        &self,
+        staff: UserId,
+        user: UserId,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        self.write_link(staff, user, by, now, audit).await
+    }
+
+    async fn second_person_always(&self) -> StoreResult<bool> {
+        let on: Option<i64> = sqlx::query_scalar(two_person::SECOND_PERSON_ALWAYS).fetch_optional(&self.pool).await?;
+        Ok(on.unwrap_or(0) != 0)
+    }
+
+    async fn set_second_person_always(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()> {
+        self.write_second_person_rule(on, audit).await
+    }
+
+    async fn insert_request(&self, request: &NewRequest, audit: &NewAuditEvent) -> StoreResult<Option<i64>> {
+        self.write_request(request, audit).await
+    }
+
+    async fn request(&self, id: i64) -> StoreResult<Option<CodeRequest>> {
+        Ok(self.read_requests(&two_person::request_by_id(), Some(id), None).await?.pop())
+    }
+
+    async fn open_requests(&self, limit: i64) -> StoreResult<Vec<CodeRequest>> {
+        self.read_requests(&two_person::open_requests(), Some(limit), None).await
+    }
+
+    async fn latest_request(&self, target: UserId, requester: UserId) -> StoreResult<Option<CodeRequest>> {
+        Ok(self.read_requests(&two_person::latest_request_for(), Some(target), Some(requester)).await?.pop())
+    }
+
+    async fn count_pending(&self, now: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(two_person::COUNT_PENDING).bind(now).fetch_one(&self.pool).await?)
+    }
+
+    async fn move_request(&self, id: i64, change: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool> {
+        self.write_move(id, change, audit).await
+    }
+
+    async fn expire_requests(
+        &self,
+        now: i64,
+        audit: &(dyn for<'r> Fn(&'r CodeRequest) -> NewAuditEvent + Send + Sync),
+    ) -> StoreResult<u64> {
+        self.write_expiries(now, audit).await
     }
 }

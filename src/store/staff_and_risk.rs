@@ -7,11 +7,12 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{User, UserId};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{AuditRow, RiskRow, StaffMemberRow, staff_from};
-use crate::store::sql::{risk, sessions, staff, throttle, users};
+use crate::store::sql::{codes, risk, sessions, staff, throttle, users};
 use crate::store::sql_store::SqlStore;
 use crate::store::{StoreError, StoreResult, Throttle};
 
@@ -60,6 +61,7 @@ where
         change: StaffChange,
         now: i64,
         audit: &NewAuditEvent,
+        revoked: Option<(&NewAuditEvent, &[Notice])>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         if change.removes_an_admin() {
@@ -88,6 +90,18 @@ where
                 let disabled = D::rows_affected(&done) == 1;
                 if disabled {
                     sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *tx).await?;
+                    // A disabled account's codes stop working with it.
+                    sqlx::query(codes::LOCK_USER).bind(member).execute(&mut *tx).await?;
+                    let done = sqlx::query(codes::REVOKE_ACTIVE_BATCH)
+                        .bind(member)
+                        .bind(now)
+                        .bind(audit.actor_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if let (1, Some((event, notices))) = (D::rows_affected(&done), revoked) {
+                        Self::insert_audit(&mut tx, event).await?;
+                        Self::insert_notices(&mut tx, now, notices).await?;
+                    }
                 }
                 disabled
             }
@@ -116,7 +130,6 @@ where
     pub(super) async fn read_risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals> {
         let row: Option<RiskRow> = sqlx::query_as(risk::RISK_SIGNALS)
             .bind(user)
-            .bind(now - RiskSignals::CONTACT_WINDOW_SECS)
             .bind(now - RiskSignals::CODES_WINDOW_SECS)
             .bind(now)
             .fetch_optional(self.pool())

@@ -13,6 +13,7 @@ use crate::domain::phone::HomeRegion;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::{Command, Context};
 use crate::ui::msg::{AdminScreen, Confirmable, Effect, Outcome, Status};
+use crate::ui::panes::approvals::ApprovalsPane;
 use crate::ui::panes::audit::AuditPane;
 use crate::ui::panes::codes::CodeView;
 use crate::ui::panes::confirm::Confirm;
@@ -58,6 +59,7 @@ pub enum AdminPane {
     Staff(StaffPane),
     Settings(SettingsPane),
     Audit(Box<AuditPane>),
+    Approvals(Box<ApprovalsPane>),
 }
 
 pub struct App {
@@ -93,6 +95,10 @@ pub struct App {
     /// The instant of the message being handled; the view's clock.
     pub now: Instant,
     pub quit: bool,
+    /// Pending requests for a second admin, for an admin's header.
+    pub pending_approvals: i64,
+    /// When the pending count was last read.
+    pub last_count: Instant,
 }
 
 impl App {
@@ -123,6 +129,8 @@ impl App {
             last_session_check: now,
             now,
             quit: false,
+            pending_approvals: 0,
+            last_count: now,
         }
     }
 
@@ -159,6 +167,8 @@ impl App {
             Some(AdminPane::Settings(_)) => return Context::Settings,
             Some(AdminPane::Audit(a)) if a.typing() => return Context::AuditFilter,
             Some(AdminPane::Audit(_)) => return Context::Audit,
+            Some(AdminPane::Approvals(a)) if a.typing() => return Context::ApprovalsReason,
+            Some(AdminPane::Approvals(_)) => return Context::Approvals,
             None => {}
         }
         if self.codes.is_some() {
@@ -185,7 +195,7 @@ impl App {
     /// offered to agents (the service refuses them as well).
     pub fn available(&self, command: Command) -> bool {
         match command {
-            Command::OpenStaff | Command::OpenSettings | Command::OpenAudit => {
+            Command::OpenStaff | Command::OpenSettings | Command::OpenAudit | Command::OpenApprovals => {
                 self.session.as_ref().is_some_and(|s| s.staff.is_admin())
             }
             _ => true,
@@ -321,6 +331,25 @@ impl App {
                         });
                     }
                     Confirmable::Discard => self.close_front(),
+                    Confirmable::Approve { request, .. } => {
+                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Approve {
+                            session,
+                            request,
+                        });
+                    }
+                    Confirmable::Decline { request, reason, .. } => {
+                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Decline {
+                            session,
+                            request,
+                            reason,
+                        });
+                    }
+                    Confirmable::Withdraw { request, .. } => {
+                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Withdraw {
+                            session,
+                            request,
+                        });
+                    }
                 }
             }
             Outcome::Generate { user, identity, seen } => {
@@ -331,6 +360,13 @@ impl App {
                     seen,
                 });
             }
+            Outcome::GenerateApproved(request) => {
+                return self.with_session(Some(&texts().approvals.generating), |session| Effect::GenerateApproved {
+                    session,
+                    request,
+                });
+            }
+            Outcome::LoadApprovals => return self.with_session(None, |session| Effect::LoadApprovals { session }),
             Outcome::Open(screen) => {
                 if !self.session.as_ref().is_some_and(|s| s.staff.is_admin()) {
                     return vec![];
@@ -343,6 +379,10 @@ impl App {
                     AdminScreen::Settings => {
                         self.admin = Some(AdminPane::Settings(SettingsPane::new()));
                         self.apply(Outcome::LoadInstitution)
+                    }
+                    AdminScreen::Approvals => {
+                        self.admin = Some(AdminPane::Approvals(Box::default()));
+                        self.apply(Outcome::LoadApprovals)
                     }
                     AdminScreen::Audit => {
                         let mut pane = AuditPane::new(self.settings.page_size);

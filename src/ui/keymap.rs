@@ -36,6 +36,10 @@ pub enum Command {
     ToggleDisabled,
     Unlock,
     EndSessions,
+    OpenApprovals,
+    Approve,
+    Decline,
+    Withdraw,
 }
 
 /// Where the keyboard is, which selects the list of bindings in force.
@@ -58,6 +62,8 @@ pub enum Context {
     AuditEvent,
     ProfileForm,
     PasswordForm,
+    Approvals,
+    ApprovalsReason,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,9 +149,28 @@ const USER_LIST: &[Binding] = &[
     b(&[Char('s')], 1, "Staff (admin)", C::OpenStaff, false),
     b(&[Char('i')], 1, "Institution Settings (admin)", C::OpenSettings, false),
     b(&[Char('a')], 1, "audit log (admin)", C::OpenAudit, false),
+    b(&[Char('v')], 1, "Approvals (admin)", C::OpenApprovals, true),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(&[Char('?')], 1, "help", C::Help, true),
     b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, true),
+];
+
+const APPROVALS: &[Binding] = &[
+    b(UP, 2, "up", C::Up, false),
+    b(DOWN, 2, "down", C::Down, false),
+    b(ENTER, 1, "open", C::Open, true),
+    b(&[Char('a')], 1, "approve (asks first)", C::Approve, true),
+    b(&[Char('d')], 1, "decline with a reason", C::Decline, true),
+    b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
+    b(&[Ctrl('p')], 1, "change your password", C::Password, false),
+    b(ESC, 1, "back", C::Back, true),
+    b(&[Char('?')], 1, "help", C::Help, false),
+    b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
+];
+
+const APPROVALS_REASON: &[Binding] = &[
+    b(ENTER, 1, "decline (asks first)", C::Activate, true),
+    b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "cancel", C::Back, true),
 ];
 
 const SEARCH_BOX: &[Binding] = &[
@@ -161,6 +186,7 @@ const USER_DETAIL: &[Binding] = &[
     b(&[Code(KeyCode::BackTab), Code(KeyCode::Left), Char('h')], 1, "previous action", C::PrevFocus, false),
     b(ENTER, 1, "do action", C::Activate, true),
     b(&[Char('e')], 1, "edit profile", C::EditProfile, false),
+    b(&[Char('w')], 1, "withdraw your request", C::Withdraw, false),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(&[Code(KeyCode::Esc), Code(KeyCode::Backspace)], 1, "back", C::Back, true),
@@ -285,6 +311,8 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::AuditFilter => AUDIT_FILTER,
         Context::AuditEvent => AUDIT_EVENT,
         Context::ProfileForm | Context::PasswordForm => FORM,
+        Context::Approvals => APPROVALS,
+        Context::ApprovalsReason => APPROVALS_REASON,
     }
 }
 
@@ -309,7 +337,9 @@ pub fn lookup(context: Context, event: &KeyEvent) -> Option<Command> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 17] = [
+    const ALL: [Context; 19] = [
+        Context::Approvals,
+        Context::ApprovalsReason,
         Context::Staff,
         Context::Settings,
         Context::Audit,

@@ -27,7 +27,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
-use crate::desk::{DeskError, HelpDesk, Session};
+use crate::desk::{DeskError, Generation, HelpDesk, Session};
 use crate::domain::session::Departure;
 use crate::texts::texts;
 use app::{App, UiSettings};
@@ -136,9 +136,26 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
         Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
         Effect::Generate { session, user, identity, seen } => {
-            Msg::Generated(desk.generate_codes_after_warning(&session, user, identity.check, identity.note, seen).await)
+            Msg::Generated(desk.request_codes(&session, user, identity.check, identity.note, seen).await)
         }
         Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
+        Effect::GenerateApproved { session, request } => {
+            Msg::Generated(desk.generate_approved(&session, request).await.map(Generation::Issued))
+        }
+        Effect::Withdraw { session, request } => Msg::Decided {
+            done: texts().approvals.withdrawn.clone(),
+            result: desk.withdraw_request(&session, request).await,
+        },
+        Effect::LoadApprovals { session } => Msg::Approvals(desk.open_requests(&session).await),
+        Effect::Approve { session, request } => Msg::Decided {
+            done: texts().approvals.approved.clone(),
+            result: desk.approve_request(&session, request).await,
+        },
+        Effect::Decline { session, request, reason } => Msg::Decided {
+            done: texts().approvals.declined.clone(),
+            result: desk.decline_request(&session, request, &reason).await,
+        },
+        Effect::CountPending { session } => Msg::PendingCount(desk.pending_requests(&session).await.unwrap_or(0)),
         Effect::CheckSession { session } => Msg::SessionChecked(desk.check_session(&session).await),
         Effect::RefreshDetail { session, user } => Msg::Refreshed(desk.user_detail(&session, user).await.map(Box::new)),
         Effect::SaveProfile { session, user, fields } => Msg::ProfileSaved(

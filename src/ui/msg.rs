@@ -5,12 +5,13 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::desk::{DeskError, IssuedCodes, Session, UserDetail};
+use crate::desk::{DeskError, Generation, Session, UserDetail};
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, VerifiedIdentity};
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::search::UserQuery;
 use crate::domain::session::Departure;
+use crate::domain::two_person::CodeRequest;
 use crate::domain::user::{User, UserId};
 use crate::ui::fields::Secret;
 
@@ -31,7 +32,17 @@ pub enum Msg {
         result: Result<Vec<User>, DeskError>,
     },
     Detail(Result<Box<UserDetail>, DeskError>),
-    Generated(Result<IssuedCodes, DeskError>),
+    /// Codes, or a request sent to a second admin.
+    Generated(Result<Generation, DeskError>),
+    /// The open requests, for the Approvals pane.
+    Approvals(Result<Vec<CodeRequest>, DeskError>),
+    /// A request approved, declined or withdrawn: `done` says which.
+    Decided {
+        done: String,
+        result: Result<(), DeskError>,
+    },
+    /// Pending requests, for an admin's header.
+    PendingCount(i64),
     Revoked(Result<(), DeskError>),
     /// The open user detail, read again on its own (the live code status).
     Refreshed(Result<Box<UserDetail>, DeskError>),
@@ -62,6 +73,12 @@ pub enum Effect {
     LoadDetail { session: Session, user: UserId },
     Generate { session: Session, user: UserId, identity: VerifiedIdentity, seen: Option<i64> },
     Revoke { session: Session, user: UserId },
+    GenerateApproved { session: Session, request: i64 },
+    Withdraw { session: Session, request: i64 },
+    LoadApprovals { session: Session },
+    Approve { session: Session, request: i64 },
+    Decline { session: Session, request: i64, reason: String },
+    CountPending { session: Session },
     SignOut { session: Session },
     RefreshDetail { session: Session, user: UserId },
     CheckSession { session: Session },
@@ -89,6 +106,7 @@ pub enum AdminScreen {
     Staff,
     Settings,
     Audit,
+    Approvals,
 }
 
 /// A line in the status bar.
@@ -121,6 +139,12 @@ pub enum Confirmable {
     Staff { user: UserId, name: String, change: StaffChange },
     /// Throw away what was typed in the form or pane in front.
     Discard,
+    /// Approve this request for codes (the approver never sees a code).
+    Approve { request: i64, name: String },
+    /// Decline it with this reason.
+    Decline { request: i64, name: String, reason: String },
+    /// Take back one's own request.
+    Withdraw { request: i64, name: String },
 }
 
 /// What a pane asks of the app once it has handled a key or a paste. A pane changes only
@@ -163,6 +187,9 @@ pub enum Outcome {
         /// When the contact details last changed, as the warning showed it.
         seen: Option<i64>,
     },
+    /// Generate now with the approved request (the requester's Enter).
+    GenerateApproved(i64),
+    LoadApprovals,
     /// Open an admin screen (admin-level staff only).
     Open(AdminScreen),
     /// Open the profile form for the user in the detail.

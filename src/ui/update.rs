@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::desk::DeskError;
+use crate::desk::{DeskError, Generation};
 use crate::domain::time::format_utc;
 use crate::texts::{fill, texts};
 use crate::ui::app::{AdminPane, App, Modal, SESSION_CHECK_EVERY};
@@ -28,6 +28,9 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             | Msg::Detail(_)
             | Msg::Refreshed(_)
             | Msg::Generated(_)
+            | Msg::Approvals(_)
+            | Msg::Decided { .. }
+            | Msg::PendingCount(_)
             | Msg::Revoked(_)
             | Msg::ProfileSaved(_)
             | Msg::PasswordChanged(_)
@@ -270,9 +273,57 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Generated(result) => {
-            app.done(&texts().status.generating);
+        Msg::Approvals(result) => {
+            match (result, &mut app.admin) {
+                (Ok(requests), Some(AdminPane::Approvals(pane))) => pane.receive(requests),
+                (Ok(_), _) => {}
+                (Err(e), _) => app.failed(e),
+            }
+            vec![]
+        }
+        Msg::PendingCount(n) => {
+            app.pending_approvals = n;
+            vec![]
+        }
+        Msg::Decided { done, result } => {
+            app.done(&texts().approvals.deciding);
             match result {
+                Ok(()) => app.info(done),
+                Err(e) => app.failed(e),
+            }
+            let mut effects = app.reload_detail();
+            if matches!(app.admin, Some(AdminPane::Approvals(_))) {
+                effects.extend(app.apply(Outcome::LoadApprovals));
+            }
+            effects
+        }
+        Msg::Generated(result) => {
+            // The approved request's codes were asked for from the detail, not the warning.
+            let approved = app.busy == Some(texts().approvals.generating.as_str());
+            app.done(&texts().status.generating);
+            app.done(&texts().approvals.generating);
+            let result = match result {
+                Ok(Generation::Requested(_)) => {
+                    app.modal = None;
+                    app.info(&texts().approvals.sent);
+                    return app.reload_detail();
+                }
+                Ok(Generation::Issued(issued)) => Ok(issued),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(issued) if approved => {
+                    if app.lock.is_some() {
+                        // Locked meanwhile: the codes are not shown.
+                        drop(issued);
+                        return vec![];
+                    }
+                    // The approved request's codes, generated from the detail.
+                    let Some(d) = &app.detail else { return vec![] };
+                    let (name, username, id) = (d.data.user.full_name(), d.data.user.username.clone(), d.data.user.id);
+                    app.codes = Some(CodeView::new(name, username, id, issued, app.settings.reveal_for));
+                    app.info(&texts().status.generated);
+                }
                 Ok(issued) => {
                     let Some(Modal::Warning(w)) = app.modal.take() else {
                         // The warning was closed meanwhile (idle lock): the codes are not shown.
@@ -289,7 +340,10 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                 Err(e) => match &mut app.modal {
                     // The warning stays open with the reason, unless the session is over.
                     Some(Modal::Warning(w)) if !matches!(e, DeskError::SessionEnded) => w.error = Some(e.to_string()),
-                    _ => app.failed(e),
+                    _ => {
+                        app.failed(e);
+                        return app.reload_detail();
+                    }
                 },
             }
             vec![]
@@ -314,6 +368,20 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
 fn on_tick(app: &mut App, now: Instant) -> Vec<Effect> {
     if let Some(view) = &mut app.codes {
         view.tick(now);
+    }
+    // An admin's header counts the requests waiting for a second admin.
+    if let Some(session) = app.session.as_ref().filter(|s| s.staff.is_admin() && app.lock.is_none())
+        && now.duration_since(app.last_count) >= app.settings.refresh_every
+    {
+        app.last_count = now;
+        let mut effects = vec![Effect::CountPending { session: session.clone() }];
+        if app.detail_due(now)
+            && let Some(detail) = &app.detail
+        {
+            app.last_refresh = now;
+            effects.push(Effect::RefreshDetail { session: session.clone(), user: detail.data.user.id });
+        }
+        return effects;
     }
     if app.detail_due(now)
         && let (Some(session), Some(detail)) = (&app.session, &app.detail)
@@ -346,6 +414,7 @@ fn on_paste(app: &mut App, text: &str) -> Outcome {
         (Context::ProfileForm, Some(Modal::Profile(form)), _) => form.on_paste(text),
         (Context::PasswordForm, Some(Modal::Password(form)), _) => form.on_paste(text),
         (Context::AuditFilter, _, Some(AdminPane::Audit(pane))) => pane.on_paste(text),
+        (Context::ApprovalsReason, _, Some(AdminPane::Approvals(pane))) => pane.on_paste(text),
         // A paste anywhere else is text with nowhere to go; it never presses a button.
         _ => Outcome::info(&texts().status.paste_ignored),
     }
@@ -362,7 +431,7 @@ pub const DELIBERATE: std::time::Duration = std::time::Duration::from_millis(500
 /// Enter, only after `DELIBERATE` without another key, on a screen in front for as long.
 /// Otherwise nothing happens and the status line says why.
 fn deliberate(app: &mut App, key: &KeyEvent, outcome: Outcome, previous_key: Option<Instant>, now: Instant) -> Outcome {
-    if !matches!(outcome, Outcome::Generate { .. } | Outcome::Confirmed(_)) {
+    if !matches!(outcome, Outcome::Generate { .. } | Outcome::GenerateApproved(_) | Outcome::Confirmed(_)) {
         return outcome;
     }
     if key.code != KeyCode::Enter {
@@ -400,6 +469,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
             | Context::ProfileForm
             | Context::PasswordForm
             | Context::AuditFilter
+            | Context::ApprovalsReason
     );
     if command.is_some() {
         app.status = None;
@@ -420,7 +490,10 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
         Context::Locked => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_key(key, command)),
         Context::SearchBox => app.users.on_search_key(key, command),
         Context::UserList => app.users.on_list_key(command),
-        Context::UserDetail => app.detail.as_mut().map_or(Outcome::Nothing, |detail| detail.on_key(command)),
+        Context::UserDetail => {
+            let viewer = app.session.as_ref().map_or(0, |s| s.staff.id);
+            app.detail.as_mut().map_or(Outcome::Nothing, |detail| detail.on_key(command, viewer))
+        }
         Context::Warning | Context::WarningText => match &mut app.modal {
             Some(Modal::Warning(w)) => w.on_key(key, command),
             _ => Outcome::Nothing,
@@ -433,10 +506,16 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
             Some(Modal::AuditEvent(_)) if command == Some(Command::Back) => Outcome::Close(None),
             _ => Outcome::Nothing,
         },
-        Context::Staff | Context::Settings | Context::Audit | Context::AuditFilter => match &mut app.admin {
+        Context::Staff
+        | Context::Settings
+        | Context::Audit
+        | Context::AuditFilter
+        | Context::Approvals
+        | Context::ApprovalsReason => match &mut app.admin {
             Some(AdminPane::Staff(pane)) => pane.on_key(command),
             Some(AdminPane::Settings(pane)) => pane.on_key(command),
             Some(AdminPane::Audit(pane)) => pane.on_key(key, command),
+            Some(AdminPane::Approvals(pane)) => pane.on_key(key, command),
             None => Outcome::Nothing,
         },
     }

@@ -32,8 +32,11 @@ pub fn view(app: &App, frame: &mut Frame) {
                 (Some(AdminPane::Staff(pane)), ..) => pane.draw(frame, body, theme),
                 (Some(AdminPane::Settings(pane)), ..) => pane.draw(frame, body, theme),
                 (Some(AdminPane::Audit(pane)), ..) => pane.draw(frame, body, theme),
+                (Some(AdminPane::Approvals(pane)), ..) => pane.draw(frame, body, theme, crate::domain::time::now()),
                 (None, Some(codes), _) => codes.draw(frame, body, theme, app.now),
-                (None, None, Some(detail)) => detail.draw(frame, body, theme),
+                (None, None, Some(detail)) => {
+                    detail.draw(frame, body, theme, app.session.as_ref().map_or(0, |s| s.staff.id))
+                }
                 (None, None, None) => app.users.draw(frame, body, theme),
             }
             match &app.modal {
@@ -86,6 +89,12 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     let left =
         if app.institution.is_empty() { t.app.clone() } else { fill(&t.app_at, &[("institution", &app.institution)]) };
     let right = match &app.session {
+        Some(s) if s.staff.is_admin() && app.pending_approvals > 0 => format!(
+            "{}  {} ({}) ",
+            fill(&texts().approvals.header_count, &[("count", &app.pending_approvals.to_string())]),
+            safe(&s.name),
+            s.staff.role.as_str()
+        ),
         Some(s) => format!("{} ({}) ", safe(&s.name), s.staff.role.as_str()),
         None => format!("{} ", t.not_signed_in),
     };

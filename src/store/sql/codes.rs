@@ -34,12 +34,14 @@ pub const BATCH_SUMMARY: &str = "SELECT b.id, b.created_at, b.expires_at, b.code
 
 /// What a redemption reads before hashing, in one statement: the user (`$1`, the username
 /// lower-cased) and the salt and cost of their active batch at `$2`, NULL when there is
-/// none. One row at most: a partial unique index allows one unrevoked batch a user.
+/// none. One row at most: a partial unique index allows one unrevoked batch a user. A
+/// disabled member of staff has no active batch here, whatever the batch table says: the
+/// redemption is still hashed, and rejected.
 pub const REDEMPTION_SUBJECT: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
      u.enrolment, u.staff_role, u.created_at, \
      b.id AS batch_id, b.salt, b.argon2_m, b.argon2_t, b.argon2_p \
      FROM users u LEFT JOIN backup_code_batches b ON b.user_id = u.id AND b.revoked_at IS NULL \
-          AND (b.expires_at IS NULL OR b.expires_at > $2) \
+          AND (b.expires_at IS NULL OR b.expires_at > $2) AND u.disabled_at IS NULL \
      WHERE u.username = $1";
 
 /// The one conditional update that makes a code single-use. `$1` batch, `$2` the code's
@@ -51,7 +53,8 @@ pub const REDEMPTION_SUBJECT: &str = "SELECT u.id, u.kind, u.username, u.first_n
 /// writer in at a time. No read before it is needed, and none would be safe to rely on.
 pub const CONSUME_CODE: &str = "UPDATE backup_codes SET used_at = $3 \
      WHERE batch_id = $1 AND code_hash = $2 AND used_at IS NULL \
-     AND EXISTS (SELECT 1 FROM backup_code_batches b WHERE b.id = $1 AND b.revoked_at IS NULL \
+     AND EXISTS (SELECT 1 FROM backup_code_batches b JOIN users u ON u.id = b.user_id \
+                 WHERE b.id = $1 AND b.revoked_at IS NULL AND u.disabled_at IS NULL \
                  AND (b.expires_at IS NULL OR b.expires_at > $3))";
 
 /// A login with a code completes enrolment, and the next failure is the first again.

@@ -12,6 +12,7 @@ pub mod search;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+pub mod two_person;
 pub mod users;
 
 /// `(…),(…)` for a multi-row insert of `rows` rows of `columns` values; `param` writes

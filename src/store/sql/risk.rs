@@ -1,15 +1,13 @@
 //! The risk signals the warning shows, in one statement: `$1` the user, `$2` the start of
-//! the contact-change window, `$3` the start of the recent-codes window, `$4` now.
+//! the recent-codes window, `$3` now. Contact changes are read from `contact_changes`.
 
 pub const RISK_SIGNALS: &str = "SELECT u.kind, \
-     CASE WHEN u.contact_changed_at > $2 THEN u.contact_changed_at END AS contact_changed_at, \
-     u.contact_changed_what, \
-     (SELECT b.created_at FROM backup_code_batches b WHERE b.user_id = u.id AND b.created_at > $3 \
+     (SELECT b.created_at FROM backup_code_batches b WHERE b.user_id = u.id AND b.created_at > $2 \
       ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS recent_codes_at, \
      (SELECT g.username FROM backup_code_batches b JOIN users g ON g.id = b.generated_by \
-      WHERE b.user_id = u.id AND b.created_at > $3 ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS recent_codes_by, \
+      WHERE b.user_id = u.id AND b.created_at > $2 ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS recent_codes_by, \
      u.code_failures, \
-     CASE WHEN u.codes_locked_until > $4 THEN u.codes_locked_until END AS codes_locked_until, \
+     CASE WHEN u.codes_locked_until > $3 THEN u.codes_locked_until END AS codes_locked_until, \
      (SELECT COUNT(*) FROM institution_2fa_methods m WHERE m.method = 'email') AS email_permitted \
      FROM users u WHERE u.id = $1";
 

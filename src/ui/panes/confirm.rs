@@ -64,6 +64,27 @@ impl Confirm {
             Confirmable::Discard => {
                 (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard)
             }
+            Confirmable::Approve { request, name } => (
+                t.approvals.approve_title.clone(),
+                fill(
+                    &t.approvals.approve_body,
+                    &[("id", &request.to_string()), ("name", name), ("requester", "the requester")],
+                ),
+                &t.approvals.cancel,
+                &t.approvals.approve,
+            ),
+            Confirmable::Decline { request, name, reason } => (
+                t.approvals.decline_title.clone(),
+                fill(&t.approvals.decline_body, &[("id", &request.to_string()), ("name", name), ("reason", reason)]),
+                &t.approvals.cancel,
+                &t.approvals.decline,
+            ),
+            Confirmable::Withdraw { request, name } => (
+                t.approvals.withdraw_title.clone(),
+                fill(&t.approvals.withdraw_body, &[("id", &request.to_string()), ("name", name)]),
+                &t.approvals.cancel,
+                &t.approvals.withdraw,
+            ),
         }
     }
 

@@ -108,6 +108,7 @@ impl UserList {
             Some(Command::OpenStaff) => return Outcome::Open(AdminScreen::Staff),
             Some(Command::OpenSettings) => return Outcome::Open(AdminScreen::Settings),
             Some(Command::OpenAudit) => return Outcome::Open(AdminScreen::Audit),
+            Some(Command::OpenApprovals) => return Outcome::Open(AdminScreen::Approvals),
             _ => {}
         }
         Outcome::Nothing

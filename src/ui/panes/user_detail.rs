@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::desk::UserDetail;
 use crate::domain::audit::IdentityCheck;
 use crate::domain::time::format_utc;
+use crate::domain::two_person::RequestState;
 use crate::domain::user::UserKind;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::Command;
@@ -49,13 +50,63 @@ impl Detail {
         }
     }
 
+    /// The request for codes this detail shows, when it is open or the viewer's own was
+    /// declined: (the line, whether it is good news).
+    fn request_line(&self, viewer: i64) -> Option<(String, bool)> {
+        let t = &texts().approvals;
+        let r = self.data.request.as_ref()?;
+        let admin = r.decided_by.as_ref().map_or("", |(_, name)| name.as_str());
+        match r.state {
+            RequestState::Pending if r.requester_id == viewer => {
+                Some((fill(&t.waiting, &[("reasons", &r.reasons.join("; "))]), false))
+            }
+            RequestState::Approved if r.requester_id == viewer => {
+                let until = r.approval_expires_at.map_or_else(String::new, format_utc);
+                Some((fill(&t.approved_mine, &[("admin", admin), ("until", &until)]), true))
+            }
+            RequestState::Pending | RequestState::Approved => {
+                Some((fill(&t.waiting_other, &[("requester", &r.requester)]), false))
+            }
+            RequestState::Declined if r.requester_id == viewer => {
+                let reason = r.decision_note.as_deref().unwrap_or_default();
+                Some((fill(&t.declined_mine, &[("admin", admin), ("reason", reason)]), false))
+            }
+            _ => None,
+        }
+    }
+
+    /// The viewer's own open request, if any.
+    fn own_request(&self, viewer: i64) -> Option<(i64, RequestState)> {
+        let r = self.data.request.as_ref()?;
+        (r.requester_id == viewer && r.state.is_open()).then_some((r.id, r.state))
+    }
+
     /// Why the signed-in staff may not generate (or, failing that, revoke), if so.
     fn refusal(&self) -> Option<String> {
         let generate = self.data.may_generate.err();
         generate.or(self.data.may_revoke.err()).map(|r| not_available(&r.to_string()))
     }
 
-    pub fn on_key(&mut self, command: Option<Command>) -> Outcome {
+    pub fn on_key(&mut self, command: Option<Command>, viewer: i64) -> Outcome {
+        let own = self.own_request(viewer);
+        if command == Some(Command::Withdraw) {
+            let user = &self.data.user;
+            return match own {
+                Some((request, _)) => Outcome::Confirm(Confirmable::Withdraw {
+                    request,
+                    name: format!("{} ({})", user.full_name(), user.username),
+                }),
+                None => Outcome::info(crate::desk::DeskError::NoSuchRequest.to_string()),
+            };
+        }
+        // An approved request: Generate (or Enter on it) generates with it, at once.
+        if let Some((request, RequestState::Approved)) = own
+            && (command == Some(Command::Generate)
+                || (command == Some(Command::Activate) && self.focus == DetailAction::Generate))
+        {
+            self.focus = DetailAction::Generate;
+            return Outcome::GenerateApproved(request);
+        }
         let action = match command {
             Some(Command::Quit) => return Outcome::Quit,
             Some(Command::Help) => return Outcome::Help,
@@ -95,7 +146,7 @@ impl Detail {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme, viewer: i64) {
         let t = &texts().detail;
         let data = &self.data;
         let user = &data.user;
@@ -164,7 +215,13 @@ impl Detail {
             button(theme, &t.revoke, self.focus == DetailAction::Revoke, self.enabled(Command::Revoke)),
         ]);
         frame.render_widget(Paragraph::new(line), actions);
-        if let Some(refusal) = self.refusal() {
+        if let Some((line, good)) = self.request_line(viewer) {
+            let style = if good { theme.ok } else { theme.warning };
+            frame.render_widget(
+                Paragraph::new(Line::styled(format!(" {}", shown(&line)), style)).wrap(Wrap { trim: true }),
+                reason,
+            );
+        } else if let Some(refusal) = self.refusal() {
             frame.render_widget(
                 Paragraph::new(Line::styled(format!(" {refusal}"), theme.danger)).wrap(Wrap { trim: true }),
                 reason,

@@ -9,9 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use tui_textarea::TextArea;
 
 use crate::desk::UserDetail;
-use crate::domain::access::CoolOff;
 use crate::domain::audit::{IdentityCheck, NOTE_MAX};
-use crate::domain::time::format_utc;
+use crate::domain::two_person::{self, Circumstances};
 use crate::domain::user::UserId;
 use crate::texts::{fill, texts};
 use crate::ui::fields::{clean_paste, field_text, single_line_input, step_focus, text_field};
@@ -35,42 +34,18 @@ pub struct Warning {
     pub target_name: String,
     /// What the database knows that should make the agent careful, one sentence each.
     pub signals: Vec<String>,
-    /// When the contact details last changed, as the warning shows it.
+    /// The newest contact change, as the warning shows it.
     pub seen_contact_change: Option<i64>,
+    /// Each check, and why it is not offered now.
+    pub checks: Vec<(IdentityCheck, Result<(), String>)>,
+    /// What the two-person rule weighs, to say before the press whether a second admin
+    /// will be needed.
+    pub circumstances: Option<Circumstances>,
     pub check: Option<IdentityCheck>,
     pub cursor: usize,
     pub note: TextArea<'static>,
     pub focus: WarningFocus,
     pub error: Option<String>,
-}
-
-/// The risk signals as sentences, each only when true.
-fn signals(detail: &UserDetail) -> Vec<String> {
-    let t = &texts().warning;
-    let risk = &detail.risk;
-    let mut out = Vec::new();
-    if let Some(change) = &risk.contact_change {
-        out.push(fill(&t.signal_contact, &[("what", &change.what), ("when", &format_utc(change.at))]));
-    }
-    if let Some(codes) = &risk.recent_codes {
-        out.push(fill(&t.signal_codes, &[("when", &format_utc(codes.at)), ("by", &codes.by)]));
-    }
-    let failures = risk.failed_redemptions.to_string();
-    match risk.codes_locked_until {
-        Some(until) => out.push(fill(&t.signal_locked, &[("count", &failures), ("until", &format_utc(until))])),
-        None if risk.failed_redemptions > 0 => out.push(fill(&t.signal_failures, &[("count", &failures)])),
-        None => {}
-    }
-    if risk.staff_target || detail.user.is_staff() {
-        out.push(t.signal_staff.clone());
-    }
-    if risk.email_permitted || detail.institution.email_makes_codes_unusual() {
-        out.push(t.signal_email.clone());
-    }
-    if matches!(detail.may_generate, Ok(CoolOff::Overridden { .. })) {
-        out.push(t.signal_override.clone());
-    }
-    out
 }
 
 const FOCUS_ORDER: [WarningFocus; 4] =
@@ -83,14 +58,29 @@ impl Warning {
         Self {
             target: detail.user.id,
             target_name: format!("{} ({})", detail.user.full_name(), detail.user.username),
-            signals: signals(detail),
-            seen_contact_change: detail.contact_changed_at,
+            signals: detail.signals.clone(),
+            seen_contact_change: detail.contact_seen,
+            checks: detail.checks.clone(),
+            circumstances: detail.circumstances.clone(),
             check: None,
             cursor: 0,
             note,
             // The safe button has the focus first: Enter alone never generates.
             focus: WarningFocus::Cancel,
             error: None,
+        }
+    }
+
+    /// Whether `check` verifies anything now, and if not, why.
+    fn offered(&self, check: IdentityCheck) -> Result<(), String> {
+        self.checks.iter().find(|(c, _)| *c == check).map_or(Ok(()), |(_, why)| why.clone())
+    }
+
+    /// Why the chosen check would need a second admin; empty when it would not.
+    pub fn reasons(&self) -> Vec<String> {
+        match (&self.circumstances, self.check) {
+            (Some(c), Some(check)) => two_person::reasons(c, check).iter().map(|r| r.sentence()).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -117,8 +107,14 @@ impl Warning {
             Some(Command::Activate) => match self.focus {
                 WarningFocus::Cancel => return cancelled(),
                 WarningFocus::Choices => {
-                    self.check = Some(IdentityCheck::ALL[self.cursor]);
-                    self.error = None;
+                    let check = IdentityCheck::ALL[self.cursor];
+                    match self.offered(check) {
+                        Ok(()) => {
+                            self.check = Some(check);
+                            self.error = None;
+                        }
+                        Err(why) => self.error = Some(format!("{}: {why}", check.label())),
+                    }
                 }
                 WarningFocus::Note => self.step(1),
                 WarningFocus::Generate => return self.confirm(),
@@ -219,8 +215,17 @@ impl Warning {
             .enumerate()
             .map(|(i, check)| {
                 let mark = if w.check == Some(*check) { "(•)" } else { "( )" };
-                let style = if focus_choices && i == w.cursor { theme.selected } else { theme.text };
-                Line::from(vec![Span::raw("  "), Span::styled(format!("{mark} {}", check.label()), style)])
+                let offered = w.offered(*check);
+                let style = match (focus_choices && i == w.cursor, offered.is_ok()) {
+                    (true, _) => theme.selected,
+                    (false, true) => theme.text,
+                    (false, false) => theme.disabled,
+                };
+                let mut spans = vec![Span::raw("  "), Span::styled(format!("{mark} {}", check.label()), style)];
+                if offered.is_err() {
+                    spans.push(Span::styled(format!(" ({})", t.not_offered), theme.disabled));
+                }
+                Line::from(spans)
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), choices);
@@ -239,8 +244,12 @@ impl Warning {
             text_input(frame, note, theme, &t.note, &w.note, w.typing());
         }
 
+        let reasons = w.reasons();
         let message = match &w.error {
             Some(e) => Line::styled(shown(e), theme.danger),
+            None if !reasons.is_empty() => {
+                Line::styled(fill(&t.needs_second, &[("reasons", &reasons.join("; "))]), theme.warning)
+            }
             None => Line::styled(t.confirm_hint.clone(), theme.muted),
         };
         frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), error);
@@ -248,7 +257,12 @@ impl Warning {
         let line = Line::from(vec![
             button(theme, &t.cancel, w.focus == WarningFocus::Cancel, true),
             Span::raw("     "),
-            button(theme, &t.generate, w.focus == WarningFocus::Generate, w.check.is_some()),
+            button(
+                theme,
+                if reasons.is_empty() { &t.generate } else { &t.request },
+                w.focus == WarningFocus::Generate,
+                w.check.is_some(),
+            ),
         ]);
         frame.render_widget(Paragraph::new(line).centered(), buttons);
     }

@@ -1,0 +1,316 @@
+//! The two-person rule's reads and writes: contact changes (whoever made them), requests
+//! for codes and their approvals, identity links, velocity counts. The `Store` methods
+//! that call these are in `sql_store.rs`.
+
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use crate::domain::audit::{IdentityCheck, NewAuditEvent};
+use crate::domain::notice::Notice;
+use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, RequestState, Velocity};
+use crate::domain::user::{UserId, UserKind};
+use crate::store::dialect::{Column, Dialect, Param};
+use crate::store::sql::two_person as sql;
+use crate::store::sql_store::SqlStore;
+use crate::store::{NewRequest, RequestMove, StoreError, StoreResult, TargetMarks};
+
+#[derive(sqlx::FromRow)]
+pub struct RecordedChangeRow {
+    id: i64,
+    user_id: i64,
+    field: String,
+    old_value: String,
+    new_value: String,
+    changed_at: i64,
+    staff_id: Option<i64>,
+    staff_username: Option<String>,
+}
+
+impl TryFrom<RecordedChangeRow> for RecordedChange {
+    type Error = StoreError;
+    fn try_from(r: RecordedChangeRow) -> Result<Self, StoreError> {
+        Ok(RecordedChange {
+            id: r.id,
+            user_id: r.user_id,
+            field: ContactField::parse(&r.field)
+                .ok_or_else(|| StoreError::Corrupt(format!("contact change field {:?}", r.field)))?,
+            old_value: r.old_value,
+            new_value: r.new_value,
+            at: r.changed_at,
+            staff: r.staff_id.map(|id| (id, r.staff_username.unwrap_or_default())),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CodeRequestRow {
+    id: i64,
+    requester_id: i64,
+    requester: String,
+    target_id: i64,
+    target: String,
+    target_first: String,
+    target_last: String,
+    target_kind: String,
+    identity_check: String,
+    note: Option<String>,
+    signals: String,
+    reasons: String,
+    contact_seen: Option<i64>,
+    batch_seen: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+    state: String,
+    decided_by: Option<i64>,
+    decided_by_username: Option<String>,
+    decided_at: Option<i64>,
+    decision_note: Option<String>,
+    approval_expires_at: Option<i64>,
+}
+
+/// The marker a cool-off override's reason starts with, so that the approver's rule can
+/// find it in the stored reasons.
+pub const OVERRIDE_MARK: &str = "overrides the contact-change cool-off";
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+impl TryFrom<CodeRequestRow> for CodeRequest {
+    type Error = StoreError;
+    fn try_from(r: CodeRequestRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("code request {}: {what} {v:?}", r.id));
+        let reasons = lines(&r.reasons);
+        Ok(CodeRequest {
+            id: r.id,
+            requester_id: r.requester_id,
+            requester: r.requester.clone(),
+            target_id: r.target_id,
+            target: r.target.clone(),
+            target_name: format!("{} {}", r.target_first, r.target_last),
+            target_kind: UserKind::parse(&r.target_kind).ok_or_else(|| corrupt("kind", &r.target_kind))?,
+            identity_check: IdentityCheck::parse(&r.identity_check)
+                .ok_or_else(|| corrupt("identity check", &r.identity_check))?,
+            note: r.note.clone(),
+            signals: lines(&r.signals),
+            overrides_cool_off: reasons.iter().any(|l| l.starts_with(OVERRIDE_MARK)),
+            reasons,
+            contact_seen: r.contact_seen,
+            batch_seen: r.batch_seen,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            state: RequestState::parse(&r.state).ok_or_else(|| corrupt("state", &r.state))?,
+            decided_by: r.decided_by.map(|id| (id, r.decided_by_username.clone().unwrap_or_default())),
+            decided_at: r.decided_at,
+            decision_note: r.decision_note.clone(),
+            approval_expires_at: r.approval_expires_at,
+        })
+    }
+}
+
+impl<D: Dialect> SqlStore<D>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> &'r str: ColumnIndex<D::Row>,
+    usize: ColumnIndex<D::Row>,
+    i64: Column<D>,
+    Option<i64>: Column<D>,
+    String: Column<D>,
+    Option<String>: Column<D>,
+    Vec<u8>: Column<D>,
+    for<'q> &'q str: Param<'q, D>,
+    for<'q> Option<&'q str>: Param<'q, D>,
+    for<'q> &'q [u8]: Param<'q, D>,
+{
+    pub(super) async fn read_contact_changes(
+        &self,
+        statement: &str,
+        key: Option<UserId>,
+        limit: i64,
+    ) -> StoreResult<Vec<RecordedChange>> {
+        let query = sqlx::query_as::<_, RecordedChangeRow>(statement);
+        let query = match key {
+            Some(user) => query.bind(user).bind(limit),
+            None => query.bind(limit),
+        };
+        query.fetch_all(self.pool()).await?.into_iter().map(RecordedChange::try_from).collect()
+    }
+
+    pub(super) async fn any_unhandled_change(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(sql::ANY_UNHANDLED).fetch_one(self.pool()).await?;
+        Ok(n > 0)
+    }
+
+    pub(super) async fn mark_change_handled(
+        &self,
+        id: i64,
+        audits: &[NewAuditEvent],
+        notices: &[Notice],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(sql::HANDLE_CONTACT_CHANGE).bind(id).execute(&mut *tx).await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for audit in audits {
+            Self::insert_audit(&mut tx, audit).await?;
+        }
+        Self::insert_notices(&mut tx, audits.first().map_or(0, |a| a.at), notices).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn read_target_marks(conn: &mut D::Connection, user: UserId) -> StoreResult<TargetMarks> {
+        let (contact, batch): (Option<i64>, Option<i64>) =
+            sqlx::query_as(sql::TARGET_MARKS).bind(user).fetch_one(conn).await?;
+        Ok(TargetMarks { contact, batch })
+    }
+
+    pub(super) async fn read_velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity> {
+        let (agent_hour, agent_day, user_day): (i64, i64, i64) = sqlx::query_as(sql::VELOCITY)
+            .bind(actor)
+            .bind(target)
+            .bind(now - 3_600)
+            .bind(now - 86_400)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(Velocity { agent_hour, agent_day, user_day })
+    }
+
+    /// The same counts inside a transaction (the per-user one is what the storing
+    /// transaction checks again).
+    pub(super) async fn read_velocity_in(
+        &self,
+        conn: &mut D::Connection,
+        actor: UserId,
+        target: UserId,
+        now: i64,
+    ) -> StoreResult<Velocity> {
+        let (agent_hour, agent_day, user_day): (i64, i64, i64) = sqlx::query_as(sql::VELOCITY)
+            .bind(actor)
+            .bind(target)
+            .bind(now - 3_600)
+            .bind(now - 86_400)
+            .fetch_one(conn)
+            .await?;
+        Ok(Velocity { agent_hour, agent_day, user_day })
+    }
+
+    pub(super) async fn write_link(
+        &self,
+        staff: UserId,
+        user: UserId,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let linked: i64 = sqlx::query_scalar(sql::IS_LINKED).bind(staff).bind(user).fetch_one(&mut *tx).await?;
+        if linked > 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(sql::LINK_IDENTITY).bind(staff).bind(user).bind(by).bind(now).execute(&mut *tx).await?;
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn write_second_person_rule(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sql::SET_SECOND_PERSON_ALWAYS).bind(i64::from(on)).execute(&mut *tx).await?;
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `None` when the target already has an open request; nothing is written then.
+    pub(super) async fn write_request(&self, r: &NewRequest, audit: &NewAuditEvent) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(crate::store::sql::codes::LOCK_USER).bind(r.target_id).execute(&mut *tx).await?;
+        let open: Option<i64> =
+            sqlx::query_scalar(sql::OPEN_REQUEST_FOR).bind(r.target_id).fetch_optional(&mut *tx).await?;
+        if open.is_some() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query_scalar(sql::INSERT_REQUEST)
+            .bind(r.requester_id)
+            .bind(r.target_id)
+            .bind(r.identity_check.as_str())
+            .bind(r.note.as_deref())
+            .bind(r.signals.join("\n"))
+            .bind(r.reasons.join("\n"))
+            .bind(r.marks.contact)
+            .bind(r.marks.batch)
+            .bind(r.created_at)
+            .bind(r.expires_at)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut audit = audit.clone();
+        audit.detail = Some(format!("request #{id}; {}", audit.detail.unwrap_or_default()));
+        Self::insert_audit(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    pub(super) async fn read_requests(
+        &self,
+        statement: &str,
+        a: Option<i64>,
+        b: Option<i64>,
+    ) -> StoreResult<Vec<CodeRequest>> {
+        let mut query = sqlx::query_as::<_, CodeRequestRow>(statement);
+        for value in [a, b].into_iter().flatten() {
+            query = query.bind(value);
+        }
+        query.fetch_all(self.pool()).await?.into_iter().map(CodeRequest::try_from).collect()
+    }
+
+    pub(super) async fn write_move(&self, id: i64, m: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(sql::MOVE_REQUEST)
+            .bind(id)
+            .bind(m.to.as_str())
+            .bind(m.by)
+            .bind(m.by.map(|_| m.at))
+            .bind(m.note.as_deref())
+            .bind(m.approval_expires_at)
+            .bind((!m.to.is_open()).then_some(m.at))
+            .bind(m.at)
+            .bind(m.from.map(|s| s.as_str()))
+            .execute(&mut *tx)
+            .await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn write_expiries<F>(&self, now: i64, audit: &F) -> StoreResult<u64>
+    where
+        F: Fn(&CodeRequest) -> NewAuditEvent + Send + Sync + ?Sized,
+    {
+        let due: Vec<i64> = sqlx::query_scalar(sql::EXPIRED_REQUESTS).bind(now).fetch_all(self.pool()).await?;
+        let mut expired = 0;
+        for id in due {
+            let Some(request) = self.read_requests(&sql::request_by_id(), Some(id), None).await?.pop() else {
+                continue;
+            };
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(sql::EXPIRE_REQUEST).bind(id).bind(now).execute(&mut *tx).await?;
+            if D::rows_affected(&done) == 0 {
+                tx.rollback().await?;
+                continue;
+            }
+            Self::insert_audit(&mut tx, &audit(&request)).await?;
+            tx.commit().await?;
+            expired += 1;
+        }
+        Ok(expired)
+    }
+}
