@@ -119,6 +119,7 @@ fn detail_of(target: User) -> DetailFixture {
         checks: IdentityCheck::ALL.iter().map(|&c| (c, Ok(()))).collect(),
         signals: vec![],
         request: None,
+        viewer: 1,
         home_region: Default::default(),
         user: target,
     })
@@ -900,6 +901,9 @@ fn every_risk_signal_fits_the_warning_at_80x24() {
         email_permitted: true,
     };
     fixture.0.may_generate = Ok(CoolOff::Overridden { until: CREATED + 86_400 });
+    if let Some(c) = &mut fixture.0.circumstances {
+        c.cool_off = CoolOff::Overridden { until: CREATED + 86_400 };
+    }
     let mut app = on_detail(&clock, fixture);
     press(&mut app, &clock, KeyCode::Char('g'));
     let text = screen_text(&app, 80, 24);
@@ -911,7 +915,7 @@ fn every_risk_signal_fits_the_warning_at_80x24() {
         "locked until",
         "member of staff",
         "override",
-        "Generate Backup Codes ]",
+        "Send to a second admin ]",
         "Cancel ]",
     ] {
         assert!(text.contains(needle), "{needle:?} is not on the 80×24 warning:\n{text}");

@@ -19,8 +19,10 @@ pub const DEFAULT_URL: &str = "sqlite://helpdesk-demo.db";
 pub const DEFAULT_CUSTOMERS: u64 = 200;
 
 /// The demo's staff: username, name, role, may generate codes, password.
-pub const DEMO_STAFF: [(&str, &str, &str, StaffRole, bool, &str); 4] = [
+pub const DEMO_STAFF: [(&str, &str, &str, StaffRole, bool, &str); 5] = [
     ("ada.admin", "Ada", "Lovelace", StaffRole::Admin, true, "admin-demo-pass-2026"),
+    // The second admin the two-person rule needs.
+    ("ben.admin", "Ben", "Mensah", StaffRole::Admin, true, "ben-demo-pass-2026"),
     ("alex.agent", "Alex", "Rivera", StaffRole::Agent, true, "agent-demo-pass-2026"),
     ("nora.noperm", "Nora", "Quinn", StaffRole::Agent, false, "nora-demo-pass-2026"),
     ("sam.teller", "Sam", "Okoro", StaffRole::Agent, true, "sam-demo-pass-2026"),

@@ -80,7 +80,7 @@ pub enum DeskError {
     AdminExists,
     #[error("This needs a second admin: {}.", .0.join("; "))]
     NeedsSecondPerson(Vec<String>),
-    #[error("That identity check is {0}.")]
+    #[error("That identity check is not offered: {0}.")]
     CheckNotOffered(String),
     #[error("This user already has an open request for codes: approve, decline or withdraw it first.")]
     RequestOpen,

@@ -38,6 +38,8 @@ pub struct UserDetail {
     pub signals: Vec<String>,
     /// The target's open request for codes, or else the newest this member of staff made.
     pub request: Option<CodeRequest>,
+    /// The member of staff reading it.
+    pub viewer: UserId,
     /// Whether the signed-in staff may revoke the user's codes, and if not, why.
     pub may_revoke: Result<(), Refusal>,
     pub may_edit_profile: Result<(), Refusal>,
@@ -241,6 +243,7 @@ impl HelpDesk {
             checks: weighed.checks,
             signals: weighed.signals,
             request: self.store.latest_request(id, actor.id).await?,
+            viewer: actor.id,
             risk: weighed.risk,
             institution: weighed.institution,
             contact_seen: weighed.marks.contact,

@@ -77,11 +77,6 @@ pub enum Refusal {
     BackupCodesNotPermitted,
     #[error("This is the last enabled admin-level member of staff: make another admin first.")]
     LastAdmin,
-    #[error(
-        "Email or phone changed recently (a takeover sign): backup codes are refused until {} unless admin-level staff override.",
-        crate::domain::time::format_utc(*until)
-    )]
-    ContactCoolOff { until: i64 },
     #[error("You changed this user's email or phone within the cool-off: another admin must override it.")]
     OwnContactChange,
     #[error("This account is your own (it shares your email or phone, or an admin linked it to you).")]

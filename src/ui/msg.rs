@@ -140,7 +140,7 @@ pub enum Confirmable {
     /// Throw away what was typed in the form or pane in front.
     Discard,
     /// Approve this request for codes (the approver never sees a code).
-    Approve { request: i64, name: String },
+    Approve { request: i64, name: String, requester: String },
     /// Decline it with this reason.
     Decline { request: i64, name: String, reason: String },
     /// Take back one's own request.

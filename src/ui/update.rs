@@ -18,6 +18,14 @@ use crate::ui::panes::user_detail::Detail;
 
 /// Applies one message. `now` is passed in so that tests control time.
 pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
+    let effects = handle(app, msg, now);
+    // A screen that an answer put in front (the detail after a request was sent, a pane
+    // after it loaded) starts its settling time now, not at the next key.
+    note_context(app, now);
+    effects
+}
+
+fn handle(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     app.now = now;
     // An answer that arrives after sign-out belongs to nobody now: the next person at
     // this terminal must not see the last one's customer.

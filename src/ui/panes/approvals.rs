@@ -105,6 +105,7 @@ impl ApprovalsPane {
                 Some(r) if r.state == RequestState::Pending => Outcome::Confirm(Confirmable::Approve {
                     request: r.id,
                     name: format!("{} ({})", r.target_name, r.target),
+                    requester: r.requester.clone(),
                 }),
                 Some(_) => Outcome::info(crate::desk::DeskError::RequestClosed.to_string()),
                 None => Outcome::Nothing,

@@ -64,11 +64,11 @@ impl Confirm {
             Confirmable::Discard => {
                 (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard)
             }
-            Confirmable::Approve { request, name } => (
+            Confirmable::Approve { request, name, requester } => (
                 t.approvals.approve_title.clone(),
                 fill(
                     &t.approvals.approve_body,
-                    &[("id", &request.to_string()), ("name", name), ("requester", "the requester")],
+                    &[("id", &request.to_string()), ("name", name), ("requester", requester)],
                 ),
                 &t.approvals.cancel,
                 &t.approvals.approve,

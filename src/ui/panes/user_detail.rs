@@ -36,7 +36,12 @@ impl Detail {
 
     /// Whether an action can be taken now; the footer dims the ones that cannot.
     pub fn enabled(&self, command: Command) -> bool {
-        let generate = self.data.may_generate.is_ok();
+        // While a request is open, Generate is its approved use or nothing.
+        let generate = match &self.data.request {
+            Some(r) if r.state == RequestState::Approved && r.requester_id == self.data.viewer => true,
+            Some(r) if r.state.is_open() => false,
+            _ => self.data.may_generate.is_ok(),
+        };
         let revoke = self.data.may_revoke.is_ok() && self.data.codes.is_some();
         match command {
             Command::Generate => generate,
@@ -106,6 +111,15 @@ impl Detail {
         {
             self.focus = DetailAction::Generate;
             return Outcome::GenerateApproved(request);
+        }
+        // Someone's request is open (this one waiting, or another's): it is answered first.
+        if let Some(r) = self.data.request.as_ref().filter(|r| r.state.is_open())
+            && (command == Some(Command::Generate)
+                || (command == Some(Command::Activate) && self.focus == DetailAction::Generate))
+        {
+            self.focus = DetailAction::Generate;
+            let line = self.request_line(viewer).map_or_else(String::new, |(line, _)| line);
+            return if r.requester_id == viewer { Outcome::info(line) } else { Outcome::error(line) };
         }
         let action = match command {
             Some(Command::Quit) => return Outcome::Quit,

@@ -76,12 +76,13 @@ impl Warning {
         self.checks.iter().find(|(c, _)| *c == check).map_or(Ok(()), |(_, why)| why.clone())
     }
 
-    /// Why the chosen check would need a second admin; empty when it would not.
+    /// Why the generation would need a second admin, with the chosen check (before one is
+    /// chosen, the reasons that do not depend on it); empty when it would not.
     pub fn reasons(&self) -> Vec<String> {
-        match (&self.circumstances, self.check) {
-            (Some(c), Some(check)) => two_person::reasons(c, check).iter().map(|r| r.sentence()).collect(),
-            _ => Vec::new(),
-        }
+        let check = self.check.unwrap_or(IdentityCheck::InPersonPhotoId);
+        self.circumstances
+            .as_ref()
+            .map_or_else(Vec::new, |c| two_person::reasons(c, check).iter().map(|r| r.sentence()).collect())
     }
 
     /// Whether the keyboard is typing into the note.
@@ -113,7 +114,7 @@ impl Warning {
                             self.check = Some(check);
                             self.error = None;
                         }
-                        Err(why) => self.error = Some(format!("{}: {why}", check.label())),
+                        Err(why) => self.error = Some(format!("{} is not offered: {why}.", check.label())),
                     }
                 }
                 WarningFocus::Note => self.step(1),
