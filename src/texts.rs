@@ -27,6 +27,16 @@ pub struct Texts {
 
 #[derive(Debug, Deserialize)]
 pub struct Approvals {
+    pub second_title: String,
+    pub link_title: String,
+    pub link_body: String,
+    pub link: String,
+    pub link_label: String,
+    pub link_hint: String,
+    pub linked: String,
+    pub second_on: String,
+    pub second_off: String,
+    pub second_saved: String,
     pub title: String,
     pub header_count: String,
     pub empty: String,
@@ -240,6 +250,8 @@ pub struct Settings {
     pub confirm_body: String,
     pub save: String,
     pub cancel: String,
+    pub second_person_on: String,
+    pub second_person_off: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,6 +48,8 @@ pub struct Institution {
     pub id: i64,
     pub name: String,
     pub permitted: Vec<TwoFactorMethod>,
+    /// "Backup codes always need a second person" (the two-person rule for every batch).
+    pub second_person_always: bool,
 }
 
 impl Institution {

@@ -111,7 +111,9 @@ where
             sqlx::query_scalar(institution::PERMITTED_METHODS).bind(row.id).fetch_all(&self.pool).await?;
         let mut permitted = methods.iter().map(|m| two_factor_method(m)).collect::<StoreResult<Vec<_>>>()?;
         permitted.sort();
-        Ok(Institution { id: row.id, name: row.name, permitted })
+        let second: Option<i64> =
+            sqlx::query_scalar(two_person::SECOND_PERSON_ALWAYS).fetch_optional(&self.pool).await?;
+        Ok(Institution { id: row.id, name: row.name, permitted, second_person_always: second.unwrap_or(0) != 0 })
     }
 
     async fn set_permitted_methods(&self, methods: &[TwoFactorMethod], audit: &NewAuditEvent) -> StoreResult<()> {

@@ -163,6 +163,7 @@ impl App {
             None => {}
         }
         match &self.admin {
+            Some(AdminPane::Staff(s)) if s.typing() => return Context::StaffLink,
             Some(AdminPane::Staff(_)) => return Context::Staff,
             Some(AdminPane::Settings(_)) => return Context::Settings,
             Some(AdminPane::Audit(a)) if a.typing() => return Context::AuditFilter,
@@ -342,6 +343,21 @@ impl App {
                             session,
                             request,
                             reason,
+                        });
+                    }
+                    Confirmable::SecondPerson { on } => {
+                        return self.with_session(Some(&texts().approvals.deciding), |session| {
+                            Effect::SetSecondPerson { session, on }
+                        });
+                    }
+                    Confirmable::Link { staff, customer, .. } => {
+                        if let Some(AdminPane::Staff(pane)) = &mut self.admin {
+                            pane.link = None;
+                        }
+                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Link {
+                            session,
+                            staff,
+                            customer,
                         });
                     }
                     Confirmable::Withdraw { request, .. } => {

@@ -40,6 +40,8 @@ pub enum Command {
     Approve,
     Decline,
     Withdraw,
+    ToggleSecondPerson,
+    LinkIdentity,
 }
 
 /// Where the keyboard is, which selects the list of bindings in force.
@@ -64,6 +66,7 @@ pub enum Context {
     PasswordForm,
     Approvals,
     ApprovalsReason,
+    StaffLink,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -168,6 +171,11 @@ const APPROVALS: &[Binding] = &[
     b(&[Char('q'), Ctrl('c')], 1, "quit", C::Quit, false),
 ];
 
+const STAFF_LINK: &[Binding] = &[
+    b(ENTER, 1, "link (asks first)", C::Activate, true),
+    b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "cancel", C::Back, true),
+];
+
 const APPROVALS_REASON: &[Binding] = &[
     b(ENTER, 1, "decline (asks first)", C::Activate, true),
     b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "cancel", C::Back, true),
@@ -202,6 +210,7 @@ const STAFF: &[Binding] = &[
     b(&[Char('d')], 1, "disable", C::ToggleDisabled, true),
     b(&[Char('u')], 1, "unlock", C::Unlock, true),
     b(&[Char('x')], 1, "end sessions", C::EndSessions, true),
+    b(&[Char('k')], 1, "link", C::LinkIdentity, true),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(ESC, 1, "back", C::Back, true),
@@ -214,6 +223,7 @@ const SETTINGS: &[Binding] = &[
     b(DOWN, 2, "down", C::Down, false),
     b(&[Char(' ')], 1, "toggle", C::Toggle, true),
     b(ENTER, 1, "save (asks first)", C::Activate, true),
+    b(&[Char('2')], 1, "two-person rule", C::ToggleSecondPerson, true),
     b(&[Ctrl('r')], 1, "reload", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(ESC, 1, "back", C::Back, true),
@@ -313,6 +323,7 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::ProfileForm | Context::PasswordForm => FORM,
         Context::Approvals => APPROVALS,
         Context::ApprovalsReason => APPROVALS_REASON,
+        Context::StaffLink => STAFF_LINK,
     }
 }
 
@@ -337,7 +348,8 @@ pub fn lookup(context: Context, event: &KeyEvent) -> Option<Command> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 19] = [
+    const ALL: [Context; 20] = [
+        Context::StaffLink,
         Context::Approvals,
         Context::ApprovalsReason,
         Context::Staff,

@@ -146,7 +146,9 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
             done: texts().approvals.withdrawn.clone(),
             result: desk.withdraw_request(&session, request).await,
         },
-        Effect::LoadApprovals { session } => Msg::Approvals(desk.open_requests(&session).await),
+        Effect::LoadApprovals { session } => {
+            Msg::Approvals(desk.open_requests(&session).await.map(|requests| (requests, desk.now())))
+        }
         Effect::Approve { session, request } => Msg::Decided {
             done: texts().approvals.approved.clone(),
             result: desk.approve_request(&session, request).await,
@@ -154,6 +156,14 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         Effect::Decline { session, request, reason } => Msg::Decided {
             done: texts().approvals.declined.clone(),
             result: desk.decline_request(&session, request, &reason).await,
+        },
+        Effect::SetSecondPerson { session, on } => Msg::Decided {
+            done: texts().approvals.second_saved.clone(),
+            result: desk.set_second_person_always(&session, on).await,
+        },
+        Effect::Link { session, staff, customer } => Msg::Decided {
+            done: texts().approvals.linked.clone(),
+            result: desk.link_identity(&session, staff, &customer).await,
         },
         Effect::CountPending { session } => Msg::PendingCount(desk.pending_requests(&session).await.unwrap_or(0)),
         Effect::CheckSession { session } => Msg::SessionChecked(desk.check_session(&session).await),

@@ -35,7 +35,7 @@ pub enum Msg {
     /// Codes, or a request sent to a second admin.
     Generated(Result<Generation, DeskError>),
     /// The open requests, for the Approvals pane.
-    Approvals(Result<Vec<CodeRequest>, DeskError>),
+    Approvals(Result<(Vec<CodeRequest>, i64), DeskError>),
     /// A request approved, declined or withdrawn: `done` says which.
     Decided {
         done: String,
@@ -79,6 +79,8 @@ pub enum Effect {
     Approve { session: Session, request: i64 },
     Decline { session: Session, request: i64, reason: String },
     CountPending { session: Session },
+    SetSecondPerson { session: Session, on: bool },
+    Link { session: Session, staff: UserId, customer: String },
     SignOut { session: Session },
     RefreshDetail { session: Session, user: UserId },
     CheckSession { session: Session },
@@ -145,6 +147,10 @@ pub enum Confirmable {
     Decline { request: i64, name: String, reason: String },
     /// Take back one's own request.
     Withdraw { request: i64, name: String },
+    /// Link a customer account to a member of staff as their own.
+    Link { staff: UserId, name: String, customer: String },
+    /// Turn "Backup codes always need a second person" on or off.
+    SecondPerson { on: bool },
 }
 
 /// What a pane asks of the app once it has handled a key or a paste. A pane changes only

@@ -283,7 +283,7 @@ fn handle(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         }
         Msg::Approvals(result) => {
             match (result, &mut app.admin) {
-                (Ok(requests), Some(AdminPane::Approvals(pane))) => pane.receive(requests),
+                (Ok((requests, now)), Some(AdminPane::Approvals(pane))) => pane.receive(requests, now),
                 (Ok(_), _) => {}
                 (Err(e), _) => app.failed(e),
             }
@@ -300,8 +300,11 @@ fn handle(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                 Err(e) => app.failed(e),
             }
             let mut effects = app.reload_detail();
-            if matches!(app.admin, Some(AdminPane::Approvals(_))) {
-                effects.extend(app.apply(Outcome::LoadApprovals));
+            match app.admin {
+                Some(AdminPane::Approvals(_)) => effects.extend(app.apply(Outcome::LoadApprovals)),
+                Some(AdminPane::Settings(_)) => effects.extend(app.apply(Outcome::LoadInstitution)),
+                Some(AdminPane::Staff(_)) => effects.extend(app.apply(Outcome::LoadStaff)),
+                _ => {}
             }
             effects
         }
@@ -423,6 +426,7 @@ fn on_paste(app: &mut App, text: &str) -> Outcome {
         (Context::PasswordForm, Some(Modal::Password(form)), _) => form.on_paste(text),
         (Context::AuditFilter, _, Some(AdminPane::Audit(pane))) => pane.on_paste(text),
         (Context::ApprovalsReason, _, Some(AdminPane::Approvals(pane))) => pane.on_paste(text),
+        (Context::StaffLink, _, Some(AdminPane::Staff(pane))) => pane.on_paste(text),
         // A paste anywhere else is text with nowhere to go; it never presses a button.
         _ => Outcome::info(&texts().status.paste_ignored),
     }
@@ -478,6 +482,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
             | Context::PasswordForm
             | Context::AuditFilter
             | Context::ApprovalsReason
+            | Context::StaffLink
     );
     if command.is_some() {
         app.status = None;
@@ -498,10 +503,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
         Context::Locked => app.lock.as_mut().map_or(Outcome::Nothing, |lock| lock.on_key(key, command)),
         Context::SearchBox => app.users.on_search_key(key, command),
         Context::UserList => app.users.on_list_key(command),
-        Context::UserDetail => {
-            let viewer = app.session.as_ref().map_or(0, |s| s.staff.id);
-            app.detail.as_mut().map_or(Outcome::Nothing, |detail| detail.on_key(command, viewer))
-        }
+        Context::UserDetail => app.detail.as_mut().map_or(Outcome::Nothing, |detail| detail.on_key(command)),
         Context::Warning | Context::WarningText => match &mut app.modal {
             Some(Modal::Warning(w)) => w.on_key(key, command),
             _ => Outcome::Nothing,
@@ -515,12 +517,13 @@ fn on_key(app: &mut App, key: KeyEvent, now: Instant) -> Outcome {
             _ => Outcome::Nothing,
         },
         Context::Staff
+        | Context::StaffLink
         | Context::Settings
         | Context::Audit
         | Context::AuditFilter
         | Context::Approvals
         | Context::ApprovalsReason => match &mut app.admin {
-            Some(AdminPane::Staff(pane)) => pane.on_key(command),
+            Some(AdminPane::Staff(pane)) => pane.on_key(key, command),
             Some(AdminPane::Settings(pane)) => pane.on_key(command),
             Some(AdminPane::Audit(pane)) => pane.on_key(key, command),
             Some(AdminPane::Approvals(pane)) => pane.on_key(key, command),

@@ -32,11 +32,9 @@ pub fn view(app: &App, frame: &mut Frame) {
                 (Some(AdminPane::Staff(pane)), ..) => pane.draw(frame, body, theme),
                 (Some(AdminPane::Settings(pane)), ..) => pane.draw(frame, body, theme),
                 (Some(AdminPane::Audit(pane)), ..) => pane.draw(frame, body, theme),
-                (Some(AdminPane::Approvals(pane)), ..) => pane.draw(frame, body, theme, crate::domain::time::now()),
+                (Some(AdminPane::Approvals(pane)), ..) => pane.draw(frame, body, theme),
                 (None, Some(codes), _) => codes.draw(frame, body, theme, app.now),
-                (None, None, Some(detail)) => {
-                    detail.draw(frame, body, theme, app.session.as_ref().map_or(0, |s| s.staff.id))
-                }
+                (None, None, Some(detail)) => detail.draw(frame, body, theme),
                 (None, None, None) => app.users.draw(frame, body, theme),
             }
             match &app.modal {

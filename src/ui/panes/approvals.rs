@@ -30,10 +30,13 @@ pub struct ApprovalsPane {
     pub open: bool,
     /// The decline reason being typed, when Decline was pressed.
     pub reason: Option<TextArea<'static>>,
+    /// When the list was read (Unix seconds), for each request's age.
+    pub read_at: i64,
 }
 
 impl ApprovalsPane {
-    pub fn receive(&mut self, requests: Vec<CodeRequest>) {
+    pub fn receive(&mut self, requests: Vec<CodeRequest>, read_at: i64) {
+        self.read_at = read_at;
         let selected = self.selected().map(|r| r.id);
         let at = selected.and_then(|id| requests.iter().position(|r| r.id == id));
         self.list.select(if requests.is_empty() { None } else { Some(at.unwrap_or(0)) });
@@ -134,7 +137,8 @@ impl ApprovalsPane {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme, now: i64) {
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
+        let now = self.read_at;
         let t = &texts().approvals;
         let Some(requests) = &self.requests else {
             frame.render_widget(Paragraph::new(t.loading.as_str()).block(block(theme, &t.title, true)), body);

@@ -79,6 +79,18 @@ impl Confirm {
                 &t.approvals.cancel,
                 &t.approvals.decline,
             ),
+            Confirmable::Link { name, customer, .. } => (
+                t.approvals.link_title.clone(),
+                fill(&t.approvals.link_body, &[("name", name), ("customer", customer)]),
+                &t.approvals.cancel,
+                &t.approvals.link,
+            ),
+            Confirmable::SecondPerson { on } => (
+                t.approvals.second_title.clone(),
+                if *on { t.approvals.second_on.clone() } else { t.approvals.second_off.clone() },
+                &t.settings.cancel,
+                &t.settings.save,
+            ),
             Confirmable::Withdraw { request, name } => (
                 t.approvals.withdraw_title.clone(),
                 fill(&t.approvals.withdraw_body, &[("id", &request.to_string()), ("name", name)]),

@@ -69,6 +69,9 @@ impl SettingsPane {
                     after: self.chosen.clone(),
                 });
             }
+            Some(Command::ToggleSecondPerson) => {
+                return Outcome::Confirm(Confirmable::SecondPerson { on: !saved.second_person_always });
+            }
             Some(Command::Back) if self.changed() => return Outcome::Confirm(Confirmable::Discard),
             Some(Command::Back) => return Outcome::Close(None),
             Some(Command::Refresh) => return Outcome::LoadInstitution,
@@ -111,7 +114,12 @@ impl SettingsPane {
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), list);
-        let mut notes = vec![Line::styled(t.keys.as_str(), theme.muted)];
+        let rule = if saved.second_person_always { &t.second_person_on } else { &t.second_person_off };
+        let mut notes = vec![
+            Line::styled(t.keys.as_str(), theme.muted),
+            Line::raw(""),
+            Line::styled(rule.as_str(), if saved.second_person_always { theme.ok } else { theme.text }),
+        ];
         if self.chosen.contains(&TwoFactorMethod::Email) {
             notes.push(Line::styled(texts().twofactor.email_permitted.as_str(), theme.warning));
         }

@@ -2,7 +2,12 @@
 //! sign-in lock, last sign-in and open sessions. Each change goes through the confirm
 //! popup; the service refuses changes to oneself and to the last enabled admin.
 
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
+use tui_textarea::TextArea;
+
+use crate::ui::fields::{clean_paste, field_text, single_line_input, text_field};
+use crate::ui::widgets::text_input;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
@@ -21,6 +26,9 @@ use crate::ui::widgets::block;
 pub struct StaffPane {
     /// `None` until the list has loaded.
     pub members: Option<Vec<StaffMember>>,
+    /// The customer username being typed, to link to the selected member of staff as
+    /// their own account.
+    pub link: Option<TextArea<'static>>,
     pub table: TableState,
     /// The instant the list was read, to tell a lock still in force from an old one.
     pub now: i64,
@@ -38,7 +46,52 @@ impl StaffPane {
         self.members.as_ref()?.get(self.table.selected()?)
     }
 
-    pub fn on_key(&mut self, command: Option<Command>) -> Outcome {
+    /// Whether the keyboard is typing a customer's username to link.
+    pub fn typing(&self) -> bool {
+        self.link.is_some()
+    }
+
+    pub fn on_paste(&mut self, text: &str) -> Outcome {
+        match &mut self.link {
+            Some(field) => {
+                field.insert_str(clean_paste(text, 64usize.saturating_sub(field_text(field).chars().count())));
+                Outcome::Nothing
+            }
+            None => Outcome::info(&texts().status.paste_ignored),
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {
+        if let Some(field) = &mut self.link {
+            return match command {
+                Some(Command::Back) => {
+                    self.link = None;
+                    Outcome::Nothing
+                }
+                Some(Command::Activate) => {
+                    let customer = field_text(field).trim().to_owned();
+                    match self.selected() {
+                        Some(member) if !customer.is_empty() => Outcome::Confirm(Confirmable::Link {
+                            staff: member.user.id,
+                            name: format!("{} ({})", member.user.full_name(), member.user.username),
+                            customer,
+                        }),
+                        _ => Outcome::Nothing,
+                    }
+                }
+                None if field_text(field).chars().count() < 64 || key.code == KeyCode::Backspace => {
+                    single_line_input(field, key);
+                    Outcome::Nothing
+                }
+                _ => Outcome::Nothing,
+            };
+        }
+        if command == Some(Command::LinkIdentity) {
+            if self.selected().is_some() {
+                self.link = Some(text_field(&texts().approvals.link_hint));
+            }
+            return Outcome::Nothing;
+        }
         let count = self.members.as_ref().map_or(0, Vec::len);
         let change = match command {
             Some(Command::Up) => {
@@ -81,7 +134,12 @@ impl StaffPane {
 
     pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
         let t = &texts().staff;
-        let [list, info] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(body);
+        let link_rows = if self.link.is_some() { 3 } else { 0 };
+        let [list, info, link] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(2), Constraint::Length(link_rows)]).areas(body);
+        if let Some(field) = &self.link {
+            text_input(frame, link, theme, &texts().approvals.link_label, field, true);
+        }
         let Some(members) = &self.members else {
             frame.render_widget(Paragraph::new(t.loading.as_str()).block(block(theme, &t.title, true)), list);
             return;

@@ -92,7 +92,8 @@ impl Detail {
         generate.or(self.data.may_revoke.err()).map(|r| not_available(&r.to_string()))
     }
 
-    pub fn on_key(&mut self, command: Option<Command>, viewer: i64) -> Outcome {
+    pub fn on_key(&mut self, command: Option<Command>) -> Outcome {
+        let viewer = self.data.viewer;
         let own = self.own_request(viewer);
         if command == Some(Command::Withdraw) {
             let user = &self.data.user;
@@ -160,7 +161,8 @@ impl Detail {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme, viewer: i64) {
+    pub fn draw(&self, frame: &mut Frame, body: Rect, theme: &Theme) {
+        let viewer = self.data.viewer;
         let t = &texts().detail;
         let data = &self.data;
         let user = &data.user;
