@@ -56,7 +56,7 @@ pub enum Modal {
 
 /// The admin-level screens, shown instead of Manage Users.
 pub enum AdminPane {
-    Staff(StaffPane),
+    Staff(Box<StaffPane>),
     Settings(SettingsPane),
     Audit(Box<AuditPane>),
     Approvals(Box<ApprovalsPane>),
@@ -389,7 +389,7 @@ impl App {
                 }
                 return match screen {
                     AdminScreen::Staff => {
-                        self.admin = Some(AdminPane::Staff(StaffPane::default()));
+                        self.admin = Some(AdminPane::Staff(Box::default()));
                         self.apply(Outcome::LoadStaff)
                     }
                     AdminScreen::Settings => {
