@@ -419,3 +419,89 @@ fn a_locale_that_is_not_utf8_gets_ascii() {
     let stray = written.iter().filter(|b| !b.is_ascii()).count();
     assert_eq!(stray, 0, "{stray} bytes outside ASCII were written under LANG=C");
 }
+
+/// The two-person rule at two desks: Digital Banking changes Amara's phone (through SQL);
+/// the agent sees it, is not offered a call-back, and sends a request; the admin approves
+/// it in the Approvals pane; the agent generates and reads a code, which `verify-code`
+/// accepts once. The admin's terminal never receives a code.
+#[test]
+fn a_second_admin_approves_and_only_the_requester_sees_the_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("two.db").display());
+    let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "demo failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE users SET phone = '+447911123456' WHERE username = 'amara.okafor'")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let env = [("HELPDESK_DATABASE_URL", url.as_str())];
+    let (mut agent, mut agent_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
+    let (mut admin, mut admin_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
+
+    sign_in(&mut agent, "alex.agent", "agent-demo-pass-2026");
+    agent.send("/");
+    agent.send("amara.okafor");
+    agent.wait_for("1 shown");
+    agent.send("\r");
+    agent.send("\r");
+    agent.wait_for("Two-Factor Authentication");
+    agent.send("g");
+    let warning = agent.wait_for("very high-risk action");
+    assert!(warning.contains("The phone changed outside helpdesk"), "{warning}");
+    assert!(warning.contains("phone number on file (not offered)"), "{warning}");
+    assert!(warning.contains("Send to a second admin"), "{warning}");
+    agent.send("\t");
+    agent.send("\r"); // in person, with photo ID
+    agent.send("\t");
+    agent.send("passport seen, ticket 77");
+    agent.send("\t");
+    agent.press_enter_deliberately();
+    agent.wait_for("Waiting for a second admin");
+
+    sign_in(&mut admin, "ada.admin", "admin-demo-pass-2026");
+    admin.wait_for("Approvals: 1 pending");
+    admin.send("v");
+    let pane = admin.wait_for("alex.agent → Amara Okafor");
+    assert!(pane.contains("passport seen, ticket 77") && pane.contains("cool-off"), "{pane}");
+    admin.send("a");
+    admin.wait_for("Approve this request?");
+    admin.send("\t");
+    admin.press_enter_deliberately();
+    admin.wait_for("Approved.");
+
+    // The agent presses nothing until the detail shows the approval.
+    agent.wait_for("Approved by ada.admin");
+    agent.press_enter_deliberately();
+    agent.wait_for("shown once");
+    agent.send("v");
+    let revealed = agent.wait_for("read-out");
+    let codes = find_codes(&revealed);
+    assert_eq!(codes.len(), 1, "no code revealed");
+    assert_eq!(verify(dir.path(), &url, &codes[0]), Some(0), "the approved code was refused");
+    assert_eq!(verify(dir.path(), &url, &codes[0]), Some(1), "a code worked twice");
+    let admin_bytes = String::from_utf8_lossy(&admin.bytes.lock().unwrap()).into_owned();
+    assert!(find_codes(&admin_bytes).is_empty(), "a code reached the approver's terminal");
+
+    agent.send("\x1b");
+    agent.wait_for("Leave");
+    agent.send("\t");
+    agent.press_enter_deliberately();
+    for (screen, child) in [(&mut agent, &mut agent_child), (&mut admin, &mut admin_child)] {
+        screen.send("\x1b");
+        screen.send("\x1b");
+        screen.send("q");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "q did not quit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

@@ -525,6 +525,19 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
     assert_eq!(desk.redeem("amara.okafor", issued.codes[0].grouped()).await.unwrap(), Redemption::Accepted);
     assert_eq!(desk.redeem("amara.okafor", issued.codes[0].grouped()).await.unwrap(), Redemption::Rejected);
     desk.revoke_codes(&agent, amara).await.unwrap();
+    // The two-person rule through the runtime role: a contact change recorded by the trigger
+    // (which runs as its owner), a request, an approval, its use.
+    let amara_user = store.user(amara).await.unwrap().unwrap();
+    desk.update_profile(&agent, amara, "Amara", "Okafor", &amara_user.email, "+447911123456").await.unwrap();
+    let changes = store.contact_changes(amara, 5).await.unwrap();
+    assert_eq!(changes.first().and_then(|c| c.staff.as_ref()).map(|(_, n)| n.as_str()), Some("alex.agent"));
+    let admin = login(&desk, "ada.admin").await;
+    let ben = login(&desk, "ben.admin").await;
+    let seen = desk.user_detail(&admin, amara).await.unwrap().contact_seen;
+    let asked = desk.request_codes(&admin, amara, IdentityCheck::InPersonPhotoId, None, seen).await.unwrap();
+    let helpdesk::desk::Generation::Requested(request) = asked else { panic!("codes without a second admin") };
+    desk.approve_request(&ben, request.id).await.unwrap();
+    desk.generate_approved(&admin, request.id).await.unwrap();
     desk.logout(&agent).await.unwrap();
     let report = desk.verify_audit_chain().await.unwrap();
     assert!(report.broken.is_none() && report.checked > 5, "{report:?}");
@@ -550,6 +563,10 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
         "CREATE TABLE audit_events_copy (id BIGINT)",
         "DELETE FROM audit_chain",
         "UPDATE backup_codes SET used_at = NULL",
+        "DELETE FROM contact_changes",
+        "UPDATE contact_changes SET changed_at = 0",
+        "INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at) VALUES (1, 'email', '', '', 0)",
+        "DELETE FROM code_requests",
     ] {
         let mut c = pg(url).await;
         let done = sqlx::raw_sql(attack).execute(&mut c).await;
