@@ -254,7 +254,12 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
         Some(Command::Migrate) => {
             let desk = cli::open_desk_to_migrate(&config).await?;
             let folded = desk.refold_all().await?;
+            // Contact changes another system made get their audit event and notices now.
+            let changes = desk.handle_all_outside_changes().await?;
             println!("The database {} is at the latest schema.", store::redact(&config.database_url));
+            if changes > 0 {
+                println!("{changes} contact changes made outside helpdesk were audited and their old addresses told.");
+            }
             if folded > 0 {
                 println!(
                     "Search keys folded again for {folded} users (written before this version or by another system)."

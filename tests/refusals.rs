@@ -76,7 +76,7 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
         note: None,
         contact_seen: None,
         request: None,
-        user_day_limit: None,
+        velocity_limits: None,
     };
     let audit = [NewAuditEvent::new(desk.now(), AuditAction::BackupCodesGenerated)];
     let allow = |_: &Staff| true;

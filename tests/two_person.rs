@@ -95,6 +95,64 @@ async fn a_contact_change_through_sql_starts_the_cool_off_and_is_told(db: TestDb
     // The product's own refold of the phone into E.164 (the row went stale) is not a change.
     desk.refold_all().await.unwrap();
     assert_eq!(db.store.contact_changes(amara.id, 10).await.unwrap().len(), 2, "{}", db.name);
+
+    // A burst of email changes does not push the phone change out of view.
+    for i in 0..30 {
+        db.raw_execute(&format!("UPDATE users SET email = 'flip{i}@evil.example' WHERE id = {}", amara.id))
+            .await
+            .unwrap();
+    }
+    let detail = desk.user_detail(&agent, amara.id).await.unwrap();
+    let (_, call_back) = detail.checks.iter().find(|(c, _)| *c == IdentityCheck::CallBackNumberOnFile).unwrap();
+    assert!(call_back.is_err(), "{}: the call-back came back after 30 email changes", db.name);
+    assert!(detail.signals.join("\n").contains("The phone changed outside helpdesk"), "{}", db.name);
+}
+
+async fn another_writer_cannot_pass_for_helpdesk(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let (amara, jean) = (db.user("amara.okafor").await, db.user("jeanluc.moreau").await);
+    let ada = db.user("ada.admin").await;
+    // The writer sets helpdesk's own mark, dated 1970, naming ada.admin.
+    let (mark, refold) = if db.name == "sqlite" {
+        (
+            format!(
+                "BEGIN; INSERT INTO writer_mark (id, kind, staff_id, at) VALUES (1, 'staff', {}, 0); \
+                     UPDATE users SET phone = '+447911123456' WHERE id = {}; DELETE FROM writer_mark; COMMIT;",
+                ada.id, amara.id
+            ),
+            format!(
+                "BEGIN; INSERT INTO writer_mark (id, kind) VALUES (1, 'refold'); \
+                     UPDATE users SET phone = '+447911654321' WHERE id = {}; DELETE FROM writer_mark; COMMIT;",
+                jean.id
+            ),
+        )
+    } else {
+        (
+            format!(
+                "BEGIN; SELECT set_config('helpdesk.writer', 'staff {} 0', true); \
+                     UPDATE users SET phone = '+447911123456' WHERE id = {}; COMMIT;",
+                ada.id, amara.id
+            ),
+            format!(
+                "BEGIN; SELECT set_config('helpdesk.writer', 'refold', true); \
+                     UPDATE users SET phone = '+447911654321' WHERE id = {}; COMMIT;",
+                jean.id
+            ),
+        )
+    };
+    db.raw_script(&mark).await.unwrap();
+    db.raw_script(&refold).await.unwrap();
+    // The change is dated now, is audited and told like any other, and starts the cool-off.
+    let changes = db.store.contact_changes(amara.id, 0).await.unwrap();
+    assert_eq!(changes.len(), 1, "{}", db.name);
+    assert!(changes[0].at >= helpdesk::domain::time::now() - 60, "{}: dated {}", db.name, changes[0].at);
+    let alone = desk.generate_codes(&agent, amara.id, PHOTO, None).await;
+    assert!(matches!(&alone, Err(DeskError::NeedsSecondPerson(r)) if r[0].contains("cool-off")), "{}", db.name);
+    assert!(actions(&db, amara.id).await.contains(&"contact_details_changed".to_owned()), "{}", db.name);
+    // A "refold" that changes the number is a change.
+    let changes = db.store.contact_changes(jean.id, 0).await.unwrap();
+    assert_eq!(changes.len(), 1, "{}: a new number passed for a reformat", db.name);
 }
 
 async fn a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override(db: TestDb) {
@@ -202,6 +260,14 @@ async fn every_forbidden_approver_is_refused_and_audited(db: TestDb) {
     let linked = desk.approve_request(&bea, id).await;
     assert!(matches!(linked, Err(DeskError::Refused(Refusal::OwnLinkedIdentity))), "{}: {linked:?}", db.name);
     // A declined request is read by its requester with the reason.
+    // Nobody declines or uses a request for their own account, or another's approval.
+    let bea_id = db.user("bea.admin").await.id;
+    let id_bea = requested(&desk, &ada, bea_id, PHOTO).await;
+    let by_target = desk.decline_request(&bea, id_bea, "no").await;
+    assert!(matches!(by_target, Err(DeskError::Refused(Refusal::OwnAccount))), "{}: {by_target:?}", db.name);
+    let not_mine = desk.generate_approved(&cy, id_bea).await;
+    assert!(matches!(not_mine, Err(DeskError::NotYourRequest)), "{}", db.name);
+    desk.withdraw_request(&ada, id_bea).await.unwrap();
     let no_reason = desk.decline_request(&cy, id, "  ").await;
     assert!(matches!(no_reason, Err(DeskError::DeclineNeedsReason)), "{}", db.name);
     desk.decline_request(&cy, id, "call back on a number we trust").await.unwrap();
@@ -216,6 +282,8 @@ async fn every_forbidden_approver_is_refused_and_audited(db: TestDb) {
         })
         .count();
     assert_eq!(refusals, 3, "{}: every refused approval is audited", db.name);
+    let misuse = events.iter().filter(|e| e.action == "action_refused" && e.actor == "cy.admin").count();
+    assert_eq!(misuse, 1, "{}: using another's approval is audited", db.name);
     for action in ["code_request_withdrawn", "code_request_declined"] {
         assert!(events.iter().any(|e| e.action == action), "{}: no {action}", db.name);
     }
@@ -345,8 +413,17 @@ async fn linked_identities_by_email_phone_and_link(db: TestDb) {
     let own = desk.generate_codes(&alex, siobhan.id, PHOTO, None).await;
     assert!(matches!(own, Err(DeskError::Refused(Refusal::OwnLinkedIdentity))), "{}: {:?}", db.name, own.map(|_| ()));
 
-    // By an explicit link.
+    // An admin changing alex's staff email afterwards does not undo the link: the old value
+    // is in the history. Nobody edits their own profile.
     let ada = relogin_demo(&desk, &ada).await;
+    let own = desk.update_profile(&ada, db.user("ada.admin").await.id, "Ada", "Lovelace", "x@y.example", "").await;
+    assert!(matches!(own, Err(DeskError::Refused(Refusal::OwnProfile))), "{}: {own:?}", db.name);
+    desk.update_profile(&ada, alex_user.id, "Alex", "Rivera", "elsewhere@bank.example", "").await.unwrap();
+    let alex = relogin_demo(&desk, &alex).await;
+    let own = desk.generate_codes(&alex, jean.id, PHOTO, None).await;
+    assert!(matches!(own, Err(DeskError::Refused(Refusal::OwnLinkedIdentity))), "{}: {:?}", db.name, own.map(|_| ()));
+
+    // By an explicit link.
     let hiroshi = db.user("hiroshi.tanaka").await;
     desk.link_identity(&ada, db.user("sam.teller").await.id, "hiroshi.tanaka").await.unwrap();
     let sam = relogin_demo(&desk, &sam).await;
@@ -420,6 +497,7 @@ async fn the_institution_may_require_a_second_person_for_every_batch(db: TestDb)
 
 on_each_backend!(
     a_contact_change_through_sql_starts_the_cool_off_and_is_told,
+    another_writer_cannot_pass_for_helpdesk,
     a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override,
     a_request_is_approved_by_a_second_admin_and_used_once,
     every_forbidden_approver_is_refused_and_audited,

@@ -3,8 +3,9 @@
 -- Every change of a user's email or phone, whoever made it. The triggers below write the
 -- rows; `staff_id` names the member of staff when helpdesk made the change (NULL: another
 -- writer, such as Digital Banking's profile page). `handled` is 1 once the change's audit
--- event and the notices to the old addresses are written: at once for helpdesk's own
--- changes (the same transaction writes them), at the product's next pass for the others.
+-- event and the notices to the old addresses are written: helpdesk's own changes are
+-- marked handled by the transaction that made them (which writes both), the others at the
+-- product's next pass. The triggers always write 0.
 CREATE TABLE contact_changes (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL REFERENCES users(id),
@@ -18,17 +19,29 @@ CREATE TABLE contact_changes (
 CREATE INDEX contact_changes_user ON contact_changes (user_id, id);
 CREATE INDEX contact_changes_unhandled ON contact_changes (id) WHERE handled = 0;
 
--- The cool-off of changes made before this table existed carries on.
+-- The cool-off of changes made before this table existed carries on, one row a field
+-- ("email and phone" was one record before).
 INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at, staff_id, handled)
-SELECT id, CASE WHEN contact_changed_what = 'phone' THEN 'phone' ELSE 'email' END, '',
-       CASE WHEN contact_changed_what = 'phone' THEN phone ELSE email END, contact_changed_at, NULL, 1
-FROM users WHERE contact_changed_at IS NOT NULL;
+SELECT id, 'email', '', email, contact_changed_at, NULL, 1
+FROM users WHERE contact_changed_at IS NOT NULL AND contact_changed_what LIKE '%email%';
+INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at, staff_id, handled)
+SELECT id, 'phone', '', phone, contact_changed_at, NULL, 1
+FROM users WHERE contact_changed_at IS NOT NULL AND contact_changed_what LIKE '%phone%';
+
+-- Disabling now revokes the member's codes; members disabled before this lose theirs now,
+-- so that enabling them again does not bring the codes back.
+UPDATE backup_code_batches SET revoked_at = CAST(strftime('%s', 'now') AS INTEGER)
+WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE disabled_at IS NOT NULL);
 
 -- How helpdesk marks its own writes on SQLite, which has no session variables: inside its
 -- write transaction (BEGIN IMMEDIATE, so no other writer runs meanwhile) it inserts this one
 -- row before the UPDATE and deletes it before the commit, so no committed state ever holds
 -- it. 'staff' names the member of staff and the product's clock; 'refold' is the product
 -- rewriting a phone number it read as valid into E.164, which is not a change of number.
+-- Another writer could insert the row too, so the mark is trusted only so far: it names
+-- who made the change (a staff row, else nobody), it cannot date a change more than five
+-- minutes (clock skew) before the database's now, and every change waits for the product
+-- to mark it handled (the product's own, in the same transaction). A 'refold' mark hides only a rewrite that keeps the number's digits.
 CREATE TABLE writer_mark (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
     kind      TEXT NOT NULL CHECK (kind IN ('staff', 'refold')),
@@ -41,19 +54,31 @@ WHEN lower(OLD.email) IS NOT lower(NEW.email)
 BEGIN
     INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at, staff_id, handled)
     VALUES (NEW.id, 'email', OLD.email, NEW.email,
-            COALESCE((SELECT at FROM writer_mark WHERE kind = 'staff'), CAST(strftime('%s', 'now') AS INTEGER)),
-            (SELECT staff_id FROM writer_mark WHERE kind = 'staff'),
-            EXISTS (SELECT 1 FROM writer_mark WHERE kind = 'staff'));
+            COALESCE((SELECT at FROM writer_mark WHERE kind = 'staff' AND at >= CAST(strftime('%s', 'now') AS INTEGER) - 300),
+                     CAST(strftime('%s', 'now') AS INTEGER)),
+            (SELECT m.staff_id FROM writer_mark m JOIN users s ON s.id = m.staff_id AND s.kind = 'staff'
+             WHERE m.kind = 'staff'),
+            0);
 END;
 
+-- The refold's rewrite into E.164 keeps the number's digits (a country code may come in
+-- front, a trunk 0 may go): only such a rewrite, marked 'refold', is not a change. SQLite
+-- has no regexp_replace, so the separators people type are removed one by one.
 CREATE TRIGGER users_phone_changes AFTER UPDATE OF phone ON users
-WHEN OLD.phone IS NOT NEW.phone AND NOT EXISTS (SELECT 1 FROM writer_mark WHERE kind = 'refold')
+WHEN OLD.phone IS NOT NEW.phone AND NOT (
+    EXISTS (SELECT 1 FROM writer_mark WHERE kind = 'refold')
+    AND length(ltrim(replace(replace(replace(replace(replace(replace(replace(OLD.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', ''), '0')) >= 5
+    AND substr(replace(replace(NEW.phone, '+', ''), ' ', ''), -length(ltrim(replace(replace(replace(replace(replace(replace(replace(OLD.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', ''), '0'))) = ltrim(replace(replace(replace(replace(replace(replace(replace(OLD.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', ''), '0')
+    AND length(replace(replace(NEW.phone, '+', ''), ' ', '')) - length(ltrim(replace(replace(replace(replace(replace(replace(replace(OLD.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', ''), '0')) <= 3
+)
 BEGIN
     INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at, staff_id, handled)
     VALUES (NEW.id, 'phone', OLD.phone, NEW.phone,
-            COALESCE((SELECT at FROM writer_mark WHERE kind = 'staff'), CAST(strftime('%s', 'now') AS INTEGER)),
-            (SELECT staff_id FROM writer_mark WHERE kind = 'staff'),
-            EXISTS (SELECT 1 FROM writer_mark WHERE kind = 'staff'));
+            COALESCE((SELECT at FROM writer_mark WHERE kind = 'staff' AND at >= CAST(strftime('%s', 'now') AS INTEGER) - 300),
+                     CAST(strftime('%s', 'now') AS INTEGER)),
+            (SELECT m.staff_id FROM writer_mark m JOIN users s ON s.id = m.staff_id AND s.kind = 'staff'
+             WHERE m.kind = 'staff'),
+            0);
 END;
 
 -- A request for codes that waits for a second admin. `signals` and `reasons` are what the

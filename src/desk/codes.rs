@@ -76,7 +76,10 @@ impl HelpDesk {
             .detail(format!("waits for a second admin: {}", reasons.join("; ")));
         audit.identity_check = Some(identity.check);
         audit.note = identity.note;
-        let id = self.store.insert_request(&request, &audit).await?.ok_or(DeskError::RequestOpen)?;
+        let Some(id) = self.store.insert_request(&request, &audit).await? else {
+            let refused: DeskResult<Generation> = Err(DeskError::RequestOpen);
+            return self.audited(&actor, Some(&user), AuditAction::CodesRequested, refused).await;
+        };
         tracing::info!(request = id, actor = %actor.username, target = %user.username, "codes requested");
         let request = self.store.request(id).await?.ok_or(DeskError::NoSuchRequest)?;
         Ok(Generation::Requested(Box::new(request)))
@@ -133,7 +136,8 @@ impl HelpDesk {
         let now = self.now();
         let weighed = self.weigh(&actor, &user, now).await?;
         if weighed.marks.contact != seen {
-            return Err(DeskError::ChangedSinceWarning);
+            let refused: DeskResult<()> = Err(DeskError::ChangedSinceWarning);
+            self.audited(&actor, Some(&user), attempted, refused).await?;
         }
         self.audited(&actor, Some(&user), attempted, weighed.gate).await?;
         let offered = weighed.checks.iter().find(|(c, _)| *c == check).map_or(Ok(()), |(_, why)| why.clone());
@@ -212,7 +216,7 @@ impl HelpDesk {
                     note: identity.note,
                     contact_seen: weighed.marks.contact,
                     request: approved.map(|r| (r.id, r.batch_seen)),
-                    user_day_limit: approved.is_none().then_some(self.limits.velocity.per_user_day),
+                    velocity_limits: approved.is_none().then_some(self.limits.velocity),
                 },
                 &may,
                 &audits,
@@ -232,7 +236,8 @@ impl HelpDesk {
                 if let Some(r) = approved {
                     self.void(r, "the contact details changed after the approval").await?;
                 }
-                return Err(DeskError::ChangedSinceWarning);
+                let refused: DeskResult<IssuedCodes> = Err(DeskError::ChangedSinceWarning);
+                return self.audited(actor, Some(user), AuditAction::BackupCodesGenerated, refused).await;
             }
             Err(NotStored::ApprovalGone) => {
                 if let Some(r) = approved {
@@ -240,8 +245,10 @@ impl HelpDesk {
                 }
                 return Err(DeskError::RequestClosed);
             }
-            Err(NotStored::VelocityReached) => {
-                let reasons = vec!["this user received another batch meanwhile (daily limit)".to_owned()];
+            Err(NotStored::SecondPersonNeeded) => {
+                let reasons = vec![
+                    "a velocity limit was reached, or every batch now needs a second person, meanwhile".to_owned(),
+                ];
                 let refused: DeskResult<IssuedCodes> = Err(DeskError::NeedsSecondPerson(reasons));
                 return self.audited(actor, Some(user), AuditAction::BackupCodesGenerated, refused).await;
             }

@@ -3,6 +3,7 @@
 use zeroize::Zeroizing;
 
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
+use crate::domain::access::StaffMember;
 use crate::domain::access::{self, CoolOff, Permission, Refusal, Staff};
 use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use crate::domain::institution::{Institution, TwoFactorMethod};
@@ -12,7 +13,9 @@ use crate::domain::phone::HomeRegion;
 use crate::domain::profile::{self, ContactChange};
 use crate::domain::risk::RiskSignals;
 use crate::domain::time::format_utc;
-use crate::domain::two_person::{self, Circumstances, CodeRequest, ContactField, StaffLink, Velocity, VelocityLimits};
+use crate::domain::two_person::{
+    self, Circumstances, CodeRequest, ContactField, KnownContacts, StaffLink, Velocity, VelocityLimits,
+};
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 use crate::store::TargetMarks;
 use crate::store::{BatchSummary, NewUser, ProfileUpdate, StoreError, UserQuery};
@@ -144,10 +147,10 @@ impl HelpDesk {
     pub(super) async fn weigh(&self, actor: &Staff, user: &User, now: i64) -> DeskResult<Weighed> {
         self.handle_outside_changes().await?;
         let institution = self.store.institution().await?;
-        let changes = self.store.contact_changes(user.id, 20).await?;
+        let since = now - RiskSignals::CONTACT_WINDOW_SECS.max(self.limits.contact_cooloff_secs);
+        let changes = self.store.contact_changes(user.id, since).await?;
         let marks = self.store.target_marks(user.id).await?;
-        let staff = self.store.staff_members(now).await?;
-        let links = two_person::links(user, &staff, &self.store.identity_links().await?, self.limits.home_region);
+        let links = self.staff_links(user, now).await?;
         let recent = two_person::within_cool_off(&changes, now, self.limits.contact_cooloff_secs);
         let checks = IdentityCheck::ALL.iter().map(|&c| (c, two_person::check_available(c, &recent))).collect();
         let gate = if !institution.permits(TwoFactorMethod::BackupCodes) {
@@ -173,6 +176,30 @@ impl HelpDesk {
             changes.iter().filter(|c| c.at > now - RiskSignals::CONTACT_WINDOW_SECS).cloned().collect();
         let signals = signals(user, &risk, &institution, &gate, &links, velocity, self.limits.velocity);
         Ok(Weighed { gate, circumstances, checks, signals, marks, risk, institution })
+    }
+
+    /// The members of staff `user` is the same person as (`two_person::links`).
+    pub(super) async fn staff_links(&self, user: &User, now: i64) -> DeskResult<Vec<StaffLink>> {
+        let home = self.limits.home_region;
+        let staff = self.store.staff_members(now).await?;
+        let staff_history = self.store.contact_history(None).await?;
+        let known: Vec<(&StaffMember, KnownContacts)> =
+            staff.iter().map(|m| (m, KnownContacts::of(&m.user, &staff_history, home))).collect();
+        let target = KnownContacts::of(user, &self.store.contact_history(Some(user.id)).await?, home);
+        Ok(two_person::links(user, &target, &known, &self.store.identity_links().await?))
+    }
+
+    /// Every contact change another writer made, handled (`handle_outside_changes`), a
+    /// hundred at a time: what `helpdesk migrate` runs. Returns how many.
+    pub async fn handle_all_outside_changes(&self) -> DeskResult<u64> {
+        let mut total = 0;
+        loop {
+            let n = self.handle_outside_changes().await?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
     }
 
     /// Writes the audit event and the notices to the old addresses of every contact change

@@ -83,6 +83,8 @@ pub enum Refusal {
     OwnLinkedIdentity,
     #[error("Nobody may approve their own request: another admin must.")]
     OwnRequest,
+    #[error("Nobody edits their own profile here: another admin does (your password: Ctrl+P).")]
+    OwnProfile,
 }
 
 /// Generating (and revoking) backup codes: agents for customers; admin-level staff for
@@ -100,8 +102,13 @@ pub fn may_manage_codes(actor: &Staff, target: &User) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Any staff may edit a customer's profile; staff profiles are for admins.
+/// Any staff may edit a customer's profile; staff profiles are for admins; nobody edits
+/// their own.
 pub fn may_edit_profile(actor: &Staff, target: &User) -> Result<(), Refusal> {
+    // One's own email and phone are what links one to one's own customer account.
+    if actor.id == target.id {
+        return Err(Refusal::OwnProfile);
+    }
     if target.kind == UserKind::Staff && !actor.is_admin() {
         return Err(Refusal::StaffProfile);
     }

@@ -193,19 +193,59 @@ fn phone_key(stored: &str, home: HomeRegion) -> Option<String> {
     (digits.len() >= 5).then_some(digits)
 }
 
-/// The members of staff `target` is linked to: by the same email or phone (compared in
-/// their normalised forms), or by an explicit link (`explicit`: (staff id, user id)
-/// pairs). A member of staff is not linked to their own row.
-pub fn links(target: &User, staff: &[StaffMember], explicit: &[(UserId, UserId)], home: HomeRegion) -> Vec<StaffLink> {
-    let email = email_key(&target.email);
-    let phone = phone_key(&target.phone, home);
+/// Every email and phone a person holds or has held, in the forms two writers agree on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownContacts {
+    emails: Vec<String>,
+    phones: Vec<String>,
+}
+
+impl KnownContacts {
+    /// `user`'s current email and phone, and every value in `history` (from
+    /// `contact_changes`: before and after each change) that is `user`'s.
+    pub fn of(user: &User, history: &[(UserId, ContactField, String)], home: HomeRegion) -> Self {
+        let mut known = Self::default();
+        let values = [(ContactField::Email, user.email.as_str()), (ContactField::Phone, user.phone.as_str())];
+        let past = history.iter().filter(|(id, ..)| *id == user.id).map(|(_, f, v)| (*f, v.as_str()));
+        for (field, value) in values.into_iter().chain(past) {
+            match field {
+                ContactField::Email => known.emails.extend(email_key(value)),
+                ContactField::Phone => known.phones.extend(phone_key(value, home)),
+            }
+        }
+        known.emails.sort();
+        known.emails.dedup();
+        known.phones.sort();
+        known.phones.dedup();
+        known
+    }
+
+    fn shares_email(&self, other: &Self) -> bool {
+        self.emails.iter().any(|e| other.emails.contains(e))
+    }
+
+    fn shares_phone(&self, other: &Self) -> bool {
+        self.phones.iter().any(|p| other.phones.contains(p))
+    }
+}
+
+/// The members of staff `target` is linked to: by an email or phone either holds or has
+/// held (compared in their normalised forms: changing one's own staff email does not undo
+/// the link), or by an explicit link (`explicit`: (staff id, user id) pairs). A member of
+/// staff is not linked to their own row. `staff` pairs each member with what they hold.
+pub fn links(
+    target: &User,
+    target_known: &KnownContacts,
+    staff: &[(&StaffMember, KnownContacts)],
+    explicit: &[(UserId, UserId)],
+) -> Vec<StaffLink> {
     let mut out = Vec::new();
-    for member in staff.iter().filter(|m| m.user.id != target.id) {
+    for (member, known) in staff.iter().filter(|(m, _)| m.user.id != target.id) {
         let via = if explicit.contains(&(member.user.id, target.id)) {
             Some(LinkVia::Explicit)
-        } else if email.is_some() && email_key(&member.user.email) == email {
+        } else if target_known.shares_email(known) {
             Some(LinkVia::Email)
-        } else if phone.is_some() && phone_key(&member.user.phone, home) == phone {
+        } else if target_known.shares_phone(known) {
             Some(LinkVia::Phone)
         } else {
             None
@@ -517,19 +557,30 @@ mod tests {
         let agent = member(user(1, UserKind::Staff, "Ann.Lee@Bank.example", "020 7946 0000"));
         let other = member(user(2, UserKind::Staff, "bob@bank.example", ""));
         let staff = [agent, other];
+        let known = |u: &User, history: &[(UserId, ContactField, String)]| KnownContacts::of(u, history, home);
+        let pairs: Vec<(&StaffMember, KnownContacts)> = staff.iter().map(|m| (m, known(&m.user, &[]))).collect();
+        let find = |u: &User, explicit: &[(UserId, UserId)]| links(u, &known(u, &[]), &pairs, explicit);
         let by_email = user(10, UserKind::Customer, " ann.lee@bank.example", "");
         let by_phone = user(11, UserKind::Customer, "x@y.example", "+44 (0)20 7946-0000");
         let unrelated = user(12, UserKind::Customer, "z@y.example", "+44 20 7946 0999");
-        assert_eq!(links(&by_email, &staff, &[], home)[0].via, LinkVia::Email);
-        assert_eq!(links(&by_phone, &staff, &[], home)[0].via, LinkVia::Phone);
-        assert!(links(&unrelated, &staff, &[], home).is_empty());
-        let explicit = links(&unrelated, &staff, &[(2, 12)], home);
+        assert_eq!(find(&by_email, &[])[0].via, LinkVia::Email);
+        assert_eq!(find(&by_phone, &[])[0].via, LinkVia::Phone);
+        assert!(find(&unrelated, &[]).is_empty());
+        let explicit = find(&unrelated, &[(2, 12)]);
         assert_eq!((explicit[0].staff_id, explicit[0].via), (2, LinkVia::Explicit));
         // A member of staff is not linked to their own row.
-        assert!(links(&staff[0].user, &staff, &[], home).is_empty());
+        assert!(find(&staff[0].user, &[]).is_empty());
         let me = staff_of(1);
-        assert_eq!(not_own_link(&me, &links(&by_phone, &staff, &[], home)), Err(Refusal::OwnLinkedIdentity));
-        assert_eq!(not_own_link(&staff_of(2), &links(&by_phone, &staff, &[], home)), Ok(()));
+        assert_eq!(not_own_link(&me, &find(&by_phone, &[])), Err(Refusal::OwnLinkedIdentity));
+        assert_eq!(not_own_link(&staff_of(2), &find(&by_phone, &[])), Ok(()));
+        // Changing one's own staff email afterwards does not undo the link: the old value
+        // is in the history.
+        let mut moved = staff[1].clone();
+        moved.user.email = "new@bank.example".into();
+        let history = [(2, ContactField::Email, "BOB@bank.example".to_owned())];
+        let pairs = [(&moved, known(&moved.user, &history))];
+        let bobs = user(13, UserKind::Customer, "bob@bank.example", "");
+        assert_eq!(links(&bobs, &known(&bobs, &[]), &pairs, &[])[0].via, LinkVia::Email);
     }
 
     fn staff_of(id: UserId) -> Staff {

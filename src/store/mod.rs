@@ -27,7 +27,7 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::phone::HomeRegion;
 use crate::domain::risk::RiskSignals;
-use crate::domain::two_person::{CodeRequest, RecordedChange, RequestState, Velocity};
+use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, RequestState, Velocity, VelocityLimits};
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 
 pub use dialect::Dialect;
@@ -94,10 +94,9 @@ pub struct NewBatch<'a> {
     /// approved: the approval is consumed in the storing transaction, and a batch made
     /// since voids it.
     pub request: Option<(i64, Option<i64>)>,
-    /// Without a request: the batches the user may have received in the last day before
-    /// this one needs a second person (`codes.max_batches_per_user_day`), counted again in
-    /// the storing transaction.
-    pub user_day_limit: Option<i64>,
+    /// Without a request: the velocity limits, counted again in the storing transaction,
+    /// and with them the institution's "always a second person", read again there.
+    pub velocity_limits: Option<VelocityLimits>,
 }
 
 /// Why `store_batch` wrote nothing.
@@ -109,8 +108,9 @@ pub enum NotStored {
     ContactChanged,
     /// The approval expired, was used, withdrawn or voided.
     ApprovalGone,
-    /// Another batch for the user reached the daily limit meanwhile.
-    VelocityReached,
+    /// Meanwhile a velocity limit was reached, or the institution turned "always a second
+    /// person" on.
+    SecondPersonNeeded,
 }
 
 /// The newest contact change and batch of a user, by id.
@@ -365,7 +365,8 @@ pub trait Store: Send + Sync {
     /// allows them (the hashing before it takes a while), nothing is written and the
     /// answer says why (`NotStored`); likewise when the user's contact details changed
     /// after `contact_seen`, the request's approval cannot be used (expired, used, voided
-    /// by a newer batch), or `user_day_limit` is reached. Otherwise returns the batch's id.
+    /// by a newer batch), or, without a request, a velocity limit or "always a second person" now
+    /// applies. Otherwise returns the batch's id.
     async fn store_batch(
         &self,
         batch: &NewBatch<'_>,
@@ -458,8 +459,11 @@ pub trait Store: Send + Sync {
 
     // ----- two people (issue 15) ------------------------------------------------------
 
-    /// The user's email and phone changes, newest first, at most `limit`.
-    async fn contact_changes(&self, user: UserId, limit: i64) -> StoreResult<Vec<RecordedChange>>;
+    /// The user's email and phone changes after `since`, newest first.
+    async fn contact_changes(&self, user: UserId, since: i64) -> StoreResult<Vec<RecordedChange>>;
+    /// Every email and phone held (before and after each change) by one user, or by every
+    /// member of staff for `None`: (user, field, value).
+    async fn contact_history(&self, user: Option<UserId>) -> StoreResult<Vec<(UserId, ContactField, String)>>;
     /// Changes another writer made that have no audit event yet, oldest first.
     async fn unhandled_contact_changes(&self, limit: i64) -> StoreResult<Vec<RecordedChange>>;
     /// Marks the change handled and writes its audit events and notices, in one

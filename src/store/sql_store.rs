@@ -12,7 +12,7 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::search::Term;
-use crate::domain::two_person::{CodeRequest, RecordedChange, Velocity};
+use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, Velocity};
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
@@ -267,7 +267,9 @@ where
         let at = audits.first().map_or(0, |a| a.at);
         let by = audits.first().and_then(|a| a.actor_id);
         let mut tx = self.begin_write().await?;
-        // The contact-change triggers record the change as this member of staff's.
+        // The contact-change triggers record the change as this member of staff's; its audit
+        // event and notices are written below, so it is handled here.
+        let newest: i64 = sqlx::query_scalar(two_person::NEWEST_CHANGE).fetch_one(&mut *tx).await?;
         sqlx::query(D::MARK_STAFF).bind(by).bind(at).execute(&mut *tx).await?;
         sqlx::query(users::UPDATE_PROFILE)
             .bind(user)
@@ -283,6 +285,7 @@ where
             .execute(&mut *tx)
             .await?;
         sqlx::query(D::UNMARK).execute(&mut *tx).await?;
+        sqlx::query(two_person::HANDLED_SINCE).bind(user).bind(newest).execute(&mut *tx).await?;
         for audit in audits {
             Self::insert_audit(&mut tx, audit).await?;
         }
@@ -453,7 +456,7 @@ where
         } else {
             None
         };
-        let refused = match (refused, batch.request, batch.user_day_limit) {
+        let refused = match (refused, batch.request, batch.velocity_limits) {
             (Some(refused), _, _) => Some(refused),
             // The approval is used here, once, by its requester, before it expires; a batch
             // made since it was approved voids it.
@@ -467,10 +470,15 @@ where
                     .await?;
                 (D::rows_affected(&used) != 1 || marks.batch != batch_seen).then_some(NotStored::ApprovalGone)
             }
-            (None, None, Some(limit)) => {
-                let velocity =
-                    self.read_velocity_in(&mut tx, batch.generated_by, batch.user_id, batch.created_at).await?;
-                (velocity.user_day >= limit).then_some(NotStored::VelocityReached)
+            (None, None, Some(limits)) => {
+                let v = self.read_velocity_in(&mut tx, batch.generated_by, batch.user_id, batch.created_at).await?;
+                let always: Option<i64> =
+                    sqlx::query_scalar(two_person::SECOND_PERSON_ALWAYS).fetch_optional(&mut *tx).await?;
+                let reached = v.user_day >= limits.per_user_day
+                    || v.agent_hour >= limits.per_agent_hour
+                    || v.agent_day >= limits.per_agent_day
+                    || always.unwrap_or(0) != 0;
+                reached.then_some(NotStored::SecondPersonNeeded)
             }
             (None, None, None) => None,
         };
@@ -686,15 +694,19 @@ where
         Ok(Zeroizing::new(key))
     }
 
-    async fn contact_changes(&self, user: UserId, limit: i64) -> StoreResult<Vec<RecordedChange>> {
-        self.read_contact_changes(two_person::CONTACT_CHANGES, Some(user), limit).await
+    async fn contact_changes(&self, user: UserId, since: i64) -> StoreResult<Vec<RecordedChange>> {
+        self.read_contact_changes(two_person::CONTACT_CHANGES, user, Some(since)).await
+    }
+
+    async fn contact_history(&self, user: Option<UserId>) -> StoreResult<Vec<(UserId, ContactField, String)>> {
+        self.read_contact_history(user).await
     }
 
     async fn unhandled_contact_changes(&self, limit: i64) -> StoreResult<Vec<RecordedChange>> {
         if !self.any_unhandled_change().await? {
             return Ok(Vec::new());
         }
-        self.read_contact_changes(two_person::UNHANDLED_CONTACT_CHANGES, None, limit).await
+        self.read_contact_changes(two_person::UNHANDLED_CONTACT_CHANGES, limit, None).await
     }
 
     async fn handle_contact_change(&self, id: i64, audits: &[NewAuditEvent], notices: &[Notice]) -> StoreResult<bool> {

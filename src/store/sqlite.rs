@@ -29,8 +29,9 @@ impl Dialect for Sqlite {
     // The write transaction already holds the database's one write lock.
     const STALE_KEYS_LOCKED: &'static str = crate::store::sql::users::STALE_KEYS;
 
-    const MARK_STAFF: &'static str = "INSERT INTO writer_mark (id, kind, staff_id, at) VALUES (1, 'staff', $1, $2)";
-    const MARK_REFOLD: &'static str = "INSERT INTO writer_mark (id, kind) VALUES (1, 'refold')";
+    const MARK_STAFF: &'static str =
+        "INSERT OR REPLACE INTO writer_mark (id, kind, staff_id, at) VALUES (1, 'staff', $1, $2)";
+    const MARK_REFOLD: &'static str = "INSERT OR REPLACE INTO writer_mark (id, kind) VALUES (1, 'refold')";
     const UNMARK: &'static str = "DELETE FROM writer_mark";
 
     /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).

@@ -122,18 +122,37 @@ where
     for<'q> Option<&'q str>: Param<'q, D>,
     for<'q> &'q [u8]: Param<'q, D>,
 {
+    /// `statement` takes `a`, then `b` when given.
     pub(super) async fn read_contact_changes(
         &self,
         statement: &str,
-        key: Option<UserId>,
-        limit: i64,
+        a: i64,
+        b: Option<i64>,
     ) -> StoreResult<Vec<RecordedChange>> {
-        let query = sqlx::query_as::<_, RecordedChangeRow>(statement);
-        let query = match key {
-            Some(user) => query.bind(user).bind(limit),
-            None => query.bind(limit),
+        let query = sqlx::query_as::<_, RecordedChangeRow>(statement).bind(a);
+        let query = match b {
+            Some(b) => query.bind(b),
+            None => query,
         };
         query.fetch_all(self.pool()).await?.into_iter().map(RecordedChange::try_from).collect()
+    }
+
+    /// Every email and phone held, as (user, field, value), of one user or of all staff.
+    pub(super) async fn read_contact_history(
+        &self,
+        user: Option<UserId>,
+    ) -> StoreResult<Vec<(UserId, ContactField, String)>> {
+        let rows: Vec<(i64, String, String, String)> = match user {
+            Some(user) => sqlx::query_as(sql::CONTACT_HISTORY_OF_USER).bind(user).fetch_all(self.pool()).await?,
+            None => sqlx::query_as(sql::CONTACT_HISTORY_OF_STAFF).fetch_all(self.pool()).await?,
+        };
+        let mut out = Vec::with_capacity(rows.len() * 2);
+        for (user, field, old, new) in rows {
+            let Some(field) = ContactField::parse(&field) else { continue };
+            out.push((user, field, old));
+            out.push((user, field, new));
+        }
+        Ok(out)
     }
 
     pub(super) async fn any_unhandled_change(&self) -> StoreResult<bool> {

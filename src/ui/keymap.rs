@@ -210,7 +210,7 @@ const STAFF: &[Binding] = &[
     b(&[Char('d')], 1, "disable", C::ToggleDisabled, true),
     b(&[Char('u')], 1, "unlock", C::Unlock, true),
     b(&[Char('x')], 1, "end sessions", C::EndSessions, true),
-    b(&[Char('k')], 1, "link", C::LinkIdentity, true),
+    b(&[Char('l')], 1, "link", C::LinkIdentity, true),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(ESC, 1, "back", C::Back, true),

@@ -185,6 +185,19 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 impl TestDb {
+    /// Runs several statements in one go, outside the store (a writer's own transaction).
+    pub async fn raw_script(&self, sql: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        if self.name == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            sqlx::raw_sql(sql).execute(&mut c).await?;
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            sqlx::raw_sql(sql).execute(&mut c).await?;
+        }
+        Ok(())
+    }
+
     /// Runs one statement outside the store, as an attacker with database access would.
     pub async fn raw_execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
         use sqlx::Connection;

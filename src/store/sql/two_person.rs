@@ -1,12 +1,26 @@
 //! The two-person rule's tables: `contact_changes` (written by the triggers on `users`),
 //! `code_requests`, `staff_identity_links`, and the counts the velocity limits read.
 
-/// A user's contact changes, newest first, with the username of the member of staff who
-/// made each through helpdesk. `$1` user, `$2` how many.
+/// A user's contact changes after `$2`, newest first, with the username of the member of
+/// staff who made each through helpdesk. Bounded by time, not by count: a burst of email
+/// changes must not push a phone change out of view.
 pub const CONTACT_CHANGES: &str = "SELECT c.id, c.user_id, c.field, c.old_value, c.new_value, c.changed_at, \
      c.staff_id, s.username AS staff_username \
      FROM contact_changes c LEFT JOIN users s ON s.id = c.staff_id \
-     WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT $2";
+     WHERE c.user_id = $1 AND c.changed_at > $2 ORDER BY c.id DESC";
+
+/// Every email and phone a user has held, from their changes: (user, field, old, new).
+pub const CONTACT_HISTORY_OF_USER: &str =
+    "SELECT user_id, field, old_value, new_value FROM contact_changes WHERE user_id = $1";
+
+/// The same for every member of staff.
+pub const CONTACT_HISTORY_OF_STAFF: &str = "SELECT c.user_id, c.field, c.old_value, c.new_value \
+     FROM contact_changes c JOIN users u ON u.id = c.user_id WHERE u.kind = 'staff'";
+
+/// The newest change id before the product's own update, and its changes after it marked
+/// handled (their audit event and notices are written in the same transaction).
+pub const NEWEST_CHANGE: &str = "SELECT COALESCE(MAX(id), 0) FROM contact_changes";
+pub const HANDLED_SINCE: &str = "UPDATE contact_changes SET handled = 1 WHERE user_id = $1 AND id > $2";
 
 /// Changes whose audit event and notices are not written yet (another writer's), oldest
 /// first, up to `$1`.
