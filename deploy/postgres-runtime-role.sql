@@ -30,6 +30,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM helpdesk_runtime', current_schema());
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM helpdesk_runtime', current_schema());
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO helpdesk_runtime', current_schema());
+    -- PostgreSQL 14 and older let every role create in schema public.
+    EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', current_schema());
     -- Identity columns draw their ids from sequences.
     EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO helpdesk_runtime', current_schema());
 END
@@ -37,8 +39,10 @@ $$;
 
 -- The append-only record: written and read, never changed or removed.
 GRANT SELECT, INSERT ON audit_events TO helpdesk_runtime;
--- The chain head moves with every append.
-GRANT SELECT, UPDATE ON audit_chain TO helpdesk_runtime;
+-- The chain head moves with every append: its last event and hash, never its start
+-- (a trigger also refuses moving it backwards).
+GRANT SELECT ON audit_chain TO helpdesk_runtime;
+GRANT UPDATE (last_id, last_hash) ON audit_chain TO helpdesk_runtime;
 
 GRANT SELECT ON institutions TO helpdesk_runtime;
 -- The permitted methods are replaced whole.
@@ -48,9 +52,12 @@ GRANT SELECT, INSERT, UPDATE ON users TO helpdesk_runtime;
 -- Granting is idempotent by deleting first.
 GRANT SELECT, INSERT, DELETE ON staff_permissions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON two_factor_devices TO helpdesk_runtime;
--- Batches are revoked, codes used up: both by UPDATE, never DELETE.
-GRANT SELECT, INSERT, UPDATE ON backup_code_batches TO helpdesk_runtime;
-GRANT SELECT, INSERT, UPDATE ON backup_codes TO helpdesk_runtime;
+-- Batches are revoked, codes used up: both by UPDATE of those columns only, never DELETE
+-- (triggers also refuse a used code becoming unused and a revoked batch coming back).
+GRANT SELECT, INSERT ON backup_code_batches TO helpdesk_runtime;
+GRANT UPDATE (revoked_at, revoked_by, request_id) ON backup_code_batches TO helpdesk_runtime;
+GRANT SELECT, INSERT ON backup_codes TO helpdesk_runtime;
+GRANT UPDATE (used_at) ON backup_codes TO helpdesk_runtime;
 -- The outbox is drained by the messaging system, under its own role.
 GRANT SELECT, INSERT ON notification_outbox TO helpdesk_runtime;
 GRANT SELECT, INSERT, UPDATE ON staff_sessions TO helpdesk_runtime;

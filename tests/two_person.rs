@@ -372,11 +372,15 @@ async fn disabling_staff_revokes_their_codes_and_refuses_them(db: TestDb) {
             .any(|e| e.action == "backup_codes_revoked" && e.detail.as_deref() == Some("the account was disabled"))
     );
     assert!(db.store.notifications(sam.id).await.unwrap().iter().any(|n| n.kind == "backup_codes_revoked"));
-    // Even a batch revived through SQL does not work for a disabled account.
-    db.raw_execute(&format!("UPDATE backup_code_batches SET revoked_at = NULL WHERE id = {}", issued.batch_id))
-        .await
-        .unwrap();
-    assert_eq!(desk.redeem("sam.teller", code_text(&issued.codes[1])).await.unwrap(), Redemption::Rejected);
+    // A revoked batch cannot be revived in the database (migration 0015).
+    let revive = format!("UPDATE backup_code_batches SET revoked_at = NULL WHERE id = {}", issued.batch_id);
+    assert!(db.raw_execute(&revive).await.is_err(), "{}: a revoked batch came back", db.name);
+    // An account disabled by another writer, its batch untouched: its codes are refused.
+    let id = requested(&desk, &ada, db.user("nora.noperm").await.id, PHOTO).await;
+    desk.approve_request(&bea, id).await.unwrap();
+    let nora = desk.generate_approved(&ada, id).await.unwrap();
+    db.raw_execute("UPDATE users SET disabled_at = 1 WHERE username = 'nora.noperm'").await.unwrap();
+    assert_eq!(desk.redeem("nora.noperm", code_text(&nora.codes[0])).await.unwrap(), Redemption::Rejected);
 }
 
 async fn linked_identities_by_email_phone_and_link(db: TestDb) {
