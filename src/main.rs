@@ -27,6 +27,11 @@ struct Cli {
     /// built-in defaults). Relative paths in it resolve from its folder.
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// The database to use, outranking HELPDESK_DATABASE_URL, DATABASE_URL and the file's
+    /// `database.url` (sqlite://PATH or postgres://…). For `demo` the default is
+    /// sqlite://helpdesk-demo.db.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -41,9 +46,10 @@ enum Command {
         /// Only create the database; do not open the UI
         #[arg(long)]
         no_ui: bool,
-        /// The demo database (default: sqlite://helpdesk-demo.db)
-        #[arg(long, value_name = "URL", default_value = demo::DEFAULT_URL)]
-        database: String,
+        /// Seed the demo's published passwords into a database whose name does not say
+        /// "demo" (it must still be empty and never have held data)
+        #[arg(long)]
+        i_know_this_is_a_demo: bool,
     },
     /// Create or upgrade the database schema, then exit
     Migrate,
@@ -62,6 +68,21 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Backup codes across the institution
+    Codes {
+        #[command(subcommand)]
+        command: CodesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CodesCommand {
+    /// The emergency stop: revoke every active batch at once (one transaction, audited
+    /// with the count, every holder told). Needs an admin; asks nothing more
+    RevokeAll {
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
     },
 }
 
@@ -154,13 +175,27 @@ fn action(text: &str) -> Result<AuditAction, String> {
 fn main() -> ExitCode {
     cli::process::keep_private();
     let cli = Cli::parse();
-    let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+    let mut config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("helpdesk: configuration error: {e}");
             return ExitCode::from(2);
         }
     };
+    // `--database` outranks the environment and the file; the demo has its own default.
+    match (cli.database, &cli.command) {
+        (Some(url), _) if url.trim().is_empty() => {
+            eprintln!("helpdesk: --database is empty: give a URL such as sqlite://helpdesk.db");
+            return ExitCode::from(2);
+        }
+        (Some(url), _) => config.database_url = url,
+        (None, Some(Command::Demo { .. })) => config.database_url = demo::DEFAULT_URL.to_owned(),
+        (None, _) => {}
+    }
+    if let Err(e) = config.transport() {
+        eprintln!("helpdesk: configuration error: {e}");
+        return ExitCode::from(2);
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("helpdesk: {e}");
         return ExitCode::from(2);
@@ -192,8 +227,11 @@ fn init_log(config: &Config) -> Result<()> {
     Ok(())
 }
 
-async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
+async fn run(command: Option<Command>, config: Config) -> Result<u8> {
     init_log(&config)?;
+    if let Ok(transport) = config.transport() {
+        tracing::info!(database = %store::redact(&config.database_url), "the database link: {transport}");
+    }
     match command {
         None => {
             if let Some(problem) = helpdesk::ui::unusable_terminal() {
@@ -204,8 +242,15 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             helpdesk::ui::run(desk, config, None).await?;
             Ok(0)
         }
-        Some(Command::Demo { users, no_ui, database }) => {
-            config.database_url = database;
+        Some(Command::Demo { users, no_ui, i_know_this_is_a_demo }) => {
+            if !demo::named_for_demo(&config.database_url) && !i_know_this_is_a_demo {
+                eprintln!(
+                    "helpdesk: the demo writes published passwords, so it only uses a database whose name says \
+                     \"demo\" ({} does not); add --i-know-this-is-a-demo if this one is meant for it",
+                    store::redact(&config.database_url)
+                );
+                return Ok(2);
+            }
             let desk = cli::open_desk_to_migrate(&config).await?;
             // A demo database from an earlier version gets this version's search keys.
             desk.refold_all().await?;
@@ -230,6 +275,14 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
                         "Demo database {} already has {users} users; delete it to start over.",
                         store::redact(&config.database_url)
                     );
+                }
+                demo::Seeded::HeldData => {
+                    eprintln!(
+                        "helpdesk: {} has no users but an audit log: it has held real data, and the demo's \
+                         published passwords never go into it. Use a new database.",
+                        store::redact(&config.database_url)
+                    );
+                    return Ok(2);
                 }
             }
             eprintln!("Demo staff (username / password):");
@@ -335,6 +388,18 @@ async fn run(command: Option<Command>, mut config: Config) -> Result<u8> {
             let exported = audit_export::run(&desk, &session, &filter, after, &mut out).await;
             desk.logout(&session).await?;
             eprintln!("{} events exported.", exported?);
+            Ok(0)
+        }
+        Some(Command::Codes { command: CodesCommand::RevokeAll { admin_username } }) => {
+            let desk = cli::open_desk(&config).await?;
+            let session = admin::sign_in(&desk, admin_username).await?;
+            let revoked = desk.revoke_all_codes(&session).await;
+            desk.logout(&session).await?;
+            println!(
+                "{} active batches revoked; every holder is told through the outbox. Backup codes can now be \
+                 switched off in Institution Settings.",
+                revoked?
+            );
             Ok(0)
         }
         Some(Command::Audit { command: AuditCommand::Verify }) => {

@@ -28,6 +28,11 @@ pub struct Texts {
 #[derive(Debug, Deserialize)]
 pub struct Approvals {
     pub second_title: String,
+    pub revoke_all_hint: String,
+    pub revoke_all_title: String,
+    pub revoke_all_body: String,
+    pub revoke_all: String,
+    pub revoked_all: String,
     pub link_title: String,
     pub link_body: String,
     pub link: String,

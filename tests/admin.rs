@@ -270,7 +270,34 @@ async fn profile_rules_refuse_with_the_source_messages(db: TestDb) {
     assert_eq!((stored.first_name.as_str(), stored.last_name.as_str()), ("Siobhán", "Ó Briain-Nüñez"));
 }
 
+/// The emergency stop (issue 16, item 6): every active batch revoked at once, audited with
+/// the count, every holder told; then backup codes may be switched off.
+async fn an_admin_revokes_every_active_batch_at_once(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let (admin, agent) = (login(&desk, "ada.admin").await, login(&desk, "alex.agent").await);
+    let (amara, jean) = (db.user("amara.okafor").await, db.user("jeanluc.moreau").await);
+    let a = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    desk.generate_codes(&agent, jean.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let refused = desk.revoke_all_codes(&agent).await;
+    assert!(matches!(refused, Err(DeskError::Refused(Refusal::AdminOnly))), "{}: {refused:?}", db.name);
+    assert_eq!(desk.revoke_all_codes(&admin).await.unwrap(), 2, "{}", db.name);
+    for user in [&amara, &jean] {
+        assert!(db.store.code_state(user.id, desk.now()).await.unwrap().is_none(), "{}", db.name);
+        let told = db.store.notifications(user.id).await.unwrap();
+        assert!(told.iter().any(|n| n.kind == "backup_codes_revoked"), "{}: {} was not told", db.name, user.username);
+    }
+    assert_eq!(desk.redeem("amara.okafor", a.codes[0].grouped()).await.unwrap(), helpdesk::desk::Redemption::Rejected);
+    let filter = AuditFilter { action: Some(AuditAction::AllBackupCodesRevoked), ..AuditFilter::default() };
+    let events = desk.audit_page(&admin, &filter, None, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "{}", db.name);
+    assert_eq!((events[0].code_count, events[0].actor.as_str()), (Some(2), "ada.admin"));
+    // With nothing active, backup codes can be switched off.
+    desk.set_permitted_methods(&admin, &[TwoFactorMethod::Sms]).await.unwrap();
+    assert_eq!(desk.revoke_all_codes(&admin).await.unwrap(), 0);
+}
+
 on_each_backend!(
+    an_admin_revokes_every_active_batch_at_once,
     settings_are_for_admins_and_never_strand_codes,
     staff_changes_are_for_admins_never_on_themselves_and_keep_an_admin,
     the_last_enabled_admin_cannot_be_demoted_or_disabled,

@@ -324,3 +324,147 @@ fn paths_resolve_from_the_config_file_and_only_migrate_creates_a_database() {
     let ok = helpdesk(elsewhere.path(), &args, &format!("{ROOT_PASS}\n"));
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }
+
+/// `--database` is a global option that outranks the environment; a PostgreSQL host that
+/// is not this machine needs `sslmode=verify-full` (or `database.trusted_network`), said
+/// before anything connects (issue 16, items 2 and 8).
+#[test]
+fn the_database_option_outranks_the_environment_and_a_remote_server_needs_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let chosen = format!("sqlite://{}", dir.path().join("chosen.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "--database", &chosen, "migrate"])
+        .current_dir(dir.path())
+        .env("HELPDESK_DATABASE_URL", format!("sqlite://{}", dir.path().join("from-env.db").display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("chosen.db").exists() && !dir.path().join("from-env.db").exists());
+    // After the subcommand too.
+    let out = helpdesk(dir.path(), &["--config", "/dev/null", "migrate", "--database", &chosen], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let remote = "postgres://helpdesk_runtime@db.bank.example:5432/helpdesk?sslmode=require";
+    let out = helpdesk(dir.path(), &["--config", "/dev/null", "--database", remote, "migrate"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("database.url") && said.contains("sslmode=verify-full"), "{said}");
+    assert!(said.contains("database.trusted_network"), "{said}");
+    let out = helpdesk(dir.path(), &["--config", "/dev/null", "--database", "", "migrate"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A username with a line break or an escape, written by another system, cannot forge a
+/// line of the log (issue 16, item 5).
+#[tokio::test]
+async fn a_username_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "20"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
+    {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "UPDATE users SET username = 'mallory' || char(10) || '2026-01-01t00:00:00z  info forged' \
+             || char(27) || '[2j' WHERE username = 'john.smith'",
+        )
+        .execute(&mut db)
+        .await
+        .unwrap();
+    }
+    let name = "mallory\n2026-01-01T00:00:00Z  INFO forged\u{1b}[2J";
+    let out = helpdesk(
+        dir.path(),
+        &["--config", "/dev/null", "--database", &url, "verify-code", "--username", name],
+        "ABCD-EFGH-JKMN\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap();
+    assert!(!log.lines().any(|l| l.starts_with("2026-01-01t00:00:00z  info forged")), "a forged line:\n{log}");
+    assert!(!log.contains('\u{1b}'), "an escape reached the log");
+    // The rejection was logged, with the name escaped.
+    assert!(log.contains("mallory\\n2026-01-01t00:00:00z  info forged\\u{1b}[2j"), "{log}");
+}
+
+/// The demo seeds published passwords: only into a database named for it, new, and never
+/// one that has held data (issue 16, item 5).
+#[test]
+fn the_demo_writes_only_into_a_database_meant_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let prod = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
+    let out = helpdesk(dir.path(), &["--config", "/dev/null", "demo", "--no-ui", "--database", &prod], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--i-know-this-is-a-demo"));
+    assert!(!dir.path().join("helpdesk.db").exists(), "the refusal created the database");
+    // An empty database that has held data (here: its audit log has an event) is refused
+    // even when told.
+    let out = helpdesk(dir.path(), &["--config", "/dev/null", "--database", &prod, "migrate"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = helpdesk(
+        dir.path(),
+        &[
+            "--config",
+            "/dev/null",
+            "--database",
+            &prod,
+            "staff",
+            "create",
+            "--username",
+            "root.admin",
+            "--first-name",
+            "Root",
+            "--last-name",
+            "Admin",
+            "--email",
+            "root@bank.example",
+            "--admin",
+            "--can-generate-codes",
+        ],
+        "correct-horse-battery-2026\ncorrect-horse-battery-2026\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let wipe = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&wipe).await.unwrap();
+        for sql in ["DELETE FROM staff_permissions", "DELETE FROM two_factor_devices", "DELETE FROM users"] {
+            sqlx::query(sql).execute(&mut db).await.unwrap();
+        }
+    });
+    let out = helpdesk(
+        dir.path(),
+        &["--config", "/dev/null", "demo", "--no-ui", "--i-know-this-is-a-demo", "--database", &prod],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has held real data"));
+    // A new one named for it is seeded.
+    let demo = format!("sqlite://{}", dir.path().join("training-demo.db").display());
+    let out =
+        helpdesk(dir.path(), &["--config", "/dev/null", "demo", "--no-ui", "--users", "10", "--database", &demo], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `helpdesk codes revoke-all` with an admin's password on standard input.
+#[tokio::test]
+async fn codes_revoke_all_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "20"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
+    {
+        let store = helpdesk::store::open(&url, 2).await.unwrap();
+        let desk = helpdesk::desk::HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
+        let agent = common::login(&desk, "alex.agent").await;
+        let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
+        desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    }
+    let args = ["--config", "/dev/null", "--database", url.as_str(), "codes", "revoke-all", "--admin-username"];
+    let agent = helpdesk(dir.path(), &[&args[..], &["alex.agent"]].concat(), "agent-demo-pass-2026\n");
+    assert_eq!(agent.status.code(), Some(2), "an agent stopped every code");
+    let out = helpdesk(dir.path(), &[&args[..], &["ada.admin"]].concat(), "admin-demo-pass-2026\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 active batches revoked"), "{:?}", out);
+}

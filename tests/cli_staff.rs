@@ -30,7 +30,7 @@ const ADMIN: &str = "admin-demo-pass-2026\n";
 #[test]
 fn staff_commands_need_an_admin_and_follow_the_panes_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("staff.db").display());
+    let url = format!("sqlite://{}", dir.path().join("staff-demo.db").display());
     let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
     assert!(demo.status.success(), "{}", text(&demo));
 

@@ -114,7 +114,7 @@ fn sign_in(screen: &mut Screen, username: &str, password: &str) {
 #[test]
 fn an_admins_settings_change_reaches_an_agents_open_detail() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("two.db").display());
+    let url = format!("sqlite://{}", dir.path().join("two-demo.db").display());
     let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
         .current_dir(dir.path())
@@ -162,7 +162,7 @@ fn an_admins_settings_change_reaches_an_agents_open_detail() {
 #[test]
 fn an_agent_issues_a_code_that_works_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("e2e.db");
+    let db = dir.path().join("e2e-demo.db");
     let url = format!("sqlite://{}", db.display());
 
     let started = Instant::now();
@@ -282,7 +282,7 @@ fn agent_with_a_code_revealed(dir: &Path, url: &str) -> (Screen, Box<dyn portabl
 /// after the signal, ends its server session and audits why; returns what it wrote after.
 fn signalled(signal: i32) -> (Vec<u8>, Duration, String) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("signal.db").display());
+    let url = format!("sqlite://{}", dir.path().join("signal-demo.db").display());
     let (screen, mut child) = agent_with_a_code_revealed(dir.path(), &url);
     let before = screen.bytes.lock().unwrap().len();
     let pid = child.process_id().expect("the child has a pid") as i32;
@@ -369,7 +369,7 @@ fn no_terminal_or_a_dumb_one_is_told_and_exits_2() {
 #[test]
 fn an_unbracketed_paste_into_the_note_never_generates() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("paste.db").display());
+    let url = format!("sqlite://{}", dir.path().join("paste-demo.db").display());
     let (mut screen, mut child) = agent_in_the_warning(dir.path(), &url);
     for paste in ["x\r \r", "ok\r ", "a\r\r", "called back\rID seen\r\r"] {
         // One write: what a terminal sends for a paste it does not bracket.
@@ -398,7 +398,7 @@ fn an_unbracketed_paste_into_the_note_never_generates() {
 #[test]
 fn a_locale_that_is_not_utf8_gets_ascii() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("ascii.db").display());
+    let url = format!("sqlite://{}", dir.path().join("ascii-demo.db").display());
     let (mut screen, mut child) =
         spawn(dir.path(), &["--config", "/dev/null", "demo", "--users", "200", "--database", &url], &[("LANG", "C")]);
     sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
@@ -427,7 +427,7 @@ fn a_locale_that_is_not_utf8_gets_ascii() {
 #[test]
 fn a_second_admin_approves_and_only_the_requester_sees_the_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("two.db").display());
+    let url = format!("sqlite://{}", dir.path().join("two-demo.db").display());
     let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
         .current_dir(dir.path())

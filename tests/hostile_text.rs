@@ -79,7 +79,7 @@ fn sql_text(s: &str) -> String {
 #[tokio::test]
 async fn escapes_planted_through_sql_are_shown_never_obeyed() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hostile.db");
+    let file = dir.path().join("hostile-demo.db");
     let url = format!("sqlite://{}", file.display());
     let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])

@@ -633,4 +633,24 @@ async fn the_database_refuses_to_undo_a_use_or_blind_the_chain(db: TestDb) {
     assert_eq!(desk.redeem("amara.okafor", second.codes[1].grouped()).await.unwrap(), Redemption::Accepted);
 }
 
-on_each_backend!(the_database_refuses_to_undo_a_use_or_blind_the_chain);
+/// The cap on failures revokes the batch that was attacked: when a new batch was issued
+/// meanwhile, the new one stays (issue 16, item 5).
+async fn the_failure_cap_revokes_the_attacked_batch_only(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let user = db.user("amara.okafor").await;
+    let attacked = desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let fresh = desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let event = helpdesk::domain::audit::NewAuditEvent::new(desk.now(), AuditAction::BackupCodesExhausted);
+    let late = db.store.exhaust_batch(user.id, attacked.batch_id, desk.now(), &event, &[]).await.unwrap();
+    assert!(!late, "{}: the cap reported revoking a batch that was already replaced", db.name);
+    let active = db.store.code_state(user.id, desk.now()).await.unwrap().map(|b| b.id);
+    assert_eq!(active, Some(fresh.batch_id), "{}: the fresh batch was revoked", db.name);
+    assert!(db.store.exhaust_batch(user.id, fresh.batch_id, desk.now(), &event, &[]).await.unwrap());
+    assert!(db.store.code_state(user.id, desk.now()).await.unwrap().is_none(), "{}", db.name);
+}
+
+on_each_backend!(
+    the_database_refuses_to_undo_a_use_or_blind_the_chain,
+    the_failure_cap_revokes_the_attacked_batch_only,
+);

@@ -42,11 +42,27 @@ const PEOPLE: &str = include_str!("../../assets/demo/people.tsv");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seeded {
-    Created { customers: u64 },
-    AlreadyThere { users: i64 },
+    Created {
+        customers: u64,
+    },
+    AlreadyThere {
+        users: i64,
+    },
+    /// No users, but an audit log: the database has held real data, and the published
+    /// demo passwords never go into it.
+    HeldData,
 }
 
-/// Seeds an empty database; leaves a populated one alone.
+/// Whether a database URL names a demo database: its file or database name says "demo".
+/// The demo seeds published passwords, so it writes only into a database named for it
+/// (or when told `--i-know-this-is-a-demo`).
+pub fn named_for_demo(url: &str) -> bool {
+    let path = url.split_once('?').map_or(url, |(path, _)| path);
+    let name = path.rsplit(['/', '\\']).next().unwrap_or_default();
+    name.to_ascii_lowercase().contains("demo")
+}
+
+/// Seeds an empty database that has never held data; leaves any other alone.
 pub async fn seed(
     desk: &HelpDesk,
     customers: u64,
@@ -56,6 +72,9 @@ pub async fn seed(
     let existing = desk.user_count().await?;
     if existing > 0 {
         return Ok(Seeded::AlreadyThere { users: existing });
+    }
+    if desk.has_audit_history().await? {
+        return Ok(Seeded::HeldData);
     }
     let now = time::now();
     let mut staff = Vec::new();

@@ -95,7 +95,7 @@ impl HelpDesk {
         if !self.store.move_request(id, &change, &audit).await? {
             return Err(DeskError::RequestClosed);
         }
-        tracing::info!(request = id, approver = %actor.username, requester = %request.requester, "request approved");
+        tracing::info!(request = id, approver = %actor.username.escape_debug(), requester = %request.requester.escape_debug(), "request approved");
         Ok(())
     }
 

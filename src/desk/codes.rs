@@ -80,7 +80,7 @@ impl HelpDesk {
             let refused: DeskResult<Generation> = Err(DeskError::RequestOpen);
             return self.audited(&actor, Some(&user), AuditAction::CodesRequested, refused).await;
         };
-        tracing::info!(request = id, actor = %actor.username, target = %user.username, "codes requested");
+        tracing::info!(request = id, actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), "codes requested");
         let request = self.store.request(id).await?.ok_or(DeskError::NoSuchRequest)?;
         Ok(Generation::Requested(Box::new(request)))
     }
@@ -253,9 +253,26 @@ impl HelpDesk {
                 return self.audited(actor, Some(user), AuditAction::BackupCodesGenerated, refused).await;
             }
         };
-        tracing::info!(batch_id, actor = %actor.username, target = %user.username, count = batch.codes.len(), "backup codes generated");
+        tracing::info!(batch_id, actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), count = batch.codes.len(), "backup codes generated");
         let mut batch = batch;
         Ok(IssuedCodes { batch_id, codes: std::mem::take(&mut batch.codes), expires_at })
+    }
+
+    /// The emergency stop, for a bank that learns codes leaked: every active batch revoked
+    /// in one transaction, audited with the count, every holder told. Admin-level staff
+    /// only. Returns how many batches were revoked; backup codes may then be switched off
+    /// in Institution Settings.
+    pub async fn revoke_all_codes(&self, session: &Session) -> DeskResult<u64> {
+        let actor = self.actor(session).await?;
+        let attempted = AuditAction::AllBackupCodesRevoked;
+        self.audited(&actor, None, attempted, access::may_administer(&actor)).await?;
+        let now = self.now();
+        let audit = NewAuditEvent::new(now, attempted).actor(actor.id, &actor.username).detail("emergency stop");
+        let body = texts().notifications.revoked.clone();
+        let notices = move |user: &User| notices_for(user, "backup_codes_revoked", &body);
+        let revoked = self.store.revoke_all_batches(actor.id, now, &audit, &notices).await?;
+        tracing::warn!(actor = %actor.username.escape_debug(), revoked, "every active backup code batch revoked");
+        Ok(revoked)
     }
 
     pub async fn revoke_codes(&self, session: &Session, target: UserId) -> DeskResult<()> {
@@ -269,7 +286,7 @@ impl HelpDesk {
             .target(user.id, &user.username);
         let notices = notices_for(&user, "backup_codes_revoked", &texts().notifications.revoked);
         if self.store.revoke_batch(user.id, actor.id, now, &audit, &notices).await? {
-            tracing::info!(actor = %actor.username, target = %user.username, "backup codes revoked");
+            tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), "backup codes revoked");
             Ok(())
         } else {
             Err(DeskError::NoActiveBatch)

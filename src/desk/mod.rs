@@ -235,7 +235,7 @@ impl HelpDesk {
             event = event.target(user.id, &user.username);
         }
         self.store.append_audit(&[event]).await?;
-        tracing::warn!(actor = %actor.username, attempted = attempted.as_str(), "refused: {refusal}");
+        tracing::warn!(actor = %actor.username.escape_debug(), attempted = attempted.as_str(), refusal = %refusal.to_string().escape_debug(), "refused");
         Err(refusal.into())
     }
 }

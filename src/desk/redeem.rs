@@ -68,20 +68,22 @@ impl HelpDesk {
         };
         let rejection = self.rejection(&user, now, attempt, locks, total);
         let checked = parsed && redemption::may_check(total, limits.redeem_max_total_failures);
+        // The batch these attempts were made against: the cap revokes it, never a newer one.
+        let attacked = key.as_ref().map(|k| k.id);
         match key.filter(|_| checked) {
             Some(key) => {
                 let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
                 let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
                 if self.store.consume_code(key.id, &hash, now, &audit, &notices, &rejection).await? {
-                    tracing::info!(user = %user.username, "backup code redeemed");
+                    tracing::info!(user = %user.username.escape_debug(), "backup code redeemed");
                     return Ok(Redemption::Accepted);
                 }
             }
             None => self.store.append_audit(&rejection).await?,
         }
-        tracing::warn!(user = %user.username, attempt, total, "backup code rejected");
-        if redemption::exhausts(total, limits.redeem_max_total_failures) {
-            self.exhaust(&user, total, now).await?;
+        tracing::warn!(user = %user.username.escape_debug(), attempt, total, "backup code rejected");
+        if let Some(batch) = attacked.filter(|_| redemption::exhausts(total, limits.redeem_max_total_failures)) {
+            self.exhaust(&user, batch, total, now).await?;
         }
         Ok(Redemption::Rejected)
     }
@@ -157,13 +159,13 @@ impl HelpDesk {
     }
 
     /// The failures reached NIST's cap: the batch is revoked, audited, and the user told.
-    async fn exhaust(&self, user: &User, total: i64, now: i64) -> DeskResult<()> {
+    async fn exhaust(&self, user: &User, batch: i64, total: i64, now: i64) -> DeskResult<()> {
         let audit = NewAuditEvent::new(now, AuditAction::BackupCodesExhausted)
             .target(user.id, &user.username)
             .detail(format!("{total} failed attempts since the last success or new batch; the batch is revoked"));
         let notices = notices_for(user, "backup_codes_exhausted", &texts().notifications.exhausted);
-        if self.store.exhaust_batch(user.id, now, &audit, &notices).await? {
-            tracing::warn!(user = %user.username, total, "backup codes used up by failed attempts");
+        if self.store.exhaust_batch(user.id, batch, now, &audit, &notices).await? {
+            tracing::warn!(user = %user.username.escape_debug(), total, "backup codes used up by failed attempts");
         }
         Ok(())
     }

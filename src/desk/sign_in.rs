@@ -17,7 +17,7 @@ impl HelpDesk {
         let user = &creds.user;
         let event = NewAuditEvent::new(now, AuditAction::StaffLogin).actor(user.id, &user.username);
         let id = self.store.start_session(user.id, now, &event).await?;
-        tracing::info!(staff = %user.username, session = id, "staff signed in");
+        tracing::info!(staff = %user.username.escape_debug(), session = id, "staff signed in");
         Ok(Session { id, staff: creds.staff, name: user.full_name() })
     }
 

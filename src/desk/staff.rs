@@ -51,7 +51,7 @@ impl HelpDesk {
             // Another admin was demoted or disabled in the meantime.
             return Err(Refusal::LastAdmin.into());
         }
-        tracing::info!(actor = %actor.username, target = %user.username, ?change, "staff changed");
+        tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), ?change, "staff changed");
         Ok(())
     }
 }

@@ -236,7 +236,7 @@ impl HelpDesk {
                     .collect();
             if self.store.handle_contact_change(change.id, &[audit], &notices).await? {
                 handled += 1;
-                tracing::warn!(user = %user.username, field = change.field.as_str(), "contact detail changed outside helpdesk");
+                tracing::warn!(user = %user.username.escape_debug(), field = change.field.as_str(), "contact detail changed outside helpdesk");
             }
         }
         Ok(handled)
@@ -413,6 +413,11 @@ impl HelpDesk {
     }
 
     // ----- the demo command's bulk load ----------------------------------------------
+
+    /// Whether the audit log holds any event: a database that has, has held real data.
+    pub async fn has_audit_history(&self) -> DeskResult<bool> {
+        Ok(!self.store.recent_audit(None, 1).await?.is_empty())
+    }
 
     /// How many users the database holds; the demo seeds only an empty database.
     pub async fn user_count(&self) -> DeskResult<i64> {

@@ -41,10 +41,11 @@ pub enum AuditAction {
     CodeRequestUsed,
     IdentityLinked,
     SecondPersonRuleChanged,
+    AllBackupCodesRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -78,6 +79,7 @@ impl AuditAction {
         AuditAction::CodeRequestUsed,
         AuditAction::IdentityLinked,
         AuditAction::SecondPersonRuleChanged,
+        AuditAction::AllBackupCodesRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +117,7 @@ impl AuditAction {
             AuditAction::CodeRequestUsed => "code_request_used",
             AuditAction::IdentityLinked => "identity_linked",
             AuditAction::SecondPersonRuleChanged => "second_person_rule_changed",
+            AuditAction::AllBackupCodesRevoked => "all_backup_codes_revoked",
         }
     }
 

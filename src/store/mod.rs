@@ -439,12 +439,14 @@ pub trait Store: Send + Sync {
     /// Records that the session's process is alive at `now`; one statement, and a no-op
     /// for an ended session.
     async fn touch_session(&self, session: i64, now: i64) -> StoreResult<()>;
-    /// Revokes the user's active batch because its failures reached the cap, with no
+    /// Revokes the user's batch `batch` because its failures reached the cap, with no
     /// member of staff as the revoker; the audit event and notices in the same transaction,
-    /// which locks the user first. False when no batch was active; then nothing is written.
+    /// which locks the user first. False when that batch no longer works (revoked by a newer
+    /// one, or expired); then nothing is written, and a newer batch is left alone.
     async fn exhaust_batch(
         &self,
         user: UserId,
+        batch: i64,
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
@@ -456,6 +458,17 @@ pub trait Store: Send + Sync {
     /// The database's own key called `name`, created from `fresh` by the first caller; every
     /// caller gets the same key.
     async fn instance_key(&self, name: &str, fresh: &[u8]) -> StoreResult<Zeroizing<Vec<u8>>>;
+
+    /// The emergency stop: revokes every batch that works at `now`, by `by`, in one
+    /// transaction that also writes `audit` (its detail gains the count) and, for each
+    /// holder, the notices `notices` makes. Returns how many batches were revoked.
+    async fn revoke_all_batches(
+        &self,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &(dyn for<'u> Fn(&'u User) -> Vec<Notice> + Send + Sync),
+    ) -> StoreResult<u64>;
 
     // ----- two people (issue 15) ------------------------------------------------------
 

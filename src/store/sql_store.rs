@@ -668,11 +668,22 @@ where
     async fn exhaust_batch(
         &self,
         user: UserId,
+        batch: i64,
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool> {
-        self.revoke_active(user, None, now, audit, notices).await
+        let mut tx = self.begin_write().await?;
+        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        let done = sqlx::query(codes::REVOKE_THIS_BATCH).bind(batch).bind(now).bind(user).execute(&mut *tx).await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, now, notices).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64> {
@@ -692,6 +703,30 @@ where
         sqlx::query(instance_keys::INSERT_KEY).bind(name).bind(fresh).execute(&self.pool).await?;
         let key: Vec<u8> = sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_one(&self.pool).await?;
         Ok(Zeroizing::new(key))
+    }
+
+    async fn revoke_all_batches(
+        &self,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &(dyn for<'u> Fn(&'u User) -> Vec<Notice> + Send + Sync),
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        // Holders are read inside the transaction; on PostgreSQL each row is then locked by
+        // the update, so a batch generated meanwhile either is revoked here or comes after.
+        let holders: Vec<UserRow> = sqlx::query_as(codes::ACTIVE_HOLDERS).bind(now).fetch_all(&mut *tx).await?;
+        let done = sqlx::query(codes::REVOKE_ALL_ACTIVE).bind(now).bind(by).execute(&mut *tx).await?;
+        let revoked = D::rows_affected(&done);
+        let mut audit = audit.clone();
+        audit.code_count = Some(revoked as i64);
+        audit.detail = Some(format!("{revoked} active batches revoked; {}", audit.detail.unwrap_or_default()));
+        Self::insert_audit(&mut tx, &audit).await?;
+        for holder in holders {
+            Self::insert_notices(&mut tx, now, &notices(&User::try_from(holder)?)).await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
     }
 
     async fn contact_changes(&self, user: UserId, since: i64) -> StoreResult<Vec<RecordedChange>> {

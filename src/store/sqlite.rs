@@ -64,7 +64,9 @@ impl Dialect for Sqlite {
         let options = options
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // A redemption, a batch or an audit event reported done survives power loss: with
+            // NORMAL, WAL mode does not sync at commit, and a used code could come back.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             // 16 MiB of page cache per connection: enough for Manage Users over a million
             // rows (its searches read index ranges, not the table), and small enough that

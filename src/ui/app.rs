@@ -345,6 +345,10 @@ impl App {
                             reason,
                         });
                     }
+                    Confirmable::RevokeAll => {
+                        return self
+                            .with_session(Some(&texts().approvals.deciding), |session| Effect::RevokeAll { session });
+                    }
                     Confirmable::SecondPerson { on } => {
                         return self.with_session(Some(&texts().approvals.deciding), |session| {
                             Effect::SetSecondPerson { session, on }

@@ -42,6 +42,7 @@ pub enum Command {
     Withdraw,
     ToggleSecondPerson,
     LinkIdentity,
+    RevokeAll,
 }
 
 /// Where the keyboard is, which selects the list of bindings in force.
@@ -224,6 +225,7 @@ const SETTINGS: &[Binding] = &[
     b(&[Char(' ')], 1, "toggle", C::Toggle, true),
     b(ENTER, 1, "save (asks first)", C::Activate, true),
     b(&[Char('2')], 1, "two-person rule", C::ToggleSecondPerson, true),
+    b(&[Char('x')], 1, "revoke every active batch (emergency; asks first)", C::RevokeAll, false),
     b(&[Ctrl('r')], 1, "reload", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),
     b(ESC, 1, "back", C::Back, true),

@@ -29,7 +29,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use crate::config::Config;
 use crate::desk::{DeskError, Generation, HelpDesk, Session};
 use crate::domain::session::Departure;
-use crate::texts::texts;
+use crate::texts::{fill, texts};
 use app::{App, UiSettings};
 use msg::{Effect, Msg};
 use panes::codes::Reveal;
@@ -157,6 +157,14 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
             done: texts().approvals.declined.clone(),
             result: desk.decline_request(&session, request, &reason).await,
         },
+        Effect::RevokeAll { session } => {
+            let result = desk.revoke_all_codes(&session).await;
+            let revoked = result.as_ref().map_or(0, |n| *n);
+            Msg::Decided {
+                done: fill(&texts().approvals.revoked_all, &[("count", &revoked.to_string())]),
+                result: result.map(drop),
+            }
+        }
         Effect::SetSecondPerson { session, on } => Msg::Decided {
             done: texts().approvals.second_saved.clone(),
             result: desk.set_second_person_always(&session, on).await,

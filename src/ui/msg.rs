@@ -80,6 +80,7 @@ pub enum Effect {
     Decline { session: Session, request: i64, reason: String },
     CountPending { session: Session },
     SetSecondPerson { session: Session, on: bool },
+    RevokeAll { session: Session },
     Link { session: Session, staff: UserId, customer: String },
     SignOut { session: Session },
     RefreshDetail { session: Session, user: UserId },
@@ -151,6 +152,8 @@ pub enum Confirmable {
     Link { staff: UserId, name: String, customer: String },
     /// Turn "Backup codes always need a second person" on or off.
     SecondPerson { on: bool },
+    /// The emergency stop: revoke every active batch.
+    RevokeAll,
 }
 
 /// What a pane asks of the app once it has handled a key or a paste. A pane changes only

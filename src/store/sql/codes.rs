@@ -17,6 +17,21 @@ pub const REVOKE_BATCHES: &str =
 pub const REVOKE_ACTIVE_BATCH: &str = "UPDATE backup_code_batches SET revoked_at = $2, revoked_by = $3 \
      WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
 
+/// Revokes batch `$1` of user `$3` at `$2` if it still works, with no member of staff as
+/// the revoker: the cap on failures revokes the batch that was attacked, never a newer one.
+pub const REVOKE_THIS_BATCH: &str = "UPDATE backup_code_batches SET revoked_at = $2 \
+     WHERE id = $1 AND user_id = $3 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
+
+/// The holders of every batch that works at `$1`, for the emergency stop's notices.
+pub const ACTIVE_HOLDERS: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
+     u.enrolment, u.staff_role, u.created_at FROM users u \
+     WHERE EXISTS (SELECT 1 FROM backup_code_batches b WHERE b.user_id = u.id AND b.revoked_at IS NULL \
+                   AND (b.expires_at IS NULL OR b.expires_at > $1))";
+
+/// Revokes every batch that works at `$1`, by `$2`: the emergency stop.
+pub const REVOKE_ALL_ACTIVE: &str = "UPDATE backup_code_batches SET revoked_at = $1, revoked_by = $2 \
+     WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)";
+
 pub const INSERT_BATCH: &str = "INSERT INTO backup_code_batches (user_id, generated_by, created_at, expires_at, salt, \
      argon2_m, argon2_t, argon2_p, code_count, identity_check, note) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";

@@ -85,6 +85,12 @@ impl Confirm {
                 &t.approvals.cancel,
                 &t.approvals.link,
             ),
+            Confirmable::RevokeAll => (
+                t.approvals.revoke_all_title.clone(),
+                t.approvals.revoke_all_body.clone(),
+                &t.approvals.cancel,
+                &t.approvals.revoke_all,
+            ),
             Confirmable::SecondPerson { on } => (
                 t.approvals.second_title.clone(),
                 if *on { t.approvals.second_on.clone() } else { t.approvals.second_off.clone() },

@@ -69,6 +69,7 @@ impl SettingsPane {
                     after: self.chosen.clone(),
                 });
             }
+            Some(Command::RevokeAll) => return Outcome::Confirm(Confirmable::RevokeAll),
             Some(Command::ToggleSecondPerson) => {
                 return Outcome::Confirm(Confirmable::SecondPerson { on: !saved.second_person_always });
             }
@@ -119,6 +120,8 @@ impl SettingsPane {
             Line::styled(t.keys.as_str(), theme.muted),
             Line::raw(""),
             Line::styled(rule.as_str(), if saved.second_person_always { theme.ok } else { theme.text }),
+            Line::raw(""),
+            Line::styled(texts().approvals.revoke_all_hint.as_str(), theme.muted),
         ];
         if self.chosen.contains(&TwoFactorMethod::Email) {
             notes.push(Line::styled(texts().twofactor.email_permitted.as_str(), theme.warning));
