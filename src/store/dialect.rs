@@ -8,8 +8,7 @@ use sqlx::{Database, Decode, Encode, Pool, Type};
 
 use crate::store::{Backend, Opening, StoreResult};
 
-/// `HasStatementCache`: the search's statements are run unprepared (`persistent(false)`).
-pub trait Dialect: Database + sqlx::database::HasStatementCache {
+pub trait Dialect: Database {
     const BACKEND: Backend;
 
     /// How a write transaction begins; the statement decides which lock is taken first.
@@ -36,6 +35,11 @@ pub trait Dialect: Database + sqlx::database::HasStatementCache {
     /// Marks the refold's rewrite of a phone into E.164, which is not a change of number.
     const MARK_REFOLD: &'static str;
     const UNMARK: &'static str;
+
+    /// Run first in a search's transaction: a kept statement is planned for its values each
+    /// time (PostgreSQL's `plan_cache_mode`), never with a generic plan. `None`: nothing to
+    /// ask.
+    const CUSTOM_PLANS: Option<&'static str>;
 
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static str;

@@ -47,9 +47,13 @@ impl<D: Dialect> SqlStore<D> {
     }
 }
 
-/// The search's statements, run. Not kept prepared: PostgreSQL would switch a kept
-/// statement to a generic plan after five runs, planned without the typed prefix or the
-/// cursor, and the fifth page of `amara ok` took 40 ms instead of 5.
+/// The search's statements, run. They are kept prepared like every other statement: an
+/// unprepared one is parsed in one round trip and bound in the next, and PgBouncer in
+/// transaction mode may hand the second to another server connection ("unnamed prepared
+/// statement does not exist"). PostgreSQL would switch a kept statement to a generic plan
+/// after five runs, planned without the typed prefix or the cursor (the fifth page of
+/// `amara ok` took 40 ms instead of 5), so each runs in a read transaction that asks for
+/// custom plans (`Dialect::CUSTOM_PLANS`; one transaction stays on one server connection).
 impl<D: Dialect> SqlStore<D>
 where
     for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
@@ -62,20 +66,28 @@ where
     Option<String>: Column<D>,
     for<'q> &'q str: Param<'q, D>,
 {
-    async fn count(&self, statement: &search::Statement) -> StoreResult<i64> {
-        let mut q = sqlx::query_scalar(&statement.sql).persistent(false);
+    async fn count(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<i64> {
+        let mut q = sqlx::query_scalar(&statement.sql);
         for p in &statement.params {
             q = q.bind(p.as_str());
         }
-        Ok(q.fetch_one(&self.pool).await?)
+        Ok(q.fetch_one(conn).await?)
     }
 
-    async fn rows(&self, statement: &search::Statement) -> StoreResult<Vec<UserRow>> {
-        let mut q = sqlx::query_as(&statement.sql).persistent(false);
+    async fn rows(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<Vec<UserRow>> {
+        let mut q = sqlx::query_as(&statement.sql);
         for p in &statement.params {
             q = q.bind(p.as_str());
         }
-        Ok(q.fetch_all(&self.pool).await?)
+        Ok(q.fetch_all(conn).await?)
+    }
+
+    async fn search_transaction(&self) -> StoreResult<Transaction<'static, D>> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(custom) = D::CUSTOM_PLANS {
+            sqlx::query(custom).execute(&mut *tx).await?;
+        }
+        Ok(tx)
     }
 }
 
@@ -170,21 +182,23 @@ where
 
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
         let terms = crate::domain::search::terms(&query.text);
+        // One read transaction for the whole search: its counts and its page (see `count`).
+        let mut tx = self.search_transaction().await?;
         let rows: Vec<UserRow> = if terms.is_empty() {
             let (after_key, after_id) = query.after.clone().unwrap_or((String::new(), i64::MIN));
             sqlx::query_as(search::USERS_PAGE)
                 .bind(after_key)
                 .bind(after_id)
                 .bind(query.limit)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?
         } else if let [Term::Word(word)] = terms.as_slice() {
             // One letter finds users everywhere; a longer word is counted first.
             let rare = word.key.chars().count() > 1
-                && self.count(&search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
+                && Self::count(&mut tx, &search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
             let page =
                 search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
-            self.rows(&page).await?
+            Self::rows(&mut tx, &page).await?
         } else {
             // The rarest term that is rare enough is read first; one letter never is.
             let mut rare: Option<(usize, i64)> = None;
@@ -192,7 +206,7 @@ where
             let cap = if several { search::FEW_OF_SEVERAL } else { search::CANDIDATES };
             let long_enough = |term: &Term| !matches!(term, Term::Word(w) if w.key.chars().count() < 2);
             for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
-                let n = self.count(&search::count_users_of(term, cap)).await?;
+                let n = Self::count(&mut tx, &search::count_users_of(term, cap)).await?;
                 if n <= cap && rare.is_none_or(|(_, fewest)| n < fewest) {
                     rare = Some((i, n));
                 }
@@ -203,7 +217,7 @@ where
             if several && rare.is_none() {
                 for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
                     if let Term::Word(word) = term {
-                        let n = self.count(&search::count_others_of_word(word)).await?;
+                        let n = Self::count(&mut tx, &search::count_others_of_word(word)).await?;
                         if walk.is_none_or(|(_, fewest)| n < fewest) {
                             walk = Some((i, n));
                         }
@@ -233,8 +247,9 @@ where
                     D::USERS_IN_NAME_ORDER,
                 ),
             };
-            self.rows(&page).await?
+            Self::rows(&mut tx, &page).await?
         };
+        tx.commit().await?;
         rows.into_iter().map(User::try_from).collect()
     }
 

@@ -34,6 +34,9 @@ impl Dialect for Sqlite {
     const MARK_REFOLD: &'static str = "INSERT OR REPLACE INTO writer_mark (id, kind) VALUES (1, 'refold')";
     const UNMARK: &'static str = "DELETE FROM writer_mark";
 
+    /// SQLite plans every execution for its values.
+    const CUSTOM_PLANS: Option<&'static str> = None;
+
     /// A sampled ANALYZE: a full one reads every index of a million-row table (≈20 s).
     const ANALYZE: &'static str = "PRAGMA analysis_limit = 1000; ANALYZE;";
 
