@@ -6,6 +6,12 @@
 //!   createdb -h 127.0.0.1 -U postgres helpdesk_load
 //!   cargo run --release --example load -- postgres://postgres@127.0.0.1:5432/helpdesk_load
 //!
+//! Through PgBouncer in transaction mode, give the URL through it and then the same
+//! database directly: the schema is migrated directly (migrations take a session lock),
+//! and the server connections PostgreSQL sees are counted through the direct one.
+//!
+//!   cargo run --release --example load -- postgres://…:6432/helpdesk_load postgres://…:5432/helpdesk_load
+//!
 //! All agents share one pool of `POOL` connections, as 200 UI processes of 2 connections
 //! each share PostgreSQL's through PgBouncer (docs/deploy-ssh.md).
 
@@ -35,7 +41,9 @@ fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Optio
     NewUser {
         kind,
         email: format!("{username}@load.example"),
-        phone: "+447911123456".into(),
+        // Staff without a phone: a member of staff sharing a customer's phone is that
+        // customer (a linked identity), and codes for them would be refused.
+        phone: if kind == UserKind::Staff { String::new() } else { "+447911123456".into() },
         username,
         first_name: "Load".into(),
         last_name: "Tester".into(),
@@ -51,8 +59,34 @@ fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Optio
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let url = std::env::args().nth(1).expect("a PostgreSQL URL");
+    let direct = std::env::args().nth(2);
     let cost = HashCost::default();
-    let store = store::open(&url, POOL).await.expect("opening the database");
+    let store = match &direct {
+        Some(direct) => {
+            store::open_with(direct, 1, store::Opening::Migrate).await.expect("migrating directly");
+            store::open_with(&url, POOL, store::Opening::Run).await.expect("opening through PgBouncer")
+        }
+        None => store::open(&url, POOL).await.expect("opening the database"),
+    };
+    // The most server connections PostgreSQL shows for this database during the burst.
+    let most = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let sampler = direct.clone().map(|direct| {
+        let most = Arc::clone(&most);
+        tokio::spawn(async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&direct).await.expect("the direct connection");
+            loop {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or(0);
+                most.fetch_max(n, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
     let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
     // A benchmark issues far more batches than any person: the velocity limits (which
     // would send them to a second admin) are lifted.
@@ -141,6 +175,13 @@ async fn main() {
         }
     }
     let wall = started.elapsed();
+    if let Some(sampler) = sampler {
+        sampler.abort();
+        println!(
+            "PostgreSQL server connections for this database, most seen during the burst: {}",
+            most.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
     println!(
         "{} agents and {REDEMPTIONS} redemptions at once, {POOL} connections: {:.1} s",
         AGENTS - 1,
