@@ -159,13 +159,23 @@ enum AuditCommand {
         #[arg(long, value_name = "USERNAME")]
         admin_username: Option<String>,
     },
-    /// Checks the audit log's hash chain and names the first broken link
-    /// (exit 0 intact, 1 broken, 2 error)
-    Verify,
+    /// Checks the audit log's hash chain and names every broken link (exit 0 intact, 1
+    /// broken, 2 error)
+    Verify {
+        /// A hash kept outside the database, as ID:HASH (an exported event's id and its
+        /// chain_hash): the chain must still carry it there
+        #[arg(long, value_name = "ID:HASH", value_parser = anchor)]
+        anchor: Option<helpdesk::domain::audit_chain::Anchor>,
+    },
 }
 
 fn instant(text: &str) -> Result<i64, String> {
     time::parse_instant(text).ok_or_else(|| format!("{text:?} is not a date (write 2026-11-28 or RFC 3339)"))
+}
+
+fn anchor(text: &str) -> Result<helpdesk::domain::audit_chain::Anchor, String> {
+    helpdesk::domain::audit_chain::Anchor::parse(text)
+        .ok_or_else(|| format!("{text:?} is not ID:HASH (an event id, a colon, 64 hex digits)"))
 }
 
 fn action(text: &str) -> Result<AuditAction, String> {
@@ -402,7 +412,7 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
             );
             Ok(0)
         }
-        Some(Command::Audit { command: AuditCommand::Verify }) => {
+        Some(Command::Audit { command: AuditCommand::Verify { anchor } }) => {
             let desk = match cli::open_desk(&config).await {
                 Ok(d) => d,
                 Err(e) => {
@@ -410,7 +420,7 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
                     return Ok(audit_verify::ERROR);
                 }
             };
-            Ok(audit_verify::run(&desk, &mut std::io::stdout().lock()).await)
+            Ok(audit_verify::run(&desk, anchor, &mut std::io::stdout().lock()).await)
         }
     }
 }

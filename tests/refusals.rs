@@ -9,6 +9,7 @@ use helpdesk::domain::access::{Permission, Refusal, Staff, StaffChange};
 use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
 use helpdesk::domain::institution::TwoFactorMethod;
+use helpdesk::domain::user::StaffRole;
 use helpdesk::store::{NewBatch, NotStored};
 use zeroize::Zeroizing;
 
@@ -26,6 +27,17 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
     assert!(desk.set_permission(&agent, sam.id, Permission::GenerateLockoutCodes, false).await.is_err());
     let nora = login(&desk, "nora.noperm").await;
     assert!(desk.generate_codes(&nora, amara.id, IdentityCheck::InPersonPhotoId, None).await.is_err());
+    // The export by an agent, staff creation by an agent, a profile edit the rules refuse
+    // (issue 16, item 5).
+    assert!(desk.export_audit_as(&agent, &Default::default(), 0, 10).await.is_err());
+    let pass = Zeroizing::new("a long enough passphrase 2026".to_owned());
+    let perms = vec![Permission::GenerateLockoutCodes];
+    let made = desk
+        .create_staff_as(&agent, "eve.admin", "Eve", "Admin", "eve@bank.example", StaffRole::Admin, perms, pass)
+        .await;
+    assert!(made.is_err(), "{}: an agent created staff", db.name);
+    let bad_phone = desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "12").await;
+    assert!(bad_phone.is_err(), "{}", db.name);
 
     let events = db.store.recent_audit(None, 50).await.unwrap();
     let details = refusals(&events);
@@ -35,6 +47,9 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
         "permitted_methods_changed: Only admin-level staff may do this.",
         "permission_revoked: Only admin-level staff may do this.",
         "backup_codes_generated: You do not have the permission",
+        "audit_exported: Only admin-level staff may do this.",
+        "staff_created: Only admin-level staff may do this.",
+        "profile_updated: ",
     ] {
         assert!(details.iter().any(|d| d.starts_with(expected)), "{}: no refusal {expected:?} in {details:?}", db.name);
     }

@@ -348,9 +348,14 @@ async fn the_session_row_decides_who_acts_and_how_long(db: TestDb) {
 // ----- 2: the audit chain ------------------------------------------------------------------
 
 fn audit_verify(db: &TestDb) -> Output {
+    audit_verify_with(db, &[])
+}
+
+fn audit_verify_with(db: &TestDb, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(["--config", "/dev/null", "audit", "verify"])
+        .args(extra)
         .current_dir(dir.path())
         .env("HELPDESK_DATABASE_URL", &db.url)
         .env_remove("DATABASE_URL")
@@ -383,12 +388,29 @@ async fn audit_verify_names_the_first_edited_or_removed_event(db: TestDb) {
     assert!(all.len() >= 6, "{}", db.name);
     let (edited, removed, after_removed) = (all[2].id, all[4].id, all[5].id);
     let original_note = all[2].note.clone();
+    // What the SIEM keeps from the export: an event's id and its chain hash.
+    let kept = format!("{}:{}", all[3].id, all[3].chain_hash.clone().expect("the export carries the chain hash"));
+    let anchored = audit_verify_with(&db, &["--anchor", &kept]);
+    assert_eq!(anchored.status.code(), Some(0), "{}: {}", db.name, String::from_utf8_lossy(&anchored.stdout));
+    let wrong = format!("{}:{}", all[3].id, "0".repeat(64));
+    let refused = audit_verify_with(&db, &["--anchor", &wrong]);
+    assert_eq!(refused.status.code(), Some(1), "{}", db.name);
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("anchor kept"), "{}", db.name);
 
+    // Two edits far apart: each is named.
+    let later = all[5].id;
     db.raw_execute(&format!("UPDATE audit_events SET note = 'nothing to see' WHERE id = {edited}")).await.unwrap();
+    db.raw_execute(&format!("UPDATE audit_events SET detail = 'nor here' WHERE id = {later}")).await.unwrap();
     let broken = audit_verify(&db);
     assert_eq!(broken.status.code(), Some(1), "{}", db.name);
     let said = String::from_utf8_lossy(&broken.stdout);
     assert!(said.starts_with(&format!("broken at event {edited}:")), "{}: {said}", db.name);
+    assert!(said.contains(&format!("broken at event {later}:")) && said.contains("2 breaks"), "{}: {said}", db.name);
+    let detail = match &all[5].detail {
+        Some(d) => format!("'{}'", d.replace('\'', "''")),
+        None => "NULL".to_owned(),
+    };
+    db.raw_execute(&format!("UPDATE audit_events SET detail = {detail} WHERE id = {later}")).await.unwrap();
 
     // Put back as it was, the chain holds again; then a removal breaks its successor.
     let note = match &original_note {

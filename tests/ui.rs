@@ -955,6 +955,7 @@ fn snapshot_admin_screens() {
         code_count: Some(10),
         expires_at: None,
         detail: detail.map(Into::into),
+        chain_hash: None,
     };
     let events = vec![
         event(3, "cool_off_overridden", Some("contact details changed")),

@@ -4,8 +4,8 @@
 
 use crate::desk::{DeskResult, HelpDesk, Session};
 use crate::domain::access;
-use crate::domain::audit::{AuditEvent, AuditFilter};
-use crate::domain::audit_chain::{ChainReport, ChainWalk};
+use crate::domain::audit::{AuditAction, AuditEvent, AuditFilter};
+use crate::domain::audit_chain::{Anchor, ChainReport, ChainWalk};
 
 /// Events read at a time while verifying.
 const PAGE: i64 = 1_000;
@@ -14,20 +14,30 @@ impl HelpDesk {
     /// Walks every audit event, oldest first, and reports the first broken link. Needs no
     /// session: it shows ids and counts, never an event's content.
     pub async fn verify_audit_chain(&self) -> DeskResult<ChainReport> {
+        self.verify_audit_chain_against(None).await
+    }
+
+    /// Walks the whole chain and reports every break; with `anchor`, also checks that the
+    /// event the SIEM kept still carries the hash it kept.
+    pub async fn verify_audit_chain_against(&self, anchor: Option<Anchor>) -> DeskResult<ChainReport> {
         // The head first: events appended during the walk come after it and are left for
         // the next run, instead of looking like a broken tail.
         let head = self.store.audit_chain_head().await?;
         let last = head.last_id;
         let mut walk = ChainWalk::new(head);
+        if let Some(anchor) = anchor {
+            walk = walk.with_anchor(anchor);
+        }
         let mut after = 0;
         'pages: loop {
             let page = self.store.chained_audit_events(after, PAGE).await?;
             let Some(tail) = page.last() else { break };
             after = tail.event.id;
             for chained in &page {
-                if chained.event.id > last || !walk.step(&chained.event, chained.chain_hash.as_deref()) {
+                if chained.event.id > last {
                     break 'pages;
                 }
+                walk.step(&chained.event, chained.chain_hash.as_deref());
             }
         }
         Ok(walk.finish())
@@ -43,7 +53,7 @@ impl HelpDesk {
         limit: i64,
     ) -> DeskResult<Vec<AuditEvent>> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::AuditExported, access::may_administer(&actor)).await?;
         Ok(self.store.audit_events(filter, after, limit).await?)
     }
 }

@@ -290,13 +290,18 @@ impl HelpDesk {
     ) -> DeskResult<()> {
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
-        access::may_edit_profile(&actor, &user)?;
-        let update = ProfileUpdate {
-            first_name: profile::first_name(first_name)?,
-            last_name: profile::last_name(last_name)?,
-            email: profile::email(email)?,
-            phone: profile::phone(phone, self.limits.home_region)?,
-        };
+        // A refusal, by who may edit or by the rules for the fields, is recorded too.
+        let attempted = AuditAction::ProfileUpdated;
+        self.audited(&actor, Some(&user), attempted, access::may_edit_profile(&actor, &user)).await?;
+        let checked = (|| {
+            Ok::<_, profile::ProfileError>(ProfileUpdate {
+                first_name: profile::first_name(first_name)?,
+                last_name: profile::last_name(last_name)?,
+                email: profile::email(email)?,
+                phone: profile::phone(phone, self.limits.home_region)?,
+            })
+        })();
+        let update = self.audited(&actor, Some(&user), attempted, checked).await?;
         let now = self.now();
         let event =
             |action| NewAuditEvent::new(now, action).actor(actor.id, &actor.username).target(user.id, &user.username);
@@ -367,7 +372,7 @@ impl HelpDesk {
         new_password: Zeroizing<String>,
     ) -> DeskResult<UserId> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::StaffCreated, access::may_administer(&actor)).await?;
         let (user, audit) =
             self.new_staff(username, first_name, last_name, email, role, permissions, new_password).await?;
         let audit = audit.actor(actor.id, &actor.username);

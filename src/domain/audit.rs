@@ -42,10 +42,11 @@ pub enum AuditAction {
     IdentityLinked,
     SecondPersonRuleChanged,
     AllBackupCodesRevoked,
+    AuditExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -80,6 +81,7 @@ impl AuditAction {
         AuditAction::IdentityLinked,
         AuditAction::SecondPersonRuleChanged,
         AuditAction::AllBackupCodesRevoked,
+        AuditAction::AuditExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +120,7 @@ impl AuditAction {
             AuditAction::IdentityLinked => "identity_linked",
             AuditAction::SecondPersonRuleChanged => "second_person_rule_changed",
             AuditAction::AllBackupCodesRevoked => "all_backup_codes_revoked",
+            AuditAction::AuditExported => "audit_exported",
         }
     }
 
@@ -301,6 +304,11 @@ pub struct AuditEvent {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<String>,
+    /// The event's link in the audit chain, 64 hex digits (`None` before the chain began):
+    /// what a SIEM keeps as an anchor for `helpdesk audit verify --anchor ID:HASH`. Not part
+    /// of what the chain hashes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_hash: Option<String>,
 }
 
 #[cfg(test)]

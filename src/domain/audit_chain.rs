@@ -135,13 +135,20 @@ pub enum ChainBreak {
         "the chain head names event {head_last_id}, but the newest chained event is {found_last_id}: newer events were removed, or the head was altered"
     )]
     Tail { head_last_id: i64, found_last_id: i64 },
+    #[error("event {id} does not carry the hash the anchor kept: the chain up to it was rewritten")]
+    Anchor { id: i64 },
+    #[error("event {id}, which the anchor names, is not in the chain: it was removed")]
+    AnchorMissing { id: i64 },
 }
 
 impl ChainBreak {
     /// The event at which the chain first fails.
     pub fn event_id(&self) -> i64 {
         match self {
-            ChainBreak::Mismatch { id } | ChainBreak::Unchained { id } => *id,
+            ChainBreak::Mismatch { id }
+            | ChainBreak::Unchained { id }
+            | ChainBreak::Anchor { id }
+            | ChainBreak::AnchorMissing { id } => *id,
             ChainBreak::Tail { found_last_id, .. } => *found_last_id,
         }
     }
@@ -154,7 +161,41 @@ pub struct ChainReport {
     pub checked: u64,
     /// Events written before the chain began (ids up to `ChainHead::starts_after`).
     pub before_chain: u64,
+    /// The first break, if any.
     pub broken: Option<ChainBreak>,
+    /// Every break, in id order: after one, the walk goes on from the stored hash, so that
+    /// each edited or removed event is named, not only the first.
+    pub breaks: Vec<ChainBreak>,
+}
+
+/// A hash kept outside the database (by the SIEM, from the export): event `id` must carry
+/// `hash` (`helpdesk audit verify --anchor ID:HASH`). A chain rewritten whole, head
+/// included, verifies on its own but fails its anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub id: i64,
+    pub hash: ChainHash,
+}
+
+impl Anchor {
+    /// `ID:HASH`, the hash as 64 hex digits.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (id, hex) = text.trim().split_once(':')?;
+        let id = id.parse().ok()?;
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut hash = [0u8; 32];
+        for (i, byte) in hash.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Self { id, hash })
+    }
+}
+
+/// A chain hash as the export writes it: 64 lower-case hex digits.
+pub fn hex(hash: &[u8]) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Walks the events in id order, one at a time, and stops at the first break.
@@ -163,46 +204,74 @@ pub struct ChainWalk {
     head: ChainHead,
     prev: ChainHash,
     last_id: i64,
+    anchor: Option<Anchor>,
+    anchor_seen: bool,
     report: ChainReport,
 }
 
 impl ChainWalk {
     pub fn new(head: ChainHead) -> Self {
         let last_id = head.starts_after;
-        Self { head, prev: GENESIS, last_id, report: ChainReport { checked: 0, before_chain: 0, broken: None } }
+        let report = ChainReport { checked: 0, before_chain: 0, broken: None, breaks: Vec::new() };
+        Self { head, prev: GENESIS, last_id, anchor: None, anchor_seen: false, report }
     }
 
-    /// Checks the next event (ids ascending); false once the chain is broken, when
-    /// reading further is pointless.
-    pub fn step(&mut self, event: &AuditEvent, stored: Option<&[u8]>) -> bool {
-        if self.report.broken.is_some() {
-            return false;
-        }
+    /// Checks the chain against a hash kept outside the database as well.
+    pub fn with_anchor(mut self, anchor: Anchor) -> Self {
+        self.anchor = Some(anchor);
+        self
+    }
+
+    fn broke(&mut self, at: ChainBreak) {
+        self.report.broken.get_or_insert_with(|| at.clone());
+        self.report.breaks.push(at);
+    }
+
+    /// Checks the next event (ids ascending). A break is recorded and the walk goes on
+    /// from the event's stored hash, so that the next events are checked on their own.
+    pub fn step(&mut self, event: &AuditEvent, stored: Option<&[u8]>) {
         if event.id <= self.head.starts_after {
             self.report.before_chain += 1;
-            return true;
+            return;
         }
         let Some(stored) = stored else {
-            self.report.broken = Some(ChainBreak::Unchained { id: event.id });
-            return false;
+            self.broke(ChainBreak::Unchained { id: event.id });
+            return;
         };
-        let expected = link(&self.prev, &ChainedFields::from(event));
-        if stored != expected {
-            self.report.broken = Some(ChainBreak::Mismatch { id: event.id });
-            return false;
+        if let Some(anchor) = &self.anchor
+            && anchor.id == event.id
+        {
+            self.anchor_seen = true;
+            if stored != anchor.hash {
+                let id = anchor.id;
+                self.broke(ChainBreak::Anchor { id });
+            }
         }
-        self.report.checked += 1;
-        self.prev = expected;
+        let expected = link(&self.prev, &ChainedFields::from(event));
+        if stored == expected {
+            self.report.checked += 1;
+            self.prev = expected;
+        } else {
+            self.broke(ChainBreak::Mismatch { id: event.id });
+            match stored.try_into() {
+                Ok(hash) => self.prev = hash,
+                Err(_) => return,
+            }
+        }
         self.last_id = event.id;
-        true
     }
 
-    /// Compares the end of the walk with the chain head: removing the newest events
-    /// leaves every remaining link intact, but not the head.
+    /// Compares the end of the walk with the chain head (removing the newest events leaves
+    /// every remaining link intact, but not the head), and the anchor with what was seen.
     pub fn finish(mut self) -> ChainReport {
-        if self.report.broken.is_none() && (self.last_id != self.head.last_id || self.prev != self.head.last_hash) {
-            self.report.broken =
-                Some(ChainBreak::Tail { head_last_id: self.head.last_id, found_last_id: self.last_id });
+        if let Some(anchor) = self.anchor.clone()
+            && !self.anchor_seen
+        {
+            self.broke(ChainBreak::AnchorMissing { id: anchor.id });
+        }
+        if self.last_id != self.head.last_id || self.prev != self.head.last_hash {
+            let (head_last_id, found_last_id) = (self.head.last_id, self.last_id);
+            self.broke(ChainBreak::Tail { head_last_id, found_last_id });
         }
         self.report
     }
@@ -228,6 +297,7 @@ mod tests {
             code_count: None,
             expires_at: None,
             detail: Some(detail.into()),
+            chain_hash: None,
         }
     }
 
@@ -247,9 +317,7 @@ mod tests {
     fn walk(events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead) -> ChainReport {
         let mut w = ChainWalk::new(head.clone());
         for (e, h) in events.iter().zip(hashes) {
-            if !w.step(e, Some(h)) {
-                break;
-            }
+            w.step(e, Some(h));
         }
         w.finish()
     }
@@ -258,7 +326,8 @@ mod tests {
     fn an_intact_chain_verifies_and_each_kind_of_change_names_its_event() {
         let events: Vec<_> = (1..=5).map(|i| event(i, &format!("e{i}"))).collect();
         let (hashes, head) = chain(&events);
-        assert_eq!(walk(&events, &hashes, &head), ChainReport { checked: 5, before_chain: 0, broken: None });
+        let intact = ChainReport { checked: 5, before_chain: 0, broken: None, breaks: vec![] };
+        assert_eq!(walk(&events, &hashes, &head), intact);
 
         let mut edited = events.clone();
         edited[2].detail = Some("edited".into());
@@ -271,6 +340,43 @@ mod tests {
 
         let broken = walk(&events[..4], &hashes[..4], &head).broken.unwrap();
         assert_eq!(broken, ChainBreak::Tail { head_last_id: 5, found_last_id: 4 });
+
+        // Every break is named: two edits far apart, each on its own.
+        let mut twice = events.clone();
+        twice[1].detail = Some("edited".into());
+        twice[3].detail = Some("edited too".into());
+        let report = walk(&twice, &hashes, &head);
+        assert_eq!(report.breaks, vec![ChainBreak::Mismatch { id: 2 }, ChainBreak::Mismatch { id: 4 }]);
+        assert_eq!(report.checked, 3);
+    }
+
+    #[test]
+    fn an_anchor_catches_a_chain_rewritten_whole() {
+        let events: Vec<_> = (1..=4).map(|i| event(i, &format!("e{i}"))).collect();
+        let (hashes, head) = chain(&events);
+        let kept = Anchor::parse(&format!("2:{}", hex(&hashes[1]))).expect("ID:HASH");
+        let anchored = |events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead, anchor: Anchor| {
+            let mut w = ChainWalk::new(head.clone()).with_anchor(anchor);
+            for (e, h) in events.iter().zip(hashes) {
+                w.step(e, Some(h));
+            }
+            w.finish()
+        };
+        assert!(anchored(&events, &hashes, &head, kept.clone()).breaks.is_empty());
+        // Rewritten from event 2 on, head and all: every link holds, the anchor does not.
+        let mut forged = events.clone();
+        forged[1].detail = Some("forged".into());
+        let (forged_hashes, forged_head) = chain(&forged);
+        let report = anchored(&forged, &forged_hashes, &forged_head, kept.clone());
+        assert_eq!(report.breaks, vec![ChainBreak::Anchor { id: 2 }]);
+        // The anchored event removed and the chain rebuilt without it.
+        let without: Vec<_> = events.iter().filter(|e| e.id != 2).cloned().collect();
+        let (rebuilt, rebuilt_head) = chain(&without);
+        let report = anchored(&without, &rebuilt, &rebuilt_head, kept);
+        assert_eq!(report.breaks, vec![ChainBreak::AnchorMissing { id: 2 }]);
+        for bad in ["2", "x:00", "2:zz", &format!("2:{}", "0".repeat(63))] {
+            assert!(Anchor::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

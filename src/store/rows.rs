@@ -198,6 +198,7 @@ pub struct AuditRow {
     code_count: Option<i64>,
     expires_at: Option<i64>,
     detail: Option<String>,
+    chain_hash: Option<Vec<u8>>,
 }
 
 impl From<AuditRow> for AuditEvent {
@@ -215,6 +216,7 @@ impl From<AuditRow> for AuditEvent {
             note: r.note,
             code_count: r.code_count,
             expires_at: r.expires_at,
+            chain_hash: r.chain_hash.as_deref().map(crate::domain::audit_chain::hex),
             detail: r.detail,
         }
     }
