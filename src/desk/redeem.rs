@@ -128,8 +128,12 @@ impl HelpDesk {
     /// its length and keyed pseudonym (never as typed), or none once the window is flooded.
     async fn unknown_username_event(&self, username: Option<&str>, now: i64) -> DeskResult<Option<NewAuditEvent>> {
         let attempts = self.store.count_unknown_username(now, redemption::UNKNOWN_USERNAME_WINDOW_SECS).await?;
+        // Past the limit the event is still written, with the count only: skipping the
+        // write would answer an unknown username faster than a known one, which tells a
+        // caller which usernames exist.
         if attempts > redemption::UNKNOWN_USERNAMES_AUDITED_PER_WINDOW {
-            return Ok(None);
+            let detail = format!("unknown username, not itemised ({attempts} this minute)");
+            return Ok(Some(NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail(detail)));
         }
         let mut detail = match username {
             Some(name) => format!(
@@ -141,7 +145,7 @@ impl HelpDesk {
         };
         if attempts == redemption::UNKNOWN_USERNAMES_AUDITED_PER_WINDOW {
             detail.push_str(&format!(
-                "; {attempts} unknown usernames this minute: further ones this minute are counted, not logged"
+                "; {attempts} unknown usernames this minute: further ones this minute are counted without a pseudonym"
             ));
         }
         Ok(Some(NewAuditEvent::new(now, AuditAction::BackupCodeRejected).detail(detail)))
