@@ -36,6 +36,11 @@ pub trait Dialect: Database {
     const MARK_REFOLD: &'static str;
     const UNMARK: &'static str;
 
+    /// Appended to a read inside a write transaction that must hold what it read until
+    /// the commit: `FOR SHARE` on PostgreSQL; nothing on SQLite, whose write transaction
+    /// already excludes every other writer.
+    const SHARE_LOCK: &'static str;
+
     /// Run first in a search's transaction: a kept statement is planned for its values each
     /// time (PostgreSQL's `plan_cache_mode`), never with a generic plan. `None`: nothing to
     /// ask.

@@ -28,6 +28,8 @@ impl Dialect for Postgres {
     const MARK_REFOLD: &'static str = "SELECT set_config('helpdesk.writer', 'refold', true)";
     const UNMARK: &'static str = "SELECT set_config('helpdesk.writer', '', true)";
 
+    const SHARE_LOCK: &'static str = "FOR SHARE";
+
     const CUSTOM_PLANS: Option<&'static str> = Some("SET LOCAL plan_cache_mode = force_custom_plan");
 
     /// VACUUM as well: a bulk-loaded table has no visibility map yet, and without one

@@ -452,13 +452,19 @@ where
     ) -> StoreResult<Result<i64, NotStored>> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
-        let open: i64 = sqlx::query_scalar(sessions::SESSION_OPEN_FOR)
+        // The session and the actor's row are read with a share lock (PostgreSQL), so that a
+        // sign-out, a disable or a role change waits for this batch, and then sees it (a
+        // disable revokes it), instead of committing between this check and the batch.
+        let open: Option<i64> = sqlx::query_scalar(&format!("{} {}", sessions::SESSION_OPEN_ROW, D::SHARE_LOCK))
             .bind(batch.session)
             .bind(batch.generated_by)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-        let actor: Option<UserRow> =
-            sqlx::query_as(staff::ENABLED_STAFF_BY_ID).bind(batch.generated_by).fetch_optional(&mut *tx).await?;
+        let open = i64::from(open.is_some());
+        let actor: Option<UserRow> = sqlx::query_as(&format!("{} {}", staff::ENABLED_STAFF_BY_ID, D::SHARE_LOCK))
+            .bind(batch.generated_by)
+            .fetch_optional(&mut *tx)
+            .await?;
         let permissions: Vec<String> =
             sqlx::query_scalar(users::PERMISSIONS).bind(batch.generated_by).fetch_all(&mut *tx).await?;
         let actor = actor.map(User::try_from).transpose()?;

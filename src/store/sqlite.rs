@@ -34,6 +34,8 @@ impl Dialect for Sqlite {
     const MARK_REFOLD: &'static str = "INSERT OR REPLACE INTO writer_mark (id, kind) VALUES (1, 'refold')";
     const UNMARK: &'static str = "DELETE FROM writer_mark";
 
+    const SHARE_LOCK: &'static str = "";
+
     /// SQLite plans every execution for its values.
     const CUSTOM_PLANS: Option<&'static str> = None;
 

@@ -5,9 +5,8 @@
 pub const START_SESSION: &str =
     "INSERT INTO staff_sessions (staff_id, started_at, last_seen_at) VALUES ($1, $2, $2) RETURNING id";
 
-/// 1 when the session `$1` is open and belongs to `$2`, else 0.
-pub const SESSION_OPEN_FOR: &str =
-    "SELECT COUNT(*) FROM staff_sessions WHERE id = $1 AND staff_id = $2 AND ended_at IS NULL";
+/// The open session `$1` of `$2`, as a row a transaction can lock (`Dialect::SHARE_LOCK`).
+pub const SESSION_OPEN_ROW: &str = "SELECT id FROM staff_sessions WHERE id = $1 AND staff_id = $2 AND ended_at IS NULL";
 
 pub const SESSION_ENDED_AT: &str = "SELECT ended_at FROM staff_sessions WHERE id = $1";
 
