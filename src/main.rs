@@ -14,7 +14,6 @@ use helpdesk::domain::access::{Permission, StaffChange};
 use helpdesk::domain::audit::{AuditAction, AuditFilter};
 use helpdesk::domain::time;
 use helpdesk::domain::user::StaffRole;
-use helpdesk::store;
 
 #[derive(Parser)]
 #[command(
@@ -240,7 +239,7 @@ fn init_log(config: &Config) -> Result<()> {
 async fn run(command: Option<Command>, config: Config) -> Result<u8> {
     init_log(&config)?;
     if let Ok(transport) = config.transport() {
-        tracing::info!(database = %store::redact(&config.database_url), "the database link: {transport}");
+        tracing::info!(database = %helpdesk::desk::redact_url(&config.database_url), "the database link: {transport}");
     }
     match command {
         None => {
@@ -257,7 +256,7 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
                 eprintln!(
                     "helpdesk: the demo writes published passwords, so it only uses a database whose name says \
                      \"demo\" ({} does not); add --i-know-this-is-a-demo if this one is meant for it",
-                    store::redact(&config.database_url)
+                    helpdesk::desk::redact_url(&config.database_url)
                 );
                 return Ok(2);
             }
@@ -276,21 +275,21 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
                 demo::Seeded::Created { customers } => {
                     eprintln!(
                         "Demo database {} created with {customers} customers in {:.1} s.",
-                        store::redact(&config.database_url),
+                        helpdesk::desk::redact_url(&config.database_url),
                         started.elapsed().as_secs_f64()
                     );
                 }
                 demo::Seeded::AlreadyThere { users } => {
                     eprintln!(
                         "Demo database {} already has {users} users; delete it to start over.",
-                        store::redact(&config.database_url)
+                        helpdesk::desk::redact_url(&config.database_url)
                     );
                 }
                 demo::Seeded::HeldData => {
                     eprintln!(
                         "helpdesk: {} has no users but an audit log: it has held real data, and the demo's \
                          published passwords never go into it. Use a new database.",
-                        store::redact(&config.database_url)
+                        helpdesk::desk::redact_url(&config.database_url)
                     );
                     return Ok(2);
                 }
@@ -319,7 +318,7 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
             let folded = desk.refold_all().await?;
             // Contact changes another system made get their audit event and notices now.
             let changes = desk.handle_all_outside_changes().await?;
-            println!("The database {} is at the latest schema.", store::redact(&config.database_url));
+            println!("The database {} is at the latest schema.", helpdesk::desk::redact_url(&config.database_url));
             if changes > 0 {
                 println!("{changes} contact changes made outside helpdesk were audited and their old addresses told.");
             }

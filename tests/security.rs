@@ -98,7 +98,8 @@ async fn an_unknown_username_is_recorded_as_its_length_and_a_pseudonym(db: TestD
     assert_eq!(flood.len() - before, 40, "{}: every attempt is written", db.name);
     let itemised = flood[..40].iter().filter(|e| e.detail.as_deref().is_some_and(|d| d.contains("pseudonym"))).count();
     assert_eq!(itemised, 30 - 3, "{}: the window had 3 already", db.name);
-    let counted = flood[..40].iter().filter(|e| e.detail.as_deref().is_some_and(|d| d.contains("not itemised"))).count();
+    let counted =
+        flood[..40].iter().filter(|e| e.detail.as_deref().is_some_and(|d| d.contains("not itemised"))).count();
     assert_eq!(counted, 13, "{}", db.name);
     db.advance(61);
     desk.redeem("made.up.again", typed(WRONG)).await.unwrap();

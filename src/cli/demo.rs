@@ -6,6 +6,7 @@ use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use zeroize::Zeroizing;
 
+use crate::desk::NewUser;
 use crate::desk::{DeskResult, HelpDesk};
 use crate::domain::access::Permission;
 use crate::domain::codes::HashCost;
@@ -13,7 +14,6 @@ use crate::domain::institution::TwoFactorMethod;
 use crate::domain::password;
 use crate::domain::time;
 use crate::domain::user::{Enrolment, StaffRole, UserKind};
-use crate::store::NewUser;
 
 pub const DEFAULT_URL: &str = "sqlite://helpdesk-demo.db";
 pub const DEFAULT_CUSTOMERS: u64 = 200;

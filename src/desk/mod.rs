@@ -33,6 +33,7 @@ use crate::domain::two_person::VelocityLimits;
 use crate::domain::user::User;
 use crate::store::{Store, StoreError};
 
+pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption};
 pub use users::{UserDetail, Weighed, signals};
 
@@ -189,6 +190,20 @@ impl HelpDesk {
         }
     }
 
+    /// Opens the database a URL names, as `opening` says (`store::open_with`), and wraps it
+    /// in the service: what the command line does, so that it never touches the store.
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        opening: Opening,
+        policy: CodePolicy,
+        password_cost: HashCost,
+        limits: Limits,
+    ) -> DeskResult<Self> {
+        let store = crate::store::open_with(url, max_connections, opening).await?;
+        Ok(Self::new(store, policy, password_cost, limits))
+    }
+
     /// Replaces the clock, for tests of expiry and lockout.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -251,4 +266,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     });
     let _turn = TURNS.acquire().await.expect("the semaphore is never closed");
     tokio::task::spawn_blocking(f).await.map_err(DeskError::Internal)
+}
+
+/// A database URL without its passwords, for messages and the log (`store::redact`).
+pub fn redact_url(url: &str) -> String {
+    crate::store::redact(url)
 }
