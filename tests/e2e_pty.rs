@@ -100,6 +100,19 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Screen, Box<dyn po
     (Screen { parser, bytes, writer }, child)
 }
 
+/// A demo database of 40 customers in a folder of its own, for two processes at once.
+fn two_desks_database() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("two-demo.db").display());
+    let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "demo failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    (dir, url)
+}
+
 fn sign_in(screen: &mut Screen, username: &str, password: &str) {
     screen.wait_for("Sign in with your staff username");
     screen.send(username);
@@ -113,14 +126,7 @@ fn sign_in(screen: &mut Screen, username: &str, password: &str) {
 /// email 2FA, and the agent's open user detail shows it within seconds, without a restart.
 #[test]
 fn an_admins_settings_change_reaches_an_agents_open_detail() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("two-demo.db").display());
-    let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(seeded.status.success(), "demo failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    let (dir, url) = two_desks_database();
     let env = [("HELPDESK_DATABASE_URL", url.as_str())];
     let (mut agent, mut agent_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
     let (mut admin, mut admin_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
@@ -426,14 +432,7 @@ fn a_locale_that_is_not_utf8_gets_ascii() {
 /// accepts once. The admin's terminal never receives a code.
 #[test]
 fn a_second_admin_approves_and_only_the_requester_sees_the_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("two-demo.db").display());
-    let seeded = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["--config", "/dev/null", "demo", "--no-ui", "--users", "40", "--database", &url])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(seeded.status.success(), "demo failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    let (dir, url) = two_desks_database();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         use sqlx::Connection;
         let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();

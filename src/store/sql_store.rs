@@ -550,7 +550,7 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool> {
-        self.revoke_active(user, Some(by), now, audit, notices).await
+        self.revoke_active(user, None, Some(by), now, audit, notices).await
     }
 
     async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>> {
@@ -694,17 +694,7 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
-        let done = sqlx::query(codes::REVOKE_THIS_BATCH).bind(batch).bind(now).bind(user).execute(&mut *tx).await?;
-        if D::rows_affected(&done) == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        Self::insert_audit(&mut tx, audit).await?;
-        Self::insert_notices(&mut tx, now, notices).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.revoke_active(user, Some(batch), None, now, audit, notices).await
     }
 
     async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64> {

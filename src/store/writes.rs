@@ -53,13 +53,14 @@ where
         Ok(())
     }
 
-    /// Revokes the user's active batch (neither revoked nor expired), recording `by` as
-    /// the revoker (nobody when failures used it up), with the audit event and notices, in
-    /// one transaction that locks the user first. False when none was active; then
-    /// nothing is written.
+    /// Revokes the user's active batch (neither revoked nor expired), or only batch `only`
+    /// when given, recording `by` as the revoker (nobody when failures used it up), with
+    /// the audit event and notices, in one transaction that locks the user first. False
+    /// when none was active; then nothing is written.
     pub(super) async fn revoke_active(
         &self,
         user: UserId,
+        only: Option<i64>,
         by: Option<UserId>,
         now: i64,
         audit: &NewAuditEvent,
@@ -67,7 +68,12 @@ where
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
-        let done = sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(by).execute(&mut *tx).await?;
+        let done = match only {
+            Some(batch) => sqlx::query(codes::REVOKE_THIS_BATCH).bind(user).bind(now).bind(by).bind(batch),
+            None => sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(by),
+        }
+        .execute(&mut *tx)
+        .await?;
         if D::rows_affected(&done) == 0 {
             tx.rollback().await?;
             return Ok(false);

@@ -17,10 +17,10 @@ pub const REVOKE_BATCHES: &str =
 pub const REVOKE_ACTIVE_BATCH: &str = "UPDATE backup_code_batches SET revoked_at = $2, revoked_by = $3 \
      WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
 
-/// Revokes batch `$1` of user `$3` at `$2` if it still works, with no member of staff as
-/// the revoker: the cap on failures revokes the batch that was attacked, never a newer one.
-pub const REVOKE_THIS_BATCH: &str = "UPDATE backup_code_batches SET revoked_at = $2 \
-     WHERE id = $1 AND user_id = $3 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
+/// As `REVOKE_ACTIVE_BATCH`, for batch `$4` only: the cap on failures revokes the batch
+/// that was attacked, never a newer one.
+pub const REVOKE_THIS_BATCH: &str = "UPDATE backup_code_batches SET revoked_at = $2, revoked_by = $3 \
+     WHERE user_id = $1 AND id = $4 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
 
 /// The holders of every batch that works at `$1`, for the emergency stop's notices.
 pub const ACTIVE_HOLDERS: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
