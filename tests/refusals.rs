@@ -30,6 +30,8 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
     // The export by an agent, staff creation by an agent, a profile edit the rules refuse
     // (issue 16, item 5).
     assert!(desk.export_audit_as(&agent, &Default::default(), 0, 10).await.is_err());
+    assert!(desk.staff_members(&agent).await.is_err());
+    assert!(desk.open_requests(&agent).await.is_err());
     let pass = Zeroizing::new("a long enough passphrase 2026".to_owned());
     let perms = vec![Permission::GenerateLockoutCodes];
     let made = desk
@@ -48,6 +50,7 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
         "permission_revoked: Only admin-level staff may do this.",
         "backup_codes_generated: You do not have the permission",
         "audit_exported: Only admin-level staff may do this.",
+        "admin_read: Only admin-level staff may do this.",
         "staff_created: Only admin-level staff may do this.",
         "profile_updated: ",
     ] {

@@ -99,7 +99,10 @@ async fn profiles_and_settings(db: TestDb) {
     assert!(institution.email_makes_codes_unusual(), "{}", db.name);
     assert!(matches!(desk.recent_audit(&agent, None, 10).await, Err(DeskError::Refused(Refusal::AdminOnly))));
     let events = desk.recent_audit(&admin, None, 10).await.unwrap();
-    assert_eq!(events[0].action, "permitted_methods_changed");
+    // The agent's refused read is recorded too, after the change.
+    assert_eq!(events[0].action, "action_refused");
+    assert!(events[0].detail.as_deref().is_some_and(|d| d.starts_with("admin_read:")), "{}", db.name);
+    assert_eq!(events[1].action, "permitted_methods_changed");
 }
 
 async fn search_pages_through_users_by_name_username_email_and_phone(db: TestDb) {

@@ -33,7 +33,7 @@ impl HelpDesk {
     /// Open requests, oldest first, for admins (the Approvals pane).
     pub async fn open_requests(&self, session: &Session) -> DeskResult<Vec<CodeRequest>> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::AdminRead, access::may_administer(&actor)).await?;
         self.expire_requests().await?;
         Ok(self.store.open_requests(OPEN_REQUESTS_SHOWN).await?)
     }
@@ -52,7 +52,7 @@ impl HelpDesk {
         let actor = self.actor(session).await?;
         let request = self.store.request(id).await?.ok_or(DeskError::NoSuchRequest)?;
         if request.requester_id != actor.id {
-            access::may_administer(&actor)?;
+            self.audited(&actor, None, AuditAction::AdminRead, access::may_administer(&actor)).await?;
         }
         Ok(request)
     }

@@ -15,7 +15,7 @@ impl HelpDesk {
     /// The institution's settings, for the admin's settings screen.
     pub async fn institution_settings(&self, session: &Session) -> DeskResult<Institution> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::AdminRead, access::may_administer(&actor)).await?;
         Ok(self.store.institution().await?)
     }
 
@@ -57,7 +57,7 @@ impl HelpDesk {
         limit: i64,
     ) -> DeskResult<Vec<AuditEvent>> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::AdminRead, access::may_administer(&actor)).await?;
         Ok(self.store.recent_audit(target, limit).await?)
     }
 
@@ -71,7 +71,7 @@ impl HelpDesk {
         limit: i64,
     ) -> DeskResult<Vec<AuditEvent>> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::AdminRead, access::may_administer(&actor)).await?;
         Ok(self.store.audit_page(filter, before, limit).await?)
     }
 }

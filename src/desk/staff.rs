@@ -14,7 +14,7 @@ impl HelpDesk {
     /// Every member of staff, for admins.
     pub async fn staff_members(&self, session: &Session) -> DeskResult<Vec<StaffMember>> {
         let actor = self.actor(session).await?;
-        access::may_administer(&actor)?;
+        self.audited(&actor, None, AuditAction::AdminRead, access::may_administer(&actor)).await?;
         Ok(self.store.staff_members(self.now()).await?)
     }
 

@@ -43,10 +43,13 @@ pub enum AuditAction {
     SecondPersonRuleChanged,
     AllBackupCodesRevoked,
     AuditExported,
+    /// An admin-level screen or list read (staff, settings, the audit log, approvals):
+    /// recorded only when refused.
+    AdminRead,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -82,6 +85,7 @@ impl AuditAction {
         AuditAction::SecondPersonRuleChanged,
         AuditAction::AllBackupCodesRevoked,
         AuditAction::AuditExported,
+        AuditAction::AdminRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +125,7 @@ impl AuditAction {
             AuditAction::SecondPersonRuleChanged => "second_person_rule_changed",
             AuditAction::AllBackupCodesRevoked => "all_backup_codes_revoked",
             AuditAction::AuditExported => "audit_exported",
+            AuditAction::AdminRead => "admin_read",
         }
     }
 
