@@ -66,10 +66,8 @@ impl HelpDesk {
         let attempted = AuditAction::CodeRequestApproved;
         let now = self.now();
         let weighed = self.weigh(&actor, &user, now).await?;
-        let changes = self.store.contact_changes(user.id, now - self.limits.contact_cooloff_secs).await?;
-        let recent = two_person::within_cool_off(&changes, now, self.limits.contact_cooloff_secs);
-        let links = self.staff_links(&user, now).await?;
-        let rule = two_person::may_approve(&actor, &request, &links, &recent);
+        let recent = two_person::within_cool_off(&weighed.changes, now, self.limits.contact_cooloff_secs);
+        let rule = two_person::may_approve(&actor, &request, &weighed.links, &recent);
         self.audited(&actor, Some(&user), attempted, rule).await?;
         if request.state != RequestState::Pending {
             return Err(DeskError::RequestClosed);

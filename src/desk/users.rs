@@ -14,7 +14,7 @@ use crate::domain::profile::{self, ContactChange};
 use crate::domain::risk::RiskSignals;
 use crate::domain::time::format_utc;
 use crate::domain::two_person::{
-    self, Circumstances, CodeRequest, ContactField, KnownContacts, StaffLink, Velocity, VelocityLimits,
+    self, Circumstances, CodeRequest, ContactField, KnownContacts, RecordedChange, StaffLink, Velocity, VelocityLimits,
 };
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 use crate::store::TargetMarks;
@@ -66,6 +66,10 @@ pub struct Weighed {
     pub marks: TargetMarks,
     pub risk: RiskSignals,
     pub institution: Institution,
+    /// The members of staff the user is the same person as.
+    pub links: Vec<StaffLink>,
+    /// The user's contact changes within the signal window and the cool-off, newest first.
+    pub changes: Vec<RecordedChange>,
 }
 
 /// The risk signals as sentences, each only when true: what the warning shows and a
@@ -175,7 +179,7 @@ impl HelpDesk {
         risk.contact_changes =
             changes.iter().filter(|c| c.at > now - RiskSignals::CONTACT_WINDOW_SECS).cloned().collect();
         let signals = signals(user, &risk, &institution, &gate, &links, velocity, self.limits.velocity);
-        Ok(Weighed { gate, circumstances, checks, signals, marks, risk, institution })
+        Ok(Weighed { gate, circumstances, checks, signals, marks, risk, institution, links, changes })
     }
 
     /// The members of staff `user` is the same person as (`two_person::links`).
@@ -315,7 +319,7 @@ impl HelpDesk {
             let t = &texts().notifications;
             notices = contact_change_notices(&user, change, &t.contact_changed_old, &t.contact_changed_new);
         }
-        self.store.update_profile(user.id, &update, change.as_ref().map(|c| c.what()), &audits, &notices).await?;
+        self.store.update_profile(user.id, &update, &audits, &notices).await?;
         Ok(())
     }
 

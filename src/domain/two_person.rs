@@ -262,6 +262,10 @@ pub fn not_own_link(actor: &Staff, links: &[StaffLink]) -> Result<(), Refusal> {
     if links.iter().any(|l| l.staff_id == actor.id) { Err(Refusal::OwnLinkedIdentity) } else { Ok(()) }
 }
 
+/// How a cool-off override's reason begins: a stored request is found to override one by
+/// it (the approver must not have made the change either).
+pub const COOL_OFF_OVERRIDE: &str = "overrides the contact-change cool-off";
+
 /// Why a request needs a second admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
@@ -280,7 +284,7 @@ impl Reason {
         match self {
             Reason::StaffTarget => "the user is a member of staff".into(),
             Reason::CoolOffOverride { until } => {
-                format!("overrides the contact-change cool-off (until {})", format_utc(*until))
+                format!("{COOL_OFF_OVERRIDE} (until {})", format_utc(*until))
             }
             Reason::WeakCheck(check) => format!("a weak identity check ({})", check.short_label()),
             Reason::AgentHour { count, max } => format!("you issued {count} batches in the last hour (limit {max})"),

@@ -286,7 +286,6 @@ pub trait Store: Send + Sync {
         &self,
         user: UserId,
         update: &ProfileUpdate,
-        contact_change: Option<&str>,
         audits: &[NewAuditEvent],
         notices: &[Notice],
     ) -> StoreResult<()>;
@@ -421,8 +420,6 @@ pub trait Store: Send + Sync {
     async fn risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals>;
     /// Batches neither revoked nor expired at `now`, everybody's.
     async fn count_active_batches(&self, now: i64) -> StoreResult<i64>;
-    /// When the user's email or phone last changed.
-    async fn contact_changed_at(&self, user: UserId) -> StoreResult<Option<i64>>;
     // ----- the security review (issue 8) ----------------------------------------------
 
     /// The newest chained event and its hash.

@@ -275,7 +275,6 @@ where
         &self,
         user: UserId,
         update: &ProfileUpdate,
-        contact_change: Option<&str>,
         audits: &[NewAuditEvent],
         notices: &[Notice],
     ) -> StoreResult<()> {
@@ -296,7 +295,6 @@ where
             .bind(&update.phone)
             .bind(crate::domain::search::phone_digits(&update.phone))
             .bind(at)
-            .bind(contact_change)
             .execute(&mut *tx)
             .await?;
         sqlx::query(D::UNMARK).execute(&mut *tx).await?;
@@ -629,12 +627,6 @@ where
 
     async fn count_active_batches(&self, now: i64) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(risk::COUNT_ACTIVE_BATCHES).bind(now).fetch_one(&self.pool).await?)
-    }
-
-    async fn contact_changed_at(&self, user: UserId) -> StoreResult<Option<i64>> {
-        let at: Option<Option<i64>> =
-            sqlx::query_scalar(risk::CONTACT_CHANGED_AT).bind(user).fetch_optional(&self.pool).await?;
-        Ok(at.flatten())
     }
 
     async fn audit_chain_head(&self) -> StoreResult<ChainHead> {

@@ -6,7 +6,7 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 
 use crate::domain::audit::{IdentityCheck, NewAuditEvent};
 use crate::domain::notice::Notice;
-use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, RequestState, Velocity};
+use crate::domain::two_person::{COOL_OFF_OVERRIDE, CodeRequest, ContactField, RecordedChange, RequestState, Velocity};
 use crate::domain::user::{UserId, UserKind};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::sql::two_person as sql;
@@ -67,10 +67,6 @@ pub struct CodeRequestRow {
     approval_expires_at: Option<i64>,
 }
 
-/// The marker a cool-off override's reason starts with, so that the approver's rule can
-/// find it in the stored reasons.
-pub const OVERRIDE_MARK: &str = "overrides the contact-change cool-off";
-
 fn lines(s: &str) -> Vec<String> {
     s.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
@@ -92,7 +88,7 @@ impl TryFrom<CodeRequestRow> for CodeRequest {
                 .ok_or_else(|| corrupt("identity check", &r.identity_check))?,
             note: r.note.clone(),
             signals: lines(&r.signals),
-            overrides_cool_off: reasons.iter().any(|l| l.starts_with(OVERRIDE_MARK)),
+            overrides_cool_off: reasons.iter().any(|l| l.starts_with(COOL_OFF_OVERRIDE)),
             reasons,
             contact_seen: r.contact_seen,
             batch_seen: r.batch_seen,
@@ -187,14 +183,8 @@ where
     }
 
     pub(super) async fn read_velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity> {
-        let (agent_hour, agent_day, user_day): (i64, i64, i64) = sqlx::query_as(sql::VELOCITY)
-            .bind(actor)
-            .bind(target)
-            .bind(now - 3_600)
-            .bind(now - 86_400)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(Velocity { agent_hour, agent_day, user_day })
+        let mut conn = self.pool().acquire().await?;
+        self.read_velocity_in(&mut conn, actor, target, now).await
     }
 
     /// The same counts inside a transaction (the per-user one is what the storing

@@ -14,6 +14,3 @@ pub const RISK_SIGNALS: &str = "SELECT u.kind, \
 /// Batches that still work at `$1`: while any exist, backup codes stay a permitted method.
 pub const COUNT_ACTIVE_BATCHES: &str = "SELECT COUNT(*) FROM backup_code_batches \
      WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)";
-
-/// When the email or phone last changed, for the cool-off.
-pub const CONTACT_CHANGED_AT: &str = "SELECT contact_changed_at FROM users WHERE id = $1";

@@ -15,12 +15,10 @@ pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM users WHERE kind = 'sta
 pub const DEVICES: &str = "SELECT method, label, added_at FROM two_factor_devices WHERE user_id = $1 ORDER BY id";
 
 /// Rewrites the search keys (`sort_key`, `first_key`, `phone_digits`) with the fields
-/// they are derived from, so that search never sees a stale name or number. `$10` names
-/// what of the contact details changed (NULL: neither); a change starts the cool-off.
+/// they are derived from, so that search never sees a stale name or number. A change of
+/// email or phone is recorded by the triggers on `users` (`contact_changes`).
 pub const UPDATE_PROFILE: &str = "UPDATE users SET first_name = $2, last_name = $3, sort_key = $4, first_key = $5, \
-     email = $6, phone = $7, phone_digits = $8, updated_at = $9, keys_stale = 0, \
-     contact_changed_at = CASE WHEN $10 IS NULL THEN contact_changed_at ELSE $9 END, \
-     contact_changed_what = COALESCE($10, contact_changed_what) WHERE id = $1";
+     email = $6, phone = $7, phone_digits = $8, updated_at = $9, keys_stale = 0 WHERE id = $1";
 
 /// A multi-row insert: `insert_users(values)` with `USER_INSERT_COLUMNS` values a row.
 /// Both databases return the ids of one multi-row insert in row order.
