@@ -10,7 +10,9 @@ use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
 use helpdesk::domain::institution::TwoFactorMethod;
 use helpdesk::domain::user::StaffRole;
-use helpdesk::store::{NewBatch, NotStored};
+use helpdesk::store::{Acting, NewBatch, NotStored, ProfileUpdate};
+use std::time::{Duration, Instant};
+
 use zeroize::Zeroizing;
 
 fn refusals(events: &[helpdesk::domain::audit::AuditEvent]) -> Vec<String> {
@@ -129,10 +131,111 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     assert!(db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap().is_ok(), "{}", db.name);
 }
 
+fn allow(_: &Staff) -> bool {
+    true
+}
+
+fn deny(_: &Staff) -> bool {
+    false
+}
+
+/// Revoking, editing a profile and changing staff read the session and the actor again
+/// inside their own transaction (issue 16, item 5): a rule that no longer holds, a session
+/// that is not the actor's, or a session ended by another writer while the write waited for
+/// its lock writes nothing.
+async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transaction(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let (agent, admin) = (login(&desk, "alex.agent").await, login(&desk, "ada.admin").await);
+    let (amara, sam) = (db.user("amara.okafor").await, db.user("sam.teller").await);
+    desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let acting = |session: &helpdesk::desk::Session, may: &'static (dyn Fn(&Staff) -> bool + Send + Sync)| Acting {
+        session: session.id,
+        actor: session.staff.id,
+        may,
+    };
+    let now = desk.now();
+    let event = |action| NewAuditEvent::new(now, action);
+    let before = db.store.recent_audit(None, 500).await.unwrap().len();
+    let refused = Err(NotStored::SessionOrRight);
+
+    let (revoke, edit, promote) = (
+        event(AuditAction::BackupCodesRevoked),
+        [event(AuditAction::ProfileUpdated)],
+        event(AuditAction::StaffRoleChanged),
+    );
+    let revoked = db.store.revoke_batch(acting(&agent, &deny), amara.id, now, &revoke, &[]).await;
+    assert_eq!(revoked.unwrap(), refused.map(|()| true), "{}", db.name);
+    // The admin's session with the agent named as the actor.
+    let borrowed = Acting { session: admin.id, actor: agent.staff.id, may: &allow };
+    let revoked = db.store.revoke_batch(borrowed, amara.id, now, &revoke, &[]).await;
+    assert_eq!(revoked.unwrap(), refused.map(|()| true), "{}", db.name);
+    assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
+
+    let update = ProfileUpdate {
+        first_name: "Mallory".into(),
+        last_name: amara.last_name.clone(),
+        email: "mallory@attacker.example".into(),
+        phone: amara.phone.clone(),
+    };
+    let edited = db.store.update_profile(acting(&agent, &deny), amara.id, &update, &edit, &[]).await;
+    assert_eq!(edited.unwrap(), refused, "{}", db.name);
+    assert_eq!(db.user("amara.okafor").await.email, amara.email, "{}: the email changed", db.name);
+
+    let promoted =
+        db.store.change_staff(acting(&admin, &deny), sam.id, StaffChange::Promote, now, &promote, None).await;
+    assert_eq!(promoted.unwrap(), refused.map(|()| true), "{}", db.name);
+    assert_eq!(db.user("sam.teller").await.role, Some(StaffRole::Agent), "{}: promoted", db.name);
+    assert_eq!(db.store.recent_audit(None, 500).await.unwrap().len(), before, "{}: an event was written", db.name);
+
+    // Another writer ends the agent's session and holds its transaction open; the revoke
+    // waits for it (PostgreSQL: the share lock on the session row; SQLite: the write lock),
+    // then sees the session ended.
+    let ender = format!("UPDATE staff_sessions SET ended_at = {now} WHERE id = {}", agent.id);
+    let store = db.store.clone();
+    let (agent_session, agent_id, target) = (agent.id, agent.staff.id, amara.id);
+    let revoke = move || {
+        tokio::spawn(async move {
+            let acting = Acting { session: agent_session, actor: agent_id, may: &allow };
+            let audit = NewAuditEvent::new(now, AuditAction::BackupCodesRevoked);
+            store.revoke_batch(acting, target, now, &audit, &[]).await
+        })
+    };
+    let revoke = if db.name == "sqlite" {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        sqlx::query(&ender).execute(&mut *tx).await.unwrap();
+        let revoke = revoke();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!revoke.is_finished(), "{}: the revoke did not wait for the other writer", db.name);
+        tx.commit().await.unwrap();
+        revoke
+    } else {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        sqlx::query(&ender).execute(&mut *tx).await.unwrap();
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *tx).await.unwrap();
+        let mut watcher = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let blocked = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+        let revoke = revoke();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sqlx::query_scalar::<_, i64>(blocked).bind(pid).fetch_one(&mut watcher).await.unwrap() == 0 {
+            assert!(Instant::now() < deadline, "{}: the revoke never waited for the other writer", db.name);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tx.commit().await.unwrap();
+        revoke
+    };
+    assert_eq!(revoke.await.unwrap().unwrap(), refused.map(|()| true), "{}: revoked by an ended session", db.name);
+    assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
+}
+
 on_each_backend!(
     refused_actions_are_audited_with_their_reason,
     a_wrong_current_password_is_throttled_and_audited,
     a_generation_stores_nothing_when_its_right_went_away_while_hashing,
+    revoke_profile_and_staff_changes_check_the_actor_inside_their_transaction,
 );
 
 async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {

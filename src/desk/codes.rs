@@ -12,7 +12,7 @@ use crate::domain::notice::notices_for;
 use crate::domain::time::format_utc;
 use crate::domain::two_person::{self, CodeRequest, Reason};
 use crate::domain::user::{User, UserId};
-use crate::store::{NewBatch, NewRequest, NotStored};
+use crate::store::{Acting, NewBatch, NewRequest, NotStored};
 use crate::texts::texts;
 
 /// The codes of a batch that has been committed, for the one-time view. Dropping it wipes
@@ -227,10 +227,9 @@ impl HelpDesk {
             Ok(id) => id,
             Err(NotStored::SessionOrRight) => {
                 // The session ended or the right was taken away while the codes were hashed.
-                let actor = self.actor(session).await?;
-                let attempted = AuditAction::BackupCodesGenerated;
-                self.audited(&actor, Some(user), attempted, access::may_manage_codes(&actor, user)).await?;
-                return Err(DeskError::SessionEnded);
+                let (attempted, rule) =
+                    (AuditAction::BackupCodesGenerated, |a: &Staff| access::may_manage_codes(a, user));
+                return self.refused_meanwhile(session, Some(user), attempted, rule).await;
             }
             Err(NotStored::ContactChanged) => {
                 if let Some(r) = approved {
@@ -285,11 +284,18 @@ impl HelpDesk {
             .actor(actor.id, &actor.username)
             .target(user.id, &user.username);
         let notices = notices_for(&user, "backup_codes_revoked", &texts().notifications.revoked);
-        if self.store.revoke_batch(user.id, actor.id, now, &audit, &notices).await? {
-            tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), "backup codes revoked");
-            Ok(())
-        } else {
-            Err(DeskError::NoActiveBatch)
+        let may = |staff: &Staff| access::may_manage_codes(staff, &user).is_ok();
+        let acting = Acting { session: session.id, actor: actor.id, may: &may };
+        match self.store.revoke_batch(acting, user.id, now, &audit, &notices).await? {
+            Ok(true) => {
+                tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), "backup codes revoked");
+                Ok(())
+            }
+            Ok(false) => Err(DeskError::NoActiveBatch),
+            Err(_) => {
+                let rule = |a: &Staff| access::may_manage_codes(a, &user);
+                self.refused_meanwhile(session, Some(&user), attempted, rule).await
+            }
         }
     }
 }

@@ -224,6 +224,22 @@ impl HelpDesk {
     async fn actor(&self, session: &Session) -> DeskResult<Staff> {
         self.session_actor(session, false).await
     }
+
+    /// A write the store refused because, inside its transaction, the session had ended
+    /// or `rule` no longer held for the actor (`NotStored::SessionOrRight`): the actor is
+    /// read again, a refusal by the rule is audited like any other, and the caller is told
+    /// the session ended (or why the rule now says no).
+    async fn refused_meanwhile<T>(
+        &self,
+        session: &Session,
+        target: Option<&User>,
+        attempted: AuditAction,
+        rule: impl Fn(&Staff) -> Result<(), Refusal>,
+    ) -> DeskResult<T> {
+        let actor = self.actor(session).await?;
+        self.audited(&actor, target, attempted, rule(&actor)).await?;
+        Err(DeskError::SessionEnded)
+    }
 }
 
 impl HelpDesk {

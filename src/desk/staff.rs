@@ -4,10 +4,11 @@
 //! its audit event in one transaction, and refuses atomically to remove the last admin.
 
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
-use crate::domain::access::{self, Refusal, StaffChange, StaffMember};
+use crate::domain::access::{self, Refusal, Staff, StaffChange, StaffMember};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::notice::notices_for;
 use crate::domain::user::{StaffRole, UserId};
+use crate::store::Acting;
 use crate::texts::texts;
 
 impl HelpDesk {
@@ -47,9 +48,14 @@ impl HelpDesk {
             .detail("the account was disabled");
         let notices = notices_for(&user, "backup_codes_revoked", &texts().notifications.revoked);
         let revoked = (change == StaffChange::Disable).then_some((&revoked, notices.as_slice()));
-        if !self.store.change_staff(user.id, change, now, &audit, revoked).await? {
+        let rule = |staff: &Staff| access::may_change_staff(staff, &user, enabled, change, admins);
+        let may = |staff: &Staff| rule(staff).is_ok();
+        let acting = Acting { session: session.id, actor: actor.id, may: &may };
+        match self.store.change_staff(acting, user.id, change, now, &audit, revoked).await? {
+            Ok(true) => {}
             // Another admin was demoted or disabled in the meantime.
-            return Err(Refusal::LastAdmin.into());
+            Ok(false) => return Err(Refusal::LastAdmin.into()),
+            Err(_) => return self.refused_meanwhile(session, Some(&user), action, rule).await,
         }
         tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), ?change, "staff changed");
         Ok(())

@@ -17,7 +17,7 @@ use crate::domain::two_person::{
     self, Circumstances, CodeRequest, ContactField, KnownContacts, RecordedChange, StaffLink, Velocity, VelocityLimits,
 };
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
-use crate::store::TargetMarks;
+use crate::store::{Acting, TargetMarks};
 use crate::store::{BatchSummary, NewUser, ProfileUpdate, StoreError, UserQuery};
 use crate::texts::fill;
 use crate::texts::texts;
@@ -319,8 +319,15 @@ impl HelpDesk {
             let t = &texts().notifications;
             notices = contact_change_notices(&user, change, &t.contact_changed_old, &t.contact_changed_new);
         }
-        self.store.update_profile(user.id, &update, &audits, &notices).await?;
-        Ok(())
+        let may = |staff: &Staff| access::may_edit_profile(staff, &user).is_ok();
+        let acting = Acting { session: session.id, actor: actor.id, may: &may };
+        match self.store.update_profile(acting, user.id, &update, &audits, &notices).await? {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                let rule = |a: &Staff| access::may_edit_profile(a, &user);
+                self.refused_meanwhile(session, Some(&user), attempted, rule).await
+            }
+        }
     }
 
     /// Whether any member of staff exists: an empty database is told how to create the

@@ -1,16 +1,16 @@
-//! Backup codes: the alphabet, generation from the OS CSPRNG, normalization of what a
-//! person types, and the argon2id hashing that makes one redemption cost one evaluation.
+//! Backup codes: the alphabet, generation from the OS CSPRNG and normalization of what a
+//! person types. Their argon2id hashing is `code_hash`'s.
 
 use std::fmt;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::TryRng;
 use rand::rngs::SysRng;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
+
+use crate::domain::code_hash::hash_all;
+pub use crate::domain::code_hash::{Evaluations, HashCost, NO_BATCH_SALT, hash_code, hash_code_counted};
 
 /// Crockford base32: digits and capitals without I, L, O and U.
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -50,44 +50,6 @@ pub enum CodeError {
     Random(String),
     #[error("argon2 failed: {0}")]
     Hashing(#[source] argon2::Error),
-}
-
-/// The argon2id cost parameters (memory in KiB, passes, lanes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashCost {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Default for HashCost {
-    fn default() -> Self {
-        Self { memory_kib: 19_456, iterations: 2, parallelism: 1 }
-    }
-}
-
-impl HashCost {
-    /// OWASP's argon2id minimums, as (memory in KiB, passes) pairs of equal strength.
-    pub const OWASP_MINIMUMS: [(u32, u32); 5] = [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5)];
-
-    /// The cost configuration may set: at least one of OWASP's pairs.
-    pub fn meets_owasp_minimum(&self) -> Result<(), CodeError> {
-        if Self::OWASP_MINIMUMS.iter().any(|&(m, t)| self.memory_kib >= m && self.iterations >= t) {
-            Ok(())
-        } else {
-            Err(CodeError::BelowOwaspMinimum { memory_kib: self.memory_kib, iterations: self.iterations })
-        }
-    }
-
-    pub fn argon2(&self) -> Result<Argon2<'static>, CodeError> {
-        self.argon2_with_params().map_err(CodeError::HashParams)
-    }
-
-    /// argon2id at this cost, or argon2's own refusal of the parameters.
-    pub fn argon2_with_params(&self) -> Result<Argon2<'static>, argon2::Error> {
-        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(HASH_LEN))?;
-        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-    }
 }
 
 /// How many codes a batch holds, how long they are, when they expire.
@@ -328,9 +290,8 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], CodeError> {
     Ok(buf)
 }
 
-/// Draws a new batch from the OS CSPRNG and hashes every code with one per-batch salt.
-/// The hashes are computed on every core at once: a batch of ten costs about five
-/// evaluations' time on two cores instead of ten.
+/// Draws a new batch from the OS CSPRNG and hashes every code with one per-batch salt,
+/// on every core at once (`code_hash::hash_all`).
 pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
     let salt = random_bytes::<SALT_LEN>()?;
     let argon2 = policy.cost.argon2()?;
@@ -346,124 +307,9 @@ pub fn generate(policy: &CodePolicy) -> Result<GeneratedBatch, CodeError> {
             codes.push(code); // a repeat within one batch would make two codes one
         }
     }
-    let per_worker = codes.len().div_ceil(cores().clamp(1, codes.len().max(1)));
-    let blocks = argon2.params().block_count();
-    let hashes = std::thread::scope(|scope| {
-        let workers: Vec<_> = codes
-            .chunks(per_worker)
-            .map(|part| {
-                let (argon2, salt) = (&argon2, &salt);
-                // One working memory a worker, reused for its codes (each evaluation
-                // overwrites all of it) and wiped when the worker is done.
-                scope.spawn(move || {
-                    let mut memory = Memory::new(blocks);
-                    part.iter().map(|c| memory.hash(argon2, c.canonical(), salt)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("a hashing thread panicked")).collect::<Result<Vec<_>, _>>()
-    })?;
+    let canonical: Vec<&str> = codes.iter().map(BackupCode::canonical).collect();
+    let hashes = hash_all(&argon2, &canonical, &salt)?;
     Ok(GeneratedBatch { codes, salt, hashes })
-}
-
-/// The cores this process may use, asked once (the answer reads cgroup files).
-fn cores() -> usize {
-    static CORES: std::sync::LazyLock<usize> =
-        std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    *CORES
-}
-
-/// The argon2id hash of a canonical code under a batch's salt.
-pub fn hash_code(cost: &HashCost, canonical: &str, salt: &[u8]) -> Result<[u8; HASH_LEN], CodeError> {
-    let argon2 = cost.argon2()?;
-    Memory::new(argon2.params().block_count()).hash(&argon2, canonical, salt)
-}
-
-/// What a redemption's evaluations share: a count of them, so that a test can see that
-/// every path of a redemption pays for exactly one (what a timing measurement would show,
-/// without its noise), and their working memories, kept for the next evaluation instead
-/// of mapped afresh (a fresh 19 MiB costs its page faults, about a quarter of an
-/// evaluation). A memory is wiped after each use and taken again by an evaluation of the
-/// same size; at most two a core are kept (`desk::blocking` runs one evaluation a core).
-#[derive(Default)]
-pub struct Evaluations {
-    count: AtomicU64,
-    memories: Mutex<Vec<Memory>>,
-}
-
-impl Evaluations {
-    pub fn count(&self) -> u64 {
-        self.count.load(Ordering::SeqCst)
-    }
-}
-
-impl fmt::Debug for Evaluations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Evaluations({})", self.count())
-    }
-}
-
-/// `hash_code`, counted, in a kept working memory. A redemption calls it on every path:
-/// with the batch's salt and cost when there is a batch and the input can be a code, and
-/// otherwise with the configured cost and a fixed salt, so that an unknown user, a
-/// malformed code or a user without codes answers no faster than a wrong code.
-pub fn hash_code_counted(
-    cost: &HashCost,
-    input: &str,
-    salt: &[u8],
-    evaluations: &Evaluations,
-) -> Result<[u8; HASH_LEN], CodeError> {
-    let argon2 = cost.argon2()?;
-    let blocks = argon2.params().block_count();
-    let kept = {
-        let mut memories = evaluations.memories.lock().unwrap_or_else(|e| e.into_inner());
-        memories.iter().position(|m| m.0.len() == blocks).map(|i| memories.swap_remove(i))
-    };
-    let mut memory = kept.unwrap_or_else(|| Memory::new(blocks));
-    let hash = memory.hash(&argon2, input, salt);
-    memory.wipe();
-    evaluations.count.fetch_add(1, Ordering::SeqCst);
-    let mut memories = evaluations.memories.lock().unwrap_or_else(|e| e.into_inner());
-    memories.push(memory);
-    // Batches hashed at an older cost need memories of another size: the oldest kept
-    // beyond two a core are let go.
-    while memories.len() > 2 * cores() {
-        memories.remove(0);
-    }
-    hash
-}
-
-/// The salt of the evaluation a redemption spends when there is nothing to compare.
-pub const NO_BATCH_SALT: &[u8; SALT_LEN] = b"helpdesk-nobatch";
-
-/// Argon2's working memory, owned here so that it is wiped: argon2's own allocation
-/// would be freed with the code's derived state still in it.
-struct Memory(Vec<Block>);
-
-impl Memory {
-    fn new(blocks: usize) -> Self {
-        Self(vec![Block::default(); blocks])
-    }
-
-    /// Every evaluation overwrites the whole memory before reading it, so whatever an
-    /// earlier one left there plays no part.
-    fn hash(&mut self, argon2: &Argon2<'_>, canonical: &str, salt: &[u8]) -> Result<[u8; HASH_LEN], CodeError> {
-        let mut out = [0u8; HASH_LEN];
-        argon2
-            .hash_password_into_with_memory(canonical.as_bytes(), salt, &mut out, &mut self.0[..])
-            .map_err(CodeError::Hashing)?;
-        Ok(out)
-    }
-
-    fn wipe(&mut self) {
-        self.0.iter_mut().for_each(Zeroize::zeroize);
-    }
-}
-
-impl Drop for Memory {
-    fn drop(&mut self) {
-        self.wipe();
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod audit_chain;
+pub mod code_hash;
 pub mod codes;
 pub mod institution;
 pub mod notice;

@@ -3,15 +3,20 @@
 //! `Dialect`: `SqliteStore` (the embedded default) and `PostgresStore` (production). The
 //! statements are named in `sql/`, by topic; rows become domain values in `rows.rs`.
 
+mod batches;
 mod dialect;
 mod error;
+mod people;
 mod postgres;
 mod rows;
+mod sign_in;
 mod sql;
 mod sql_store;
 mod sqlite;
 mod staff_and_risk;
 mod two_person;
+mod types;
+mod user_search;
 mod writes;
 
 use std::sync::Arc;
@@ -19,21 +24,21 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use zeroize::Zeroizing;
 
-use crate::domain::access::{Permission, Staff, StaffChange, StaffMember};
-use crate::domain::audit::{AuditEvent, AuditFilter, IdentityCheck, NewAuditEvent};
+use crate::domain::access::{Staff, StaffChange, StaffMember};
+use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::audit_chain::ChainHead;
-use crate::domain::codes::HashCost;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::phone::HomeRegion;
 use crate::domain::risk::RiskSignals;
-use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, RequestState, Velocity, VelocityLimits};
-use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
+use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, Velocity};
+use crate::domain::user::{Device, User, UserId};
 
 pub use dialect::Dialect;
 pub use error::{StoreError, StoreResult};
 pub use sql::search::{Statement as SearchStatement, bare as bare_search};
 pub use sql_store::SqlStore;
+pub use types::*;
 
 pub type SqliteStore = SqlStore<sqlx::Sqlite>;
 pub type PostgresStore = SqlStore<sqlx::Postgres>;
@@ -42,202 +47,6 @@ pub type PostgresStore = SqlStore<sqlx::Postgres>;
 pub enum Backend {
     Sqlite,
     Postgres,
-}
-
-/// A user about to be written (staff creation, demo data).
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub kind: UserKind,
-    pub username: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub phone: String,
-    pub enrolment: Enrolment,
-    pub role: Option<StaffRole>,
-    pub password_hash: Option<String>,
-    pub permissions: Vec<Permission>,
-    pub devices: Vec<(TwoFactorMethod, String)>,
-    pub created_at: i64,
-}
-
-pub use crate::domain::search::UserQuery;
-
-/// What logging in needs to know of a member of staff.
-#[derive(Debug, Clone)]
-pub struct StaffCredentials {
-    pub user: User,
-    pub staff: Staff,
-    pub password_hash: Option<String>,
-    /// A disabled member of staff may not sign in.
-    pub disabled: bool,
-}
-
-/// A new batch: one salt, the hashes, and why it was issued.
-#[derive(Debug, Clone)]
-pub struct NewBatch<'a> {
-    pub user_id: UserId,
-    pub generated_by: UserId,
-    /// The session it is generated in; it must still be open when the batch is stored.
-    pub session: i64,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub salt: &'a [u8],
-    pub cost: HashCost,
-    pub hashes: &'a [[u8; 32]],
-    pub identity_check: IdentityCheck,
-    pub note: Option<String>,
-    /// The newest contact change of the user as the warning showed it: a newer one, made
-    /// while the codes were hashed, stops the batch (`NotStored::ContactChanged`).
-    pub contact_seen: Option<i64>,
-    /// The approved request this batch uses, with the user's newest batch when it was
-    /// approved: the approval is consumed in the storing transaction, and a batch made
-    /// since voids it.
-    pub request: Option<(i64, Option<i64>)>,
-    /// Without a request: the velocity limits, counted again in the storing transaction,
-    /// and with them the institution's "always a second person", read again there.
-    pub velocity_limits: Option<VelocityLimits>,
-}
-
-/// Why `store_batch` wrote nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotStored {
-    /// The session ended, or the staff member was disabled or lost the right.
-    SessionOrRight,
-    /// The user's email or phone changed after the warning was read.
-    ContactChanged,
-    /// The approval expired, was used, withdrawn or voided.
-    ApprovalGone,
-    /// Meanwhile a velocity limit was reached, or the institution turned "always a second
-    /// person" on.
-    SecondPersonNeeded,
-}
-
-/// The newest contact change and batch of a user, by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TargetMarks {
-    pub contact: Option<i64>,
-    pub batch: Option<i64>,
-}
-
-/// A request for codes about to be written.
-#[derive(Debug, Clone)]
-pub struct NewRequest {
-    pub requester_id: UserId,
-    pub target_id: UserId,
-    pub identity_check: IdentityCheck,
-    pub note: Option<String>,
-    pub signals: Vec<String>,
-    pub reasons: Vec<String>,
-    pub marks: TargetMarks,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-/// A request moving on: approved, declined, withdrawn or voided.
-#[derive(Debug, Clone)]
-pub struct RequestMove {
-    pub to: RequestState,
-    /// The open state it must be in; `None`: either.
-    pub from: Option<RequestState>,
-    /// The admin who decides (approve, decline).
-    pub by: Option<UserId>,
-    pub at: i64,
-    pub note: Option<String>,
-    pub approval_expires_at: Option<i64>,
-}
-
-/// The state of a user's current batch, for the Two-Factor Authentication section.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct BatchSummary {
-    pub id: i64,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub generated_by: String,
-    pub code_count: i64,
-    pub unused: i64,
-    pub identity_check: String,
-    /// When a code of the batch was last used.
-    pub last_used_at: Option<i64>,
-}
-
-/// What a redemption needs of the active batch: its id, salt and hash cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BatchKey {
-    pub id: i64,
-    pub salt: Vec<u8>,
-    pub cost: HashCost,
-}
-
-/// Failed-attempt counters kept per user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Throttle {
-    /// Staff password logins.
-    Login,
-    /// Backup-code redemptions.
-    Codes,
-}
-
-/// The answer to "may this user try once more?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reservation {
-    /// Yes; this attempt is counted as the `attempt`-th consecutive one until it succeeds,
-    /// and as the `total`-th since the last success or new batch (backup codes only; 0 for
-    /// sign-ins).
-    Granted { attempt: i64, locks: bool, total: i64 },
-    /// No, not before `until`.
-    Locked { until: i64 },
-}
-
-/// A row of the outbox the bank's messaging system drains.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Notification {
-    pub id: i64,
-    pub created_at: i64,
-    pub user_id: UserId,
-    pub channel: String,
-    pub address: String,
-    pub kind: String,
-    pub body: String,
-}
-
-/// A staff session as the server keeps it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
-pub struct SessionRecord {
-    pub staff_id: UserId,
-    pub started_at: i64,
-    pub last_seen_at: i64,
-    pub ended_at: Option<i64>,
-}
-
-/// An audit event with the chain hash it was stored with (`None` for events written
-/// before the chain began).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainedEvent {
-    pub event: AuditEvent,
-    pub chain_hash: Option<Vec<u8>>,
-}
-
-/// How a process opens its database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opening {
-    /// `helpdesk migrate`, the demo and the tests: a missing SQLite file is created, and
-    /// every migration is applied.
-    Migrate,
-    /// Every other command. The database must exist. SQLite applies migrations (the file
-    /// and the account that owns it are the boundary). PostgreSQL applies them only when
-    /// the connecting role owns the schema, and says so in the log; any other role only
-    /// checks that the schema is at the latest version.
-    Run,
-}
-
-/// The fields of the profile form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileUpdate {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub phone: String,
 }
 
 /// Everything the help desk reads from and writes to its database.
@@ -281,14 +90,16 @@ pub trait Store: Send + Sync {
     /// Writes the profile fields with the search keys derived from them, the audit events
     /// and the notices, in one transaction. `contact_change` names what of the email and
     /// phone changed ("email", "phone", "email and phone"); with it the cool-off starts at
-    /// the first event's time.
+    /// the first event's time. `acting` is checked again inside the transaction; when it no
+    /// longer holds nothing is written (`NotStored::SessionOrRight`).
     async fn update_profile(
         &self,
+        acting: Acting<'_>,
         user: UserId,
         update: &ProfileUpdate,
         audits: &[NewAuditEvent],
         notices: &[Notice],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Result<(), NotStored>>;
     /// Writes users with their permissions and devices; the audit event, if any, in the
     /// same transaction. Returns the new ids in order. A username already taken is
     /// `UsernameTaken`, and then nothing is written.
@@ -318,15 +129,18 @@ pub trait Store: Send + Sync {
     /// member's open sessions; Unlock clears the sign-in throttle. Granting or withdrawing
     /// twice is harmless.
     /// Disable also revokes the member's active batch (by `audit`'s actor) and then writes
-    /// `revoked`'s event and notices, in the same transaction.
+    /// `revoked`'s event and notices, in the same transaction. `acting` is checked again
+    /// inside the transaction; when it no longer holds nothing is written
+    /// (`NotStored::SessionOrRight`).
     async fn change_staff(
         &self,
+        acting: Acting<'_>,
         staff: UserId,
         change: StaffChange,
         now: i64,
         audit: &NewAuditEvent,
         revoked: Option<(&NewAuditEvent, &[Notice])>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Result<bool, NotStored>>;
     /// Opens a session and writes the audit event, in one transaction; returns its id.
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
     /// False when the session has ended or does not exist.
@@ -375,15 +189,16 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Result<i64, NotStored>>;
     /// Revokes the current batch, with the audit event and notices, in one transaction
     /// that locks the user first (`LOCK_USER`). False when there was none; then nothing is
-    /// written.
+    /// written. `acting` (who revokes) is checked again inside the transaction; when it no
+    /// longer holds nothing is written (`NotStored::SessionOrRight`).
     async fn revoke_batch(
         &self,
+        acting: Acting<'_>,
         user: UserId,
-        by: UserId,
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Result<bool, NotStored>>;
     /// What a redemption reads before hashing, in one statement: the user with this
     /// username (case-insensitive) and their active batch's salt and cost at `now`
     /// (`None` when they have no active batch). `None` when there is no such user.

@@ -11,20 +11,16 @@ use crate::domain::audit_chain::ChainHead;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
-use crate::domain::search::Term;
 use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, Velocity};
-use crate::domain::user::{Device, User, UserId, sort_key};
+use crate::domain::user::{Device, User, UserId};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{
-    AuditRow, ChainHeadRow, ChainedAuditRow, DeviceRow, InstitutionRow, RedemptionSubjectRow, StaffRow, UserRow,
-    staff_from, two_factor_method,
+    DeviceRow, InstitutionRow, RedemptionSubjectRow, StaffRow, UserRow, staff_from, two_factor_method,
 };
-use crate::store::sql::{
-    audit, codes, instance_keys, institution, notices, risk, search, sessions, staff, throttle, two_person, users,
-};
+use crate::store::sql::{audit, codes, institution, notices, risk, sessions, staff, throttle, two_person, users};
 use crate::store::{
-    Backend, BatchKey, BatchSummary, ChainedEvent, NewBatch, NewRequest, NewUser, NotStored, Notification, Opening,
-    ProfileUpdate, RequestMove, Reservation, SessionRecord, StaffCredentials, Store, StoreError, StoreResult,
+    Acting, Backend, BatchKey, BatchSummary, ChainedEvent, NewBatch, NewRequest, NewUser, NotStored, Notification,
+    Opening, ProfileUpdate, RequestMove, Reservation, SessionRecord, StaffCredentials, Store, StoreError, StoreResult,
     TargetMarks, Throttle, UserQuery,
 };
 
@@ -44,50 +40,6 @@ impl<D: Dialect> SqlStore<D> {
 
     pub(super) async fn begin_write(&self) -> sqlx::Result<Transaction<'static, D>> {
         self.pool.begin_with(D::BEGIN_WRITE).await
-    }
-}
-
-/// The search's statements, run. They are kept prepared like every other statement: an
-/// unprepared one is parsed in one round trip and bound in the next, and PgBouncer in
-/// transaction mode may hand the second to another server connection ("unnamed prepared
-/// statement does not exist"). PostgreSQL would switch a kept statement to a generic plan
-/// after five runs, planned without the typed prefix or the cursor (the fifth page of
-/// `amara ok` took 40 ms instead of 5), so each runs in a read transaction that asks for
-/// custom plans (`Dialect::CUSTOM_PLANS`; one transaction stays on one server connection).
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-{
-    async fn count(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<i64> {
-        let mut q = sqlx::query_scalar(&statement.sql);
-        for p in &statement.params {
-            q = q.bind(p.as_str());
-        }
-        Ok(q.fetch_one(conn).await?)
-    }
-
-    async fn rows(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<Vec<UserRow>> {
-        let mut q = sqlx::query_as(&statement.sql);
-        for p in &statement.params {
-            q = q.bind(p.as_str());
-        }
-        Ok(q.fetch_all(conn).await?)
-    }
-
-    async fn search_transaction(&self) -> StoreResult<Transaction<'static, D>> {
-        let mut tx = self.pool.begin().await?;
-        if let Some(custom) = D::CUSTOM_PLANS {
-            sqlx::query(custom).execute(&mut *tx).await?;
-        }
-        Ok(tx)
     }
 }
 
@@ -152,105 +104,11 @@ where
     }
 
     async fn refold_stale(&self, limit: i64, home: crate::domain::phone::HomeRegion) -> StoreResult<u64> {
-        let any: i64 = sqlx::query_scalar(users::ANY_STALE).fetch_one(&self.pool).await?;
-        if any == 0 {
-            return Ok(0);
-        }
-        let mut tx = self.begin_write().await?;
-        let stale: Vec<(i64, String, String, String)> =
-            sqlx::query_as(D::STALE_KEYS_LOCKED).bind(limit).fetch_all(&mut *tx).await?;
-        // The phone in E.164 is the same number: not a contact change.
-        sqlx::query(D::MARK_REFOLD).execute(&mut *tx).await?;
-        for (id, first, last, phone) in &stale {
-            let canonical = crate::domain::phone::canonical(phone, home);
-            sqlx::query(users::REFOLD_KEYS)
-                .bind(*id)
-                .bind(sort_key(first, last))
-                .bind(crate::domain::search::first_key(first))
-                .bind(canonical.as_str())
-                .bind(crate::domain::search::phone_digits(&canonical))
-                .bind(first.as_str())
-                .bind(last.as_str())
-                .bind(phone.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(D::UNMARK).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(stale.len() as u64)
+        self.refold_keys(limit, home).await
     }
 
     async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
-        let terms = crate::domain::search::terms(&query.text);
-        // One read transaction for the whole search: its counts and its page (see `count`).
-        let mut tx = self.search_transaction().await?;
-        let rows: Vec<UserRow> = if terms.is_empty() {
-            let (after_key, after_id) = query.after.clone().unwrap_or((String::new(), i64::MIN));
-            sqlx::query_as(search::USERS_PAGE)
-                .bind(after_key)
-                .bind(after_id)
-                .bind(query.limit)
-                .fetch_all(&mut *tx)
-                .await?
-        } else if let [Term::Word(word)] = terms.as_slice() {
-            // One letter finds users everywhere; a longer word is counted first.
-            let rare = word.key.chars().count() > 1
-                && Self::count(&mut tx, &search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
-            let page =
-                search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
-            Self::rows(&mut tx, &page).await?
-        } else {
-            // The rarest term that is rare enough is read first; one letter never is.
-            let mut rare: Option<(usize, i64)> = None;
-            let several = terms.len() > 1;
-            let cap = if several { search::FEW_OF_SEVERAL } else { search::CANDIDATES };
-            let long_enough = |term: &Term| !matches!(term, Term::Word(w) if w.key.chars().count() < 2);
-            for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
-                let n = Self::count(&mut tx, &search::count_users_of(term, cap)).await?;
-                if n <= cap && rare.is_none_or(|(_, fewest)| n < fewest) {
-                    rare = Some((i, n));
-                }
-            }
-            // Every term is common: walk the last-name range of the word with the fewest
-            // users outside it, checking the other terms on the way.
-            let mut walk: Option<(usize, i64)> = None;
-            if several && rare.is_none() {
-                for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
-                    if let Term::Word(word) = term {
-                        let n = Self::count(&mut tx, &search::count_others_of_word(word)).await?;
-                        if walk.is_none_or(|(_, fewest)| n < fewest) {
-                            walk = Some((i, n));
-                        }
-                    }
-                }
-            }
-            let page = match walk {
-                Some((i, others)) => {
-                    let Term::Word(word) = &terms[i] else { unreachable!("only words are walked") };
-                    let rest: Vec<Term> =
-                        terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
-                    let rare = others <= search::OTHERS_SORTED;
-                    search::page_of_one_word(
-                        word,
-                        &rest,
-                        rare,
-                        query.after.as_ref(),
-                        query.limit,
-                        D::USERS_IN_NAME_ORDER,
-                    )
-                }
-                None => search::page(
-                    &terms,
-                    rare.map(|(i, _)| i),
-                    query.after.as_ref(),
-                    query.limit,
-                    D::USERS_IN_NAME_ORDER,
-                ),
-            };
-            Self::rows(&mut tx, &page).await?
-        };
-        tx.commit().await?;
-        rows.into_iter().map(User::try_from).collect()
+        self.find_users(query).await
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
@@ -273,59 +131,17 @@ where
 
     async fn update_profile(
         &self,
+        acting: Acting<'_>,
         user: UserId,
         update: &ProfileUpdate,
         audits: &[NewAuditEvent],
         notices: &[Notice],
-    ) -> StoreResult<()> {
-        let at = audits.first().map_or(0, |a| a.at);
-        let by = audits.first().and_then(|a| a.actor_id);
-        let mut tx = self.begin_write().await?;
-        // The contact-change triggers record the change as this member of staff's; its audit
-        // event and notices are written below, so it is handled here.
-        let newest: i64 = sqlx::query_scalar(two_person::NEWEST_CHANGE).fetch_one(&mut *tx).await?;
-        sqlx::query(D::MARK_STAFF).bind(by).bind(at).execute(&mut *tx).await?;
-        sqlx::query(users::UPDATE_PROFILE)
-            .bind(user)
-            .bind(&update.first_name)
-            .bind(&update.last_name)
-            .bind(sort_key(&update.first_name, &update.last_name))
-            .bind(crate::domain::search::first_key(&update.first_name))
-            .bind(&update.email)
-            .bind(&update.phone)
-            .bind(crate::domain::search::phone_digits(&update.phone))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(D::UNMARK).execute(&mut *tx).await?;
-        sqlx::query(two_person::HANDLED_SINCE).bind(user).bind(newest).execute(&mut *tx).await?;
-        for audit in audits {
-            Self::insert_audit(&mut tx, audit).await?;
-        }
-        Self::insert_notices(&mut tx, at, notices).await?;
-        tx.commit().await?;
-        Ok(())
+    ) -> StoreResult<Result<(), NotStored>> {
+        self.write_profile(acting, user, update, audits, notices).await
     }
 
     async fn insert_users(&self, new: &[NewUser], audit: Option<&NewAuditEvent>) -> StoreResult<Vec<UserId>> {
-        let institution: i64 = sqlx::query_scalar(institution::INSTITUTION_ID).fetch_one(&self.pool).await?;
-        let mut tx = self.begin_write().await?;
-        let ids = Self::insert_user_rows(&mut tx, institution, new).await?;
-        Self::insert_devices(&mut tx, new, &ids).await?;
-        for (u, id) in new.iter().zip(&ids) {
-            for p in &u.permissions {
-                sqlx::query(users::GRANT_PERMISSION).bind(*id).bind(p.as_str()).execute(&mut *tx).await?;
-            }
-        }
-        if let Some(audit) = audit {
-            let mut audit = audit.clone();
-            if audit.target_id.is_none() {
-                audit.target_id = ids.first().copied();
-            }
-            Self::insert_audit(&mut tx, &audit).await?;
-        }
-        tx.commit().await?;
-        Ok(ids)
+        self.write_users(new, audit).await
     }
 
     async fn insert_users_in_bulk(&self, next: &mut (dyn FnMut() -> Option<Vec<NewUser>> + Send)) -> StoreResult<u64> {
@@ -369,21 +185,18 @@ where
 
     async fn change_staff(
         &self,
+        acting: Acting<'_>,
         member: UserId,
         change: StaffChange,
         now: i64,
         audit: &NewAuditEvent,
         revoked: Option<(&NewAuditEvent, &[Notice])>,
-    ) -> StoreResult<bool> {
-        self.apply_staff_change(member, change, now, audit, revoked).await
+    ) -> StoreResult<Result<bool, NotStored>> {
+        self.apply_staff_change(acting, member, change, now, audit, revoked).await
     }
 
     async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(sessions::START_SESSION).bind(staff).bind(now).fetch_one(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.open_session(staff, now, audit).await
     }
 
     async fn session_open(&self, session: i64) -> StoreResult<bool> {
@@ -393,20 +206,11 @@ where
     }
 
     async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(sessions::END_SESSION).bind(session).bind(now).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(())
+        self.close_session(session, now, audit).await
     }
 
     async fn set_password(&self, staff: UserId, hash: &str, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(sessions::SET_PASSWORD).bind(staff).bind(hash).bind(now).execute(&mut *tx).await?;
-        sqlx::query(sessions::END_ALL_SESSIONS).bind(staff).bind(now).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write_password(staff, hash, now, audit).await
     }
 
     async fn reserve_attempt(
@@ -417,19 +221,7 @@ where
         max: i64,
         lockout_secs: i64,
     ) -> StoreResult<Reservation> {
-        let granted: Option<(i64, Option<i64>, i64)> = sqlx::query_as(throttle::reserve(throttle))
-            .bind(user)
-            .bind(now)
-            .bind(max)
-            .bind(lockout_secs)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some((attempt, locked, total)) = granted {
-            return Ok(Reservation::Granted { attempt, locks: locked.is_some(), total });
-        }
-        let until: Option<Option<i64>> =
-            sqlx::query_scalar(throttle::locked_until(throttle)).bind(user).fetch_optional(&self.pool).await?;
-        Ok(Reservation::Locked { until: until.flatten().unwrap_or(now) })
+        self.reserve(user, throttle, now, max, lockout_secs).await
     }
 
     async fn clear_failures(&self, user: UserId, throttle: Throttle) -> StoreResult<()> {
@@ -448,107 +240,18 @@ where
         audits: &[NewAuditEvent],
         notices: &[Notice],
     ) -> StoreResult<Result<i64, NotStored>> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
-        // The session and the actor's row are read with a share lock (PostgreSQL), so that a
-        // sign-out, a disable or a role change waits for this batch, and then sees it (a
-        // disable revokes it), instead of committing between this check and the batch.
-        let open: Option<i64> = sqlx::query_scalar(&format!("{} {}", sessions::SESSION_OPEN_ROW, D::SHARE_LOCK))
-            .bind(batch.session)
-            .bind(batch.generated_by)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let open = i64::from(open.is_some());
-        let actor: Option<UserRow> = sqlx::query_as(&format!("{} {}", staff::ENABLED_STAFF_BY_ID, D::SHARE_LOCK))
-            .bind(batch.generated_by)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let permissions: Vec<String> =
-            sqlx::query_scalar(users::PERMISSIONS).bind(batch.generated_by).fetch_all(&mut *tx).await?;
-        let actor = actor.map(User::try_from).transpose()?;
-        let still_allowed = open == 1 && actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| may(&s));
-        let marks = Self::read_target_marks(&mut tx, batch.user_id).await?;
-        let refused = if !still_allowed {
-            Some(NotStored::SessionOrRight)
-        } else if marks.contact != batch.contact_seen {
-            Some(NotStored::ContactChanged)
-        } else {
-            None
-        };
-        let refused = match (refused, batch.request, batch.velocity_limits) {
-            (Some(refused), _, _) => Some(refused),
-            // The approval is used here, once, by its requester, before it expires; a batch
-            // made since it was approved voids it.
-            (None, Some((request, batch_seen)), _) => {
-                let used = sqlx::query(two_person::USE_APPROVAL)
-                    .bind(request)
-                    .bind(batch.generated_by)
-                    .bind(batch.user_id)
-                    .bind(batch.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                (D::rows_affected(&used) != 1 || marks.batch != batch_seen).then_some(NotStored::ApprovalGone)
-            }
-            (None, None, Some(limits)) => {
-                let v = self.read_velocity_in(&mut tx, batch.generated_by, batch.user_id, batch.created_at).await?;
-                let always: Option<i64> =
-                    sqlx::query_scalar(two_person::SECOND_PERSON_ALWAYS).fetch_optional(&mut *tx).await?;
-                let reached = v.user_day >= limits.per_user_day
-                    || v.agent_hour >= limits.per_agent_hour
-                    || v.agent_day >= limits.per_agent_day
-                    || always.unwrap_or(0) != 0;
-                reached.then_some(NotStored::SecondPersonNeeded)
-            }
-            (None, None, None) => None,
-        };
-        if let Some(refused) = refused {
-            tx.rollback().await?;
-            return Ok(Err(refused));
-        }
-        sqlx::query(throttle::NEW_BATCH_RESETS_TOTAL).bind(batch.user_id).execute(&mut *tx).await?;
-        sqlx::query(codes::REVOKE_BATCHES)
-            .bind(batch.user_id)
-            .bind(batch.created_at)
-            .bind(batch.generated_by)
-            .execute(&mut *tx)
-            .await?;
-        let id: i64 = sqlx::query_scalar(codes::INSERT_BATCH)
-            .bind(batch.user_id)
-            .bind(batch.generated_by)
-            .bind(batch.created_at)
-            .bind(batch.expires_at)
-            .bind(batch.salt)
-            .bind(i64::from(batch.cost.memory_kib))
-            .bind(i64::from(batch.cost.iterations))
-            .bind(i64::from(batch.cost.parallelism))
-            .bind(batch.hashes.len() as i64)
-            .bind(batch.identity_check.as_str())
-            .bind(batch.note.as_deref())
-            .fetch_one(&mut *tx)
-            .await?;
-        for hash in batch.hashes {
-            sqlx::query(codes::INSERT_CODE).bind(id).bind(&hash[..]).execute(&mut *tx).await?;
-        }
-        if let Some((request, _)) = batch.request {
-            sqlx::query(two_person::SET_BATCH_REQUEST).bind(id).bind(request).execute(&mut *tx).await?;
-        }
-        for audit in audits {
-            Self::insert_audit(&mut tx, audit).await?;
-        }
-        Self::insert_notices(&mut tx, batch.created_at, notices).await?;
-        tx.commit().await?;
-        Ok(Ok(id))
+        self.write_batch(batch, may, audits, notices).await
     }
 
     async fn revoke_batch(
         &self,
+        acting: Acting<'_>,
         user: UserId,
-        by: UserId,
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
-    ) -> StoreResult<bool> {
-        self.revoke_active(user, None, Some(by), now, audit, notices).await
+    ) -> StoreResult<Result<bool, NotStored>> {
+        self.revoke_active(user, None, Some(acting), now, audit, notices).await
     }
 
     async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>> {
@@ -569,36 +272,11 @@ where
         notices: &[Notice],
         rejected: &[NewAuditEvent],
     ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        // Takes turns with a revocation (which locks the user first too): a code consumed
-        // here was not yet revoked, and one revoked first is not consumed.
-        if let Some(user) = audit.target_id {
-            sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
-        }
-        let done = sqlx::query(codes::CONSUME_CODE).bind(batch).bind(hash).bind(now).execute(&mut *tx).await?;
-        if D::rows_affected(&done) != 1 {
-            for event in rejected {
-                Self::insert_audit(&mut tx, event).await?;
-            }
-            tx.commit().await?;
-            return Ok(false);
-        }
-        if let Some(user) = audit.target_id {
-            sqlx::query(codes::REDEEMED).bind(user).execute(&mut *tx).await?;
-        }
-        Self::insert_audit(&mut tx, audit).await?;
-        Self::insert_notices(&mut tx, now, notices).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.consume(batch, hash, now, audit, notices, rejected).await
     }
 
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        for e in events {
-            Self::insert_audit(&mut tx, e).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.write_audit(events).await
     }
 
     async fn audit_events(&self, filter: &AuditFilter, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>> {
@@ -610,11 +288,7 @@ where
     }
 
     async fn recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
-        let rows: Vec<AuditRow> = match target {
-            Some(t) => sqlx::query_as(audit::RECENT_FOR_TARGET).bind(t).bind(limit).fetch_all(&self.pool).await?,
-            None => sqlx::query_as(audit::RECENT).bind(limit).fetch_all(&self.pool).await?,
-        };
-        Ok(rows.into_iter().map(AuditEvent::from).collect())
+        self.read_recent_audit(target, limit).await
     }
 
     async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>> {
@@ -630,43 +304,15 @@ where
     }
 
     async fn audit_chain_head(&self) -> StoreResult<ChainHead> {
-        let row: ChainHeadRow = sqlx::query_as(audit::CHAIN_HEAD)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("the audit chain head is missing".into()))?;
-        ChainHead::try_from(row)
+        self.read_chain_head().await
     }
 
     async fn chained_audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<ChainedEvent>> {
-        let rows: Vec<ChainedAuditRow> =
-            sqlx::query_as(audit::CHAINED_EVENTS_AFTER).bind(after).bind(limit).fetch_all(&self.pool).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ChainedEvent { event: AuditEvent::from(r.event), chain_hash: r.chain_hash })
-            .collect())
+        self.read_chained_events(after, limit).await
     }
 
     async fn insert_first_staff(&self, user: &NewUser, audit: &NewAuditEvent) -> StoreResult<Option<UserId>> {
-        let institution: i64 = sqlx::query_scalar(institution::INSTITUTION_ID).fetch_one(&self.pool).await?;
-        let mut tx = self.begin_write().await?;
-        sqlx::query(audit::LOCK_CHAIN_HEAD).execute(&mut *tx).await?;
-        let admins: i64 = sqlx::query_scalar(staff::COUNT_ENABLED_ADMINS).fetch_one(&mut *tx).await?;
-        if admins > 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        let new = std::slice::from_ref(user);
-        let ids = Self::insert_user_rows(&mut tx, institution, new).await?;
-        Self::insert_devices(&mut tx, new, &ids).await?;
-        let id = *ids.first().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()))?;
-        for p in &user.permissions {
-            sqlx::query(users::GRANT_PERMISSION).bind(id).bind(p.as_str()).execute(&mut *tx).await?;
-        }
-        let mut audit = audit.clone();
-        audit.target_id = Some(id);
-        Self::insert_audit(&mut tx, &audit).await?;
-        tx.commit().await?;
-        Ok(Some(id))
+        self.write_first_staff(user, audit).await
     }
 
     async fn session(&self, session: i64) -> StoreResult<Option<SessionRecord>> {
@@ -686,7 +332,8 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
     ) -> StoreResult<bool> {
-        self.revoke_active(user, Some(batch), None, now, audit, notices).await
+        // Nobody acts: failures used the batch up.
+        Ok(self.revoke_active(user, Some(batch), None, now, audit, notices).await?.unwrap_or(false))
     }
 
     async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64> {
@@ -698,14 +345,7 @@ where
     }
 
     async fn instance_key(&self, name: &str, fresh: &[u8]) -> StoreResult<Zeroizing<Vec<u8>>> {
-        let found: Option<Vec<u8>> =
-            sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_optional(&self.pool).await?;
-        if let Some(key) = found {
-            return Ok(Zeroizing::new(key));
-        }
-        sqlx::query(instance_keys::INSERT_KEY).bind(name).bind(fresh).execute(&self.pool).await?;
-        let key: Vec<u8> = sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_one(&self.pool).await?;
-        Ok(Zeroizing::new(key))
+        self.read_instance_key(name, fresh).await
     }
 
     async fn revoke_all_batches(
@@ -715,21 +355,7 @@ where
         audit: &NewAuditEvent,
         notices: &(dyn for<'u> Fn(&'u User) -> Vec<Notice> + Send + Sync),
     ) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        // Holders are read inside the transaction; on PostgreSQL each row is then locked by
-        // the update, so a batch generated meanwhile either is revoked here or comes after.
-        let holders: Vec<UserRow> = sqlx::query_as(codes::ACTIVE_HOLDERS).bind(now).fetch_all(&mut *tx).await?;
-        let done = sqlx::query(codes::REVOKE_ALL_ACTIVE).bind(now).bind(by).execute(&mut *tx).await?;
-        let revoked = D::rows_affected(&done);
-        let mut audit = audit.clone();
-        audit.code_count = Some(revoked as i64);
-        audit.detail = Some(format!("{revoked} active batches revoked; {}", audit.detail.unwrap_or_default()));
-        Self::insert_audit(&mut tx, &audit).await?;
-        for holder in holders {
-            Self::insert_notices(&mut tx, now, &notices(&User::try_from(holder)?)).await?;
-        }
-        tx.commit().await?;
-        Ok(revoked)
+        self.revoke_every_batch(by, now, audit, notices).await
     }
 
     async fn contact_changes(&self, user: UserId, since: i64) -> StoreResult<Vec<RecordedChange>> {

@@ -1,4 +1,4 @@
-//! The staff lifecycle, the risk signals and the audit log's filtered reads: the parts of
+//! The staff lifecycle, the risk signals and the audit log's reads and appends: the parts of
 //! `Store` the admin's screens use, kept apart from the code path's statements.
 
 use std::collections::HashMap;
@@ -7,14 +7,15 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::audit_chain::ChainHead;
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{User, UserId};
 use crate::store::dialect::{Column, Dialect, Param};
-use crate::store::rows::{AuditRow, RiskRow, StaffMemberRow, staff_from};
-use crate::store::sql::{codes, risk, sessions, staff, throttle, users};
+use crate::store::rows::{AuditRow, ChainHeadRow, ChainedAuditRow, RiskRow, StaffMemberRow, staff_from};
+use crate::store::sql::{audit, codes, risk, sessions, staff, throttle, users};
 use crate::store::sql_store::SqlStore;
-use crate::store::{StoreError, StoreResult, Throttle};
+use crate::store::{Acting, ChainedEvent, NotStored, StoreError, StoreResult, Throttle};
 
 impl<D: Dialect> SqlStore<D>
 where
@@ -57,15 +58,20 @@ where
 
     pub(super) async fn apply_staff_change(
         &self,
+        acting: Acting<'_>,
         member: UserId,
         change: StaffChange,
         now: i64,
         audit: &NewAuditEvent,
         revoked: Option<(&NewAuditEvent, &[Notice])>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Result<bool, NotStored>> {
         let mut tx = self.begin_write().await?;
         if change.removes_an_admin() {
             sqlx::query(D::LOCK_ADMINS).execute(&mut *tx).await?;
+        }
+        if !Self::still_acting(&mut tx, acting).await? {
+            tx.rollback().await?;
+            return Ok(Err(NotStored::SessionOrRight));
         }
         let changed = match change {
             StaffChange::Grant(p) => {
@@ -120,11 +126,11 @@ where
         };
         if !changed {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(Ok(false));
         }
         Self::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Ok(true))
     }
 
     pub(super) async fn read_risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals> {
@@ -157,5 +163,39 @@ where
             .fetch_all(self.pool())
             .await?;
         Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+
+    pub(super) async fn write_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for e in events {
+            Self::insert_audit(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn read_recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let rows: Vec<AuditRow> = match target {
+            Some(t) => sqlx::query_as(audit::RECENT_FOR_TARGET).bind(t).bind(limit).fetch_all(self.pool()).await?,
+            None => sqlx::query_as(audit::RECENT).bind(limit).fetch_all(self.pool()).await?,
+        };
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+
+    pub(super) async fn read_chain_head(&self) -> StoreResult<ChainHead> {
+        let row: ChainHeadRow = sqlx::query_as(audit::CHAIN_HEAD)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the audit chain head is missing".into()))?;
+        ChainHead::try_from(row)
+    }
+
+    pub(super) async fn read_chained_events(&self, after: i64, limit: i64) -> StoreResult<Vec<ChainedEvent>> {
+        let rows: Vec<ChainedAuditRow> =
+            sqlx::query_as(audit::CHAINED_EVENTS_AFTER).bind(after).bind(limit).fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ChainedEvent { event: AuditEvent::from(r.event), chain_hash: r.chain_hash })
+            .collect())
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::user::{UserId, sort_key};
 use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::sql::{self, audit, codes, institution, notices, users};
 use crate::store::sql_store::SqlStore;
-use crate::store::{NewUser, StoreError, StoreResult};
+use crate::store::{Acting, NewUser, NotStored, StoreError, StoreResult};
 
 /// Rows per multi-row insert: 1,000,000 demo users in well under two minutes.
 const ROWS: usize = 400;
@@ -19,10 +19,12 @@ impl<D: Dialect> SqlStore<D>
 where
     for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> &'r str: ColumnIndex<D::Row>,
     usize: ColumnIndex<D::Row>,
     i64: Column<D>,
     Option<i64>: Column<D>,
     String: Column<D>,
+    Option<String>: Column<D>,
     Vec<u8>: Column<D>,
     for<'q> &'q str: Param<'q, D>,
     for<'q> Option<&'q str>: Param<'q, D>,
@@ -54,20 +56,28 @@ where
     }
 
     /// Revokes the user's active batch (neither revoked nor expired), or only batch `only`
-    /// when given, recording `by` as the revoker (nobody when failures used it up), with
+    /// when given, recording `by`'s actor as the revoker (nobody when failures used it up), who must still
+    /// be acting inside the transaction (`NotStored::SessionOrRight` otherwise), with
     /// the audit event and notices, in one transaction that locks the user first. False
     /// when none was active; then nothing is written.
     pub(super) async fn revoke_active(
         &self,
         user: UserId,
         only: Option<i64>,
-        by: Option<UserId>,
+        by: Option<Acting<'_>>,
         now: i64,
         audit: &NewAuditEvent,
         notices: &[Notice],
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Result<bool, NotStored>> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        if let Some(acting) = by
+            && !Self::still_acting(&mut tx, acting).await?
+        {
+            tx.rollback().await?;
+            return Ok(Err(NotStored::SessionOrRight));
+        }
+        let by = by.map(|a| a.actor);
         let done = match only {
             Some(batch) => sqlx::query(codes::REVOKE_THIS_BATCH).bind(user).bind(now).bind(by).bind(batch),
             None => sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(by),
@@ -76,12 +86,12 @@ where
         .await?;
         if D::rows_affected(&done) == 0 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(Ok(false));
         }
         Self::insert_audit(&mut tx, audit).await?;
         Self::insert_notices(&mut tx, now, notices).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Ok(true))
     }
 
     pub(super) async fn insert_notices(conn: &mut D::Connection, at: i64, notices: &[Notice]) -> StoreResult<()> {

@@ -1,0 +1,162 @@
+//! The user search and the refolding of stale search keys: the statements of
+//! `sql/search.rs`, run.
+
+use sqlx::{ColumnIndex, Executor, IntoArguments, Transaction};
+
+use crate::domain::phone::HomeRegion;
+use crate::domain::search::Term;
+use crate::domain::user::{User, sort_key};
+use crate::store::dialect::{Column, Dialect, Param};
+use crate::store::rows::UserRow;
+use crate::store::sql::{search, users};
+use crate::store::sql_store::SqlStore;
+use crate::store::{StoreResult, UserQuery};
+
+/// The search's statements, run. They are kept prepared like every other statement: an
+/// unprepared one is parsed in one round trip and bound in the next, and PgBouncer in
+/// transaction mode may hand the second to another server connection ("unnamed prepared
+/// statement does not exist"). PostgreSQL would switch a kept statement to a generic plan
+/// after five runs, planned without the typed prefix or the cursor (the fifth page of
+/// `amara ok` took 40 ms instead of 5), so each runs in a read transaction that asks for
+/// custom plans (`Dialect::CUSTOM_PLANS`; one transaction stays on one server connection).
+impl<D: Dialect> SqlStore<D>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> &'r str: ColumnIndex<D::Row>,
+    usize: ColumnIndex<D::Row>,
+    i64: Column<D>,
+    Option<i64>: Column<D>,
+    String: Column<D>,
+    Option<String>: Column<D>,
+    Vec<u8>: Column<D>,
+    for<'q> &'q str: Param<'q, D>,
+    for<'q> Option<&'q str>: Param<'q, D>,
+    for<'q> &'q [u8]: Param<'q, D>,
+{
+    async fn count(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<i64> {
+        let mut q = sqlx::query_scalar(&statement.sql);
+        for p in &statement.params {
+            q = q.bind(p.as_str());
+        }
+        Ok(q.fetch_one(conn).await?)
+    }
+
+    async fn rows(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<Vec<UserRow>> {
+        let mut q = sqlx::query_as(&statement.sql);
+        for p in &statement.params {
+            q = q.bind(p.as_str());
+        }
+        Ok(q.fetch_all(conn).await?)
+    }
+
+    async fn search_transaction(&self) -> StoreResult<Transaction<'static, D>> {
+        let mut tx = self.pool().begin().await?;
+        if let Some(custom) = D::CUSTOM_PLANS {
+            sqlx::query(custom).execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
+    pub(super) async fn refold_keys(&self, limit: i64, home: HomeRegion) -> StoreResult<u64> {
+        let any: i64 = sqlx::query_scalar(users::ANY_STALE).fetch_one(self.pool()).await?;
+        if any == 0 {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        let stale: Vec<(i64, String, String, String)> =
+            sqlx::query_as(D::STALE_KEYS_LOCKED).bind(limit).fetch_all(&mut *tx).await?;
+        // The phone in E.164 is the same number: not a contact change.
+        sqlx::query(D::MARK_REFOLD).execute(&mut *tx).await?;
+        for (id, first, last, phone) in &stale {
+            let canonical = crate::domain::phone::canonical(phone, home);
+            sqlx::query(users::REFOLD_KEYS)
+                .bind(*id)
+                .bind(sort_key(first, last))
+                .bind(crate::domain::search::first_key(first))
+                .bind(canonical.as_str())
+                .bind(crate::domain::search::phone_digits(&canonical))
+                .bind(first.as_str())
+                .bind(last.as_str())
+                .bind(phone.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(D::UNMARK).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(stale.len() as u64)
+    }
+
+    pub(super) async fn find_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+        let terms = crate::domain::search::terms(&query.text);
+        // One read transaction for the whole search: its counts and its page (see `count`).
+        let mut tx = self.search_transaction().await?;
+        let rows: Vec<UserRow> = if terms.is_empty() {
+            let (after_key, after_id) = query.after.clone().unwrap_or((String::new(), i64::MIN));
+            sqlx::query_as(search::USERS_PAGE)
+                .bind(after_key)
+                .bind(after_id)
+                .bind(query.limit)
+                .fetch_all(&mut *tx)
+                .await?
+        } else if let [Term::Word(word)] = terms.as_slice() {
+            // One letter finds users everywhere; a longer word is counted first.
+            let rare = word.key.chars().count() > 1
+                && Self::count(&mut tx, &search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
+            let page =
+                search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
+            Self::rows(&mut tx, &page).await?
+        } else {
+            // The rarest term that is rare enough is read first; one letter never is.
+            let mut rare: Option<(usize, i64)> = None;
+            let several = terms.len() > 1;
+            let cap = if several { search::FEW_OF_SEVERAL } else { search::CANDIDATES };
+            let long_enough = |term: &Term| !matches!(term, Term::Word(w) if w.key.chars().count() < 2);
+            for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
+                let n = Self::count(&mut tx, &search::count_users_of(term, cap)).await?;
+                if n <= cap && rare.is_none_or(|(_, fewest)| n < fewest) {
+                    rare = Some((i, n));
+                }
+            }
+            // Every term is common: walk the last-name range of the word with the fewest
+            // users outside it, checking the other terms on the way.
+            let mut walk: Option<(usize, i64)> = None;
+            if several && rare.is_none() {
+                for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
+                    if let Term::Word(word) = term {
+                        let n = Self::count(&mut tx, &search::count_others_of_word(word)).await?;
+                        if walk.is_none_or(|(_, fewest)| n < fewest) {
+                            walk = Some((i, n));
+                        }
+                    }
+                }
+            }
+            let page = match walk {
+                Some((i, others)) => {
+                    let Term::Word(word) = &terms[i] else { unreachable!("only words are walked") };
+                    let rest: Vec<Term> =
+                        terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
+                    let rare = others <= search::OTHERS_SORTED;
+                    search::page_of_one_word(
+                        word,
+                        &rest,
+                        rare,
+                        query.after.as_ref(),
+                        query.limit,
+                        D::USERS_IN_NAME_ORDER,
+                    )
+                }
+                None => search::page(
+                    &terms,
+                    rare.map(|(i, _)| i),
+                    query.after.as_ref(),
+                    query.limit,
+                    D::USERS_IN_NAME_ORDER,
+                ),
+            };
+            Self::rows(&mut tx, &page).await?
+        };
+        tx.commit().await?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+}
