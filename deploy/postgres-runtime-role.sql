@@ -72,5 +72,8 @@ GRANT SELECT, INSERT, UPDATE ON code_requests TO helpdesk_runtime;
 GRANT SELECT, INSERT ON staff_identity_links TO helpdesk_runtime;
 -- "Backup codes always need a second person".
 GRANT UPDATE (codes_need_second_person) ON institutions TO helpdesk_runtime;
+-- The systems that call `helpdesk serve`: created and revoked by an admin, never deleted.
+GRANT SELECT, INSERT ON serve_clients TO helpdesk_runtime;
+GRANT UPDATE (revoked_at, revoked_by) ON serve_clients TO helpdesk_runtime;
 -- The version check at start.
 GRANT SELECT ON _sqlx_migrations TO helpdesk_runtime;

@@ -92,6 +92,9 @@ async fn check(
 ) {
     let detail = desk.user_detail(agent, user).await.expect("the database works again");
     assert_eq!(detail.codes.expect("a batch in force").id, batch, "the batch in force changed");
-    assert_eq!(desk.redeem("amara.okafor", code).await.unwrap(), Redemption::Accepted, "a held code was lost");
+    assert!(
+        matches!(desk.redeem("amara.okafor", code).await.unwrap(), Redemption::Accepted { .. }),
+        "a held code was lost"
+    );
     println!("  after: the batch held before is in force and one of its codes was accepted");
 }

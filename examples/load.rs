@@ -167,7 +167,7 @@ async fn main() {
             Ok((answer, d)) => {
                 by_op.entry("redeem").or_default().push(d);
                 match answer {
-                    Redemption::Accepted => accepted += 1,
+                    Redemption::Accepted { .. } => accepted += 1,
                     _ => rejected += 1,
                 }
             }

@@ -31,6 +31,24 @@ pub struct Config {
     /// `database.trusted_network`: the operator names the link to a PostgreSQL server on
     /// another host as trusted, so its URL may do without `sslmode=verify-full`.
     pub trusted_network: bool,
+    /// `[serve]`: the redemption service's settings.
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`, for `helpdesk serve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeConfig {
+    pub address: std::net::SocketAddr,
+    /// `serve.certificate` and `serve.private_key`; `None` when not set.
+    pub certificate: Option<PathBuf>,
+    pub private_key: Option<PathBuf>,
+    pub queue: usize,
+    pub max_connections: usize,
+    pub header_timeout_secs: u64,
+    pub body_timeout_secs: u64,
+    pub drain_secs: u64,
+    pub refusals_per_minute: u64,
+    pub nice: i32,
 }
 
 /// How the link to the database is protected, as `Config::transport` decides it.
@@ -186,6 +204,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A file path; an empty string (the shipped default) is no path.
+    fn path(&mut self, key: &'static str) -> Result<Option<PathBuf>, ConfigError> {
+        self.known.push(key);
+        match self.lookup(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(PathBuf::from(s))),
+            Some(v) => Err(self.bad(key, format!("must be a file path in quotes (found {v})"))),
+        }
+    }
+
     fn boolean(&mut self, key: &'static str, default: bool) -> Result<bool, ConfigError> {
         self.known.push(key);
         match self.lookup(key) {
@@ -274,6 +303,11 @@ impl Config {
         };
         if self.log_file.is_relative() {
             self.log_file = absolute(&self.log_file)?;
+        }
+        for file in [&mut self.serve.certificate, &mut self.serve.private_key].into_iter().flatten() {
+            if file.is_relative() {
+                *file = absolute(file)?;
+            }
         }
         if let Some((scheme, rest)) = sqlite_path(&self.database_url) {
             let (file, query) = match rest.split_once('?') {
@@ -375,6 +409,26 @@ impl Config {
         if !["error", "warn", "info", "debug"].contains(&log_level.as_str()) {
             return Err(r.bad("log.level", format!("must be error, warn, info or debug (found {log_level:?})")));
         }
+        let serve = ServeConfig {
+            address: {
+                let text = r.string("serve.address", "127.0.0.1:8443")?;
+                text.parse().map_err(|_| {
+                    r.bad(
+                        "serve.address",
+                        format!("must be an IP address and port such as 127.0.0.1:8443 or [::]:8443 (found {text:?})"),
+                    )
+                })?
+            },
+            certificate: r.path("serve.certificate")?,
+            private_key: r.path("serve.private_key")?,
+            queue: r.int("serve.queue", 64, 0, 10_000)? as usize,
+            max_connections: r.int("serve.max_connections", 512, 1, 100_000)? as usize,
+            header_timeout_secs: r.int("serve.header_timeout_seconds", 10, 1, 300)? as u64,
+            body_timeout_secs: r.int("serve.body_timeout_seconds", 10, 1, 300)? as u64,
+            drain_secs: r.int("serve.drain_seconds", 20, 1, 600)? as u64,
+            refusals_per_minute: r.int("serve.refusals_per_minute", 10, 1, 1000)? as u64,
+            nice: r.int("serve.nice", 10, 0, 19)? as i32,
+        };
         r.check_unknown()?;
         Ok(Config {
             database_url,
@@ -390,6 +444,7 @@ impl Config {
             no_color,
             ascii,
             trusted_network,
+            serve,
         })
     }
 

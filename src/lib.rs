@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod serve;
 pub mod store;
 pub mod texts;
 pub mod ui;

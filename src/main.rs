@@ -73,6 +73,47 @@ enum Command {
         #[command(subcommand)]
         command: CodesCommand,
     },
+    /// The HTTPS redemption service the Digital Banking login calls ([serve] in
+    /// config.toml; docs/redemption-api.md). Stops on SIGTERM after the calls in flight
+    Serve {
+        /// Listen here instead of serve.address (for example 127.0.0.1:8443)
+        #[arg(long, value_name = "IP:PORT")]
+        address: Option<std::net::SocketAddr>,
+        /// The certificate chain (PEM) instead of serve.certificate
+        #[arg(long, value_name = "PATH")]
+        certificate: Option<PathBuf>,
+        /// The private key (PEM) instead of serve.private_key
+        #[arg(long, value_name = "PATH")]
+        private_key: Option<PathBuf>,
+    },
+    /// The systems that call `helpdesk serve`, each with its own bearer token (needs an admin)
+    ServeClients {
+        #[command(subcommand)]
+        command: ServeClientsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ServeClientsCommand {
+    /// Give a calling system its own bearer token, printed once on standard output
+    Create {
+        /// A name for the caller: 1 to 64 of a-z, 0-9, '.', '-', '_'
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Every caller, revoked ones too
+    List {
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Revoke a caller's token: its next call is refused
+    Revoke {
+        name: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -204,6 +245,17 @@ fn main() -> ExitCode {
     if let Err(e) = config.transport() {
         eprintln!("helpdesk: configuration error: {e}");
         return ExitCode::from(2);
+    }
+    if let Some(Command::Serve { address, certificate, private_key }) = &cli.command {
+        let serve = &mut config.serve;
+        serve.address = address.unwrap_or(serve.address);
+        // Relative paths on the command line are the caller's, from the current directory.
+        serve.certificate = certificate.clone().or(serve.certificate.take());
+        serve.private_key = private_key.clone().or(serve.private_key.take());
+        if let Err(e) = cli::serve::lower_priority(serve.nice) {
+            eprintln!("helpdesk: cannot lower the server's priority to serve.nice = {}: {e}", serve.nice);
+            return ExitCode::from(2);
+        }
     }
     if let Err(e) = color_eyre::install() {
         eprintln!("helpdesk: {e}");
@@ -409,6 +461,40 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
                  switched off in Institution Settings.",
                 revoked?
             );
+            Ok(0)
+        }
+        Some(Command::Serve { .. }) => {
+            let desk = match cli::open_desk(&config).await {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("helpdesk: {e}");
+                    return Ok(cli::serve::CANNOT_START);
+                }
+            };
+            Ok(cli::serve::run(desk, &config).await)
+        }
+        Some(Command::ServeClients { command }) => {
+            let desk = cli::open_desk(&config).await?;
+            let admin = match &command {
+                ServeClientsCommand::Create { admin_username, .. }
+                | ServeClientsCommand::List { admin_username }
+                | ServeClientsCommand::Revoke { admin_username, .. } => admin_username.clone(),
+            };
+            let session = admin::sign_in(&desk, admin).await?;
+            let mut out = std::io::stdout().lock();
+            let done = match &command {
+                ServeClientsCommand::Create { name, .. } => cli::serve::create(&desk, &session, name, &mut out).await,
+                ServeClientsCommand::List { .. } => cli::serve::list(&desk, &session, &mut out).await,
+                ServeClientsCommand::Revoke { name, .. } => match desk.revoke_serve_client(&session, name).await {
+                    Ok(()) => {
+                        println!("Serve client {name} revoked: its next call is refused.");
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                },
+            };
+            desk.logout(&session).await?;
+            done?;
             Ok(0)
         }
         Some(Command::Audit { command: AuditCommand::Verify { anchor } }) => {

@@ -148,7 +148,7 @@ async fn a_kill_while_storing_a_batch_leaves_the_old_one_in_force() {
     let detail = desk.user_detail(&agent, amara.id).await.unwrap();
     assert_eq!(detail.codes.expect("a batch in force").id, old_batch, "the killed batch took the old one's place");
     let answer = desk.redeem("amara.okafor", old.codes[0].grouped()).await.unwrap();
-    assert_eq!(answer, Redemption::Accepted, "a code the customer holds stopped working");
+    assert!(matches!(answer, Redemption::Accepted { .. }), "a code the customer holds stopped working");
 }
 
 /// Both databases: children killed at staggered moments while generating batch after
@@ -170,6 +170,6 @@ async fn kills_at_any_moment_leave_no_partial_batch() {
         let amara = db.user("amara.okafor").await;
         let fresh = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
         let answer = desk.redeem("amara.okafor", fresh.codes[0].grouped()).await.unwrap();
-        assert_eq!(answer, Redemption::Accepted, "{}: the desk did not recover after the kills", db.name);
+        assert!(matches!(answer, Redemption::Accepted { .. }), "{}: the desk did not recover after the kills", db.name);
     }
 }

@@ -175,7 +175,10 @@ async fn a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override(db:
     assert!(matches!(refused, Err(DeskError::Refused(Refusal::OwnContactChange))), "{}: {refused:?}", db.name);
     desk.approve_request(&cy, id).await.unwrap();
     let codes = desk.generate_approved(&ada, id).await.unwrap();
-    assert_eq!(desk.redeem("amara.okafor", code_text(&codes.codes[0])).await.unwrap(), Redemption::Accepted);
+    assert!(matches!(
+        desk.redeem("amara.okafor", code_text(&codes.codes[0])).await.unwrap(),
+        Redemption::Accepted { .. }
+    ));
     let acts = actions(&db, amara.id).await;
     assert!(acts.contains(&"cool_off_overridden".to_owned()), "{}: {acts:?}", db.name);
 }
@@ -214,7 +217,10 @@ async fn a_request_is_approved_by_a_second_admin_and_used_once(db: TestDb) {
     let issued = desk.generate_approved(&agent, id).await.unwrap();
     let again = desk.generate_approved(&agent, id).await;
     assert!(matches!(again, Err(DeskError::RequestClosed)), "{}: {:?}", db.name, again.map(|_| "codes"));
-    assert_eq!(desk.redeem("jeanluc.moreau", code_text(&issued.codes[0])).await.unwrap(), Redemption::Accepted);
+    assert!(matches!(
+        desk.redeem("jeanluc.moreau", code_text(&issued.codes[0])).await.unwrap(),
+        Redemption::Accepted { .. }
+    ));
     let acts = actions(&db, jean.id).await;
     for action in ["codes_requested", "code_request_approved", "code_request_used", "backup_codes_generated"] {
         assert!(acts.contains(&action.to_owned()), "{}: no {action} in {acts:?}", db.name);

@@ -5,6 +5,7 @@ pub mod audit_export;
 pub mod audit_verify;
 pub mod demo;
 pub mod process;
+pub mod serve;
 pub mod staff;
 pub mod verify_code;
 

@@ -31,7 +31,7 @@ pub async fn run(desk: &HelpDesk, username: &str, input: impl BufRead) -> u8 {
         return ERROR;
     }
     match desk.redeem(username, line).await {
-        Ok(Redemption::Accepted) => {
+        Ok(Redemption::Accepted { .. }) => {
             println!("accepted: the code was valid and is now used up");
             ACCEPTED
         }

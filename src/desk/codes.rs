@@ -27,9 +27,14 @@ pub struct IssuedCodes {
 /// The outcome of one redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Redemption {
-    Accepted,
+    /// The code was good and is now used; `codes_left` of its batch remain unused.
+    Accepted {
+        codes_left: i64,
+    },
     Rejected,
-    Locked { until: i64 },
+    Locked {
+        until: i64,
+    },
 }
 
 /// What a confirmed warning leads to: the codes, or a request that waits for a second

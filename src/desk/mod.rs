@@ -10,6 +10,7 @@ mod approvals;
 mod audit_log;
 mod codes;
 mod redeem;
+mod serve_clients;
 mod sessions;
 mod settings;
 mod sign_in;
@@ -35,6 +36,7 @@ use crate::store::{Store, StoreError};
 
 pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption};
+pub use serve_clients::NewServeClient;
 pub use users::{UserDetail, Weighed, signals};
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +99,12 @@ pub enum DeskError {
     DeclineNeedsReason,
     #[error("No such customer.")]
     NoSuchCustomer,
+    #[error("That name is refused: {0}.")]
+    ServeClientName(String),
+    #[error("A serve client of that name exists already (revoked ones keep their name): choose another.")]
+    ServeClientTaken,
+    #[error("No active serve client has that name.")]
+    NoSuchServeClient,
 }
 
 pub type DeskResult<T> = Result<T, DeskError>;

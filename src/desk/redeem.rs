@@ -29,6 +29,17 @@ impl HelpDesk {
     /// (the consumed code, or the failure's audit event). About one evaluation plus one
     /// commit, whoever asks and whatever they typed.
     pub async fn redeem(&self, username: &str, typed: Zeroizing<String>) -> DeskResult<Redemption> {
+        self.redeem_via(None, username, typed).await
+    }
+
+    /// `redeem`, for a call made by a `helpdesk serve` client: every audit event of the
+    /// attempt names `client`.
+    pub async fn redeem_via(
+        &self,
+        client: Option<&str>,
+        username: &str,
+        typed: Zeroizing<String>,
+    ) -> DeskResult<Redemption> {
         let now = self.now();
         let username = redemption::typed_username(username);
         let canonical = codes::normalize(&typed);
@@ -42,7 +53,7 @@ impl HelpDesk {
                 tokio::join!(self.evaluate(canonical, None), self.unknown_username_event(username.as_deref(), now));
             evaluated?;
             if let Some(event) = event? {
-                self.store.append_audit(&[event]).await?;
+                self.store.append_audit(&[event.via(client)]).await?;
             }
             return Ok(Redemption::Rejected);
         };
@@ -60,23 +71,29 @@ impl HelpDesk {
             Reservation::Locked { until } => {
                 let event = NewAuditEvent::new(now, AuditAction::BackupCodeRejected)
                     .target(user.id, &user.username)
-                    .detail("refused: backup codes are locked");
+                    .detail("refused: backup codes are locked")
+                    .via(client);
                 self.store.append_audit(&[event]).await?;
                 return Ok(Redemption::Locked { until });
             }
             Reservation::Granted { attempt, locks, total } => (attempt, locks, total),
         };
-        let rejection = self.rejection(&user, now, attempt, locks, total);
+        let rejection: Vec<NewAuditEvent> =
+            self.rejection(&user, now, attempt, locks, total).into_iter().map(|e| e.via(client)).collect();
         let checked = parsed && redemption::may_check(total, limits.redeem_max_total_failures);
         // The batch these attempts were made against: the cap revokes it, never a newer one.
         let attacked = key.as_ref().map(|k| k.id);
         match key.filter(|_| checked) {
             Some(key) => {
-                let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed).target(user.id, &user.username);
+                let audit = NewAuditEvent::new(now, AuditAction::BackupCodeRedeemed)
+                    .target(user.id, &user.username)
+                    .via(client);
                 let notices = notices_for(&user, "backup_code_redeemed", &texts().notifications.redeemed);
-                if self.store.consume_code(key.id, &hash, now, &audit, &notices, &rejection).await? {
+                if let Some(codes_left) =
+                    self.store.consume_code(key.id, &hash, now, &audit, &notices, &rejection).await?
+                {
                     tracing::info!(user = %user.username.escape_debug(), "backup code redeemed");
-                    return Ok(Redemption::Accepted);
+                    return Ok(Redemption::Accepted { codes_left });
                 }
             }
             None => self.store.append_audit(&rejection).await?,

@@ -46,10 +46,15 @@ pub enum AuditAction {
     /// An admin-level screen or list read (staff, settings, the audit log, approvals):
     /// recorded only when refused.
     AdminRead,
+    /// A system that calls `helpdesk serve` was given a credential, or lost it.
+    ServeClientCreated,
+    ServeClientRevoked,
+    /// A call to `helpdesk serve` with a missing, wrong or revoked bearer token.
+    ServeCallRefused,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -86,6 +91,9 @@ impl AuditAction {
         AuditAction::AllBackupCodesRevoked,
         AuditAction::AuditExported,
         AuditAction::AdminRead,
+        AuditAction::ServeClientCreated,
+        AuditAction::ServeClientRevoked,
+        AuditAction::ServeCallRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +134,9 @@ impl AuditAction {
             AuditAction::AllBackupCodesRevoked => "all_backup_codes_revoked",
             AuditAction::AuditExported => "audit_exported",
             AuditAction::AdminRead => "admin_read",
+            AuditAction::ServeClientCreated => "serve_client_created",
+            AuditAction::ServeClientRevoked => "serve_client_revoked",
+            AuditAction::ServeCallRefused => "serve_call_refused",
         }
     }
 
@@ -273,6 +284,19 @@ impl NewAuditEvent {
         self.target = username.to_owned();
         self
     }
+    /// Names the system that made the call (a `helpdesk serve` client) at the end of the
+    /// detail, so that every redemption's event says who asked.
+    pub fn via(mut self, client: Option<&str>) -> Self {
+        if let Some(client) = client {
+            let via = format!("via serve client {client}");
+            self.detail = Some(match self.detail.take() {
+                Some(d) if !d.is_empty() => format!("{d}; {via}"),
+                _ => via,
+            });
+        }
+        self
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod redemption;
 pub mod risk;
 pub mod search;
+pub mod serve_client;
 pub mod session;
 pub mod text;
 pub mod time;

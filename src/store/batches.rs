@@ -144,7 +144,7 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
         rejected: &[NewAuditEvent],
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<i64>> {
         let mut tx = self.begin_write().await?;
         // Takes turns with a revocation (which locks the user first too): a code consumed
         // here was not yet revoked, and one revoked first is not consumed.
@@ -157,15 +157,16 @@ where
                 Self::insert_audit(&mut tx, event).await?;
             }
             tx.commit().await?;
-            return Ok(false);
+            return Ok(None);
         }
         if let Some(user) = audit.target_id {
             sqlx::query(codes::REDEEMED).bind(user).execute(&mut *tx).await?;
         }
         Self::insert_audit(&mut tx, audit).await?;
         Self::insert_notices(&mut tx, now, notices).await?;
+        let left: i64 = sqlx::query_scalar(codes::UNUSED_IN_BATCH).bind(batch).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(left))
     }
 
     pub(super) async fn revoke_every_batch(

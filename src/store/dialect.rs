@@ -57,6 +57,9 @@ pub trait Dialect: Database {
     /// The `n`-th (from 1) parameter of a multi-row insert, in this database's style.
     fn bulk_param(n: usize) -> String;
 
+    /// The newest migration this program carries for this database.
+    fn newest_migration() -> i64;
+
     /// How many rows a statement changed (sqlx has no trait for it).
     fn rows_affected(done: &Self::QueryResult) -> u64;
 

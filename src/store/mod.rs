@@ -9,6 +9,7 @@ mod error;
 mod people;
 mod postgres;
 mod rows;
+mod serve_clients;
 mod sign_in;
 mod sql;
 mod sql_store;
@@ -31,6 +32,7 @@ use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::phone::HomeRegion;
 use crate::domain::risk::RiskSignals;
+use crate::domain::serve_client::ServeClient;
 use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, Velocity};
 use crate::domain::user::{Device, User, UserId};
 
@@ -207,8 +209,9 @@ pub trait Store: Send + Sync {
     /// (`CONSUME_CODE`), so true for exactly one caller however many try at once. On
     /// success, clears the failure count and marks the user enrolled (the user named by
     /// `audit.target_id`), and writes the audit event and notices, in the same
-    /// transaction. False when the code is unknown, used, or its batch revoked or
-    /// expired; then the `rejected` events are written instead, in the same transaction.
+    /// transaction, and returns how many codes of the batch are still unused. `None` when
+    /// the code is unknown, used, or its batch revoked or expired; then the `rejected`
+    /// events are written instead, in the same transaction.
     async fn consume_code(
         &self,
         batch: i64,
@@ -217,7 +220,7 @@ pub trait Store: Send + Sync {
         audit: &NewAuditEvent,
         notices: &[Notice],
         rejected: &[NewAuditEvent],
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<i64>>;
 
     /// Writes the events in order, in one transaction.
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
@@ -331,6 +334,25 @@ pub trait Store: Send + Sync {
         now: i64,
         audit: &(dyn for<'r> Fn(&'r CodeRequest) -> NewAuditEvent + Send + Sync),
     ) -> StoreResult<u64>;
+
+    /// Writes a new caller of `helpdesk serve` with its token's hash and the audit event,
+    /// in one transaction. `None` when the name is taken; then nothing is written.
+    async fn insert_serve_client(
+        &self,
+        name: &str,
+        token_hash: &[u8],
+        by: UserId,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<Option<i64>>;
+    /// Every caller, revoked ones too, by name.
+    async fn serve_clients(&self) -> StoreResult<Vec<ServeClient>>;
+    /// The caller whose token hashes to `token_hash`, while it is not revoked.
+    async fn serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>>;
+    /// Revokes the caller `name` with the audit event, in one transaction; false when no
+    /// caller of that name is active (then nothing is written).
+    async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool>;
+    /// The newest migration the database has applied, and the newest this program carries.
+    async fn schema_version(&self) -> StoreResult<(i64, i64)>;
 }
 
 /// Opens the store a URL names, creating (SQLite) and migrating it as needed: what

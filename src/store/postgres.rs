@@ -45,6 +45,10 @@ impl Dialect for Postgres {
         format!("${n}")
     }
 
+    fn newest_migration() -> i64 {
+        sqlx::migrate!("migrations/postgres").iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     fn rows_affected(done: &PgQueryResult) -> u64 {
         done.rows_affected()
     }

@@ -246,3 +246,19 @@ impl TryFrom<ChainHeadRow> for ChainHead {
         Ok(ChainHead { last_id: r.last_id, last_hash, starts_after: r.starts_after })
     }
 }
+
+/// A row of `serve_clients` with its creator's username.
+#[derive(sqlx::FromRow)]
+pub struct ServeClientRow {
+    id: i64,
+    name: String,
+    created_at: i64,
+    created_by: String,
+    revoked_at: Option<i64>,
+}
+
+impl From<ServeClientRow> for crate::domain::serve_client::ServeClient {
+    fn from(r: ServeClientRow) -> Self {
+        Self { id: r.id, name: r.name, created_at: r.created_at, created_by: r.created_by, revoked_at: r.revoked_at }
+    }
+}

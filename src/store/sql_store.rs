@@ -11,6 +11,7 @@ use crate::domain::audit_chain::ChainHead;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
+use crate::domain::serve_client::ServeClient;
 use crate::domain::two_person::{CodeRequest, ContactField, RecordedChange, Velocity};
 use crate::domain::user::{Device, User, UserId};
 use crate::store::dialect::{Column, Dialect, Param};
@@ -271,7 +272,7 @@ where
         audit: &NewAuditEvent,
         notices: &[Notice],
         rejected: &[NewAuditEvent],
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<i64>> {
         self.consume(batch, hash, now, audit, notices, rejected).await
     }
 
@@ -440,5 +441,31 @@ where
         audit: &(dyn for<'r> Fn(&'r CodeRequest) -> NewAuditEvent + Send + Sync),
     ) -> StoreResult<u64> {
         self.write_expiries(now, audit).await
+    }
+
+    async fn insert_serve_client(
+        &self,
+        name: &str,
+        token_hash: &[u8],
+        by: UserId,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<Option<i64>> {
+        self.write_serve_client(name, token_hash, by, audit).await
+    }
+
+    async fn serve_clients(&self) -> StoreResult<Vec<ServeClient>> {
+        self.read_serve_clients().await
+    }
+
+    async fn serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>> {
+        self.read_serve_client(token_hash).await
+    }
+
+    async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool> {
+        self.write_client_revoked(name, by, audit).await
+    }
+
+    async fn schema_version(&self) -> StoreResult<(i64, i64)> {
+        self.read_schema_version().await
     }
 }

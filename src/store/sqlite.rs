@@ -52,6 +52,10 @@ impl Dialect for Sqlite {
         "?".to_owned()
     }
 
+    fn newest_migration() -> i64 {
+        sqlx::migrate!("migrations/sqlite").iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     fn rows_affected(done: &SqliteQueryResult) -> u64 {
         done.rows_affected()
     }

@@ -75,3 +75,6 @@ pub const CONSUME_CODE: &str = "UPDATE backup_codes SET used_at = $3 \
 /// A login with a code completes enrolment, and the next failure is the first again.
 pub const REDEEMED: &str = "UPDATE users SET enrolment = 'enrolled', \
      code_failures = 0, codes_locked_until = NULL, code_failures_total = 0 WHERE id = $1";
+
+/// The codes of batch `$1` not yet used.
+pub const UNUSED_IN_BATCH: &str = "SELECT COUNT(*) FROM backup_codes WHERE batch_id = $1 AND used_at IS NULL";

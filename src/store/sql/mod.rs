@@ -9,6 +9,7 @@ pub mod institution;
 pub mod notices;
 pub mod risk;
 pub mod search;
+pub mod serve_clients;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

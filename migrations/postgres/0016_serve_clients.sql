@@ -1,0 +1,25 @@
+-- The systems that call `helpdesk serve` (the Digital Banking login, one credential each).
+-- Only the SHA-256 of each bearer token is kept: the token is 256 random bits, so no
+-- guessing attack needs a slow hash, and a stolen table cannot be turned back into tokens.
+-- A client is revoked, never deleted: the audit log names it.
+CREATE TABLE serve_clients (
+    id          BIGSERIAL PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    token_hash  BYTEA NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    created_at  BIGINT NOT NULL,
+    created_by  BIGINT NOT NULL REFERENCES users(id),
+    revoked_at  BIGINT,
+    revoked_by  BIGINT REFERENCES users(id)
+);
+
+-- A revoked client stays revoked, and a token is never swapped under a name.
+CREATE FUNCTION serve_clients_stay_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS NULL) OR NEW.token_hash IS DISTINCT FROM OLD.token_hash THEN
+        RAISE EXCEPTION 'a serve client''s token cannot change and a revoked client stays revoked';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER serve_clients_stay_revoked BEFORE UPDATE ON serve_clients
+FOR EACH ROW EXECUTE FUNCTION serve_clients_stay_revoked();

@@ -1,0 +1,173 @@
+//! `helpdesk serve`: the HTTPS redemption service the Digital Banking login calls (step 6
+//! of the procedure). TLS through rustls, HTTP/1.1 or HTTP/2 as ALPN chooses, the routes
+//! of `api.rs`, the bounds of `guard.rs`; on SIGTERM it stops accepting, lets the calls in
+//! flight finish (bounded by `serve.drain_seconds`) and returns.
+//!
+//! How the staff's work keeps ahead of redemptions: each redemption is one argon2
+//! evaluation, run one a core (`desk::blocking`) behind a bounded queue, so the server never
+//! holds more than `cores + serve.queue` redemptions and answers the rest 503 at once. The
+//! process runs at a lower CPU priority (`serve.nice`, set before any thread starts, so
+//! every thread inherits it): on a host shared with agents' sessions the kernel gives
+//! their sign-ins and generations the cores first. Its database pool is
+//! `database.max_connections`, so it cannot take PostgreSQL's connections from the desks.
+
+pub mod api;
+pub mod guard;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::{self, ServerConfig};
+
+use crate::config::ServeConfig;
+use crate::desk::HelpDesk;
+
+/// Why the server could not start; the message names the configuration key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("`{key}` {problem}")]
+    Config { key: &'static str, problem: String },
+    #[error("cannot listen on {address} (serve.address): {source}")]
+    Listen {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The TLS configuration from the PEM files `serve.certificate` and `serve.private_key`:
+/// TLS 1.2 and 1.3 with rustls's safe defaults, ALPN offering h2 and http/1.1.
+pub fn tls_config(certificate: Option<&Path>, private_key: Option<&Path>) -> Result<Arc<ServerConfig>, ServeError> {
+    let missing = |key| ServeError::Config {
+        key,
+        problem: "is not set: `helpdesk serve` only speaks HTTPS; name a PEM file (see docs/redemption-api.md)".into(),
+    };
+    let certificate = certificate.ok_or_else(|| missing("serve.certificate"))?;
+    let private_key = private_key.ok_or_else(|| missing("serve.private_key"))?;
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(certificate).and_then(Iterator::collect).map_err(|e| ServeError::Config {
+            key: "serve.certificate",
+            problem: format!("cannot be read from {}: {e}", certificate.display()),
+        })?;
+    if chain.is_empty() {
+        return Err(ServeError::Config {
+            key: "serve.certificate",
+            problem: format!("{} holds no PEM certificate", certificate.display()),
+        });
+    }
+    let key = PrivateKeyDer::from_pem_file(private_key).map_err(|e| ServeError::Config {
+        key: "serve.private_key",
+        problem: format!("cannot be read from {}: {e}", private_key.display()),
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key))
+        .map_err(|e| ServeError::Config {
+            key: "serve.private_key",
+            problem: format!("does not go with the certificate, or is refused: {e}"),
+        })?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// A bound server, not yet serving: `address` is where it listens (port 0 in the
+/// configuration is given a free port).
+pub struct Server {
+    listener: TcpListener,
+    tls: TlsAcceptor,
+    settings: ServeConfig,
+    desk: Arc<HelpDesk>,
+}
+
+impl Server {
+    pub async fn bind(desk: Arc<HelpDesk>, settings: ServeConfig) -> Result<Self, ServeError> {
+        let tls = TlsAcceptor::from(tls_config(settings.certificate.as_deref(), settings.private_key.as_deref())?);
+        let listener = TcpListener::bind(settings.address)
+            .await
+            .map_err(|source| ServeError::Listen { address: settings.address, source })?;
+        Ok(Self { listener, tls, settings, desk })
+    }
+
+    pub fn address(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and waits up to
+    /// `serve.drain_seconds` for the calls in flight. Returns how many connections were
+    /// still open when the wait ended (0: a clean drain).
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> usize {
+        let s = &self.settings;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let api = api::Api {
+            desk: self.desk.clone(),
+            admission: guard::Admission::new(cores, s.queue),
+            refusals: Arc::new(guard::RefusalThrottle::new(s.refusals_per_minute)),
+        };
+        let router = api::router(api, Duration::from_secs(s.body_timeout_secs));
+        let header_timeout = Duration::from_secs(s.header_timeout_secs);
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+        builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
+        let connections = Arc::new(Semaphore::new(s.max_connections));
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (tcp, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::warn!("accepting a connection failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let Ok(place) = connections.clone().try_acquire_owned() else {
+                tracing::warn!(%peer, "connection closed at once: serve.max_connections are open");
+                continue;
+            };
+            let (tls, router, builder) = (self.tls.clone(), router.clone(), builder.clone());
+            let watcher = graceful.watcher();
+            tokio::spawn(async move {
+                let stream = match tokio::time::timeout(header_timeout, tls.accept(tcp)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                };
+                let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    let mut router = router.clone();
+                    async move { tower::Service::call(&mut router, request).await }
+                });
+                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                if let Err(e) = watcher.watch(connection).await {
+                    tracing::debug!(%peer, "connection ended: {e}");
+                }
+                drop(place);
+            });
+        }
+        drop(self.listener);
+        let open = s.max_connections - connections.available_permits();
+        tracing::info!(open, "stopped accepting; draining the calls in flight");
+        let drain = Duration::from_secs(s.drain_secs);
+        match tokio::time::timeout(drain, graceful.shutdown()).await {
+            Ok(()) => 0,
+            Err(_) => s.max_connections - connections.available_permits(),
+        }
+    }
+}

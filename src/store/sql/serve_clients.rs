@@ -1,0 +1,20 @@
+//! The systems that call `helpdesk serve`, each with its own bearer token, kept as its
+//! SHA-256 only.
+
+/// `$1` name, `$2` token hash, `$3` now, `$4` the admin. Nothing when the name is taken.
+pub const INSERT_CLIENT: &str = "INSERT INTO serve_clients (name, token_hash, created_at, created_by) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id";
+
+pub const CLIENTS: &str = "SELECT c.id, c.name, c.created_at, u.username AS created_by, c.revoked_at \
+     FROM serve_clients c JOIN users u ON u.id = c.created_by ORDER BY c.name";
+
+/// The client a token hash belongs to, while it is not revoked.
+pub const ACTIVE_CLIENT_BY_TOKEN: &str = "SELECT c.id, c.name, c.created_at, u.username AS created_by, c.revoked_at \
+     FROM serve_clients c JOIN users u ON u.id = c.created_by WHERE c.token_hash = $1 AND c.revoked_at IS NULL";
+
+/// Revokes once: `$1` name, `$2` now, `$3` the admin.
+pub const REVOKE_CLIENT: &str =
+    "UPDATE serve_clients SET revoked_at = $2, revoked_by = $3 WHERE name = $1 AND revoked_at IS NULL";
+
+/// The newest migration applied, for the readiness check.
+pub const SCHEMA_VERSION: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
