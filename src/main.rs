@@ -85,6 +85,10 @@ enum Command {
         /// The private key (PEM) instead of serve.private_key
         #[arg(long, value_name = "PATH")]
         private_key: Option<PathBuf>,
+        /// On the demo database: make a throw-away certificate for localhost and a demo
+        /// client's token in this folder (helpdesk-demo-cert.pem, helpdesk-demo-token), then serve
+        #[arg(long, conflicts_with_all = ["certificate", "private_key"])]
+        demo: bool,
     },
     /// The systems that call `helpdesk serve`, each with its own bearer token (needs an admin)
     ServeClients {
@@ -239,14 +243,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         (Some(url), _) => config.database_url = url,
-        (None, Some(Command::Demo { .. })) => config.database_url = demo::DEFAULT_URL.to_owned(),
+        (None, Some(Command::Demo { .. } | Command::Serve { demo: true, .. })) => {
+            config.database_url = demo::DEFAULT_URL.to_owned()
+        }
         (None, _) => {}
     }
     if let Err(e) = config.transport() {
         eprintln!("helpdesk: configuration error: {e}");
         return ExitCode::from(2);
     }
-    if let Some(Command::Serve { address, certificate, private_key }) = &cli.command {
+    if let Some(Command::Serve { address, certificate, private_key, demo }) = &cli.command {
+        if *demo {
+            let files = cli::serve::DemoFiles::here();
+            config.serve.certificate = Some(files.certificate);
+            config.serve.private_key = Some(files.private_key);
+        }
         let serve = &mut config.serve;
         serve.address = address.unwrap_or(serve.address);
         // Relative paths on the command line are the caller's, from the current directory.
@@ -463,7 +474,15 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
             );
             Ok(0)
         }
-        Some(Command::Serve { .. }) => {
+        Some(Command::Serve { demo: is_demo, .. }) => {
+            if is_demo && !demo::named_for_demo(&config.database_url) {
+                eprintln!(
+                    "helpdesk: --demo makes a client with the demo's published admin password, so it only uses a \
+                     database whose name says \"demo\" ({} does not)",
+                    helpdesk::desk::redact_url(&config.database_url)
+                );
+                return Ok(cli::serve::CANNOT_START);
+            }
             let desk = match cli::open_desk(&config).await {
                 Ok(d) => d,
                 Err(e) => {
@@ -471,6 +490,21 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
                     return Ok(cli::serve::CANNOT_START);
                 }
             };
+            if is_demo {
+                let files = cli::serve::DemoFiles::here();
+                files.prepare(&desk).await?;
+                eprintln!(
+                    "Demo: certificate {}, bearer token in {}. Generate a code in the UI (cargo run -- demo, as \
+                     alex.agent), then:\n  curl --cacert {} -H \"Authorization: Bearer $(cat {})\" \
+                     -d '{{\"username\":\"amara.okafor\",\"code\":\"XXXX-XXXX-XXXX\"}}' \
+                     https://localhost:{}/v1/backup-codes/redeem",
+                    files.certificate.display(),
+                    files.token.display(),
+                    files.certificate.display(),
+                    files.token.display(),
+                    config.serve.address.port()
+                );
+            }
             Ok(cli::serve::run(desk, &config).await)
         }
         Some(Command::ServeClients { command }) => {

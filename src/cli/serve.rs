@@ -101,3 +101,67 @@ pub async fn list(desk: &HelpDesk, session: &Session, out: &mut impl Write) -> c
     }
     Ok(())
 }
+
+/// What `helpdesk serve --demo` leaves in the current folder: a throw-away certificate for
+/// localhost and its key, and a demo client's bearer token (each readable by this account
+/// only). For trying the service on the demo database; never for a real one.
+pub struct DemoFiles {
+    pub certificate: std::path::PathBuf,
+    pub private_key: std::path::PathBuf,
+    pub token: std::path::PathBuf,
+}
+
+impl DemoFiles {
+    pub fn here() -> Self {
+        Self {
+            certificate: "helpdesk-demo-cert.pem".into(),
+            private_key: "helpdesk-demo-key.pem".into(),
+            token: "helpdesk-demo-token".into(),
+        }
+    }
+
+    /// Makes what is missing: the certificate (rcgen, for localhost and 127.0.0.1), and a
+    /// token that still works, created as the demo admin (audited like any other).
+    pub async fn prepare(&self, desk: &HelpDesk) -> color_eyre::Result<()> {
+        use color_eyre::eyre::WrapErr;
+        if !self.certificate.exists() || !self.private_key.exists() {
+            let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .wrap_err("making the demo certificate")?;
+            write_private(&self.private_key, made.signing_key.serialize_pem().as_bytes())?;
+            write_private(&self.certificate, made.cert.pem().as_bytes())?;
+        }
+        let kept = std::fs::read_to_string(&self.token).ok().map(|t| zeroize::Zeroizing::new(t.trim().to_owned()));
+        if let Some(token) = kept
+            && desk.serve_caller(&token).await?.is_some()
+        {
+            return Ok(());
+        }
+        let (admin, password) = crate::cli::demo::DEMO_STAFF
+            .iter()
+            .find(|s| s.3 == crate::domain::user::StaffRole::Admin)
+            .map(|s| (s.0, s.5))
+            .ok_or_else(|| color_eyre::eyre::eyre!("the demo has no admin"))?;
+        let session = desk
+            .login(admin, zeroize::Zeroizing::new(password.to_owned()))
+            .await
+            .wrap_err("signing in as the demo admin (is this the demo database?)")?;
+        let name = format!("demo-login-{}", desk.now());
+        let created = desk.create_serve_client(&session, &name).await;
+        desk.logout(&session).await?;
+        write_private(&self.token, format!("{}\n", created?.token.as_str()).as_bytes())?;
+        Ok(())
+    }
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> color_eyre::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
+    file.write_all(bytes)?;
+    Ok(())
+}
