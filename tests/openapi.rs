@@ -124,12 +124,8 @@ async fn call(router: &axum::Router, method: Method, path: &str, token: Option<&
 }
 
 fn router(db: &TestDb, places: usize, refusals: u64, body_timeout: Duration) -> axum::Router {
-    let api = Api {
-        desk: Arc::new(db.desk(Limits::default())),
-        admission: Admission::new(places, 0),
-        refusals: Arc::new(RefusalThrottle::new(refusals)),
-    };
-    api::router(api, body_timeout)
+    let desk = Arc::new(db.desk(Limits::default()));
+    api::router(Api::new(desk, Admission::new(places, 0), RefusalThrottle::new(refusals), body_timeout))
 }
 
 async fn every_documented_operation_and_status_is_what_the_server_does(db: TestDb) {

@@ -12,11 +12,14 @@ CREATE TABLE serve_clients (
     revoked_by  BIGINT REFERENCES users(id)
 );
 
--- A revoked client stays revoked, and a token is never swapped under a name.
+-- Only revoking changes a client, once: its name and token never change, and a revoked
+-- client is never touched again.
 CREATE FUNCTION serve_clients_stay_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF (OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS NULL) OR NEW.token_hash IS DISTINCT FROM OLD.token_hash THEN
-        RAISE EXCEPTION 'a serve client''s token cannot change and a revoked client stays revoked';
+    IF OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL
+        OR NEW.token_hash IS DISTINCT FROM OLD.token_hash OR NEW.name IS DISTINCT FROM OLD.name
+        OR NEW.created_at IS DISTINCT FROM OLD.created_at OR NEW.created_by IS DISTINCT FROM OLD.created_by THEN
+        RAISE EXCEPTION 'a serve client can only be revoked, once; its name and token never change';
     END IF;
     RETURN NEW;
 END;

@@ -12,9 +12,11 @@ CREATE TABLE serve_clients (
     revoked_by  INTEGER REFERENCES users(id)
 );
 
--- A revoked client stays revoked, and a token is never swapped under a name.
+-- Only revoking changes a client, once: its name and token never change, and a revoked
+-- client is never touched again.
 CREATE TRIGGER serve_clients_stay_revoked BEFORE UPDATE ON serve_clients
-WHEN (OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS NULL) OR NEW.token_hash IS NOT OLD.token_hash
+WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.token_hash IS NOT OLD.token_hash
+    OR NEW.name IS NOT OLD.name OR NEW.created_at IS NOT OLD.created_at OR NEW.created_by IS NOT OLD.created_by
 BEGIN
-    SELECT RAISE(ABORT, 'a serve client''s token cannot change and a revoked client stays revoked');
+    SELECT RAISE(ABORT, 'a serve client can only be revoked, once; its name and token never change');
 END;

@@ -16,8 +16,17 @@ pub const CANNOT_START: u8 = 2;
 /// Lowers this process's CPU priority to `nice` (0 to 19) so that the staff's own work on
 /// the same host is scheduled first. Called before the runtime starts its threads: each
 /// thread inherits its creator's priority.
+/// A process already run at a lower priority (a service manager's `Nice=`) keeps it.
 pub fn lower_priority(nice: i32) -> std::io::Result<()> {
-    // SAFETY: setpriority reads only its integer arguments.
+    // SAFETY: getpriority and setpriority read only their integer arguments. getpriority
+    // may return -1 as a value, so errno is cleared first and read after.
+    let current = unsafe {
+        *libc::__errno_location() = 0;
+        libc::getpriority(libc::PRIO_PROCESS, 0)
+    };
+    if current >= nice && std::io::Error::last_os_error().raw_os_error() == Some(0) {
+        return Ok(());
+    }
     let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
     if done == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
@@ -162,6 +171,8 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> color_eyre::Result<()>
         .mode(0o600)
         .open(path)
         .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", path.display()))?;
+    // A file that was already there keeps its mode on open: set it.
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     file.write_all(bytes)?;
     Ok(())
 }

@@ -158,7 +158,9 @@ impl HelpDesk {
                 name.chars().count(),
                 redemption::pseudonym(&self.pseudonym_key().await?, name)
             ),
-            None => format!("username longer than {USERNAME_MAX_CHARS} characters, not looked up"),
+            None => format!(
+                "username longer than {USERNAME_MAX_CHARS} characters or with control characters, not looked up"
+            ),
         };
         if attempts == redemption::UNKNOWN_USERNAMES_AUDITED_PER_WINDOW {
             detail.push_str(&format!(

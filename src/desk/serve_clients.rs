@@ -10,11 +10,16 @@ use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::serve_client::{self, ServeClient};
 
 /// A new caller and its bearer token, which is shown once and kept nowhere.
-#[derive(Debug)]
 pub struct NewServeClient {
     pub id: i64,
     pub name: String,
     pub token: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for NewServeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewServeClient {{ id: {}, name: {:?}, token: hidden }}", self.id, self.name)
+    }
 }
 
 impl HelpDesk {

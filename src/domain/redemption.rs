@@ -22,10 +22,11 @@ pub const NIST_MAX_TOTAL_FAILURES: i64 = 100;
 pub const PSEUDONYM_KEY: &str = "username_pseudonym";
 
 /// The username as it is looked up: trimmed and lower-cased, or `None` when it is longer
-/// than any username can be. Only the first characters are ever looked at.
+/// than any username can be or holds a control character. Only the first characters are ever looked at.
 pub fn typed_username(raw: &str) -> Option<String> {
     let trimmed = raw.trim();
-    if trimmed.chars().nth(USERNAME_MAX_CHARS).is_some() {
+    // No username holds a control character; NUL would not even reach PostgreSQL.
+    if trimmed.chars().nth(USERNAME_MAX_CHARS).is_some() || trimmed.chars().any(char::is_control) {
         return None;
     }
     Some(trimmed.to_lowercase())

@@ -19,7 +19,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::desk::{HelpDesk, Redemption};
 use crate::domain::serve_client::{self, ServeClient};
-use crate::serve::guard::{Admission, RefusalThrottle, Refused};
+use crate::serve::guard::{Admission, ITEMISED_PER_MINUTE, RefusalThrottle, Refused};
 
 /// The largest request body read, in bytes; a longer one is answered 413.
 pub const MAX_BODY: usize = 1024;
@@ -39,10 +39,26 @@ pub struct Api {
     pub desk: Arc<HelpDesk>,
     pub admission: Admission,
     pub refusals: Arc<RefusalThrottle>,
+    /// The whole body must arrive within this (`serve.body_timeout_seconds`).
+    pub body_timeout: Duration,
+    /// Hashes of tokens that were valid: a call bearing one is heard even from an address
+    /// the throttle holds back (a login behind the same NAT as an attacker), and is still
+    /// checked against the database, so a revoked one is refused.
+    pub known_tokens: Arc<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>>,
+}
+
+/// Known-good token hashes kept at most; the set starts again when full.
+const KNOWN_TOKENS: usize = 1_000;
+
+impl Api {
+    pub fn new(desk: Arc<HelpDesk>, admission: Admission, refusals: RefusalThrottle, body_timeout: Duration) -> Self {
+        Self { desk, admission, refusals: Arc::new(refusals), body_timeout, known_tokens: Arc::default() }
+    }
 }
 
 /// The routes, with the body's read timeout and the request trace (at debug level).
-pub fn router(api: Api, body_timeout: Duration) -> Router {
+pub fn router(api: Api) -> Router {
+    let body_timeout = api.body_timeout;
     Router::new()
         .route(REDEEM, post(redeem))
         .route(HEALTH, get(health))
@@ -101,7 +117,10 @@ async fn ready(State(api): State<Api>) -> Response {
     match api.desk.ready().await {
         Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
         Ok(Err(reason)) => not_ready(reason),
-        Err(e) => not_ready(format!("the database cannot be read: {e}")),
+        Err(e) => {
+            tracing::warn!("readiness: the database cannot be read: {e}");
+            not_ready("the database does not answer".into())
+        }
     }
 }
 
@@ -132,9 +151,11 @@ async fn redeem(
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => bytes,
-        Err(e) => return unread(e),
+    // The timeout layer restarts its clock at every frame; this one covers the whole body.
+    let bytes = match tokio::time::timeout(api.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => return unread(e),
+        Err(_) => return unread(axum::Error::new("the body took longer than serve.body_timeout_seconds")),
     };
     let (username, code) = match parse(bytes) {
         Ok(fields) => fields,
@@ -176,15 +197,28 @@ fn unread(e: axum::Error) -> Response {
 /// the address), or 429 once the address has been refused too often this minute.
 async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<ServeClient, Response> {
     let address = peer.ip();
-    if let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
+    let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
+    let known = |token: &str| {
+        let known = api.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
+        known.contains(&serve_client::token_hash(token))
+    };
+    if !matches!(presented, Some(Some(token)) if known(token))
+        && let Some(retry_after) = api.refusals.waiting(address, Instant::now())
+    {
         return Err(throttled(retry_after));
     }
-    let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
     let why = match presented {
         None => "no Authorization header",
         Some(None) => "an Authorization header that is not a bearer token",
         Some(Some(token)) => match api.desk.serve_caller(token).await {
-            Ok(Some(client)) => return Ok(client),
+            Ok(Some(client)) => {
+                let mut known = api.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
+                if known.len() >= KNOWN_TOKENS {
+                    known.clear();
+                }
+                known.insert(serve_client::token_hash(token));
+                return Ok(client);
+            }
             Ok(None) => "a bearer token that is unknown or revoked",
             Err(e) => {
                 tracing::error!("the credential could not be checked: {e}");
@@ -192,13 +226,20 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
             }
         },
     };
-    let count = match api.refusals.refuse(address, Instant::now()) {
-        Refused::Itemise(_) => Some(1),
-        Refused::LastItem(n) => Some(n),
+    let event = match api.refusals.refuse(address, Instant::now()) {
+        Refused::Itemise(_) => Some((why.to_owned(), 1)),
+        Refused::LastItem(n) => Some((why.to_owned(), n)),
+        Refused::BudgetSpent => Some((
+            format!(
+                "{why}; refused calls from every address passed {ITEMISED_PER_MINUTE} this minute: the rest of the minute's are not itemised"
+            ),
+            1,
+        )),
+        Refused::Uncounted => None,
         Refused::Throttled { retry_after } => return Err(throttled(retry_after)),
     };
-    if let Some(count) = count
-        && let Err(e) = api.desk.record_refused_call(&address.to_string(), why, count).await
+    if let Some((why, count)) = event
+        && let Err(e) = api.desk.record_refused_call(&address.to_string(), &why, count).await
     {
         tracing::error!("a refused call could not be audited: {e}");
     }
@@ -245,8 +286,10 @@ fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), BadBody> {
         Some(other) => Err((Some(field), format!("{field} must be a string (found {})", kind(&other)))),
         None => Err((Some(field), format!("{field} is missing"))),
     };
+    // The code first: whatever is wrong later, it is already in memory that is wiped.
+    let code = take("code").map(Zeroizing::new);
     let username = take("username")?;
-    let code = Zeroizing::new(take("code")?);
+    let code = code?;
     if let Some(extra) = object.keys().next() {
         let message = format!("unknown field {:?}: only username and code are taken", extra.escape_debug().to_string());
         return Err((None, message));

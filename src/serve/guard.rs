@@ -38,27 +38,56 @@ pub enum Refused {
     LastItem(u64),
     /// Past the allowance: answer 429 for `retry_after` more seconds, audit nothing more.
     Throttled { retry_after: u64 },
+    /// Every address together passed `ITEMISED_PER_MINUTE` just now: audit one event saying
+    /// so, then answer 401 without an event of its own until the minute ends.
+    BudgetSpent,
+    /// Answer 401; the event that said the budget was spent stands for this one.
+    Uncounted,
 }
 
-/// Refused credentials per client address, in one-minute windows.
+/// Refused credentials per client address (an IPv6 address by its /64, what one host
+/// is usually given), in one-minute windows, under a budget for all addresses together.
 pub struct RefusalThrottle {
     per_minute: u64,
-    seen: Mutex<HashMap<IpAddr, (Instant, u64)>>,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    by_address: HashMap<IpAddr, (Instant, u64)>,
+    /// Itemised refusals of every address in the current minute, and when it began.
+    all: Option<(Instant, u64)>,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses remembered at most; older windows are forgotten first.
+/// Addresses remembered at most; older windows are forgotten first, and while the table is
+/// still full a new address is throttled at once.
 const REMEMBERED: usize = 100_000;
+/// Itemised refusals a minute for all addresses together: past it, refusals are counted
+/// in one event, so that many addresses cannot fill the audit log (or hold its writer).
+pub const ITEMISED_PER_MINUTE: u64 = 200;
+
+/// The key an address is counted under: itself, or its /64 for IPv6.
+fn key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        v4 => v4,
+    }
+}
 
 impl RefusalThrottle {
     pub fn new(per_minute: u64) -> Self {
-        Self { per_minute, seen: Mutex::new(HashMap::new()) }
+        Self { per_minute, seen: Mutex::new(Seen::default()) }
     }
 
     /// Seconds this address must wait before it is heard again; `None` when it may call.
     pub fn waiting(&self, address: IpAddr, now: Instant) -> Option<u64> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        match seen.get(&address) {
+        match seen.by_address.get(&key(address)) {
             Some(&(start, n)) if n > self.per_minute && now < start + WINDOW => {
                 Some((start + WINDOW - now).as_secs().max(1))
             }
@@ -69,21 +98,36 @@ impl RefusalThrottle {
     /// Counts one more refusal from `address`.
     pub fn refuse(&self, address: IpAddr, now: Instant) -> Refused {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() >= REMEMBERED {
-            seen.retain(|_, (start, _)| now < *start + WINDOW);
+        let address = key(address);
+        if seen.by_address.len() >= REMEMBERED && !seen.by_address.contains_key(&address) {
+            seen.by_address.retain(|_, (start, _)| now < *start + WINDOW);
+            if seen.by_address.len() >= REMEMBERED {
+                return Refused::Throttled { retry_after: WINDOW.as_secs() };
+            }
         }
-        let entry = seen.entry(address).or_insert((now, 0));
+        let entry = seen.by_address.entry(address).or_insert((now, 0));
         if now >= entry.0 + WINDOW {
             *entry = (now, 0);
         }
         entry.1 += 1;
-        let n = entry.1;
-        if n <= self.per_minute {
+        let (n, start) = (entry.1, entry.0);
+        let verdict = if n <= self.per_minute {
             Refused::Itemise(n)
         } else if n == self.per_minute + 1 {
             Refused::LastItem(n)
         } else {
-            Refused::Throttled { retry_after: (entry.0 + WINDOW - now).as_secs().max(1) }
+            return Refused::Throttled { retry_after: (start + WINDOW - now).as_secs().max(1) };
+        };
+        // The budget for every address together.
+        let all = match seen.all {
+            Some((began, n)) if now < began + WINDOW => (began, n + 1),
+            _ => (now, 1),
+        };
+        seen.all = Some(all);
+        match all.1 {
+            n if n <= ITEMISED_PER_MINUTE => verdict,
+            n if n == ITEMISED_PER_MINUTE + 1 => Refused::BudgetSpent,
+            _ => Refused::Uncounted,
         }
     }
 }
@@ -116,5 +160,21 @@ mod tests {
         assert_eq!(throttle.refuse(b, t0), Refused::Itemise(1));
         assert_eq!(throttle.waiting(a, t0 + WINDOW), None);
         assert_eq!(throttle.refuse(a, t0 + WINDOW), Refused::Itemise(1));
+    }
+
+    #[test]
+    fn an_ipv6_host_is_one_address_and_all_addresses_share_a_budget() {
+        let throttle = RefusalThrottle::new(1);
+        let t0 = Instant::now();
+        let (one, other) = ("2001:db8::1".parse().unwrap(), "2001:db8::ffff:2".parse().unwrap());
+        assert_eq!(throttle.refuse(one, t0), Refused::Itemise(1));
+        assert_eq!(throttle.refuse(other, t0), Refused::LastItem(2), "the same /64 counted apart");
+        let budget = RefusalThrottle::new(1_000);
+        let verdicts: Vec<Refused> = (0..ITEMISED_PER_MINUTE as u32 + 2)
+            .map(|i| budget.refuse(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), t0))
+            .collect();
+        assert!(verdicts[..ITEMISED_PER_MINUTE as usize].iter().all(|v| matches!(v, Refused::Itemise(1))));
+        assert_eq!(verdicts[ITEMISED_PER_MINUTE as usize], Refused::BudgetSpent);
+        assert_eq!(verdicts[ITEMISED_PER_MINUTE as usize + 1], Refused::Uncounted);
     }
 }

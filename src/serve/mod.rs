@@ -23,7 +23,6 @@ use std::time::Duration;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -111,18 +110,29 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> usize {
         let s = &self.settings;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let api = api::Api {
-            desk: self.desk.clone(),
-            admission: guard::Admission::new(cores, s.queue),
-            refusals: Arc::new(guard::RefusalThrottle::new(s.refusals_per_minute)),
-        };
-        let router = api::router(api, Duration::from_secs(s.body_timeout_secs));
+        let api = api::Api::new(
+            self.desk.clone(),
+            guard::Admission::new(cores, s.queue),
+            guard::RefusalThrottle::new(s.refusals_per_minute),
+            Duration::from_secs(s.body_timeout_secs),
+        );
+        let router = api::router(api);
         let header_timeout = Duration::from_secs(s.header_timeout_secs);
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
-        builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
+        // Small buffers and windows: a request is at most a kilobyte, and 512 connections
+        // must not be able to hold hundreds of megabytes.
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(16 * 1024);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(64)
+            .max_header_list_size(16 * 1024)
+            .initial_stream_window_size(64 * 1024)
+            .initial_connection_window_size(256 * 1024)
+            .keep_alive_interval(Some(KEEP_ALIVE))
+            .keep_alive_timeout(KEEP_ALIVE / 2);
         let connections = Arc::new(Semaphore::new(s.max_connections));
-        let graceful = GracefulShutdown::new();
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::pin!(shutdown);
         loop {
             let (tcp, peer) = tokio::select! {
@@ -141,33 +151,61 @@ impl Server {
                 tracing::warn!(%peer, "connection closed at once: serve.max_connections are open");
                 continue;
             };
-            let (tls, router, builder) = (self.tls.clone(), router.clone(), builder.clone());
-            let watcher = graceful.watcher();
+            let (tls, router, builder, mut stopping) =
+                (self.tls.clone(), router.clone(), builder.clone(), stopping.clone());
             tokio::spawn(async move {
+                let _place = place;
                 let stream = match tokio::time::timeout(header_timeout, tls.accept(tcp)).await {
                     Ok(Ok(stream)) => stream,
                     Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 };
+                // The protocol is the one TLS agreed on (ALPN): nothing is read to guess it,
+                // so the header timeout covers a client's first bytes too.
+                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                let builder = if h2 { builder.http2_only() } else { builder.http1_only() };
                 let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
                     let mut router = router.clone();
                     async move { tower::Service::call(&mut router, request).await }
                 });
-                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                if let Err(e) = watcher.watch(connection).await {
+                let connection = builder.serve_connection(TokioIo::new(stream), service);
+                tokio::pin!(connection);
+                let aged = tokio::time::sleep(MAX_AGE);
+                tokio::pin!(aged);
+                // A connection ends by itself, or is asked to finish what it has in flight
+                // and close: at shutdown, or once it is MAX_AGE old.
+                let ended = tokio::select! {
+                    ended = connection.as_mut() => ended,
+                    () = async { drop(stopping.wait_for(|stop| *stop).await) } => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                    () = &mut aged => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                };
+                if let Err(e) = ended {
                     tracing::debug!(%peer, "connection ended: {e}");
                 }
-                drop(place);
             });
         }
         drop(self.listener);
         let open = s.max_connections - connections.available_permits();
         tracing::info!(open, "stopped accepting; draining the calls in flight");
+        let _ = stop.send(true);
         let drain = Duration::from_secs(s.drain_secs);
-        match tokio::time::timeout(drain, graceful.shutdown()).await {
-            Ok(()) => 0,
+        let all = u32::try_from(s.max_connections).unwrap_or(u32::MAX);
+        match tokio::time::timeout(drain, connections.acquire_many(all)).await {
+            Ok(_) => 0,
             Err(_) => s.max_connections - connections.available_permits(),
         }
     }
 }
+
+/// How often an idle HTTP/2 connection is pinged; an unanswered ping closes it.
+const KEEP_ALIVE: Duration = Duration::from_secs(30);
+/// The longest a connection lives: then it finishes what is in flight and closes, and the
+/// client opens another. No client holds a place for ever.
+const MAX_AGE: Duration = Duration::from_secs(300);

@@ -29,11 +29,18 @@ where
     for<'q> &'q [u8]: Param<'q, D>,
 {
     /// Whether `acting` still holds inside the caller's transaction: the session is open and
-    /// the actor's, and `may` holds for the actor's enabled staff row. Both rows are read
-    /// with `Dialect::SHARE_LOCK`, so a sign-out, a disable or a change of role waits for
-    /// this transaction, and then sees what it wrote, instead of committing between this
-    /// check and the write.
+    /// the actor's, and `may` holds for the actor's enabled staff row and grants. The rows
+    /// are read with `Dialect::SHARE_LOCK`, so a sign-out, a disable, a change of role or a
+    /// withdrawn permission waits for this transaction, and then sees what it wrote,
+    /// instead of committing between this check and the write.
     pub(super) async fn still_acting(conn: &mut D::Connection, acting: Acting<'_>) -> StoreResult<bool> {
+        // The staff row first, then the session, then the grants: the order a disable, a
+        // new password and a withdrawn permission take their locks in (users, then
+        // sessions), so that the two never wait for each other in a circle.
+        let actor: Option<UserRow> = sqlx::query_as(&format!("{} {}", staff::ENABLED_STAFF_BY_ID, D::SHARE_LOCK))
+            .bind(acting.actor)
+            .fetch_optional(&mut *conn)
+            .await?;
         let open: Option<i64> = sqlx::query_scalar(&format!("{} {}", sessions::SESSION_OPEN_ROW, D::SHARE_LOCK))
             .bind(acting.session)
             .bind(acting.actor)
@@ -42,12 +49,11 @@ where
         if open.is_none() {
             return Ok(false);
         }
-        let actor: Option<UserRow> = sqlx::query_as(&format!("{} {}", staff::ENABLED_STAFF_BY_ID, D::SHARE_LOCK))
+        // Locked too: withdrawing a permission deletes its row, and must wait for this write.
+        let permissions: Vec<String> = sqlx::query_scalar(&format!("{} {}", users::PERMISSIONS, D::SHARE_LOCK))
             .bind(acting.actor)
-            .fetch_optional(&mut *conn)
+            .fetch_all(&mut *conn)
             .await?;
-        let permissions: Vec<String> =
-            sqlx::query_scalar(users::PERMISSIONS).bind(acting.actor).fetch_all(&mut *conn).await?;
         let actor = actor.map(User::try_from).transpose()?;
         Ok(actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| (acting.may)(&s)))
     }

@@ -15,8 +15,7 @@ impl Dialect for Postgres {
     /// `LOCK_USER`) serialize writers per user.
     const BEGIN_WRITE: &'static str = "BEGIN";
 
-    const LOCK_ADMINS: &'static str =
-        "SELECT id FROM users WHERE kind = 'staff' AND staff_role = 'admin' AND disabled_at IS NULL FOR UPDATE";
+    const LOCK_ADMINS: &'static str = "SELECT id FROM users WHERE kind = 'staff' AND staff_role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE";
 
     const USERS_IN_NAME_ORDER: &'static str = "users u";
 

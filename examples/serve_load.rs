@@ -1,0 +1,382 @@
+//! Load on `helpdesk serve` over HTTPS on loopback, from a load generator of its own (hyper's
+//! HTTP/2 client on rustls, eight connections), on SQLite or PostgreSQL. Prints:
+//!
+//! - one argon2 evaluation, measured in this run, and the limit it sets (cores / evaluation);
+//! - the throughput of valid-code redemptions, closed loop;
+//! - p50/p99 at 50 % and 200 % of that limit, open loop (a call's time starts when it was
+//!   due, so a slow server cannot hide its queue);
+//! - at 10x the limit: the share answered 503, how fast, and the p99 of those answered 200;
+//! - any 5xx other than 503 (there must be none), and the audit events against the 200s;
+//! - 20 agents signing in and generating, idle and during the 10x overload: their p99.
+//!
+//!   cargo build --release
+//!   cargo run --release --example serve_load                       # SQLite, a fresh file
+//!   createdb -h 127.0.0.1 -U postgres helpdesk_serve_load
+//!   cargo run --release --example serve_load -- postgres://postgres@127.0.0.1:5432/helpdesk_serve_load
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use helpdesk::desk::{HelpDesk, Limits};
+use helpdesk::domain::access::Permission;
+use helpdesk::domain::audit::{AuditAction, AuditFilter, IdentityCheck};
+use helpdesk::domain::codes::{self, CodePolicy, HashCost};
+use helpdesk::domain::password;
+use helpdesk::domain::user::{Enrolment, StaffRole, UserKind};
+use helpdesk::store::{self, NewUser};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http2::SendRequest;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio_rustls::rustls;
+use zeroize::Zeroizing;
+
+const AGENTS: usize = 20;
+const CUSTOMERS: usize = 2_000;
+const PHASE: Duration = Duration::from_secs(6);
+const CONNECTIONS: usize = 8;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(xs: &[Duration], p: f64) -> f64 {
+    let mut xs = xs.to_vec();
+    xs.sort_unstable();
+    let i = ((xs.len() as f64 - 1.0) * p).round() as usize;
+    xs.get(i).map_or(0.0, |d| ms(*d))
+}
+
+fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Option<String>) -> NewUser {
+    NewUser {
+        kind,
+        email: format!("{username}@serve-load.example"),
+        phone: if kind == UserKind::Staff { String::new() } else { "+447911123456".into() },
+        username,
+        first_name: "Load".into(),
+        last_name: "Tester".into(),
+        enrolment: Enrolment::Registered,
+        role,
+        password_hash: hash,
+        permissions: if role.is_some() { vec![Permission::GenerateLockoutCodes] } else { vec![] },
+        devices: vec![],
+        created_at: helpdesk::domain::time::now() - 86_400,
+    }
+}
+
+/// The load generator: HTTP/2 connections to the server, taken in turn.
+struct Client {
+    senders: Vec<SendRequest<Full<Bytes>>>,
+    next: AtomicUsize,
+    authorization: String,
+    uri: String,
+}
+
+impl Client {
+    async fn connect(port: u16, certificate: &[u8], token: &str) -> Self {
+        let mut roots = rustls::RootCertStore::empty();
+        use rustls::pki_types::pem::PemObject;
+        for c in rustls::pki_types::CertificateDer::pem_slice_iter(certificate) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let mut senders = Vec::new();
+        for _ in 0..CONNECTIONS {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            let tls = connector.connect("localhost".try_into().unwrap(), tcp).await.unwrap();
+            let (sender, connection) =
+                hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await.unwrap();
+            tokio::spawn(connection);
+            senders.push(sender);
+        }
+        Self {
+            senders,
+            next: AtomicUsize::new(0),
+            authorization: format!("Bearer {token}"),
+            uri: format!("https://localhost:{port}/v1/backup-codes/redeem"),
+        }
+    }
+
+    /// One redemption: the status and whether the body said "accepted".
+    async fn redeem(&self, username: &str, code: &str) -> (u16, bool) {
+        let body = serde_json::json!({ "username": username, "code": code }).to_string();
+        let request = hyper::Request::post(&self.uri)
+            .header("authorization", &self.authorization)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.senders.len();
+        let mut sender = self.senders[i].clone();
+        match sender.send_request(request).await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                (status, bytes.windows(8).any(|w| w == b"accepted"))
+            }
+            Err(e) => {
+                eprintln!("a call failed: {e}");
+                (0, false)
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Phase {
+    ok: Vec<Duration>,
+    busy: Vec<Duration>,
+    other: Vec<u16>,
+}
+
+/// Calls at `rate` a second for `PHASE`, each timed from when it was due.
+async fn open_loop(client: &Arc<Client>, customers: &Arc<Vec<String>>, rate: f64) -> Phase {
+    let total = (rate * PHASE.as_secs_f64()) as usize;
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for i in 0..total {
+        let due = start + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(due.into()).await;
+        let (client, customers) = (client.clone(), customers.clone());
+        tasks.push(tokio::spawn(async move {
+            let who = &customers[i % customers.len()];
+            let (status, _) = client.redeem(who, "0000-0000-0000").await;
+            (status, due.elapsed())
+        }));
+    }
+    let mut phase = Phase::default();
+    for t in tasks {
+        let (status, took) = t.await.unwrap();
+        match status {
+            200 => phase.ok.push(took),
+            503 => phase.busy.push(took),
+            other => phase.other.push(other),
+        }
+    }
+    phase
+}
+
+/// Each agent signs in, generates for a customer of their own, signs out, `rounds` times.
+async fn agents(
+    desk: &HelpDesk,
+    names: &[String],
+    pass: &Zeroizing<String>,
+    targets: &[i64],
+    rounds: usize,
+) -> Vec<Duration> {
+    let mut tasks = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let (desk, name, pass) = (desk.clone(), name.clone(), pass.clone());
+        let targets: Vec<i64> = (0..rounds).map(|r| targets[(i * rounds + r) % targets.len()]).collect();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            for target in targets {
+                let t = Instant::now();
+                let session = desk.login(&name, pass.clone()).await.expect("an agent signs in");
+                times.push(t.elapsed());
+                let t = Instant::now();
+                desk.generate_codes(&session, target, IdentityCheck::InPersonPhotoId, None).await.expect("generates");
+                times.push(t.elapsed());
+                desk.logout(&session).await.unwrap();
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+fn start_server(binary: &std::path::Path, dir: &std::path::Path, url: &str) -> (Child, u16) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), made.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).unwrap();
+    let config = "[database]\nmax_connections = 8\n[log]\nfile = \"serve.log\"\nlevel = \"warn\"\n\
+                  [serve]\naddress = \"127.0.0.1:0\"\ncertificate = \"cert.pem\"\nprivate_key = \"key.pem\"\n\
+                  [throttle]\nredeem_max_failures = 100\n";
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    let mut child = Command::new(binary)
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(["--database", url, "serve"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("target/release/helpdesk: run `cargo build --release` first");
+    use std::io::BufRead;
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::stderr()));
+    let port = line.split("https://127.0.0.1:").nth(1).and_then(|r| r.split(' ').next()?.parse().ok());
+    (child, port.unwrap_or_else(|| panic!("the server said {line:?}")))
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::args().nth(1).unwrap_or_else(|| format!("sqlite://{}/serve-load.db", dir.path().display()));
+    let binary = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("helpdesk");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cost = HashCost::default();
+    let store = store::open(&url, 8).await.expect("opening the database");
+    let velocity = helpdesk::domain::two_person::VelocityLimits {
+        per_agent_hour: i64::MAX,
+        per_agent_day: i64::MAX,
+        per_user_day: i64::MAX,
+    };
+    let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
+    let desk = HelpDesk::new(store.clone(), policy, cost, Limits { velocity, ..Limits::default() });
+    helpdesk::cli::demo::seed(&desk, 100, cost, |_| {}).await.unwrap();
+    let pass = Zeroizing::new("serve-load-passphrase-2026".to_owned());
+    let hash = password::hash(&cost, &pass).unwrap();
+    let run = helpdesk::domain::time::now();
+    let staff: Vec<NewUser> = (0..=AGENTS)
+        .map(|i| person(UserKind::Staff, format!("agent{run}x{i}"), Some(StaffRole::Agent), Some(hash.clone())))
+        .collect();
+    let customers: Vec<NewUser> =
+        (0..CUSTOMERS).map(|i| person(UserKind::Customer, format!("cust{run}x{i}"), None, None)).collect();
+    desk.load_demo_users(&staff).await.unwrap();
+    let ids = desk.load_demo_users(&customers).await.unwrap();
+    let names: Arc<Vec<String>> = Arc::new(customers.iter().map(|c| c.username.clone()).collect());
+    let admin = desk.login("ada.admin", Zeroizing::new("admin-demo-pass-2026".to_owned())).await.unwrap();
+    let token = desk.create_serve_client(&admin, &format!("load-{run}")).await.unwrap().token;
+
+    // One argon2 evaluation at the configured cost, alone on the machine.
+    let salt = [7u8; 16];
+    codes::hash_code(&cost, "0123456789AB", &salt).unwrap();
+    let t = Instant::now();
+    let n = 16;
+    for _ in 0..n {
+        codes::hash_code(&cost, "0123456789AB", &salt).unwrap();
+    }
+    let evaluation = t.elapsed() / n;
+    let limit = cores as f64 / evaluation.as_secs_f64();
+    println!(
+        "argon2id ({} KiB, t={}): one evaluation {:.1} ms; limit {cores} cores / evaluation = {limit:.1}/s",
+        cost.memory_kib,
+        cost.iterations,
+        ms(evaluation)
+    );
+
+    // Valid codes for the throughput phase, generated through the service by one agent.
+    let generator = desk.login(&staff[AGENTS].username, pass.clone()).await.unwrap();
+    let wanted = (limit * PHASE.as_secs_f64() * 1.3) as usize;
+    let mut valid: Vec<(String, Zeroizing<String>)> = Vec::new();
+    for (i, id) in ids.iter().enumerate().take(wanted.div_ceil(10)) {
+        let issued = desk.generate_codes(&generator, *id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+        valid.extend(issued.codes.iter().map(|c| (customers[i].username.clone(), c.grouped())));
+    }
+    // The customers the open-loop phases call for (wrong codes): none of them holds a batch.
+    let callers: Arc<Vec<String>> = Arc::new(names[wanted.div_ceil(10)..CUSTOMERS - 200].to_vec());
+    let agent_targets: Vec<i64> = ids[CUSTOMERS - 200..].to_vec();
+    let agent_names: Vec<String> = staff[..AGENTS].iter().map(|s| s.username.clone()).collect();
+
+    let (mut server, port) = start_server(&binary, dir.path(), &url);
+    let certificate = std::fs::read(dir.path().join("cert.pem")).unwrap();
+    let client = Arc::new(Client::connect(port, &certificate, &token).await);
+    let mut answered = 0usize;
+    let mut other_5xx = 0usize;
+
+    // Throughput: valid codes, closed loop, 4 calls a core in flight.
+    let valid = Arc::new(valid);
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let t = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..cores * 4 {
+        let (client, valid, cursor) = (client.clone(), valid.clone(), cursor.clone());
+        workers.push(tokio::spawn(async move {
+            let (mut accepted, mut statuses) = (0usize, Vec::new());
+            loop {
+                let i = cursor.fetch_add(1, Ordering::Relaxed);
+                let Some((user, code)) = valid.get(i) else { break };
+                let (status, ok) = client.redeem(user, code).await;
+                accepted += usize::from(ok);
+                statuses.push(status);
+            }
+            (accepted, statuses)
+        }));
+    }
+    let (mut accepted, mut statuses) = (0, Vec::new());
+    for w in workers {
+        let (a, s) = w.await.unwrap();
+        accepted += a;
+        statuses.extend(s);
+    }
+    let took = t.elapsed();
+    answered += statuses.iter().filter(|s| **s == 200).count();
+    other_5xx += statuses.iter().filter(|s| **s >= 500 && **s != 503).count();
+    let throughput = accepted as f64 / took.as_secs_f64();
+    println!(
+        "throughput: {accepted} valid codes accepted of {} in {:.2} s = {throughput:.1}/s = {:.2} x the limit ({} answered 503)",
+        valid.len(),
+        took.as_secs_f64(),
+        throughput / limit,
+        statuses.iter().filter(|s| **s == 503).count()
+    );
+
+    for share in [0.5, 2.0, 10.0] {
+        let phase = open_loop(&client, &callers, limit * share).await;
+        answered += phase.ok.len();
+        other_5xx += phase.other.iter().filter(|s| **s >= 500).count();
+        let total = phase.ok.len() + phase.busy.len() + phase.other.len();
+        println!(
+            "{share:>4} x limit ({:.0}/s, {total} calls): 200 {} (p50 {:.1} ms, p99 {:.1} ms); 503 {} = {:.1} % (p50 {:.1} ms, p99 {:.1} ms); other {:?}",
+            limit * share,
+            phase.ok.len(),
+            percentile(&phase.ok, 0.5),
+            percentile(&phase.ok, 0.99),
+            phase.busy.len(),
+            100.0 * phase.busy.len() as f64 / total.max(1) as f64,
+            percentile(&phase.busy, 0.5),
+            percentile(&phase.busy, 0.99),
+            phase.other
+        );
+    }
+
+    // The staff: 20 agents idle, then during a 10x overload.
+    let idle = agents(&desk, &agent_names, &pass, &agent_targets, 2).await;
+    let overload = {
+        let (client, callers) = (client.clone(), callers.clone());
+        tokio::spawn(async move { open_loop(&client, &callers, limit * 10.0).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let loaded = agents(&desk, &agent_names, &pass, &agent_targets[100..], 2).await;
+    let phase = overload.await.unwrap();
+    answered += phase.ok.len();
+    other_5xx += phase.other.iter().filter(|s| **s >= 500).count();
+    println!(
+        "20 agents (sign-in and generation, 2 rounds each): idle p50 {:.1} ms p99 {:.1} ms; during 10x redemptions p50 {:.1} ms p99 {:.1} ms ({} redemptions answered 200, {} 503 meanwhile)",
+        percentile(&idle, 0.5),
+        percentile(&idle, 0.99),
+        percentile(&loaded, 0.5),
+        percentile(&loaded, 0.99),
+        phase.ok.len(),
+        phase.busy.len()
+    );
+
+    // SIGTERM, then the audit log against the answers.
+    // SAFETY: kill only signals the server this program started.
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let status = server.wait().unwrap();
+    let mut audited = 0;
+    for action in [AuditAction::BackupCodeRedeemed, AuditAction::BackupCodeRejected] {
+        let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
+        let events = store.audit_events(&filter, 0, i64::MAX).await.unwrap();
+        audited += events.iter().filter(|e| e.detail.as_deref().unwrap_or("").contains("via serve client")).count();
+    }
+    println!(
+        "5xx other than 503: {other_5xx}; redemptions answered 200: {answered}; their audit events: {audited} ({}); server exit after SIGTERM: {status}",
+        if audited == answered { "equal" } else { "DIFFERENT" }
+    );
+}
