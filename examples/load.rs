@@ -19,13 +19,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use helpdesk::desk::{HelpDesk, Limits, Redemption};
-use helpdesk::domain::access::Permission;
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::{CodePolicy, HashCost};
 use helpdesk::domain::password;
-use helpdesk::domain::user::{Enrolment, StaffRole, UserKind};
+use helpdesk::domain::user::{StaffRole, UserKind};
 use helpdesk::store::{self, NewUser, UserQuery};
 use zeroize::Zeroizing;
+
+#[path = "support/mod.rs"]
+mod support;
+use support::person;
 
 const AGENTS: usize = 200;
 const REDEMPTIONS: usize = 1_000;
@@ -35,25 +38,6 @@ fn percentile(xs: &mut [Duration], p: f64) -> f64 {
     xs.sort_unstable();
     let i = ((xs.len() as f64 - 1.0) * p).round() as usize;
     xs.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Option<String>) -> NewUser {
-    NewUser {
-        kind,
-        email: format!("{username}@load.example"),
-        // Staff without a phone: a member of staff sharing a customer's phone is that
-        // customer (a linked identity), and codes for them would be refused.
-        phone: if kind == UserKind::Staff { String::new() } else { "+447911123456".into() },
-        username,
-        first_name: "Load".into(),
-        last_name: "Tester".into(),
-        enrolment: Enrolment::Registered,
-        role,
-        password_hash: hash,
-        permissions: if role.is_some() { vec![Permission::GenerateLockoutCodes] } else { vec![] },
-        devices: vec![],
-        created_at: helpdesk::domain::time::now() - 86_400,
-    }
 }
 
 #[tokio::main(flavor = "multi_thread")]

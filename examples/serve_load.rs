@@ -21,17 +21,20 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use helpdesk::desk::{HelpDesk, Limits};
-use helpdesk::domain::access::Permission;
 use helpdesk::domain::audit::{AuditAction, AuditFilter, IdentityCheck};
 use helpdesk::domain::codes::{self, CodePolicy, HashCost};
 use helpdesk::domain::password;
-use helpdesk::domain::user::{Enrolment, StaffRole, UserKind};
+use helpdesk::domain::user::{StaffRole, UserKind};
 use helpdesk::store::{self, NewUser};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http2::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio_rustls::rustls;
 use zeroize::Zeroizing;
+
+#[path = "support/mod.rs"]
+mod support;
+use support::person;
 
 const AGENTS: usize = 20;
 const CUSTOMERS: usize = 2_000;
@@ -47,23 +50,6 @@ fn percentile(xs: &[Duration], p: f64) -> f64 {
     xs.sort_unstable();
     let i = ((xs.len() as f64 - 1.0) * p).round() as usize;
     xs.get(i).map_or(0.0, |d| ms(*d))
-}
-
-fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Option<String>) -> NewUser {
-    NewUser {
-        kind,
-        email: format!("{username}@serve-load.example"),
-        phone: if kind == UserKind::Staff { String::new() } else { "+447911123456".into() },
-        username,
-        first_name: "Load".into(),
-        last_name: "Tester".into(),
-        enrolment: Enrolment::Registered,
-        role,
-        password_hash: hash,
-        permissions: if role.is_some() { vec![Permission::GenerateLockoutCodes] } else { vec![] },
-        devices: vec![],
-        created_at: helpdesk::domain::time::now() - 86_400,
-    }
 }
 
 /// The load generator: HTTP/2 connections to the server, taken in turn.

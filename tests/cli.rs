@@ -383,8 +383,27 @@ async fn a_username_cannot_forge_a_log_line() {
     let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap();
     assert!(!log.lines().any(|l| l.starts_with("2026-01-01t00:00:00z  info forged")), "a forged line:\n{log}");
     assert!(!log.contains('\u{1b}'), "an escape reached the log");
-    // The rejection was logged, with the name escaped.
-    assert!(log.contains("mallory\\n2026-01-01t00:00:00z  info forged\\u{1b}[2j"), "{log}");
+    // A username with a control character is not even looked up (a NUL would not reach
+    // PostgreSQL): rejected, and nothing of it in the log. One that is looked up and
+    // rejected is logged escaped: a line separator, a direction override.
+    assert!(!log.contains("mallory"), "{log}");
+    {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let planted = "UPDATE users SET username = 'eve' || char(8232) || 'forged' || char(8238) || 'x' \
+                       WHERE username = 'maria.garcia'";
+        sqlx::query(planted).execute(&mut db).await.unwrap();
+    }
+    let name = "eve\u{2028}forged\u{202e}x";
+    let out = helpdesk(
+        dir.path(),
+        &["--config", "/dev/null", "--database", &url, "verify-code", "--username", name],
+        "ABCD-EFGH-JKMN\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap();
+    assert!(!log.contains('\u{2028}') && !log.contains('\u{202e}'), "a separator or override reached the log");
+    assert!(log.contains("eve\\u{2028}forged\\u{202e}x"), "the rejection is not logged escaped:\n{log}");
 }
 
 /// The demo seeds published passwords: only into a database named for it, new, and never

@@ -1,33 +1,15 @@
 //! The code path's writes: storing a batch after its rules are read again inside the
 //! transaction, consuming a code, and the emergency stop.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
-
 use crate::domain::access::Staff;
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::notice::Notice;
 use crate::domain::user::{User, UserId};
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{UserRow, staff_from};
 use crate::store::sql::{codes, sessions, staff, throttle, two_person, users};
-use crate::store::sql_store::SqlStore;
 use crate::store::{Acting, NewBatch, NotStored, StoreResult};
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     /// Whether `acting` still holds inside the caller's transaction: the session is open and
     /// the actor's, and `may` holds for the actor's enabled staff row and grants. The rows
     /// are read with `Dialect::SHARE_LOCK`, so a sign-out, a disable, a change of role or a

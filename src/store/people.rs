@@ -1,31 +1,13 @@
 //! Writing people: customers and staff, the first admin, and a profile edit with the
 //! contact-change bookkeeping that goes with it.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
-
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::notice::Notice;
 use crate::domain::user::{UserId, sort_key};
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::sql::{audit, institution, staff, two_person, users};
-use crate::store::sql_store::SqlStore;
 use crate::store::{Acting, NewUser, NotStored, ProfileUpdate, StoreError, StoreResult};
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     pub(super) async fn write_profile(
         &self,
         acting: Acting<'_>,

@@ -1,31 +1,13 @@
 //! The callers of `helpdesk serve` and the readiness check's schema version.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
-
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::serve_client::ServeClient;
 use crate::domain::user::UserId;
 use crate::store::StoreResult;
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::ServeClientRow;
 use crate::store::sql::serve_clients;
-use crate::store::sql_store::SqlStore;
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     pub(super) async fn write_serve_client(
         &self,
         name: &str,

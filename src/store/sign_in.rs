@@ -1,30 +1,13 @@
 //! Signing in: sessions, passwords, the failure throttles, and the instance's keys.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
 use zeroize::Zeroizing;
 
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::user::UserId;
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::sql::{instance_keys, sessions, throttle};
-use crate::store::sql_store::SqlStore;
 use crate::store::{Reservation, StoreResult, Throttle};
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     pub(super) async fn open_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(sessions::START_SESSION).bind(staff).bind(now).fetch_one(&mut *tx).await?;

@@ -3,35 +3,17 @@
 
 use std::collections::HashMap;
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
-
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use crate::domain::audit_chain::ChainHead;
 use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{User, UserId};
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::{AuditRow, ChainHeadRow, ChainedAuditRow, RiskRow, StaffMemberRow, staff_from};
 use crate::store::sql::{audit, codes, risk, sessions, staff, throttle, users};
-use crate::store::sql_store::SqlStore;
 use crate::store::{Acting, ChainedEvent, NotStored, StoreError, StoreResult, Throttle};
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     pub(super) async fn read_staff_members(&self) -> StoreResult<Vec<StaffMember>> {
         let rows: Vec<StaffMemberRow> = sqlx::query_as(staff::STAFF_MEMBERS).fetch_all(self.pool()).await?;
         let grants: Vec<(i64, String)> = sqlx::query_as(staff::ALL_PERMISSIONS).fetch_all(self.pool()).await?;

@@ -2,15 +2,11 @@
 //! for codes and their approvals, identity links, velocity counts. The `Store` methods
 //! that call these are in `sql_store.rs`.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
-
 use crate::domain::audit::{IdentityCheck, NewAuditEvent};
 use crate::domain::notice::Notice;
 use crate::domain::two_person::{COOL_OFF_OVERRIDE, CodeRequest, ContactField, RecordedChange, RequestState, Velocity};
 use crate::domain::user::{UserId, UserKind};
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::sql::two_person as sql;
-use crate::store::sql_store::SqlStore;
 use crate::store::{NewRequest, RequestMove, StoreError, StoreResult, TargetMarks};
 
 #[derive(sqlx::FromRow)]
@@ -103,21 +99,7 @@ impl TryFrom<CodeRequestRow> for CodeRequest {
     }
 }
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     /// `statement` takes `a`, then `b` when given.
     pub(super) async fn read_contact_changes(
         &self,

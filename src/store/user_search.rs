@@ -1,39 +1,23 @@
 //! The user search and the refolding of stale search keys: the statements of
 //! `sql/search.rs`, run.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments, Transaction};
+use sqlx::Transaction;
 
 use crate::domain::phone::HomeRegion;
 use crate::domain::search::Term;
 use crate::domain::user::{User, sort_key};
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::rows::UserRow;
 use crate::store::sql::{search, users};
-use crate::store::sql_store::SqlStore;
 use crate::store::{StoreResult, UserQuery};
 
-/// The search's statements, run. They are kept prepared like every other statement: an
-/// unprepared one is parsed in one round trip and bound in the next, and PgBouncer in
-/// transaction mode may hand the second to another server connection ("unnamed prepared
-/// statement does not exist"). PostgreSQL would switch a kept statement to a generic plan
-/// after five runs, planned without the typed prefix or the cursor (the fifth page of
-/// `amara ok` took 40 ms instead of 5), so each runs in a read transaction that asks for
-/// custom plans (`Dialect::CUSTOM_PLANS`; one transaction stays on one server connection).
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+// The search's statements, run. They are kept prepared like every other statement: an
+// unprepared one is parsed in one round trip and bound in the next, and PgBouncer in
+// transaction mode may hand the second to another server connection ("unnamed prepared
+// statement does not exist"). PostgreSQL would switch a kept statement to a generic plan
+// after five runs, planned without the typed prefix or the cursor (the fifth page of
+// `amara ok` took 40 ms instead of 5), so each runs in a read transaction that asks for
+// custom plans (`Dialect::CUSTOM_PLANS`; one transaction stays on one server connection).
+sql_impl! {
     async fn count(conn: &mut D::Connection, statement: &search::Statement) -> StoreResult<i64> {
         let mut q = sqlx::query_scalar(&statement.sql);
         for p in &statement.params {

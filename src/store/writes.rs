@@ -1,35 +1,17 @@
 //! Writes that several `Store` methods make inside their own transaction: the audit
 //! event, the notices, and users in bulk.
 
-use sqlx::{ColumnIndex, Executor, IntoArguments};
-
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::audit_chain::{self, ChainHash, ChainedFields};
 use crate::domain::notice::Notice;
 use crate::domain::user::{UserId, sort_key};
-use crate::store::dialect::{Column, Dialect, Param};
 use crate::store::sql::{self, audit, codes, institution, notices, users};
-use crate::store::sql_store::SqlStore;
 use crate::store::{Acting, NewUser, NotStored, StoreError, StoreResult};
 
 /// Rows per multi-row insert: 1,000,000 demo users in well under two minutes.
 const ROWS: usize = 400;
 
-impl<D: Dialect> SqlStore<D>
-where
-    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
-    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
-    for<'r> &'r str: ColumnIndex<D::Row>,
-    usize: ColumnIndex<D::Row>,
-    i64: Column<D>,
-    Option<i64>: Column<D>,
-    String: Column<D>,
-    Option<String>: Column<D>,
-    Vec<u8>: Column<D>,
-    for<'q> &'q str: Param<'q, D>,
-    for<'q> Option<&'q str>: Param<'q, D>,
-    for<'q> &'q [u8]: Param<'q, D>,
-{
+sql_impl! {
     /// Appends one event to the hash chain: locks the head, links the event to it, writes
     /// the event and moves the head, all inside the caller's transaction.
     pub(super) async fn insert_audit(conn: &mut D::Connection, e: &NewAuditEvent) -> StoreResult<()> {

@@ -1,0 +1,25 @@
+//! What the load examples share: the staff and customers they write.
+
+use helpdesk::domain::access::Permission;
+use helpdesk::domain::user::{Enrolment, StaffRole, UserKind};
+use helpdesk::store::NewUser;
+
+/// A member of staff (with the code permission) or a customer, created a day ago. Staff
+/// have no phone: a member of staff sharing a customer's phone is that customer (a linked
+/// identity), and codes for them would need a second admin.
+pub fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: Option<String>) -> NewUser {
+    NewUser {
+        kind,
+        email: format!("{username}@load.example"),
+        phone: if kind == UserKind::Staff { String::new() } else { "+447911123456".into() },
+        username,
+        first_name: "Load".into(),
+        last_name: "Tester".into(),
+        enrolment: Enrolment::Registered,
+        role,
+        password_hash: hash,
+        permissions: if role.is_some() { vec![Permission::GenerateLockoutCodes] } else { vec![] },
+        devices: vec![],
+        created_at: helpdesk::domain::time::now() - 86_400,
+    }
+}

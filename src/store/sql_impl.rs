@@ -1,0 +1,27 @@
+//! The `impl` header every topic file of `SqlStore` shares.
+
+/// An inherent `impl` block of `SqlStore<D>`, for a topic file, with the bounds its
+/// statements ask of `D`'s sqlx driver: running on a connection, and the column types bound
+/// and read. Both drivers provide them. Rust does not let `Dialect` carry such bounds for
+/// its users, so they are written once here (and once on the `Store` impl).
+macro_rules! sql_impl {
+    ($($body:tt)*) => {
+        impl<D: $crate::store::dialect::Dialect> $crate::store::sql_store::SqlStore<D>
+        where
+            for<'c> &'c mut D::Connection: ::sqlx::Executor<'c, Database = D>,
+            for<'q> D::Arguments<'q>: ::sqlx::IntoArguments<'q, D>,
+            for<'r> &'r str: ::sqlx::ColumnIndex<D::Row>,
+            usize: ::sqlx::ColumnIndex<D::Row>,
+            i64: $crate::store::dialect::Column<D>,
+            Option<i64>: $crate::store::dialect::Column<D>,
+            String: $crate::store::dialect::Column<D>,
+            Option<String>: $crate::store::dialect::Column<D>,
+            Vec<u8>: $crate::store::dialect::Column<D>,
+            for<'q> &'q str: $crate::store::dialect::Param<'q, D>,
+            for<'q> Option<&'q str>: $crate::store::dialect::Param<'q, D>,
+            for<'q> &'q [u8]: $crate::store::dialect::Param<'q, D>,
+        {
+            $($body)*
+        }
+    };
+}
