@@ -191,20 +191,54 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
     // waits for it (PostgreSQL: the share lock on the session row; SQLite: the write lock),
     // then sees the session ended.
     let ender = format!("UPDATE staff_sessions SET ended_at = {now} WHERE id = {}", agent.id);
+    let revoked = revoke_waiting_for(&db, &[ender], agent.id, agent.staff.id, amara.id, &allow).await;
+    assert_eq!(revoked, refused.map(|()| true), "{}: revoked by an ended session", db.name);
+    assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
+
+    // The same with the permission withdrawn by another writer, as the Staff pane does it
+    // (the staff row written, the grant deleted): the revoke waits, then finds no right.
+    let agent = login(&desk, "alex.agent").await;
+    let withdraw = [
+        format!("UPDATE users SET updated_at = {now} WHERE id = {}", agent.staff.id),
+        format!("DELETE FROM staff_permissions WHERE user_id = {}", agent.staff.id),
+    ];
+    let revoked = revoke_waiting_for(&db, &withdraw, agent.id, agent.staff.id, amara.id, &holds_the_right).await;
+    assert_eq!(revoked, refused.map(|()| true), "{}: revoked without the permission", db.name);
+    assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
+}
+
+fn holds_the_right(staff: &Staff) -> bool {
+    staff.has(Permission::GenerateLockoutCodes)
+}
+
+/// Another writer runs `statements` and holds its transaction open; a revoke by `actor`
+/// must wait for it (PostgreSQL: for the rows it locks; SQLite: for the write lock) and is
+/// answered after the commit.
+async fn revoke_waiting_for(
+    db: &TestDb,
+    statements: &[String],
+    session: i64,
+    actor: i64,
+    target: i64,
+    may: &'static (dyn Fn(&Staff) -> bool + Send + Sync),
+) -> Result<bool, NotStored> {
     let store = db.store.clone();
-    let (agent_session, agent_id, target) = (agent.id, agent.staff.id, amara.id);
     let revoke = move || {
         tokio::spawn(async move {
-            let acting = Acting { session: agent_session, actor: agent_id, may: &allow };
-            let audit = NewAuditEvent::new(now, AuditAction::BackupCodesRevoked);
-            store.revoke_batch(acting, target, now, &audit, &[]).await
+            let now = helpdesk::domain::time::now();
+            let acting = Acting { session, actor, may };
+            store
+                .revoke_batch(acting, target, now, &NewAuditEvent::new(now, AuditAction::BackupCodesRevoked), &[])
+                .await
         })
     };
     let revoke = if db.name == "sqlite" {
         use sqlx::Connection;
         let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
         let mut tx = c.begin().await.unwrap();
-        sqlx::query(&ender).execute(&mut *tx).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut *tx).await.unwrap();
+        }
         let revoke = revoke();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!revoke.is_finished(), "{}: the revoke did not wait for the other writer", db.name);
@@ -214,7 +248,9 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
         use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
         let mut tx = c.begin().await.unwrap();
-        sqlx::query(&ender).execute(&mut *tx).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut *tx).await.unwrap();
+        }
         let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *tx).await.unwrap();
         let mut watcher = sqlx::PgConnection::connect(&db.url).await.unwrap();
         let blocked = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
@@ -227,8 +263,7 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
         tx.commit().await.unwrap();
         revoke
     };
-    assert_eq!(revoke.await.unwrap().unwrap(), refused.map(|()| true), "{}: revoked by an ended session", db.name);
-    assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
+    revoke.await.unwrap().unwrap()
 }
 
 on_each_backend!(

@@ -16,9 +16,9 @@ sql_impl! {
     /// withdrawn permission waits for this transaction, and then sees what it wrote,
     /// instead of committing between this check and the write.
     pub(super) async fn still_acting(conn: &mut D::Connection, acting: Acting<'_>) -> StoreResult<bool> {
-        // The staff row first, then the session, then the grants: the order a disable, a
-        // new password and a withdrawn permission take their locks in (users, then
-        // sessions), so that the two never wait for each other in a circle.
+        // The staff row first, then the session: the order a disable, a new password and a
+        // change of grants take their locks in (users, then sessions), so that the two
+        // never wait for each other in a circle.
         let actor: Option<UserRow> = sqlx::query_as(&format!("{} {}", staff::ENABLED_STAFF_BY_ID, D::SHARE_LOCK))
             .bind(acting.actor)
             .fetch_optional(&mut *conn)
@@ -31,11 +31,11 @@ sql_impl! {
         if open.is_none() {
             return Ok(false);
         }
-        // Locked too: withdrawing a permission deletes its row, and must wait for this write.
-        let permissions: Vec<String> = sqlx::query_scalar(&format!("{} {}", users::PERMISSIONS, D::SHARE_LOCK))
-            .bind(acting.actor)
-            .fetch_all(&mut *conn)
-            .await?;
+        // A change of grants writes the staff row (`GRANTS_CHANGED`), which is held above:
+        // withdrawing a permission waits for this write. (Locking the grants themselves
+        // would need UPDATE on them, which the runtime role does not have.)
+        let permissions: Vec<String> =
+            sqlx::query_scalar(users::PERMISSIONS).bind(acting.actor).fetch_all(&mut *conn).await?;
         let actor = actor.map(User::try_from).transpose()?;
         Ok(actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| (acting.may)(&s)))
     }

@@ -57,11 +57,13 @@ sql_impl! {
         }
         let changed = match change {
             StaffChange::Grant(p) => {
+                sqlx::query(staff::GRANTS_CHANGED).bind(member).bind(now).execute(&mut *tx).await?;
                 sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
                 sqlx::query(users::GRANT_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
                 true
             }
             StaffChange::Withdraw(p) => {
+                sqlx::query(staff::GRANTS_CHANGED).bind(member).bind(now).execute(&mut *tx).await?;
                 sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
                 true
             }

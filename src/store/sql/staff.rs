@@ -20,6 +20,10 @@ pub const COUNT_ENABLED_ADMINS: &str =
 const ANOTHER_ADMIN: &str = "(SELECT COUNT(*) FROM users a WHERE a.kind = 'staff' AND a.staff_role = 'admin' \
      AND a.disabled_at IS NULL AND a.id <> $1) >= 1";
 
+/// Writes the staff member's row when their grants change, so that a write that holds the
+/// row `FOR SHARE` while it checks those grants (`SqlStore::still_acting`) is waited for.
+pub const GRANTS_CHANGED: &str = "UPDATE users SET updated_at = $2 WHERE id = $1 AND kind = 'staff'";
+
 pub const PROMOTE: &str = "UPDATE users SET staff_role = 'admin', updated_at = $2 WHERE id = $1 AND kind = 'staff'";
 
 /// Changes nothing (0 rows) when `$1` is the last enabled admin.
