@@ -21,8 +21,10 @@ pub enum AdminError {
     NoPassword,
     #[error("reading the admin's credentials failed")]
     Read(#[source] std::io::Error),
+    /// The reason is the error's own sentence; it is not also given as a source, or a
+    /// report that prints the chain would say it twice.
     #[error("the admin's sign-in was refused: {0}")]
-    SignIn(#[source] DeskError),
+    SignIn(DeskError),
 }
 
 /// The admin's username: the flag, or a prompt on a terminal.
