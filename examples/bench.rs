@@ -13,6 +13,9 @@ use helpdesk::domain::codes::{CodePolicy, HashCost};
 use helpdesk::store::{self, UserQuery};
 use zeroize::Zeroizing;
 
+#[path = "support/mod.rs"]
+mod support;
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -93,13 +96,7 @@ async fn redemption(url: Option<String>) {
     let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = store::open(&url, 4).await.unwrap();
     let policy = CodePolicy::new(10, 12, 4, None, cost).unwrap();
-    // A benchmark issues far more batches than any person: the velocity limits (which
-    // would send them to a second admin) are lifted.
-    let velocity = helpdesk::domain::two_person::VelocityLimits {
-        per_agent_hour: i64::MAX,
-        per_agent_day: i64::MAX,
-        per_user_day: i64::MAX,
-    };
+    let velocity = support::unlimited_velocity();
     let limits = Limits { redeem_max_failures: 100, velocity, ..Limits::default() };
     let desk = HelpDesk::new(Arc::clone(&store), policy.clone(), cost, limits);
     demo::seed(&desk, 20, cost, |_| {}).await.unwrap();

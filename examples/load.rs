@@ -72,13 +72,7 @@ async fn main() {
         })
     });
     let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
-    // A benchmark issues far more batches than any person: the velocity limits (which
-    // would send them to a second admin) are lifted.
-    let velocity = helpdesk::domain::two_person::VelocityLimits {
-        per_agent_hour: i64::MAX,
-        per_agent_day: i64::MAX,
-        per_user_day: i64::MAX,
-    };
+    let velocity = support::unlimited_velocity();
     let limits = Limits { redeem_max_failures: 100, velocity, ..Limits::default() };
     let desk = HelpDesk::new(Arc::clone(&store), policy, cost, limits);
     helpdesk::cli::demo::seed(&desk, 1_000, cost, |_| {}).await.unwrap();

@@ -220,11 +220,7 @@ async fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cost = HashCost::default();
     let store = store::open(&url, 8).await.expect("opening the database");
-    let velocity = helpdesk::domain::two_person::VelocityLimits {
-        per_agent_hour: i64::MAX,
-        per_agent_day: i64::MAX,
-        per_user_day: i64::MAX,
-    };
+    let velocity = support::unlimited_velocity();
     let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
     let desk = HelpDesk::new(store.clone(), policy, cost, Limits { velocity, ..Limits::default() });
     helpdesk::cli::demo::seed(&desk, 100, cost, |_| {}).await.unwrap();

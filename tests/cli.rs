@@ -362,46 +362,34 @@ async fn a_username_cannot_forge_a_log_line() {
     let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "20"], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
-    {
+    // Another system renames `was` through SQL; verify-code is asked for `name`; the log.
+    let plant_and_verify = async |was: &str, planted: &str, name: &str| {
         use sqlx::Connection;
         let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query(
-            "UPDATE users SET username = 'mallory' || char(10) || '2026-01-01t00:00:00z  info forged' \
-             || char(27) || '[2j' WHERE username = 'john.smith'",
-        )
-        .execute(&mut db)
-        .await
-        .unwrap();
-    }
-    let name = "mallory\n2026-01-01T00:00:00Z  INFO forged\u{1b}[2J";
-    let out = helpdesk(
-        dir.path(),
-        &["--config", "/dev/null", "--database", &url, "verify-code", "--username", name],
-        "ABCD-EFGH-JKMN\n",
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap();
+        let rename = format!("UPDATE users SET username = {planted} WHERE username = '{was}'");
+        sqlx::query(&rename).execute(&mut db).await.unwrap();
+        let out = helpdesk(
+            dir.path(),
+            &["--config", "/dev/null", "--database", &url, "verify-code", "--username", name],
+            "ABCD-EFGH-JKMN\n",
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap()
+    };
+    let log = plant_and_verify(
+        "john.smith",
+        "'mallory' || char(10) || '2026-01-01t00:00:00z  info forged' || char(27) || '[2j'",
+        "mallory\n2026-01-01T00:00:00Z  INFO forged\u{1b}[2J",
+    )
+    .await;
     assert!(!log.lines().any(|l| l.starts_with("2026-01-01t00:00:00z  info forged")), "a forged line:\n{log}");
     assert!(!log.contains('\u{1b}'), "an escape reached the log");
     // A username with a control character is not even looked up (a NUL would not reach
     // PostgreSQL): rejected, and nothing of it in the log. One that is looked up and
     // rejected is logged escaped: a line separator, a direction override.
     assert!(!log.contains("mallory"), "{log}");
-    {
-        use sqlx::Connection;
-        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        let planted = "UPDATE users SET username = 'eve' || char(8232) || 'forged' || char(8238) || 'x' \
-                       WHERE username = 'maria.garcia'";
-        sqlx::query(planted).execute(&mut db).await.unwrap();
-    }
-    let name = "eve\u{2028}forged\u{202e}x";
-    let out = helpdesk(
-        dir.path(),
-        &["--config", "/dev/null", "--database", &url, "verify-code", "--username", name],
-        "ABCD-EFGH-JKMN\n",
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let log = std::fs::read_to_string(dir.path().join("helpdesk.log")).unwrap();
+    let planted = "'eve' || char(8232) || 'forged' || char(8238) || 'x'";
+    let log = plant_and_verify("maria.garcia", planted, "eve\u{2028}forged\u{202e}x").await;
     assert!(!log.contains('\u{2028}') && !log.contains('\u{202e}'), "a separator or override reached the log");
     assert!(log.contains("eve\\u{2028}forged\\u{202e}x"), "the rejection is not logged escaped:\n{log}");
 }

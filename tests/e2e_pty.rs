@@ -122,6 +122,15 @@ fn sign_in(screen: &mut Screen, username: &str, password: &str) {
     screen.wait_for("Page 1");
 }
 
+/// From the list, searches for `username` and opens that user's detail.
+fn open_user(screen: &mut Screen, username: &str) {
+    screen.send("/");
+    screen.send(username);
+    screen.wait_for("1 shown");
+    screen.send("\r");
+    screen.send("\r");
+}
+
 /// Two processes on one database, as two members of staff at two desks: an admin permits
 /// email 2FA, and the agent's open user detail shows it within seconds, without a restart.
 #[test]
@@ -132,11 +141,7 @@ fn an_admins_settings_change_reaches_an_agents_open_detail() {
     let (mut admin, mut admin_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
 
     sign_in(&mut agent, "alex.agent", "agent-demo-pass-2026");
-    agent.send("/");
-    agent.send("amara.okafor");
-    agent.wait_for("1 shown");
-    agent.send("\r");
-    agent.send("\r");
+    open_user(&mut agent, "amara.okafor");
     agent.wait_for("Two-Factor Authentication");
     assert!(!agent.text().contains("Permitted Email"), "email was permitted before the admin's change");
 
@@ -258,11 +263,7 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
 fn agent_in_the_warning(dir: &Path, url: &str) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
     let (mut screen, child) = spawn(dir, &["--config", "/dev/null", "demo", "--users", "40", "--database", url], &[]);
     sign_in(&mut screen, "alex.agent", "agent-demo-pass-2026");
-    screen.send("/");
-    screen.send("amara.okafor");
-    screen.wait_for("1 shown");
-    screen.send("\r");
-    screen.send("\r");
+    open_user(&mut screen, "amara.okafor");
     screen.wait_for("no active backup codes");
     screen.send("g");
     screen.wait_for("very high-risk action");
@@ -446,11 +447,7 @@ fn a_second_admin_approves_and_only_the_requester_sees_the_codes() {
     let (mut admin, mut admin_child) = spawn(dir.path(), &["--config", "/dev/null"], &env);
 
     sign_in(&mut agent, "alex.agent", "agent-demo-pass-2026");
-    agent.send("/");
-    agent.send("amara.okafor");
-    agent.wait_for("1 shown");
-    agent.send("\r");
-    agent.send("\r");
+    open_user(&mut agent, "amara.okafor");
     agent.wait_for("Two-Factor Authentication");
     agent.send("g");
     let warning = agent.wait_for("very high-risk action");

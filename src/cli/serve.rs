@@ -141,7 +141,7 @@ impl DemoFiles {
         }
         let kept = std::fs::read_to_string(&self.token).ok().map(|t| zeroize::Zeroizing::new(t.trim().to_owned()));
         if let Some(token) = kept
-            && desk.serve_caller(&token).await?.is_some()
+            && desk.serve_caller(&crate::domain::serve_client::token_hash(&token)).await?.is_some()
         {
             return Ok(());
         }

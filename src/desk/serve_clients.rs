@@ -63,10 +63,11 @@ impl HelpDesk {
         Ok(())
     }
 
-    /// The active calling system a presented bearer token belongs to: one SHA-256 and one
-    /// indexed read (see `domain::serve_client` for why no slow hash).
-    pub async fn serve_caller(&self, token: &str) -> DeskResult<Option<ServeClient>> {
-        Ok(self.store.serve_client(&serve_client::token_hash(token)).await?)
+    /// The active calling system whose bearer token hashes to `token_hash`
+    /// (`serve_client::token_hash`): one indexed read (see `domain::serve_client` for why
+    /// no slow hash).
+    pub async fn serve_caller(&self, token_hash: &[u8; 32]) -> DeskResult<Option<ServeClient>> {
+        Ok(self.store.serve_client(token_hash).await?)
     }
 
     /// Records a call `helpdesk serve` refused for its credentials: from where, and why

@@ -198,25 +198,21 @@ fn unread(e: axum::Error) -> Response {
 async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<ServeClient, Response> {
     let address = peer.ip();
     let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
-    let known = |token: &str| {
-        let known = api.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
-        known.contains(&serve_client::token_hash(token))
-    };
-    if !matches!(presented, Some(Some(token)) if known(token))
-        && let Some(retry_after) = api.refusals.waiting(address, Instant::now())
-    {
+    let hash = presented.flatten().map(serve_client::token_hash);
+    let known = hash.is_some_and(|h| api.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(&h));
+    if !known && let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
         return Err(throttled(retry_after));
     }
-    let why = match presented {
-        None => "no Authorization header",
-        Some(None) => "an Authorization header that is not a bearer token",
-        Some(Some(token)) => match api.desk.serve_caller(token).await {
+    let why = match (presented, hash) {
+        (None, _) => "no Authorization header",
+        (Some(_), None) => "an Authorization header that is not a bearer token",
+        (Some(_), Some(hash)) => match api.desk.serve_caller(&hash).await {
             Ok(Some(client)) => {
                 let mut known = api.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
                 if known.len() >= KNOWN_TOKENS {
                     known.clear();
                 }
-                known.insert(serve_client::token_hash(token));
+                known.insert(hash);
                 return Ok(client);
             }
             Ok(None) => "a bearer token that is unknown or revoked",
