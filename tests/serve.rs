@@ -264,6 +264,22 @@ async fn a_full_queue_answers_503_at_once_and_sigterm_answers_the_call_in_flight
     assert!(sorted[sorted.len() / 2] < 0.25, "{}: busy answers waited: {sorted:?}", db.name);
     eprintln!("{}: 24 calls in {:?}: {answered} answered, {} busy", db.name, started.elapsed(), busy.len());
 
+    // A caller that hangs up mid-redemption does not cut it short: it is still audited.
+    let rejected = async || {
+        let events = desk.export_audit_as(&admin, &AuditFilter::default(), 0, 10_000).await.unwrap();
+        events.iter().filter(|e| e.action == "backup_code_rejected").count()
+    };
+    let before = rejected().await;
+    let hung_up =
+        send_raw(served.port, &served.cert(), &token, r#"{"username":"nobody.here","code":"ABCD-EFGH-JKMN"}"#).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(hung_up);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rejected().await == before {
+        assert!(Instant::now() < deadline, "{}: a call the caller hung up on was never audited", db.name);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     // A call in flight when SIGTERM comes is answered, and the server exits 0.
     let mut in_flight =
         send_raw(served.port, &served.cert(), &token, r#"{"username":"nobody.here","code":"ABCD-EFGH-JKMN"}"#).await;

@@ -161,11 +161,19 @@ async fn redeem(
         Ok(fields) => fields,
         Err((field, message)) => return error(StatusCode::BAD_REQUEST, "bad_request", message, field),
     };
-    let Some(_place) = api.admission.enter() else {
+    let Some(place) = api.admission.enter() else {
         return busy("every place in the redemption queue is taken; try again shortly");
     };
     let code = if code.len() > MAX_CODE_BYTES { Zeroizing::new(String::new()) } else { code };
-    match api.desk.redeem_via(Some(&client.name), &username, code).await {
+    // The redemption runs to its end, audit event included, even when the caller hangs up
+    // meanwhile; it keeps its place in the queue until then, so hanging up frees nothing.
+    let (desk, name) = (api.desk.clone(), client.name.clone());
+    let redeemed = tokio::spawn(async move {
+        let _place = place;
+        desk.redeem_via(Some(&name), &username, code).await
+    });
+    let redeemed = redeemed.await.unwrap_or_else(|e| Err(crate::desk::DeskError::Internal(e)));
+    match redeemed {
         Ok(Redemption::Accepted { codes_left }) => {
             axum::Json(RedeemAnswer::Accepted { must_add_authenticator: true, codes_left }).into_response()
         }
