@@ -69,6 +69,7 @@ GRANT SELECT ON contact_changes TO helpdesk_runtime;
 GRANT UPDATE (handled) ON contact_changes TO helpdesk_runtime;
 -- Requests for codes move through their states; never deleted.
 GRANT SELECT, INSERT, UPDATE ON code_requests TO helpdesk_runtime;
+GRANT SELECT, INSERT ON code_request_reasons TO helpdesk_runtime;
 GRANT SELECT, INSERT ON staff_identity_links TO helpdesk_runtime;
 -- "Backup codes always need a second person".
 GRANT UPDATE (codes_need_second_person) ON institutions TO helpdesk_runtime;

@@ -8,7 +8,7 @@
 
 mod common;
 
-use helpdesk::desk::{Generation, HelpDesk, Limits, Redemption};
+use helpdesk::desk::{Generation, HelpDesk, Limits, Redemption, WarningChoice};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::search::UserQuery;
 use helpdesk::store::{self, Opening};
@@ -72,7 +72,9 @@ async fn the_whole_service_works_through_pgbouncer_in_transaction_mode() {
     let jean = store.user_by_username("jeanluc.moreau").await.unwrap().unwrap();
     let seen = desk.user_detail(&agent, jean.id).await.unwrap().contact_seen;
     let weak = IdentityCheck::KnowledgeBasedVerification;
-    let Generation::Requested(request) = desk.request_codes(&agent, jean.id, weak, None, seen).await.unwrap() else {
+    let Generation::Requested(request) =
+        desk.request_codes(&agent, WarningChoice { target: jean.id, check: weak, note: None, seen }).await.unwrap()
+    else {
         panic!("a weak check generated alone")
     };
     desk.approve_request(&ben, request.id).await.unwrap();

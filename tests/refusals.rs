@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Generation, Limits};
+use helpdesk::desk::{DeskError, Generation, Limits, WarningChoice};
 use helpdesk::domain::access::{Permission, Refusal, Staff, StaffChange};
 use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
@@ -282,7 +282,12 @@ async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
     assert_eq!(seen, None);
     // Meanwhile an agent changes the phone at a caller's request.
     desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
-    let stale = desk.generate_codes_after_warning(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await;
+    let stale = desk
+        .generate_codes_after_warning(
+            &admin,
+            WarningChoice { target: amara.id, check: IdentityCheck::InPersonPhotoId, note: None, seen },
+        )
+        .await;
     assert!(matches!(stale, Err(DeskError::ChangedSinceWarning)), "{}: {:?}", db.name, stale.map(|_| "codes"));
     assert!(
         db.store.code_state(amara.id, desk.now()).await.unwrap().is_none(),
@@ -292,7 +297,13 @@ async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
     // Read again, the override is asked for: it waits for a second admin.
     let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_seen;
     assert!(seen.is_some());
-    let asked = desk.request_codes(&admin, amara.id, IdentityCheck::InPersonPhotoId, None, seen).await.unwrap();
+    let asked = desk
+        .request_codes(
+            &admin,
+            WarningChoice { target: amara.id, check: IdentityCheck::InPersonPhotoId, note: None, seen },
+        )
+        .await
+        .unwrap();
     assert!(matches!(asked, Generation::Requested(_)), "{}: {asked:?}", db.name);
 }
 

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use common::{CHEAP, TestDb, login};
-use helpdesk::desk::{DeskError, HelpDesk, IssuedCodes, Limits, Redemption, Session};
+use helpdesk::desk::{DeskError, HelpDesk, IssuedCodes, Limits, Redemption, Session, WarningChoice};
 use helpdesk::domain::access::Refusal;
 use helpdesk::domain::audit::{AuditAction, AuditEvent, IdentityCheck};
 use helpdesk::domain::codes::{self, BackupCode};
@@ -573,7 +573,10 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
     let admin = login(&desk, "ada.admin").await;
     let ben = login(&desk, "ben.admin").await;
     let seen = desk.user_detail(&admin, amara).await.unwrap().contact_seen;
-    let asked = desk.request_codes(&admin, amara, IdentityCheck::InPersonPhotoId, None, seen).await.unwrap();
+    let asked = desk
+        .request_codes(&admin, WarningChoice { target: amara, check: IdentityCheck::InPersonPhotoId, note: None, seen })
+        .await
+        .unwrap();
     let helpdesk::desk::Generation::Requested(request) = asked else { panic!("codes without a second admin") };
     desk.approve_request(&ben, request.id).await.unwrap();
     desk.generate_approved(&admin, request.id).await.unwrap();

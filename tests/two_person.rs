@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, Redemption, Session};
+use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, Redemption, Session, WarningChoice};
 use helpdesk::domain::access::{Permission, Refusal, StaffChange};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::BackupCode;
@@ -43,7 +43,7 @@ fn code_text(code: &BackupCode) -> Zeroizing<String> {
 
 async fn requested(desk: &HelpDesk, who: &Session, target: i64, check: IdentityCheck) -> i64 {
     let seen = desk.user_detail(who, target).await.unwrap().contact_seen;
-    match desk.request_codes(who, target, check, Some("ticket 4711".into()), seen).await {
+    match desk.request_codes(who, WarningChoice { target, check, note: Some("ticket 4711".into()), seen }).await {
         Ok(Generation::Requested(r)) => r.id,
         Ok(Generation::Issued(_)) => panic!("codes without a second admin"),
         Err(e) => panic!("request refused: {e}"),
@@ -170,7 +170,8 @@ async fn a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override(db:
     assert_eq!(own.may_generate.err(), Some(Refusal::OwnContactChange), "{}", db.name);
     let id = requested(&desk, &ada, amara.id, PHOTO).await;
     let request = desk.code_request(&ada, id).await.unwrap();
-    assert!(request.reasons.iter().any(|r| r.contains("cool-off")), "{}: {:?}", db.name, request.reasons);
+    assert!(request.reasons.iter().any(|r| r.sentence().contains("cool-off")), "{}: {:?}", db.name, request.reasons);
+    assert!(request.overrides_cool_off(), "{}: the override is stored as its kind", db.name);
     let refused = desk.approve_request(&bea, id).await;
     assert!(matches!(refused, Err(DeskError::Refused(Refusal::OwnContactChange))), "{}: {refused:?}", db.name);
     desk.approve_request(&cy, id).await.unwrap();
@@ -195,7 +196,7 @@ async fn a_request_is_approved_by_a_second_admin_and_used_once(db: TestDb) {
     let open = desk.open_requests(&bea).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!((open[0].requester.as_str(), open[0].identity_check), ("alex.agent", WEAK));
-    assert!(open[0].reasons.iter().any(|r| r.contains("weak identity check")), "{}", db.name);
+    assert!(open[0].reasons.iter().any(|r| r.sentence().contains("weak identity check")), "{}", db.name);
     assert_eq!(open[0].note.as_deref(), Some("ticket 4711"));
     // Before the approval there is nothing to generate with; an agent cannot approve.
     assert!(matches!(desk.generate_approved(&agent, id).await, Err(DeskError::RequestClosed)), "{}", db.name);
@@ -204,7 +205,7 @@ async fn a_request_is_approved_by_a_second_admin_and_used_once(db: TestDb) {
     // A second request for the same user waits behind the first.
     let ada = login(&desk, "ada.admin").await;
     let seen = desk.user_detail(&ada, jean.id).await.unwrap().contact_seen;
-    let second = desk.request_codes(&ada, jean.id, WEAK, None, seen).await;
+    let second = desk.request_codes(&ada, WarningChoice { target: jean.id, check: WEAK, note: None, seen }).await;
     assert!(matches!(second, Err(DeskError::RequestOpen)), "{}: {:?}", db.name, second.map(|_| ()));
 
     desk.approve_request(&bea, id).await.unwrap();
@@ -259,7 +260,7 @@ async fn every_forbidden_approver_is_refused_and_audited(db: TestDb) {
     let id = requested(&desk, &ada, siobhan.id, PHOTO).await;
     let reasons = desk.code_request(&ada, id).await.unwrap().reasons;
     assert!(
-        reasons.iter().any(|r| r.contains("shares an email with member of staff bea.admin")),
+        reasons.iter().any(|r| r.sentence().contains("shares an email with member of staff bea.admin")),
         "{}: {reasons:?}",
         db.name
     );

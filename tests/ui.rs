@@ -11,7 +11,7 @@ use helpdesk::domain::codes::BackupCode;
 use helpdesk::domain::institution::{Institution, TwoFactorMethod};
 use helpdesk::domain::risk::{RecentCodes, RiskSignals};
 use helpdesk::domain::two_person::{
-    Circumstances, CodeRequest, ContactField, RecordedChange, RequestState, Velocity, VelocityLimits,
+    Circumstances, CodeRequest, ContactField, Reason, RecordedChange, RequestState, Velocity, VelocityLimits,
 };
 use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 use helpdesk::store::BatchSummary;
@@ -1200,8 +1200,8 @@ fn request(state: RequestState) -> CodeRequest {
         identity_check: IdentityCheck::InPersonPhotoId,
         note: Some("passport seen, ticket 77".into()),
         signals: vec!["The phone changed outside helpdesk at 2026-11-18 11:06 UTC.".into()],
-        reasons: vec!["overrides the contact-change cool-off (until 2026-11-19 11:06 UTC)".into()],
-        overrides_cool_off: true,
+        // Shown as "overrides the contact-change cool-off (until 2026-11-19 11:06 UTC)".
+        reasons: vec![Reason::CoolOffOverride { until: 1_795_086_360 }],
         contact_seen: Some(1),
         batch_seen: None,
         created_at: CREATED,
@@ -1223,7 +1223,7 @@ fn in_approvals(clock: &Clock) -> App {
     other.requester = "sam.teller".into();
     other.target = "jeanluc.moreau".into();
     other.target_name = "Jean-Luc Moreau".into();
-    other.reasons = vec!["a weak identity check (account details on a call)".into()];
+    other.reasons = vec![Reason::WeakCheck(IdentityCheck::KnowledgeBasedVerification)];
     update(&mut app, Msg::Approvals(Ok((vec![request(RequestState::Pending), other], CREATED + 180))), clock.at(T0));
     app
 }

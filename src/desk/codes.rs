@@ -3,7 +3,7 @@
 //! `domain::audit` (the identity check and its note) and `domain::codes` (the codes);
 //! this file puts them in order around the store.
 
-use crate::desk::users::Weighed;
+use crate::desk::two_person::Weighed;
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
 use crate::domain::access::{self, CoolOff, Staff};
 use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent, VerifiedIdentity};
@@ -45,32 +45,46 @@ pub enum Generation {
     Requested(Box<CodeRequest>),
 }
 
+/// What the person chose on the warning: for whom, how identity was verified (with the
+/// note), and the newest contact change (its id) as the warning showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningChoice {
+    pub target: UserId,
+    pub check: IdentityCheck,
+    pub note: Option<String>,
+    pub seen: Option<i64>,
+}
+
+/// A generation that passed every check before it (`prepare`): who asks, for whom, on what
+/// check, weighed, with the reasons it needs a second admin (none: one person may).
+pub(super) struct Prepared {
+    pub actor: Staff,
+    pub user: User,
+    pub identity: VerifiedIdentity,
+    pub weighed: Weighed,
+    pub reasons: Vec<Reason>,
+}
+
 impl HelpDesk {
     /// The warning's Generate Backup Codes: `seen` is the newest contact change as the
     /// warning showed it (if one came since, nothing happens, so that every decision is
     /// made on what the person read). Codes when one person may generate them; otherwise a
     /// request for a second admin, with the signals the warning showed and the reasons.
-    pub async fn request_codes(
-        &self,
-        session: &Session,
-        target: UserId,
-        check: IdentityCheck,
-        note: Option<String>,
-        seen: Option<i64>,
-    ) -> DeskResult<Generation> {
-        let (actor, user, identity, weighed, reasons) = self.prepare(session, target, check, note, seen).await?;
-        if reasons.is_empty() {
-            return Ok(Generation::Issued(self.issue(&actor, session, &user, identity, &weighed, None).await?));
+    pub async fn request_codes(&self, session: &Session, choice: WarningChoice) -> DeskResult<Generation> {
+        let prepared = self.prepare(session, choice).await?;
+        if prepared.reasons.is_empty() {
+            return Ok(Generation::Issued(self.issue(session, prepared, None).await?));
         }
+        let Prepared { actor, user, identity, weighed, reasons } = prepared;
         let now = self.now();
-        let reasons: Vec<String> = reasons.iter().map(Reason::sentence).collect();
+        let sentences: Vec<String> = reasons.iter().map(Reason::sentence).collect();
         let request = NewRequest {
             requester_id: actor.id,
             target_id: user.id,
             identity_check: identity.check,
             note: identity.note.clone(),
             signals: weighed.signals.clone(),
-            reasons: reasons.clone(),
+            reasons,
             marks: weighed.marks,
             created_at: now,
             expires_at: now + self.limits.request_secs,
@@ -78,7 +92,7 @@ impl HelpDesk {
         let mut audit = NewAuditEvent::new(now, AuditAction::CodesRequested)
             .actor(actor.id, &actor.username)
             .target(user.id, &user.username)
-            .detail(format!("waits for a second admin: {}", reasons.join("; ")));
+            .detail(format!("waits for a second admin: {}", sentences.join("; ")));
         audit.identity_check = Some(identity.check);
         audit.note = identity.note;
         let Some(id) = self.store.insert_request(&request, &audit).await? else {
@@ -95,18 +109,15 @@ impl HelpDesk {
     pub async fn generate_codes_after_warning(
         &self,
         session: &Session,
-        target: UserId,
-        check: IdentityCheck,
-        note: Option<String>,
-        seen: Option<i64>,
+        choice: WarningChoice,
     ) -> DeskResult<IssuedCodes> {
-        let (actor, user, identity, weighed, reasons) = self.prepare(session, target, check, note, seen).await?;
-        if !reasons.is_empty() {
-            let reasons = reasons.iter().map(Reason::sentence).collect();
+        let prepared = self.prepare(session, choice).await?;
+        if !prepared.reasons.is_empty() {
+            let reasons = prepared.reasons.iter().map(Reason::sentence).collect();
             let refused: DeskResult<()> = Err(DeskError::NeedsSecondPerson(reasons));
-            self.audited(&actor, Some(&user), AuditAction::BackupCodesGenerated, refused).await?;
+            self.audited(&prepared.actor, Some(&prepared.user), AuditAction::BackupCodesGenerated, refused).await?;
         }
-        self.issue(&actor, session, &user, identity, &weighed, None).await
+        self.issue(session, prepared, None).await
     }
 
     /// Generates a batch for `target` on the contact details as they are now (the command
@@ -119,20 +130,14 @@ impl HelpDesk {
         note: Option<String>,
     ) -> DeskResult<IssuedCodes> {
         let seen = self.store.target_marks(target).await?.contact;
-        self.generate_codes_after_warning(session, target, check, note, seen).await
+        self.generate_codes_after_warning(session, WarningChoice { target, check, note, seen }).await
     }
 
     /// Every check before a generation or a request, each refusal audited: who may act,
     /// the note, the contact details as the warning saw them, the cool-off and linked
     /// identities, the check against the signals. Returns the reasons for a second admin.
-    async fn prepare(
-        &self,
-        session: &Session,
-        target: UserId,
-        check: IdentityCheck,
-        note: Option<String>,
-        seen: Option<i64>,
-    ) -> DeskResult<(Staff, User, VerifiedIdentity, Weighed, Vec<Reason>)> {
+    async fn prepare(&self, session: &Session, choice: WarningChoice) -> DeskResult<Prepared> {
+        let WarningChoice { target, check, note, seen } = choice;
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
         let attempted = AuditAction::BackupCodesGenerated;
@@ -149,7 +154,7 @@ impl HelpDesk {
         let offered = offered.map_err(DeskError::CheckNotOffered);
         self.audited(&actor, Some(&user), attempted, offered).await?;
         let reasons = weighed.circumstances.as_ref().map_or_else(Vec::new, |c| two_person::reasons(c, check));
-        Ok((actor, user, identity, weighed, reasons))
+        Ok(Prepared { actor, user, identity, weighed, reasons })
     }
 
     /// Hashes and stores a batch; with `approved`, the request it uses (consumed in the
@@ -157,51 +162,17 @@ impl HelpDesk {
     /// events and its notices have committed.
     pub(super) async fn issue(
         &self,
-        actor: &Staff,
         session: &Session,
-        user: &User,
-        identity: VerifiedIdentity,
-        weighed: &Weighed,
+        prepared: Prepared,
         approved: Option<&CodeRequest>,
     ) -> DeskResult<IssuedCodes> {
         let now = self.now();
         let policy = self.policy.clone();
         let batch = blocking(move || codes::generate(&policy)).await??;
         let expires_at = self.policy.expiry_secs().map(|s| now + s);
-        let approver = approved.and_then(|r| r.decided_by.clone()).map_or_else(String::new, |(_, name)| name);
-        let mut audit = NewAuditEvent::new(now, AuditAction::BackupCodesGenerated)
-            .actor(actor.id, &actor.username)
-            .target(user.id, &user.username);
-        audit.identity_check = Some(identity.check);
-        audit.note = identity.note.clone();
-        audit.code_count = Some(batch.codes.len() as i64);
-        audit.expires_at = expires_at;
-        let shown = if weighed.signals.is_empty() { "none".to_owned() } else { weighed.signals.join(" | ") };
-        audit.detail = Some(match approved {
-            Some(r) => format!("request #{} approved by {approver}; signals shown: {shown}", r.id),
-            None => format!("signals shown: {shown}"),
-        });
-        let mut audits = vec![audit];
-        if let Some(r) = approved {
-            audits.push(
-                NewAuditEvent::new(now, AuditAction::CodeRequestUsed)
-                    .actor(actor.id, &actor.username)
-                    .target(user.id, &user.username)
-                    .detail(format!("request #{}; approved by {approver}", r.id)),
-            );
-        }
-        if let Ok(CoolOff::Overridden { until }) = weighed.gate {
-            audits.push(
-                NewAuditEvent::new(now, AuditAction::CoolOffOverridden)
-                    .actor(actor.id, &actor.username)
-                    .target(user.id, &user.username)
-                    .detail(format!(
-                        "contact details changed; cool-off would have lasted until {}{}",
-                        format_utc(until),
-                        if approver.is_empty() { String::new() } else { format!("; approved by {approver}") }
-                    )),
-            );
-        }
+        let audits = prepared.generation_audits(approved, now, batch.codes.len() as i64, expires_at);
+        let Prepared { actor, user, identity, weighed, .. } = prepared;
+        let (actor, user, weighed) = (&actor, &user, &weighed);
         let notices = notices_for(user, "backup_codes_generated", &texts().notifications.generated);
         // The rule again, on the staff member as the storing transaction reads them.
         let may = |staff: &Staff| access::may_manage_codes(staff, user).is_ok();
@@ -302,5 +273,54 @@ impl HelpDesk {
                 self.refused_meanwhile(session, Some(&user), attempted, rule).await
             }
         }
+    }
+}
+
+impl Prepared {
+    /// The events a generation writes with its batch: the generation (what the warning
+    /// showed, and the approval it used), the request used, and a cool-off override.
+    /// `count` codes, expiring at `expires_at`.
+    fn generation_audits(
+        &self,
+        approved: Option<&CodeRequest>,
+        now: i64,
+        count: i64,
+        expires_at: Option<i64>,
+    ) -> Vec<NewAuditEvent> {
+        let approver = approved.and_then(|r| r.decided_by.clone()).map_or_else(String::new, |(_, name)| name);
+        let mut audit = NewAuditEvent::new(now, AuditAction::BackupCodesGenerated)
+            .actor(self.actor.id, &self.actor.username)
+            .target(self.user.id, &self.user.username);
+        audit.identity_check = Some(self.identity.check);
+        audit.note = self.identity.note.clone();
+        audit.code_count = Some(count);
+        audit.expires_at = expires_at;
+        let shown = if self.weighed.signals.is_empty() { "none".to_owned() } else { self.weighed.signals.join(" | ") };
+        audit.detail = Some(match approved {
+            Some(r) => format!("request #{} approved by {approver}; signals shown: {shown}", r.id),
+            None => format!("signals shown: {shown}"),
+        });
+        let mut audits = vec![audit];
+        if let Some(r) = approved {
+            audits.push(
+                NewAuditEvent::new(now, AuditAction::CodeRequestUsed)
+                    .actor(self.actor.id, &self.actor.username)
+                    .target(self.user.id, &self.user.username)
+                    .detail(format!("request #{}; approved by {approver}", r.id)),
+            );
+        }
+        if let Ok(CoolOff::Overridden { until }) = self.weighed.gate {
+            audits.push(
+                NewAuditEvent::new(now, AuditAction::CoolOffOverridden)
+                    .actor(self.actor.id, &self.actor.username)
+                    .target(self.user.id, &self.user.username)
+                    .detail(format!(
+                        "contact details changed; cool-off would have lasted until {}{}",
+                        format_utc(until),
+                        if approver.is_empty() { String::new() } else { format!("; approved by {approver}") }
+                    )),
+            );
+        }
+        audits
     }
 }

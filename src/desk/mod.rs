@@ -6,7 +6,6 @@
 //! Each operation only sequences: it checks the session, applies the domain's rule, then
 //! makes one store call. The UI and the CLI call `HelpDesk` and nothing below it.
 
-mod approvals;
 mod audit_log;
 mod codes;
 mod redeem;
@@ -15,6 +14,7 @@ mod sessions;
 mod settings;
 mod sign_in;
 mod staff;
+mod two_person;
 mod users;
 
 use std::sync::Arc;
@@ -35,9 +35,10 @@ use crate::domain::user::User;
 use crate::store::{Store, StoreError};
 
 pub use crate::store::{NewUser, Opening};
-pub use codes::{Generation, IssuedCodes, Redemption};
+pub use codes::{Generation, IssuedCodes, Redemption, WarningChoice};
 pub use serve_clients::NewServeClient;
-pub use users::{UserDetail, Weighed, signals};
+pub use two_person::{Weighed, signals};
+pub use users::UserDetail;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {

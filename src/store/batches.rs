@@ -77,10 +77,7 @@ sql_impl! {
                 let v = self.read_velocity_in(&mut tx, batch.generated_by, batch.user_id, batch.created_at).await?;
                 let always: Option<i64> =
                     sqlx::query_scalar(two_person::SECOND_PERSON_ALWAYS).fetch_optional(&mut *tx).await?;
-                let reached = v.user_day >= limits.per_user_day
-                    || v.agent_hour >= limits.per_agent_hour
-                    || v.agent_day >= limits.per_agent_day
-                    || always.unwrap_or(0) != 0;
+                let reached = !limits.reached(v).is_empty() || always.unwrap_or(0) != 0;
                 reached.then_some(NotStored::SecondPersonNeeded)
             }
             (None, None, None) => None,

@@ -4,7 +4,9 @@
 
 use crate::domain::audit::{IdentityCheck, NewAuditEvent};
 use crate::domain::notice::Notice;
-use crate::domain::two_person::{COOL_OFF_OVERRIDE, CodeRequest, ContactField, RecordedChange, RequestState, Velocity};
+use crate::domain::two_person::{
+    CodeRequest, ContactField, LinkVia, Reason, RecordedChange, RequestState, StaffLink, Velocity,
+};
 use crate::domain::user::{UserId, UserKind};
 use crate::store::sql::two_person as sql;
 use crate::store::{NewRequest, RequestMove, StoreError, StoreResult, TargetMarks};
@@ -50,7 +52,6 @@ pub struct CodeRequestRow {
     identity_check: String,
     note: Option<String>,
     signals: String,
-    reasons: String,
     contact_seen: Option<i64>,
     batch_seen: Option<i64>,
     created_at: i64,
@@ -71,7 +72,6 @@ impl TryFrom<CodeRequestRow> for CodeRequest {
     type Error = StoreError;
     fn try_from(r: CodeRequestRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("code request {}: {what} {v:?}", r.id));
-        let reasons = lines(&r.reasons);
         Ok(CodeRequest {
             id: r.id,
             requester_id: r.requester_id,
@@ -84,8 +84,8 @@ impl TryFrom<CodeRequestRow> for CodeRequest {
                 .ok_or_else(|| corrupt("identity check", &r.identity_check))?,
             note: r.note.clone(),
             signals: lines(&r.signals),
-            overrides_cool_off: reasons.iter().any(|l| l.starts_with(COOL_OFF_OVERRIDE)),
-            reasons,
+            // Read with `REASONS_OF` after the row.
+            reasons: Vec::new(),
             contact_seen: r.contact_seen,
             batch_seen: r.batch_seen,
             created_at: r.created_at,
@@ -97,6 +97,74 @@ impl TryFrom<CodeRequestRow> for CodeRequest {
             approval_expires_at: r.approval_expires_at,
         })
     }
+}
+
+/// A row of `code_request_reasons`: a reason's kind and the values it names.
+#[derive(sqlx::FromRow)]
+struct ReasonRow {
+    kind: String,
+    until_at: Option<i64>,
+    identity_check: Option<String>,
+    count: Option<i64>,
+    max_count: Option<i64>,
+    staff_id: Option<i64>,
+    staff_username: Option<String>,
+    link_via: Option<String>,
+    sentence: Option<String>,
+}
+
+impl TryFrom<ReasonRow> for Reason {
+    type Error = StoreError;
+    fn try_from(r: ReasonRow) -> Result<Self, StoreError> {
+        let missing = || StoreError::Corrupt(format!("a request reason of kind {:?} lacks a value it names", r.kind));
+        let count = || Ok::<_, StoreError>((r.count.ok_or_else(missing)?, r.max_count.ok_or_else(missing)?));
+        Ok(match r.kind.as_str() {
+            "staff_target" => Reason::StaffTarget,
+            "cool_off_override" => Reason::CoolOffOverride { until: r.until_at.ok_or_else(missing)? },
+            "weak_check" => {
+                Reason::WeakCheck(r.identity_check.as_deref().and_then(IdentityCheck::parse).ok_or_else(missing)?)
+            }
+            "agent_hour" => count().map(|(count, max)| Reason::AgentHour { count, max })?,
+            "agent_day" => count().map(|(count, max)| Reason::AgentDay { count, max })?,
+            "user_day" => count().map(|(count, max)| Reason::UserDay { count, max })?,
+            "linked_to_staff" => Reason::LinkedToStaff(StaffLink {
+                staff_id: r.staff_id.ok_or_else(missing)?,
+                staff_username: r.staff_username.clone().ok_or_else(missing)?,
+                via: r.link_via.as_deref().and_then(LinkVia::parse).ok_or_else(missing)?,
+            }),
+            "institution_rule" => Reason::InstitutionRule,
+            "recorded" => Reason::Recorded(r.sentence.clone().ok_or_else(missing)?),
+            other => return Err(StoreError::Corrupt(format!("request reason kind {other:?}"))),
+        })
+    }
+}
+
+/// The columns of `INSERT_REASON` after the position: the kind, then the values it names.
+type ReasonColumns<'a> = (
+    &'static str,
+    Option<i64>,
+    Option<&'static str>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<&'a str>,
+    Option<&'static str>,
+);
+
+fn reason_columns(reason: &Reason) -> ReasonColumns<'_> {
+    let none = (None, None, None, None, None, None, None);
+    let (until, check, count, max, staff, username, via) = match reason {
+        Reason::CoolOffOverride { until } => (Some(*until), None, None, None, None, None, None),
+        Reason::WeakCheck(check) => (None, Some(check.as_str()), None, None, None, None, None),
+        Reason::AgentHour { count, max } | Reason::AgentDay { count, max } | Reason::UserDay { count, max } => {
+            (None, None, Some(*count), Some(*max), None, None, None)
+        }
+        Reason::LinkedToStaff(link) => {
+            (None, None, None, None, Some(link.staff_id), Some(link.staff_username.as_str()), Some(link.via.as_str()))
+        }
+        Reason::StaffTarget | Reason::InstitutionRule | Reason::Recorded(_) => none,
+    };
+    (reason.kind(), until, check, count, max, staff, username, via)
 }
 
 sql_impl! {
@@ -232,13 +300,28 @@ sql_impl! {
             .bind(r.identity_check.as_str())
             .bind(r.note.as_deref())
             .bind(r.signals.join("\n"))
-            .bind(r.reasons.join("\n"))
             .bind(r.marks.contact)
             .bind(r.marks.batch)
             .bind(r.created_at)
             .bind(r.expires_at)
             .fetch_one(&mut *tx)
             .await?;
+        for (position, reason) in (0_i64..).zip(&r.reasons) {
+            let (kind, until, check, count, max, staff, username, via) = reason_columns(reason);
+            sqlx::query(sql::INSERT_REASON)
+                .bind(id)
+                .bind(position)
+                .bind(kind)
+                .bind(until)
+                .bind(check)
+                .bind(count)
+                .bind(max)
+                .bind(staff)
+                .bind(username)
+                .bind(via)
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut audit = audit.clone();
         audit.detail = Some(format!("request #{id}; {}", audit.detail.unwrap_or_default()));
         Self::insert_audit(&mut tx, &audit).await?;
@@ -256,7 +339,14 @@ sql_impl! {
         for value in [a, b].into_iter().flatten() {
             query = query.bind(value);
         }
-        query.fetch_all(self.pool()).await?.into_iter().map(CodeRequest::try_from).collect()
+        let mut requests =
+            query.fetch_all(self.pool()).await?.into_iter().map(CodeRequest::try_from).collect::<StoreResult<Vec<_>>>()?;
+        // One read a request: the lists are short (the Approvals pane's open requests).
+        for request in &mut requests {
+            let rows: Vec<ReasonRow> = sqlx::query_as(sql::REASONS_OF).bind(request.id).fetch_all(self.pool()).await?;
+            request.reasons = rows.into_iter().map(Reason::try_from).collect::<StoreResult<_>>()?;
+        }
+        Ok(requests)
     }
 
     pub(super) async fn write_move(&self, id: i64, m: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool> {

@@ -5,7 +5,7 @@ use crate::domain::access::{Permission, Staff};
 use crate::domain::audit::{AuditEvent, IdentityCheck};
 use crate::domain::codes::HashCost;
 use crate::domain::institution::TwoFactorMethod;
-use crate::domain::two_person::{RequestState, VelocityLimits};
+use crate::domain::two_person::{Reason, RequestState, VelocityLimits};
 use crate::domain::user::{Enrolment, StaffRole, User, UserId, UserKind};
 
 /// Who is acting, for a write that checks again, inside its own transaction, that they
@@ -89,12 +89,7 @@ pub enum NotStored {
     SecondPersonNeeded,
 }
 
-/// The newest contact change and batch of a user, by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TargetMarks {
-    pub contact: Option<i64>,
-    pub batch: Option<i64>,
-}
+pub use crate::domain::two_person::TargetMarks;
 
 /// A request for codes about to be written.
 #[derive(Debug, Clone)]
@@ -104,7 +99,7 @@ pub struct NewRequest {
     pub identity_check: IdentityCheck,
     pub note: Option<String>,
     pub signals: Vec<String>,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub marks: TargetMarks,
     pub created_at: i64,
     pub expires_at: i64,

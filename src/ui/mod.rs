@@ -27,7 +27,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
-use crate::desk::{DeskError, Generation, HelpDesk, Session};
+use crate::desk::{DeskError, Generation, HelpDesk, Session, WarningChoice};
 use crate::domain::session::Departure;
 use crate::texts::{fill, texts};
 use app::{App, UiSettings};
@@ -135,9 +135,13 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password.into_inner()).await),
         Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
         Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
-        Effect::Generate { session, user, identity, seen } => {
-            Msg::Generated(desk.request_codes(&session, user, identity.check, identity.note, seen).await)
-        }
+        Effect::Generate { session, user, identity, seen } => Msg::Generated(
+            desk.request_codes(
+                &session,
+                WarningChoice { target: user, check: identity.check, note: identity.note, seen },
+            )
+            .await,
+        ),
         Effect::Revoke { session, user } => Msg::Revoked(desk.revoke_codes(&session, user).await),
         Effect::GenerateApproved { session, request } => {
             Msg::Generated(desk.generate_approved(&session, request).await.map(Generation::Issued))

@@ -57,9 +57,21 @@ pub const SECOND_PERSON_ALWAYS: &str = "SELECT codes_need_second_person FROM ins
 
 pub const SET_SECOND_PERSON_ALWAYS: &str = "UPDATE institutions SET codes_need_second_person = $1";
 
+/// `reasons`, the sentences requests stored before their reasons became kinds, is no longer
+/// written: the reasons go to `code_request_reasons` (`INSERT_REASON`).
 pub const INSERT_REQUEST: &str = "INSERT INTO code_requests (requester_id, target_id, identity_check, note, \
      signals, reasons, contact_seen, batch_seen, created_at, expires_at, state) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') RETURNING id";
+     VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9, 'pending') RETURNING id";
+
+/// One reason of request `$1` at `$2`, as its kind `$3` and the values that kind names
+/// (the table's checks refuse a kind with a value missing or one too many).
+pub const INSERT_REASON: &str = "INSERT INTO code_request_reasons (request_id, position, kind, until_at, \
+     identity_check, count, max_count, staff_id, staff_username, link_via) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// The reasons of request `$1`, in the order the rule gave them.
+pub const REASONS_OF: &str = "SELECT kind, until_at, identity_check, count, max_count, staff_id, staff_username, \
+     link_via, sentence FROM code_request_reasons WHERE request_id = $1 ORDER BY position";
 
 /// An open request for the target: at most one (a partial unique index).
 pub const OPEN_REQUEST_FOR: &str =
@@ -67,7 +79,7 @@ pub const OPEN_REQUEST_FOR: &str =
 
 const REQUEST_COLUMNS: &str = "r.id, r.requester_id, q.username AS requester, r.target_id, t.username AS target, \
      t.first_name AS target_first, t.last_name AS target_last, t.kind AS target_kind, r.identity_check, r.note, \
-     r.signals, r.reasons, r.contact_seen, r.batch_seen, r.created_at, r.expires_at, r.state, r.decided_by, \
+     r.signals, r.contact_seen, r.batch_seen, r.created_at, r.expires_at, r.state, r.decided_by, \
      d.username AS decided_by_username, r.decided_at, r.decision_note, r.approval_expires_at \
      FROM code_requests r JOIN users q ON q.id = r.requester_id JOIN users t ON t.id = r.target_id \
      LEFT JOIN users d ON d.id = r.decided_by";

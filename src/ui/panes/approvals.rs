@@ -194,7 +194,7 @@ impl ApprovalsPane {
                 Line::from(vec![label(&t.created), Span::styled(format_utc(r.created_at), theme.text)]),
                 Line::styled(t.reasons.clone(), theme.title),
             ];
-            lines.extend(r.reasons.iter().map(|s| Line::styled(format!("• {}", shown(s)), theme.warning)));
+            lines.extend(r.reasons.iter().map(|s| Line::styled(format!("• {}", shown(&s.sentence())), theme.warning)));
             lines.push(Line::styled(t.signals.clone(), theme.title));
             lines.extend(r.signals.iter().map(|s| Line::styled(format!("• {}", shown(s)), theme.danger)));
             frame.render_widget(

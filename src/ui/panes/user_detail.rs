@@ -63,7 +63,8 @@ impl Detail {
         let admin = r.decided_by.as_ref().map_or("", |(_, name)| name.as_str());
         match r.state {
             RequestState::Pending if r.requester_id == viewer => {
-                Some((fill(&t.waiting, &[("reasons", &r.reasons.join("; "))]), false))
+                let reasons: Vec<String> = r.reasons.iter().map(|r| r.sentence()).collect();
+                Some((fill(&t.waiting, &[("reasons", &reasons.join("; "))]), false))
             }
             RequestState::Approved if r.requester_id == viewer => {
                 let until = r.approval_expires_at.map_or_else(String::new, format_utc);

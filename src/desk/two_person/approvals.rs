@@ -3,6 +3,7 @@
 //! `domain::two_person`; a request is tied to its batch in the storing transaction, which
 //! uses the approval up (`Store::store_batch`).
 
+use crate::desk::codes::Prepared;
 use crate::desk::{DeskError, DeskResult, HelpDesk, IssuedCodes, Session};
 use crate::domain::access::{self, Refusal};
 use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent, VerifiedIdentity};
@@ -72,7 +73,7 @@ impl HelpDesk {
         if request.state != RequestState::Pending {
             return Err(DeskError::RequestClosed);
         }
-        if weighed.marks.contact != request.contact_seen || weighed.marks.batch != request.batch_seen {
+        if request.overtaken_by(&weighed.marks) {
             let why = "the user's contact details changed, or codes were issued, after the request";
             self.void(&request, why).await?;
             return Err(DeskError::RequestVoided(why.into()));
@@ -164,18 +165,19 @@ impl HelpDesk {
         }
         self.audited(&actor, Some(&user), attempted, access::may_manage_codes(&actor, &user)).await?;
         let weighed = self.weigh(&actor, &user, self.now()).await?;
-        if weighed.marks.contact != request.contact_seen || weighed.marks.batch != request.batch_seen {
+        if request.overtaken_by(&weighed.marks) {
             let why = "the user's contact details changed, or codes were issued, after the approval";
             self.void(&request, why).await?;
             return Err(DeskError::RequestVoided(why.into()));
         }
         self.audited(&actor, Some(&user), attempted, weighed.gate).await?;
         let identity = VerifiedIdentity { check: request.identity_check, note: request.note.clone() };
-        self.issue(&actor, session, &user, identity, &weighed, Some(&request)).await
+        let prepared = Prepared { actor, user, identity, weighed, reasons: Vec::new() };
+        self.issue(session, prepared, Some(&request)).await
     }
 
     /// Closes an open request as void, audited.
-    pub(super) async fn void(&self, request: &CodeRequest, why: &str) -> DeskResult<()> {
+    pub(in crate::desk) async fn void(&self, request: &CodeRequest, why: &str) -> DeskResult<()> {
         let now = self.now();
         let change = RequestMove {
             to: RequestState::Void,
@@ -195,9 +197,9 @@ impl HelpDesk {
 
     /// After the storing transaction could not use an approval: void it when a newer batch
     /// or contact change is why.
-    pub(super) async fn void_if_overtaken(&self, request: &CodeRequest) -> DeskResult<()> {
+    pub(in crate::desk) async fn void_if_overtaken(&self, request: &CodeRequest) -> DeskResult<()> {
         let marks = self.store.target_marks(request.target_id).await?;
-        if marks.contact != request.contact_seen || marks.batch != request.batch_seen {
+        if request.overtaken_by(&marks) {
             self.void(request, "codes were issued or contact details changed after the approval").await?;
         }
         Ok(())
@@ -247,7 +249,7 @@ impl HelpDesk {
         let actor = self.actor(session).await?;
         let attempted = AuditAction::SecondPersonRuleChanged;
         self.audited(&actor, None, attempted, access::may_administer(&actor)).await?;
-        let before = self.store.second_person_always().await?;
+        let before = self.store.institution().await?.second_person_always;
         let audit = NewAuditEvent::new(self.now(), attempted)
             .actor(actor.id, &actor.username)
             .detail(format!("backup codes always need a second person: {before} -> {on}"));
@@ -257,6 +259,6 @@ impl HelpDesk {
 
     /// Whether every batch needs a second person (Institution Settings).
     pub async fn second_person_always(&self) -> DeskResult<bool> {
-        Ok(self.store.second_person_always().await?)
+        Ok(self.store.institution().await?.second_person_always)
     }
 }
