@@ -12,7 +12,7 @@ use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, Redemption, Sessio
 use helpdesk::domain::access::{Permission, Refusal, StaffChange};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::BackupCode;
-use helpdesk::domain::two_person::{RequestState, VelocityLimits};
+use helpdesk::domain::two_person::{Reason, RequestState, VelocityLimits};
 use helpdesk::domain::user::StaffRole;
 use zeroize::Zeroizing;
 
@@ -506,7 +506,63 @@ async fn the_institution_may_require_a_second_person_for_every_batch(db: TestDb)
     desk.generate_codes(&agent, amara.id, PHOTO, None).await.unwrap();
 }
 
+/// A request stores why it waits as kinds, which the schema checks and keeps; a request
+/// made before (its reasons one sentence a line) is carried over on upgrade: its cool-off
+/// override as the kind the approval rule reads, every other line as the sentence it was.
+async fn reasons_are_stored_as_kinds_and_older_requests_carried_over(db: TestDb) {
+    let (url, _dir) = common::before_migration(&db, 16).await;
+    let older = "INSERT INTO users (institution_id, kind, username, first_name, last_name, sort_key, \
+         first_key, email, phone, phone_digits, enrolment, staff_role, created_at, updated_at) VALUES \
+         (1, 'staff', 'ann.admin', 'Ann', 'Admin', 'admin', 'ann', 'ann@bank.example', '', '', 'enrolled', 'admin', 0, 0), \
+         (1, 'customer', 'cat.customer', 'Cat', 'Customer', 'customer', 'cat', 'cat@example.com', '', '', 'registered', NULL, 0, 0); \
+         INSERT INTO code_requests (requester_id, target_id, identity_check, signals, reasons, created_at, \
+         expires_at, state) SELECT a.id, c.id, 'other', '', \
+         'a weak identity check (other)\noverrides the contact-change cool-off (until 2026-11-19 11:06 UTC)\n', \
+         1795000000, 1795001800, 'pending' FROM users a, users c \
+         WHERE a.username = 'ann.admin' AND c.username = 'cat.customer'";
+    raw_script(&db, &url, older).await.expect("a request as an older helpdesk wrote it");
+    let store = helpdesk::store::open(&url, 2).await.expect("the upgrade");
+    // The first request of an empty table has id 1 on both databases.
+    let request = store.request(1).await.unwrap().expect("the older request");
+    assert_eq!(
+        request.reasons,
+        vec![
+            Reason::Recorded("a weak identity check (other)".into()),
+            Reason::CoolOffOverride { until: 1_795_086_360 }
+        ],
+        "{}",
+        db.name
+    );
+    assert!(request.overrides_cool_off(), "{}: the rule reads the carried-over kind", db.name);
+    assert_eq!(request.reasons[1].sentence(), "overrides the contact-change cool-off (until 2026-11-19 11:06 UTC)");
+
+    // The schema knows the set and what each kind names; what is written stays.
+    for refused in [
+        "INSERT INTO code_request_reasons (request_id, position, kind) VALUES (1, 9, 'overrides the cool-off')",
+        "INSERT INTO code_request_reasons (request_id, position, kind) VALUES (1, 9, 'cool_off_override')",
+        "INSERT INTO code_request_reasons (request_id, position, kind, until_at) VALUES (1, 9, 'staff_target', 5)",
+        "INSERT INTO code_request_reasons (request_id, position, kind, count) VALUES (1, 9, 'agent_day', 5)",
+        "UPDATE code_request_reasons SET kind = 'staff_target', until_at = NULL WHERE request_id = 1",
+        "DELETE FROM code_request_reasons WHERE request_id = 1",
+    ] {
+        assert!(raw_script(&db, &url, refused).await.is_err(), "{}: {refused}", db.name);
+    }
+    assert_eq!(store.request(1).await.unwrap().unwrap().reasons, request.reasons, "{}", db.name);
+}
+
+/// `sql` on the database at `url` (of `db`'s kind), outside the store.
+async fn raw_script(db: &TestDb, url: &str, sql: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    if db.name == "sqlite" {
+        sqlx::raw_sql(sql).execute(&mut sqlx::SqliteConnection::connect(url).await?).await?;
+    } else {
+        sqlx::raw_sql(sql).execute(&mut sqlx::PgConnection::connect(url).await?).await?;
+    }
+    Ok(())
+}
+
 on_each_backend!(
+    reasons_are_stored_as_kinds_and_older_requests_carried_over,
     a_contact_change_through_sql_starts_the_cool_off_and_is_told,
     another_writer_cannot_pass_for_helpdesk,
     a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override,

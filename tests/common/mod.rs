@@ -210,3 +210,33 @@ impl TestDb {
         }
     }
 }
+
+/// An empty database of the same kind as `db` that has only the migrations up to and
+/// including `version`: a deployment from before a later migration, to upgrade in a test.
+/// Its URL, and the folder that holds it on SQLite. `store::open` on the URL upgrades it.
+pub async fn before_migration(db: &TestDb, version: i64) -> (String, Option<tempfile::TempDir>) {
+    use std::borrow::Cow;
+    fn up_to(mut m: sqlx::migrate::Migrator, version: i64) -> sqlx::migrate::Migrator {
+        m.migrations = Cow::Owned(m.migrations.iter().filter(|m| m.version <= version).cloned().collect());
+        m
+    }
+    if db.name == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options =
+            <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url).unwrap().create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        up_to(sqlx::migrate!("migrations/sqlite"), version).run(&pool).await.unwrap();
+        pool.close().await;
+        (url, Some(dir))
+    } else {
+        let fresh = fresh(db).await;
+        // `fresh` migrated its schema whole: start again from an empty one.
+        let schema = fresh.url.rsplit("search_path%3D").next().unwrap().to_owned();
+        let pool = sqlx::PgPool::connect(&fresh.url).await.unwrap();
+        sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}")).execute(&pool).await.unwrap();
+        up_to(sqlx::migrate!("migrations/postgres"), version).run(&pool).await.unwrap();
+        pool.close().await;
+        (fresh.url.clone(), None)
+    }
+}
