@@ -82,7 +82,7 @@ pub struct App {
     pub size: (u16, u16),
     pub last_activity: Instant,
     /// When the last key arrived, and since when the keys have gone to the context in
-    /// front: what tells a person's deliberate Enter from a burst (`update::deliberate`).
+    /// front: what tells a person's deliberate Enter from a burst (`update::input::deliberate`).
     pub last_key: Option<Instant>,
     pub context_seen: Context,
     pub context_since: Instant,
