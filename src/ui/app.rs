@@ -1,18 +1,16 @@
-//! The UI's state, and `apply`, which carries out what a pane asks for. `update` (in
-//! `update.rs`) hands a key to the pane in front, which changes its own state and answers
-//! with an `Outcome`; `apply` turns outcomes into state changes and `Effect`s. Every
-//! transition that matters for security (codes shown, wiped; a modal confirmed; the idle
-//! lock) happens here or in `update.rs`. Nothing waits on the database: the runtime
-//! performs effects and answers with messages.
+//! The UI's state, what can be read from it (the context in front, what is enabled),
+//! and the small changes every context shares (a status line, the busy line, wiping the
+//! codes, signing out). `update` (in `update/`) hands a key to the pane in front, which
+//! changes its own state and answers with an `Outcome`, and turns outcomes and the
+//! database's answers into state changes and `Effect`s, by context.
 
 use std::time::{Duration, Instant};
 
 use crate::desk::{DeskError, Session};
 use crate::domain::audit::AuditEvent;
 use crate::domain::phone::HomeRegion;
-use crate::texts::{fill, texts};
 use crate::ui::keymap::{Command, Context};
-use crate::ui::msg::{AdminScreen, Confirmable, Effect, Outcome, Status};
+use crate::ui::msg::{Confirmable, Effect, Status};
 use crate::ui::panes::approvals::ApprovalsPane;
 use crate::ui::panes::audit::AuditPane;
 use crate::ui::panes::codes::CodeView;
@@ -84,7 +82,7 @@ pub struct App {
     pub size: (u16, u16),
     pub last_activity: Instant,
     /// When the last key arrived, and since when the keys have gone to the context in
-    /// front: what tells a person's deliberate Enter from a burst (`update::deliberate`).
+    /// front: what tells a person's deliberate Enter from a burst (`update::input::deliberate`).
     pub last_key: Option<Instant>,
     pub context_seen: Context,
     pub context_since: Instant,
@@ -255,7 +253,11 @@ impl App {
     }
 
     /// Starts work that needs the session, with a busy line while it runs.
-    fn with_session(&mut self, busy: Option<&'static str>, effect: impl FnOnce(Session) -> Effect) -> Vec<Effect> {
+    pub(super) fn with_session(
+        &mut self,
+        busy: Option<&'static str>,
+        effect: impl FnOnce(Session) -> Effect,
+    ) -> Vec<Effect> {
         let Some(session) = self.session.clone() else { return vec![] };
         if busy.is_some() {
             self.busy = busy;
@@ -263,202 +265,8 @@ impl App {
         vec![effect(session)]
     }
 
-    /// Carries out what a pane asked for.
-    pub(super) fn apply(&mut self, outcome: Outcome) -> Vec<Effect> {
-        match outcome {
-            Outcome::Nothing => {}
-            Outcome::Status(status) => self.status = Some(status),
-            Outcome::Quit => self.quit = true,
-            Outcome::Help => self.help = true,
-            Outcome::Close(status) => {
-                self.close_front();
-                if status.is_some() {
-                    self.status = status;
-                }
-            }
-            Outcome::SignIn { username, password } => {
-                self.busy = Some(&texts().status.signing_in);
-                return vec![Effect::Login { username, password }];
-            }
-            Outcome::Unlock(password) => {
-                return self
-                    .with_session(Some(&texts().status.checking), |session| Effect::Unlock { session, password });
-            }
-            Outcome::SignOut => {
-                if let Some(session) = self.session.clone() {
-                    self.signed_out(Some(texts().status.signed_out.clone()));
-                    return vec![Effect::SignOut { session }];
-                }
-            }
-            Outcome::Search { query, seq } => {
-                return self.with_session(None, |session| Effect::Search { session, query, seq });
-            }
-            Outcome::OpenUser(user) => {
-                self.detail = None;
-                return self
-                    .with_session(Some(&texts().status.opening), |session| Effect::LoadDetail { session, user });
-            }
-            Outcome::RefreshDetail => return self.reload_detail(),
-            Outcome::OpenWarning => {
-                if let Some(detail) = &self.detail {
-                    self.modal = Some(Modal::Warning(Box::new(Warning::new(&detail.data))));
-                }
-            }
-            Outcome::Confirm(asks) => self.confirm = Some(Confirm::new(asks)),
-            Outcome::Confirmed(asks) => {
-                self.confirm = None;
-                match asks {
-                    Confirmable::LeaveCodes => {
-                        self.wipe_codes();
-                        self.info(&texts().status.codes_wiped);
-                        return self.reload_detail();
-                    }
-                    Confirmable::Revoke { user, .. } => {
-                        return self
-                            .with_session(Some(&texts().status.revoking), |session| Effect::Revoke { session, user });
-                    }
-                    Confirmable::PermittedMethods { after, .. } => {
-                        return self.with_session(Some(&texts().settings.saving), |session| Effect::SaveMethods {
-                            session,
-                            methods: after,
-                        });
-                    }
-                    Confirmable::Staff { user, name, change } => {
-                        return self.with_session(Some(&texts().staff.changing), |session| Effect::ChangeStaff {
-                            session,
-                            user,
-                            change,
-                            name,
-                        });
-                    }
-                    Confirmable::Discard => self.close_front(),
-                    Confirmable::Approve { request, .. } => {
-                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Approve {
-                            session,
-                            request,
-                        });
-                    }
-                    Confirmable::Decline { request, reason, .. } => {
-                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Decline {
-                            session,
-                            request,
-                            reason,
-                        });
-                    }
-                    Confirmable::RevokeAll => {
-                        return self
-                            .with_session(Some(&texts().approvals.deciding), |session| Effect::RevokeAll { session });
-                    }
-                    Confirmable::SecondPerson { on } => {
-                        return self.with_session(Some(&texts().approvals.deciding), |session| {
-                            Effect::SetSecondPerson { session, on }
-                        });
-                    }
-                    Confirmable::Link { staff, customer, .. } => {
-                        if let Some(AdminPane::Staff(pane)) = &mut self.admin {
-                            pane.link = None;
-                        }
-                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Link {
-                            session,
-                            staff,
-                            customer,
-                        });
-                    }
-                    Confirmable::Withdraw { request, .. } => {
-                        return self.with_session(Some(&texts().approvals.deciding), |session| Effect::Withdraw {
-                            session,
-                            request,
-                        });
-                    }
-                }
-            }
-            Outcome::Generate { user, identity, seen } => {
-                return self.with_session(Some(&texts().status.generating), |session| Effect::Generate {
-                    session,
-                    user,
-                    identity,
-                    seen,
-                });
-            }
-            Outcome::GenerateApproved(request) => {
-                return self.with_session(Some(&texts().approvals.generating), |session| Effect::GenerateApproved {
-                    session,
-                    request,
-                });
-            }
-            Outcome::LoadApprovals => return self.with_session(None, |session| Effect::LoadApprovals { session }),
-            Outcome::Open(screen) => {
-                if !self.session.as_ref().is_some_and(|s| s.staff.is_admin()) {
-                    return vec![];
-                }
-                return match screen {
-                    AdminScreen::Staff => {
-                        self.admin = Some(AdminPane::Staff(Box::default()));
-                        self.apply(Outcome::LoadStaff)
-                    }
-                    AdminScreen::Settings => {
-                        self.admin = Some(AdminPane::Settings(SettingsPane::new()));
-                        self.apply(Outcome::LoadInstitution)
-                    }
-                    AdminScreen::Approvals => {
-                        self.admin = Some(AdminPane::Approvals(Box::default()));
-                        self.apply(Outcome::LoadApprovals)
-                    }
-                    AdminScreen::Audit => {
-                        let mut pane = AuditPane::new(self.settings.page_size);
-                        let first_page = pane.fetch();
-                        self.admin = Some(AdminPane::Audit(Box::new(pane)));
-                        self.apply(first_page)
-                    }
-                };
-            }
-            Outcome::EditProfile => {
-                if let Some(detail) = &self.detail {
-                    match detail.data.may_edit_profile {
-                        Ok(()) => {
-                            self.modal = Some(Modal::Profile(Box::new(ProfileForm::new(
-                                &detail.data.user,
-                                detail.data.home_region,
-                            ))))
-                        }
-                        Err(refusal) => {
-                            let text = fill(&texts().detail.not_available, &[("reason", &refusal.to_string())]);
-                            self.status = Some(Status::error(text));
-                        }
-                    }
-                }
-            }
-            Outcome::SaveProfile { user, fields } => {
-                return self.with_session(Some(&texts().profile.saving), |session| Effect::SaveProfile {
-                    session,
-                    user,
-                    fields,
-                });
-            }
-            Outcome::OpenPassword => {
-                if let Some(session) = &self.session {
-                    self.modal = Some(Modal::Password(Box::new(PasswordForm::new(&session.staff.username))));
-                }
-            }
-            Outcome::ChangePassword { current, new } => {
-                return self.with_session(Some(&texts().password.changing), |session| Effect::ChangePassword {
-                    session,
-                    current,
-                    new,
-                });
-            }
-            Outcome::LoadInstitution => return self.with_session(None, |session| Effect::LoadInstitution { session }),
-            Outcome::LoadStaff => return self.with_session(None, |session| Effect::LoadStaff { session }),
-            Outcome::LoadAudit { filter, before, limit, seq } => {
-                return self.with_session(None, |session| Effect::LoadAudit { session, filter, before, limit, seq });
-            }
-            Outcome::ShowAuditEvent(event) => self.modal = Some(Modal::AuditEvent(event)),
-        }
-        vec![]
-    }
-
     /// Closes what is in front: the confirm popup, a modal, an admin screen, the detail.
-    fn close_front(&mut self) {
+    pub(super) fn close_front(&mut self) {
         if self.confirm.take().is_some() || self.modal.take().is_some() || self.admin.take().is_some() {
             return;
         }

@@ -1,6 +1,6 @@
-//! The terminal UI. `app` holds the state and `update`; `msg` the messages, outcomes and
-//! effects; `panes` the panes; `view` and `widgets` draw; `keymap` is the one list of
-//! keys; this file owns the terminal and runs the effects.
+//! The terminal UI. `app` holds the state; `update` changes it, by context; `msg` the
+//! messages, outcomes and effects; `panes` the panes; `view` and `widgets` draw; `keymap`
+//! is the one list of keys; this file owns the terminal and runs the effects.
 
 pub mod app;
 pub mod fields;

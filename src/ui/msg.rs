@@ -1,7 +1,7 @@
 //! The words the UI's parts speak to each other: `Msg` (what happened: a key, a tick, a
 //! database answer), `Outcome` (what a pane asks for after a key), `Confirmable` (what
 //! the one "are you sure" popup is asked about) and `Effect` (work for the runtime).
-//! Panes return outcomes; only `app.rs` applies them.
+//! Panes return outcomes; only `update` applies them.
 
 use crossterm::event::KeyEvent;
 
@@ -62,6 +62,34 @@ pub enum Msg {
         result: Result<Vec<AuditEvent>, DeskError>,
     },
     SessionChecked(Result<(), DeskError>),
+}
+
+impl Msg {
+    /// Whether this is an answer for the signed-in session. One that arrives after
+    /// sign-out is dropped: the next person at this terminal must not see the last one's
+    /// customer. No arm catches the rest, so a new message must be answered here.
+    pub fn belongs_to_session(&self) -> bool {
+        match self {
+            Msg::End(_) | Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..) | Msg::Tick | Msg::LoggedIn(_) => false,
+            Msg::Unlocked(_)
+            | Msg::Users { .. }
+            | Msg::Detail(_)
+            | Msg::Refreshed(_)
+            | Msg::Generated(_)
+            | Msg::Approvals(_)
+            | Msg::Decided { .. }
+            | Msg::PendingCount(_)
+            | Msg::Revoked(_)
+            | Msg::ProfileSaved(_)
+            | Msg::PasswordChanged(_)
+            | Msg::Institution(_)
+            | Msg::MethodsSaved(_)
+            | Msg::Staff(_)
+            | Msg::StaffChanged { .. }
+            | Msg::Audit { .. }
+            | Msg::SessionChecked(_) => true,
+        }
+    }
 }
 
 /// Work for the runtime: each ends in exactly one message (sign-out in none).

@@ -1,5 +1,5 @@
 //! The one "are you sure?": it carries what it asks about and only reports the answer;
-//! `app.rs` acts on a yes. The focus starts on the safe button.
+//! `update` acts on a yes. The focus starts on the safe button.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -211,39 +211,8 @@ impl Warning {
             )),
             choose_title,
         );
-        let lines: Vec<Line> = IdentityCheck::ALL
-            .iter()
-            .enumerate()
-            .map(|(i, check)| {
-                let mark = if w.check == Some(*check) { "(•)" } else { "( )" };
-                let offered = w.offered(*check);
-                let style = match (focus_choices && i == w.cursor, offered.is_ok()) {
-                    (true, _) => theme.selected,
-                    (false, true) => theme.text,
-                    (false, false) => theme.disabled,
-                };
-                let mut spans = vec![Span::raw("  "), Span::styled(format!("{mark} {}", check.label()), style)];
-                if offered.is_err() {
-                    spans.push(Span::styled(format!(" ({})", t.not_offered), theme.disabled));
-                }
-                Line::from(spans)
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines), choices);
-
-        if compact {
-            let [label, field] = Layout::horizontal([
-                Constraint::Length(crate::ui::text::columns(&t.note_short) as u16 + 1),
-                Constraint::Min(10),
-            ])
-            .areas(note);
-            frame.render_widget(Paragraph::new(Span::styled(t.note_short.as_str(), theme.title)), label);
-            let underlined = theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED);
-            let cursor = if w.typing() { theme.selected } else { theme.text };
-            one_line(frame, field, &w.note, underlined, cursor, theme.selected);
-        } else {
-            text_input(frame, note, theme, &t.note, &w.note, w.typing());
-        }
+        frame.render_widget(Paragraph::new(w.choice_lines(theme)), choices);
+        w.draw_note(frame, note, compact, theme);
 
         let reasons = w.reasons();
         let message = match &w.error {
@@ -266,5 +235,46 @@ impl Warning {
             ),
         ]);
         frame.render_widget(Paragraph::new(line).centered(), buttons);
+    }
+
+    /// The identity checks, one a line: the chosen one marked, those not offered dimmed.
+    fn choice_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let focus_choices = self.focus == WarningFocus::Choices;
+        IdentityCheck::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, check)| {
+                let mark = if self.check == Some(*check) { "(•)" } else { "( )" };
+                let offered = self.offered(*check);
+                let style = match (focus_choices && i == self.cursor, offered.is_ok()) {
+                    (true, _) => theme.selected,
+                    (false, true) => theme.text,
+                    (false, false) => theme.disabled,
+                };
+                let mut spans = vec![Span::raw("  "), Span::styled(format!("{mark} {}", check.label()), style)];
+                if offered.is_err() {
+                    spans.push(Span::styled(format!(" ({})", texts().warning.not_offered), theme.disabled));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    }
+
+    /// The note: a boxed field, or one labelled line when the signals need the room.
+    fn draw_note(&self, frame: &mut Frame, area: Rect, compact: bool, theme: &Theme) {
+        let t = &texts().warning;
+        if compact {
+            let [label, field] = Layout::horizontal([
+                Constraint::Length(crate::ui::text::columns(&t.note_short) as u16 + 1),
+                Constraint::Min(10),
+            ])
+            .areas(area);
+            frame.render_widget(Paragraph::new(Span::styled(t.note_short.as_str(), theme.title)), label);
+            let underlined = theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED);
+            let cursor = if self.typing() { theme.selected } else { theme.text };
+            one_line(frame, field, &self.note, underlined, cursor, theme.selected);
+        } else {
+            text_input(frame, area, theme, &t.note, &self.note, self.typing());
+        }
     }
 }
