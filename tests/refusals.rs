@@ -10,7 +10,9 @@ use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
 use helpdesk::domain::institution::TwoFactorMethod;
 use helpdesk::domain::user::StaffRole;
-use helpdesk::store::{Acting, NewBatch, NotStored, ProfileUpdate};
+use helpdesk::store::{
+    Acting, BatchOutcome, NewBatch, ProfileOutcome, ProfileUpdate, RevokeOutcome, StaffChangeOutcome,
+};
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
@@ -104,7 +106,7 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     // The rule says no inside the transaction: nothing is written.
     assert_eq!(
         db.store.store_batch(&new_batch(agent.id), &deny, &audit, &[]).await.unwrap(),
-        Err(NotStored::SessionOrRight),
+        BatchOutcome::NoLongerActing,
         "{}",
         db.name
     );
@@ -112,7 +114,7 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     let other = login(&desk, "sam.teller").await;
     assert_eq!(
         db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap(),
-        Err(NotStored::SessionOrRight),
+        BatchOutcome::NoLongerActing,
         "{}",
         db.name
     );
@@ -125,10 +127,12 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     let refused = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await;
     assert!(matches!(refused, Err(DeskError::Refused(Refusal::MissingPermission))), "{}: {refused:?}", db.name);
     // With the right and an open session it is stored.
-    assert!(db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap().is_err());
+    let refused = db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap();
+    assert!(!matches!(refused, BatchOutcome::Stored(_)), "{}: {refused:?}", db.name);
     let sam = login(&desk, "sam.teller").await;
     let sam_batch = NewBatch { generated_by: sam.staff.id, session: sam.id, ..new_batch(sam.id) };
-    assert!(db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap().is_ok(), "{}", db.name);
+    let stored = db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap();
+    assert!(matches!(stored, BatchOutcome::Stored(_)), "{}: {stored:?}", db.name);
 }
 
 fn allow(_: &Staff) -> bool {
@@ -156,19 +160,17 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
     let now = desk.now();
     let event = |action| NewAuditEvent::new(now, action);
     let before = db.store.recent_audit(None, 500).await.unwrap().len();
-    let refused = Err(NotStored::SessionOrRight);
-
     let (revoke, edit, promote) = (
         event(AuditAction::BackupCodesRevoked),
         [event(AuditAction::ProfileUpdated)],
         event(AuditAction::StaffRoleChanged),
     );
     let revoked = db.store.revoke_batch(acting(&agent, &deny), amara.id, now, &revoke, &[]).await;
-    assert_eq!(revoked.unwrap(), refused.map(|()| true), "{}", db.name);
+    assert_eq!(revoked.unwrap(), RevokeOutcome::NoLongerActing, "{}", db.name);
     // The admin's session with the agent named as the actor.
     let borrowed = Acting { session: admin.id, actor: agent.staff.id, may: &allow };
     let revoked = db.store.revoke_batch(borrowed, amara.id, now, &revoke, &[]).await;
-    assert_eq!(revoked.unwrap(), refused.map(|()| true), "{}", db.name);
+    assert_eq!(revoked.unwrap(), RevokeOutcome::NoLongerActing, "{}", db.name);
     assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
 
     let update = ProfileUpdate {
@@ -178,12 +180,12 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
         phone: amara.phone.clone(),
     };
     let edited = db.store.update_profile(acting(&agent, &deny), amara.id, &update, &edit, &[]).await;
-    assert_eq!(edited.unwrap(), refused, "{}", db.name);
+    assert_eq!(edited.unwrap(), ProfileOutcome::NoLongerActing, "{}", db.name);
     assert_eq!(db.user("amara.okafor").await.email, amara.email, "{}: the email changed", db.name);
 
     let promoted =
         db.store.change_staff(acting(&admin, &deny), sam.id, StaffChange::Promote, now, &promote, None).await;
-    assert_eq!(promoted.unwrap(), refused.map(|()| true), "{}", db.name);
+    assert_eq!(promoted.unwrap(), StaffChangeOutcome::NoLongerActing, "{}", db.name);
     assert_eq!(db.user("sam.teller").await.role, Some(StaffRole::Agent), "{}: promoted", db.name);
     assert_eq!(db.store.recent_audit(None, 500).await.unwrap().len(), before, "{}: an event was written", db.name);
 
@@ -192,7 +194,7 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
     // then sees the session ended.
     let ender = format!("UPDATE staff_sessions SET ended_at = {now} WHERE id = {}", agent.id);
     let revoked = revoke_waiting_for(&db, &[ender], agent.id, agent.staff.id, amara.id, &allow).await;
-    assert_eq!(revoked, refused.map(|()| true), "{}: revoked by an ended session", db.name);
+    assert_eq!(revoked, RevokeOutcome::NoLongerActing, "{}: revoked by an ended session", db.name);
     assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
 
     // The same with the permission withdrawn by another writer, as the Staff pane does it
@@ -203,7 +205,7 @@ async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transacti
         format!("DELETE FROM staff_permissions WHERE user_id = {}", agent.staff.id),
     ];
     let revoked = revoke_waiting_for(&db, &withdraw, agent.id, agent.staff.id, amara.id, &holds_the_right).await;
-    assert_eq!(revoked, refused.map(|()| true), "{}: revoked without the permission", db.name);
+    assert_eq!(revoked, RevokeOutcome::NoLongerActing, "{}: revoked without the permission", db.name);
     assert!(db.store.code_state(amara.id, now).await.unwrap().is_some(), "{}: revoked", db.name);
 }
 
@@ -221,7 +223,7 @@ async fn revoke_waiting_for(
     actor: i64,
     target: i64,
     may: &'static (dyn Fn(&Staff) -> bool + Send + Sync),
-) -> Result<bool, NotStored> {
+) -> RevokeOutcome {
     let store = db.store.clone();
     let revoke = move || {
         tokio::spawn(async move {

@@ -12,7 +12,7 @@ use crate::domain::notice::notices_for;
 use crate::domain::time::format_utc;
 use crate::domain::two_person::{self, CodeRequest, Reason};
 use crate::domain::user::{User, UserId};
-use crate::store::{Acting, NewBatch, NewRequest, NotStored};
+use crate::store::{Acting, BatchOutcome, NewBatch, NewRequest, RevokeOutcome};
 use crate::texts::texts;
 
 /// The codes of a batch that has been committed, for the one-time view. Dropping it wipes
@@ -200,27 +200,27 @@ impl HelpDesk {
             )
             .await?;
         let batch_id = match stored {
-            Ok(id) => id,
-            Err(NotStored::SessionOrRight) => {
+            BatchOutcome::Stored(id) => id,
+            BatchOutcome::NoLongerActing => {
                 // The session ended or the right was taken away while the codes were hashed.
                 let (attempted, rule) =
                     (AuditAction::BackupCodesGenerated, |a: &Staff| access::may_manage_codes(a, user));
                 return self.refused_meanwhile(session, Some(user), attempted, rule).await;
             }
-            Err(NotStored::ContactChanged) => {
+            BatchOutcome::ContactChanged => {
                 if let Some(r) = approved {
                     self.void(r, "the contact details changed after the approval").await?;
                 }
                 let refused: DeskResult<IssuedCodes> = Err(DeskError::ChangedSinceWarning);
                 return self.audited(actor, Some(user), AuditAction::BackupCodesGenerated, refused).await;
             }
-            Err(NotStored::ApprovalGone) => {
+            BatchOutcome::ApprovalGone => {
                 if let Some(r) = approved {
                     self.void_if_overtaken(r).await?;
                 }
                 return Err(DeskError::RequestClosed);
             }
-            Err(NotStored::SecondPersonNeeded) => {
+            BatchOutcome::SecondPersonNeeded => {
                 let reasons = vec![
                     "a velocity limit was reached, or every batch now needs a second person, meanwhile".to_owned(),
                 ];
@@ -263,12 +263,12 @@ impl HelpDesk {
         let may = |staff: &Staff| access::may_manage_codes(staff, &user).is_ok();
         let acting = Acting { session: session.id, actor: actor.id, may: &may };
         match self.store.revoke_batch(acting, user.id, now, &audit, &notices).await? {
-            Ok(true) => {
+            RevokeOutcome::Revoked => {
                 tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), "backup codes revoked");
                 Ok(())
             }
-            Ok(false) => Err(DeskError::NoActiveBatch),
-            Err(_) => {
+            RevokeOutcome::NoActiveBatch => Err(DeskError::NoActiveBatch),
+            RevokeOutcome::NoLongerActing => {
                 let rule = |a: &Staff| access::may_manage_codes(a, &user);
                 self.refused_meanwhile(session, Some(&user), attempted, rule).await
             }

@@ -235,7 +235,7 @@ impl HelpDesk {
     }
 
     /// A write the store refused because, inside its transaction, the session had ended
-    /// or `rule` no longer held for the actor (`NotStored::SessionOrRight`): the actor is
+    /// or `rule` no longer held for the actor (the outcome `NoLongerActing`): the actor is
     /// read again, a refusal by the rule is audited like any other, and the caller is told
     /// the session ended (or why the rule now says no).
     async fn refused_meanwhile<T>(

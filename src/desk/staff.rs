@@ -8,7 +8,7 @@ use crate::domain::access::{self, Refusal, Staff, StaffChange, StaffMember};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::notice::notices_for;
 use crate::domain::user::{StaffRole, UserId};
-use crate::store::Acting;
+use crate::store::{Acting, StaffChangeOutcome};
 use crate::texts::texts;
 
 impl HelpDesk {
@@ -52,10 +52,12 @@ impl HelpDesk {
         let may = |staff: &Staff| rule(staff).is_ok();
         let acting = Acting { session: session.id, actor: actor.id, may: &may };
         match self.store.change_staff(acting, user.id, change, now, &audit, revoked).await? {
-            Ok(true) => {}
+            StaffChangeOutcome::Changed => {}
             // Another admin was demoted or disabled in the meantime.
-            Ok(false) => return Err(Refusal::LastAdmin.into()),
-            Err(_) => return self.refused_meanwhile(session, Some(&user), action, rule).await,
+            StaffChangeOutcome::LastAdmin => return Err(Refusal::LastAdmin.into()),
+            StaffChangeOutcome::NoLongerActing => {
+                return self.refused_meanwhile(session, Some(&user), action, rule).await;
+            }
         }
         tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), ?change, "staff changed");
         Ok(())

@@ -14,7 +14,7 @@ use crate::domain::risk::RiskSignals;
 use crate::domain::two_person::{Circumstances, CodeRequest};
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
 use crate::store::Acting;
-use crate::store::{BatchSummary, NewUser, ProfileUpdate, StoreError, UserQuery};
+use crate::store::{BatchSummary, NewUser, ProfileOutcome, ProfileUpdate, StoreError, UserQuery};
 use crate::texts::texts;
 
 /// Everything the user detail pane shows.
@@ -145,8 +145,8 @@ impl HelpDesk {
         let may = |staff: &Staff| access::may_edit_profile(staff, &user).is_ok();
         let acting = Acting { session: session.id, actor: actor.id, may: &may };
         match self.store.update_profile(acting, user.id, &update, &audits, &notices).await? {
-            Ok(()) => Ok(()),
-            Err(_) => {
+            ProfileOutcome::Written => Ok(()),
+            ProfileOutcome::NoLongerActing => {
                 let rule = |a: &Staff| access::may_edit_profile(a, &user);
                 self.refused_meanwhile(session, Some(&user), attempted, rule).await
             }

@@ -1,13 +1,95 @@
-//! The code path's writes: storing a batch after its rules are read again inside the
-//! transaction, consuming a code, and the emergency stop.
+//! Backup codes and their batches: storing a batch after its rules are read again inside
+//! the transaction, revoking it, redeeming a code, and the emergency stop.
+
+use async_trait::async_trait;
 
 use crate::domain::access::Staff;
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::notice::Notice;
 use crate::domain::user::{User, UserId};
-use crate::store::rows::{UserRow, staff_from};
-use crate::store::sql::{codes, sessions, staff, throttle, two_person, users};
-use crate::store::{Acting, NewBatch, NotStored, StoreResult};
+use crate::store::rows::{RedemptionSubjectRow, UserRow, staff_from};
+use crate::store::sql::{codes, risk, sessions, staff, throttle, two_person, users};
+use crate::store::{Acting, BatchKey, BatchOutcome, BatchSummary, NewBatch, RevokeOutcome, StoreResult};
+
+/// A user's backup codes, from the stored batch to the redeemed code.
+#[async_trait]
+pub trait BatchStore: Send + Sync {
+    /// The active batch (neither revoked nor expired at `now`); `None` when there is none.
+    async fn code_state(&self, user: UserId, now: i64) -> StoreResult<Option<BatchSummary>>;
+    /// Batches neither revoked nor expired at `now`, everybody's.
+    async fn count_active_batches(&self, now: i64) -> StoreResult<i64>;
+    /// Revokes the user's current batch and stores the new one, its audit events and
+    /// notices in one transaction. Locks the user first (`LOCK_USER`), so that two agents
+    /// generating for one user take turns and the user ends with exactly one active batch,
+    /// the last one stored. Inside the transaction it reads the generating staff member
+    /// again: unless their session is still open, they are still enabled and `may` still
+    /// allows them (the hashing before it takes a while), nothing is written and the
+    /// answer says why (`BatchOutcome`); likewise when the user's contact details changed
+    /// after `contact_seen`, the request's approval cannot be used (expired, used, voided
+    /// by a newer batch), or, without a request, a velocity limit or "always a second person" now
+    /// applies. Otherwise returns the batch's id (`BatchOutcome::Stored`).
+    async fn store_batch(
+        &self,
+        batch: &NewBatch<'_>,
+        may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
+        audits: &[NewAuditEvent],
+        notices: &[Notice],
+    ) -> StoreResult<BatchOutcome>;
+    /// Revokes the current batch, with the audit event and notices, in one transaction
+    /// that locks the user first (`LOCK_USER`). `NoActiveBatch` when there was none; then
+    /// nothing is written. `acting` (who revokes) is checked again inside the transaction;
+    /// when it no longer holds nothing is written (`RevokeOutcome::NoLongerActing`).
+    async fn revoke_batch(
+        &self,
+        acting: Acting<'_>,
+        user: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<RevokeOutcome>;
+    /// Revokes the user's batch `batch` because its failures reached the cap, with no
+    /// member of staff as the revoker; the audit event and notices in the same transaction,
+    /// which locks the user first. False when that batch no longer works (revoked by a newer
+    /// one, or expired); then nothing is written, and a newer batch is left alone.
+    async fn exhaust_batch(
+        &self,
+        user: UserId,
+        batch: i64,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool>;
+    /// The emergency stop: revokes every batch that works at `now`, by `by`, in one
+    /// transaction that also writes `audit` (its detail gains the count) and, for each
+    /// holder, the notices `notices` makes. Returns how many batches were revoked.
+    async fn revoke_all_batches(
+        &self,
+        by: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &(dyn for<'u> Fn(&'u User) -> Vec<Notice> + Send + Sync),
+    ) -> StoreResult<u64>;
+    /// What a redemption reads before hashing, in one statement: the user with this
+    /// username (case-insensitive) and their active batch's salt and cost at `now`
+    /// (`None` when they have no active batch). `None` when there is no such user.
+    async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>>;
+    /// Marks the code used if, and only if, it is unused: one conditional update
+    /// (`CONSUME_CODE`), so true for exactly one caller however many try at once. On
+    /// success, clears the failure count and marks the user enrolled (the user named by
+    /// `audit.target_id`), and writes the audit event and notices, in the same
+    /// transaction, and returns how many codes of the batch are still unused. `None` when
+    /// the code is unknown, used, or its batch revoked or expired; then the `rejected`
+    /// events are written instead, in the same transaction.
+    async fn consume_code(
+        &self,
+        batch: i64,
+        hash: &[u8],
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+        rejected: &[NewAuditEvent],
+    ) -> StoreResult<Option<i64>>;
+}
 
 sql_impl! {
     /// Whether `acting` still holds inside the caller's transaction: the session is open and
@@ -39,23 +121,73 @@ sql_impl! {
         let actor = actor.map(User::try_from).transpose()?;
         Ok(actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| (acting.may)(&s)))
     }
+    /// Revokes the user's active batch (neither revoked nor expired), or only batch `only`
+    /// when given, recording `by`'s actor as the revoker (nobody when failures used it up), who must still
+    /// be acting inside the transaction (`RevokeOutcome::NoLongerActing` otherwise), with
+    /// the audit event and notices, in one transaction that locks the user first. False
+    /// when none was active; then nothing is written.
+    async fn revoke_active(
+        &self,
+        user: UserId,
+        only: Option<i64>,
+        by: Option<Acting<'_>>,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<RevokeOutcome> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
+        if let Some(acting) = by
+            && !Self::still_acting(&mut tx, acting).await?
+        {
+            tx.rollback().await?;
+            return Ok(RevokeOutcome::NoLongerActing);
+        }
+        let by = by.map(|a| a.actor);
+        let done = match only {
+            Some(batch) => sqlx::query(codes::REVOKE_THIS_BATCH).bind(user).bind(now).bind(by).bind(batch),
+            None => sqlx::query(codes::REVOKE_ACTIVE_BATCH).bind(user).bind(now).bind(by),
+        }
+        .execute(&mut *tx)
+        .await?;
+        if D::rows_affected(&done) == 0 {
+            tx.rollback().await?;
+            return Ok(RevokeOutcome::NoActiveBatch);
+        }
+        Self::insert_audit(&mut tx, audit).await?;
+        Self::insert_notices(&mut tx, now, notices).await?;
+        tx.commit().await?;
+        Ok(RevokeOutcome::Revoked)
+    }
+}
 
-    pub(super) async fn write_batch(
+sql_impl! {
+    impl BatchStore;
+
+    async fn code_state(&self, user: UserId, now: i64) -> StoreResult<Option<BatchSummary>> {
+        Ok(sqlx::query_as(codes::BATCH_SUMMARY).bind(user).bind(now).fetch_optional(self.pool()).await?)
+    }
+
+    async fn count_active_batches(&self, now: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(risk::COUNT_ACTIVE_BATCHES).bind(now).fetch_one(self.pool()).await?)
+    }
+
+    async fn store_batch(
         &self,
         batch: &NewBatch<'_>,
         may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
         audits: &[NewAuditEvent],
         notices: &[Notice],
-    ) -> StoreResult<Result<i64, NotStored>> {
+    ) -> StoreResult<BatchOutcome> {
         let mut tx = self.begin_write().await?;
         sqlx::query(codes::LOCK_USER).bind(batch.user_id).execute(&mut *tx).await?;
         let acting = Acting { session: batch.session, actor: batch.generated_by, may };
         let still_allowed = Self::still_acting(&mut tx, acting).await?;
         let marks = Self::read_target_marks(&mut tx, batch.user_id).await?;
         let refused = if !still_allowed {
-            Some(NotStored::SessionOrRight)
+            Some(BatchOutcome::NoLongerActing)
         } else if marks.contact != batch.contact_seen {
-            Some(NotStored::ContactChanged)
+            Some(BatchOutcome::ContactChanged)
         } else {
             None
         };
@@ -71,20 +203,20 @@ sql_impl! {
                     .bind(batch.created_at)
                     .execute(&mut *tx)
                     .await?;
-                (D::rows_affected(&used) != 1 || marks.batch != batch_seen).then_some(NotStored::ApprovalGone)
+                (D::rows_affected(&used) != 1 || marks.batch != batch_seen).then_some(BatchOutcome::ApprovalGone)
             }
             (None, None, Some(limits)) => {
                 let v = self.read_velocity_in(&mut tx, batch.generated_by, batch.user_id, batch.created_at).await?;
                 let always: Option<i64> =
                     sqlx::query_scalar(two_person::SECOND_PERSON_ALWAYS).fetch_optional(&mut *tx).await?;
                 let reached = !limits.reached(v).is_empty() || always.unwrap_or(0) != 0;
-                reached.then_some(NotStored::SecondPersonNeeded)
+                reached.then_some(BatchOutcome::SecondPersonNeeded)
             }
             (None, None, None) => None,
         };
         if let Some(refused) = refused {
             tx.rollback().await?;
-            return Ok(Err(refused));
+            return Ok(refused);
         }
         sqlx::query(throttle::NEW_BATCH_RESETS_TOTAL).bind(batch.user_id).execute(&mut *tx).await?;
         sqlx::query(codes::REVOKE_BATCHES)
@@ -118,10 +250,43 @@ sql_impl! {
         }
         Self::insert_notices(&mut tx, batch.created_at, notices).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(BatchOutcome::Stored(id))
     }
 
-    pub(super) async fn consume(
+    async fn revoke_batch(
+        &self,
+        acting: Acting<'_>,
+        user: UserId,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<RevokeOutcome> {
+        self.revoke_active(user, None, Some(acting), now, audit, notices).await
+    }
+
+    async fn exhaust_batch(
+        &self,
+        user: UserId,
+        batch: i64,
+        now: i64,
+        audit: &NewAuditEvent,
+        notices: &[Notice],
+    ) -> StoreResult<bool> {
+        // Nobody acts: failures used the batch up.
+        let done = self.revoke_active(user, Some(batch), None, now, audit, notices).await?;
+        Ok(done == RevokeOutcome::Revoked)
+    }
+
+    async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>> {
+        let row: Option<RedemptionSubjectRow> = sqlx::query_as(codes::REDEMPTION_SUBJECT)
+            .bind(username.to_lowercase())
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(TryFrom::try_from).transpose()
+    }
+
+    async fn consume_code(
         &self,
         batch: i64,
         hash: &[u8],
@@ -154,7 +319,7 @@ sql_impl! {
         Ok(Some(left))
     }
 
-    pub(super) async fn revoke_every_batch(
+    async fn revoke_all_batches(
         &self,
         by: UserId,
         now: i64,

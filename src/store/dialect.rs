@@ -1,6 +1,6 @@
 //! What differs between SQLite and PostgreSQL, and only that. The statements in `sql/`
-//! and the logic in `sql_store.rs` and `writes.rs` are the same for both; each database
-//! implements this trait once, in `sqlite.rs` and `postgres.rs`.
+//! and the logic in the topic files are the same for both; each database implements this
+//! trait once, in `sqlite.rs` and `postgres.rs`.
 
 use std::future::Future;
 

@@ -33,10 +33,6 @@ pub enum StoreError {
     /// what it was ("error returned from database: …").
     #[error(transparent)]
     Query(sqlx::Error),
-    /// A failure beside the database that a caller reports as the store's. Only
-    /// `cli/demo.rs` uses it (for a password-hash error); it can go when demo.rs stops.
-    #[error("the database answered with an error: {0}")]
-    Database(String),
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(String),
     /// Only `helpdesk migrate` (and the demo) create a database.

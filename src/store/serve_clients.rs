@@ -1,4 +1,6 @@
-//! The callers of `helpdesk serve` and the readiness check's schema version.
+//! The callers of `helpdesk serve`, each with its own bearer token.
+
+use async_trait::async_trait;
 
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::serve_client::ServeClient;
@@ -7,8 +9,31 @@ use crate::store::StoreResult;
 use crate::store::rows::ServeClientRow;
 use crate::store::sql::serve_clients;
 
+/// The callers of `helpdesk serve`; a token is kept as its SHA-256 only.
+#[async_trait]
+pub trait ServeClientStore: Send + Sync {
+    /// Writes a new caller of `helpdesk serve` with its token's hash and the audit event,
+    /// in one transaction. `None` when the name is taken; then nothing is written.
+    async fn insert_serve_client(
+        &self,
+        name: &str,
+        token_hash: &[u8],
+        by: UserId,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<Option<i64>>;
+    /// Every caller, revoked ones too, by name.
+    async fn serve_clients(&self) -> StoreResult<Vec<ServeClient>>;
+    /// The caller whose token hashes to `token_hash`, while it is not revoked.
+    async fn serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>>;
+    /// Revokes the caller `name` with the audit event, in one transaction; false when no
+    /// caller of that name is active (then nothing is written).
+    async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool>;
+}
+
 sql_impl! {
-    pub(super) async fn write_serve_client(
+    impl ServeClientStore;
+
+    async fn insert_serve_client(
         &self,
         name: &str,
         token_hash: &[u8],
@@ -32,23 +57,20 @@ sql_impl! {
         Ok(Some(id))
     }
 
-    pub(super) async fn read_serve_clients(&self) -> StoreResult<Vec<ServeClient>> {
+    async fn serve_clients(&self) -> StoreResult<Vec<ServeClient>> {
         let rows: Vec<ServeClientRow> = sqlx::query_as(serve_clients::CLIENTS).fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(ServeClient::from).collect())
     }
 
-    pub(super) async fn read_serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>> {
-        let row: Option<ServeClientRow> =
-            sqlx::query_as(serve_clients::ACTIVE_CLIENT_BY_TOKEN).bind(token_hash).fetch_optional(self.pool()).await?;
+    async fn serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>> {
+        let row: Option<ServeClientRow> = sqlx::query_as(serve_clients::ACTIVE_CLIENT_BY_TOKEN)
+            .bind(token_hash)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.map(ServeClient::from))
     }
 
-    pub(super) async fn write_client_revoked(
-        &self,
-        name: &str,
-        by: UserId,
-        audit: &NewAuditEvent,
-    ) -> StoreResult<bool> {
+    async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let done =
             sqlx::query(serve_clients::REVOKE_CLIENT).bind(name).bind(audit.at).bind(by).execute(&mut *tx).await?;
@@ -59,10 +81,5 @@ sql_impl! {
         Self::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    pub(super) async fn read_schema_version(&self) -> StoreResult<(i64, i64)> {
-        let found: Option<i64> = sqlx::query_scalar(serve_clients::SCHEMA_VERSION).fetch_one(self.pool()).await?;
-        Ok((found.unwrap_or(0), D::newest_migration()))
     }
 }

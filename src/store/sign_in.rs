@@ -1,22 +1,79 @@
-//! Signing in: sessions, passwords, the failure throttles, and the instance's keys.
+//! Signing in: sessions, passwords and the failure throttles.
 
-use zeroize::Zeroizing;
+use async_trait::async_trait;
 
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::user::UserId;
-use crate::store::sql::{instance_keys, sessions, throttle};
-use crate::store::{Reservation, StoreResult, Throttle};
+use crate::store::sql::{sessions, throttle};
+use crate::store::{Reservation, SessionRecord, StoreResult, Throttle};
+
+/// Staff sessions, passwords, and the throttles that count failed sign-ins and redemptions.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
+    /// Opens a session and writes the audit event, in one transaction; returns its id.
+    async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64>;
+    /// False when the session has ended or does not exist.
+    async fn session_open(&self, session: i64) -> StoreResult<bool>;
+    /// The session row; `None` when there is no such session.
+    async fn session(&self, session: i64) -> StoreResult<Option<SessionRecord>>;
+    /// Records that the session's process is alive at `now`; one statement, and a no-op
+    /// for an ended session.
+    async fn touch_session(&self, session: i64, now: i64) -> StoreResult<()>;
+    /// Ends the session (an ended one keeps its first end time) and writes the audit
+    /// event, in one transaction.
+    async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Sets a new password hash and ends every open session of that member of staff; the
+    /// audit event in the same transaction.
+    async fn set_password(&self, staff: UserId, hash: &str, now: i64, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Counts an attempt before it is checked, so that parallel guesses cannot slip past
+    /// the limit; a success clears the count with `clear_failures`. One conditional
+    /// update of the user's row, atomic on its own. `Granted { locks: true }` when this
+    /// attempt set the lock (it ends at `now + lockout_secs` unless a success clears it);
+    /// `Locked` when a lock is in force, with its end (`now` for an unknown user).
+    async fn reserve_attempt(
+        &self,
+        user: UserId,
+        throttle: Throttle,
+        now: i64,
+        max: i64,
+        lockout_secs: i64,
+    ) -> StoreResult<Reservation>;
+    /// Resets that throttle's count and lock; one statement.
+    async fn clear_failures(&self, user: UserId, throttle: Throttle) -> StoreResult<()>;
+    /// Counts a redemption for an unknown username in the database-wide window of
+    /// `window_secs` ending at `now`; returns the attempts in the window, this one
+    /// included. One statement.
+    async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64>;
+}
 
 sql_impl! {
-    pub(super) async fn open_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
+    impl SignInStore;
+
+    async fn start_session(&self, staff: UserId, now: i64, audit: &NewAuditEvent) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(sessions::START_SESSION).bind(staff).bind(now).fetch_one(&mut *tx).await?;
+        let id: i64 =
+            sqlx::query_scalar(sessions::START_SESSION).bind(staff).bind(now).fetch_one(&mut *tx).await?;
         Self::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub(super) async fn close_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
+    async fn session_open(&self, session: i64) -> StoreResult<bool> {
+        let ended_at: Option<Option<i64>> =
+            sqlx::query_scalar(sessions::SESSION_ENDED_AT).bind(session).fetch_optional(self.pool()).await?;
+        Ok(matches!(ended_at, Some(None)))
+    }
+
+    async fn session(&self, session: i64) -> StoreResult<Option<SessionRecord>> {
+        Ok(sqlx::query_as(sessions::SESSION).bind(session).fetch_optional(self.pool()).await?)
+    }
+
+    async fn touch_session(&self, session: i64, now: i64) -> StoreResult<()> {
+        sqlx::query(sessions::TOUCH_SESSION).bind(session).bind(now).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(sessions::END_SESSION).bind(session).bind(now).execute(&mut *tx).await?;
         Self::insert_audit(&mut tx, audit).await?;
@@ -24,13 +81,7 @@ sql_impl! {
         Ok(())
     }
 
-    pub(super) async fn write_password(
-        &self,
-        staff: UserId,
-        hash: &str,
-        now: i64,
-        audit: &NewAuditEvent,
-    ) -> StoreResult<()> {
+    async fn set_password(&self, staff: UserId, hash: &str, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(sessions::SET_PASSWORD).bind(staff).bind(hash).bind(now).execute(&mut *tx).await?;
         sqlx::query(sessions::END_ALL_SESSIONS).bind(staff).bind(now).execute(&mut *tx).await?;
@@ -39,7 +90,7 @@ sql_impl! {
         Ok(())
     }
 
-    pub(super) async fn reserve(
+    async fn reserve_attempt(
         &self,
         user: UserId,
         throttle: Throttle,
@@ -62,14 +113,16 @@ sql_impl! {
         Ok(Reservation::Locked { until: until.flatten().unwrap_or(now) })
     }
 
-    pub(super) async fn read_instance_key(&self, name: &str, fresh: &[u8]) -> StoreResult<Zeroizing<Vec<u8>>> {
-        let found: Option<Vec<u8>> =
-            sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_optional(self.pool()).await?;
-        if let Some(key) = found {
-            return Ok(Zeroizing::new(key));
-        }
-        sqlx::query(instance_keys::INSERT_KEY).bind(name).bind(fresh).execute(self.pool()).await?;
-        let key: Vec<u8> = sqlx::query_scalar(instance_keys::KEY).bind(name).fetch_one(self.pool()).await?;
-        Ok(Zeroizing::new(key))
+    async fn clear_failures(&self, user: UserId, throttle: Throttle) -> StoreResult<()> {
+        sqlx::query(throttle::clear(throttle)).bind(user).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    async fn count_unknown_username(&self, now: i64, window_secs: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(throttle::COUNT_UNKNOWN_USERNAME)
+            .bind(now)
+            .bind(window_secs)
+            .fetch_one(self.pool())
+            .await?)
     }
 }

@@ -1,12 +1,19 @@
 //! The `impl` header every topic file of `SqlStore` shares.
 
-/// An inherent `impl` block of `SqlStore<D>`, for a topic file, with the bounds its
-/// statements ask of `D`'s sqlx driver: running on a connection, and the column types bound
-/// and read. Both drivers provide them. Rust does not let `Dialect` carry such bounds for
-/// its users, so they are written once here (and once on the `Store` impl).
+/// An `impl` block of `SqlStore<D>` with the bounds its statements ask of `D`'s sqlx
+/// driver: running on a connection, and the column types bound and read. Both drivers
+/// provide them. Rust does not let `Dialect` carry such bounds for its users, so they are
+/// written once, here.
+///
+/// `sql_impl! { impl TopicStore; … }` implements a topic trait (with `async_trait`);
+/// `sql_impl! { … }` without the header is an inherent block, for the steps topics share.
 macro_rules! sql_impl {
-    ($($body:tt)*) => {
-        impl<D: $crate::store::dialect::Dialect> $crate::store::sql_store::SqlStore<D>
+    (impl $topic:path; $($body:tt)*) => {
+        sql_impl!(@with_bounds [#[::async_trait::async_trait]] [$topic for] { $($body)* });
+    };
+    (@with_bounds [$($attr:tt)*] [$($topic:tt)*] { $($body:tt)* }) => {
+        $($attr)*
+        impl<D: $crate::store::dialect::Dialect> $($topic)* $crate::store::sql_store::SqlStore<D>
         where
             for<'c> &'c mut D::Connection: ::sqlx::Executor<'c, Database = D>,
             for<'q> D::Arguments<'q>: ::sqlx::IntoArguments<'q, D>,
@@ -23,5 +30,8 @@ macro_rules! sql_impl {
         {
             $($body)*
         }
+    };
+    ($($body:tt)*) => {
+        sql_impl!(@with_bounds [] [] { $($body)* });
     };
 }

@@ -1,42 +1,46 @@
-//! The two-person rule's reads and writes: contact changes (whoever made them), requests
-//! for codes and their approvals, identity links, velocity counts. The `Store` methods
-//! that call these are in `sql_store.rs`.
+//! The two-person rule's requests for codes and their approvals, the velocity counts and
+//! marks a request is weighed by, and the institution's "always a second person". Contact
+//! changes and identity links are `contact_changes.rs`.
 
 use crate::domain::audit::{IdentityCheck, NewAuditEvent};
-use crate::domain::notice::Notice;
-use crate::domain::two_person::{
-    CodeRequest, ContactField, LinkVia, Reason, RecordedChange, RequestState, StaffLink, Velocity,
-};
+use async_trait::async_trait;
+
+use crate::domain::two_person::{CodeRequest, LinkVia, Reason, RequestState, StaffLink, Velocity};
 use crate::domain::user::{UserId, UserKind};
 use crate::store::sql::two_person as sql;
 use crate::store::{NewRequest, RequestMove, StoreError, StoreResult, TargetMarks};
 
-#[derive(sqlx::FromRow)]
-pub struct RecordedChangeRow {
-    id: i64,
-    user_id: i64,
-    field: String,
-    old_value: String,
-    new_value: String,
-    changed_at: i64,
-    staff_id: Option<i64>,
-    staff_username: Option<String>,
-}
-
-impl TryFrom<RecordedChangeRow> for RecordedChange {
-    type Error = StoreError;
-    fn try_from(r: RecordedChangeRow) -> Result<Self, StoreError> {
-        Ok(RecordedChange {
-            id: r.id,
-            user_id: r.user_id,
-            field: ContactField::parse(&r.field)
-                .ok_or_else(|| StoreError::Corrupt(format!("contact change field {:?}", r.field)))?,
-            old_value: r.old_value,
-            new_value: r.new_value,
-            at: r.changed_at,
-            staff: r.staff_id.map(|id| (id, r.staff_username.unwrap_or_default())),
-        })
-    }
+/// Requests for codes under the two-person rule, and what they are weighed by.
+#[async_trait]
+pub trait TwoPersonStore: Send + Sync {
+    /// The user's newest contact change and batch, by id.
+    async fn target_marks(&self, user: UserId) -> StoreResult<TargetMarks>;
+    /// Batches `actor` generated in the last hour and day, and `target` received in the
+    /// last day, at `now`.
+    async fn velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity>;
+    /// Sets "Backup codes always need a second person" (read as
+    /// `Institution::second_person_always`; the storing transaction reads it again) with
+    /// its audit event, in one transaction.
+    async fn set_second_person_always(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Writes the request and its audit event (whose detail gains the request's number);
+    /// `None` when the target already has an open request.
+    async fn insert_request(&self, request: &NewRequest, audit: &NewAuditEvent) -> StoreResult<Option<i64>>;
+    async fn request(&self, id: i64) -> StoreResult<Option<CodeRequest>>;
+    /// Pending and approved requests, oldest first.
+    async fn open_requests(&self, limit: i64) -> StoreResult<Vec<CodeRequest>>;
+    /// The target's open request, or else the newest one `requester` made for it.
+    async fn latest_request(&self, target: UserId, requester: UserId) -> StoreResult<Option<CodeRequest>>;
+    /// Pending requests within their time at `now`.
+    async fn count_pending(&self, now: i64) -> StoreResult<i64>;
+    /// Moves an open request, within its time, with the audit event, in one transaction;
+    /// false (nothing written) when it is no longer in the state `change.from` names.
+    async fn move_request(&self, id: i64, change: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool>;
+    /// Closes the open requests past their time at `now`, each with its audit event.
+    async fn expire_requests(
+        &self,
+        now: i64,
+        audit: &(dyn for<'r> Fn(&'r CodeRequest) -> NewAuditEvent + Send + Sync),
+    ) -> StoreResult<u64>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -168,115 +172,19 @@ fn reason_columns(reason: &Reason) -> ReasonColumns<'_> {
 }
 
 sql_impl! {
-    /// `statement` takes `a`, then `b` when given.
-    pub(super) async fn read_contact_changes(
-        &self,
-        statement: &str,
-        a: i64,
-        b: Option<i64>,
-    ) -> StoreResult<Vec<RecordedChange>> {
-        let query = sqlx::query_as::<_, RecordedChangeRow>(statement).bind(a);
-        let query = match b {
-            Some(b) => query.bind(b),
-            None => query,
-        };
-        query.fetch_all(self.pool()).await?.into_iter().map(RecordedChange::try_from).collect()
+    impl TwoPersonStore;
+
+    async fn target_marks(&self, user: UserId) -> StoreResult<TargetMarks> {
+        let mut conn = self.pool().acquire().await?;
+        Self::read_target_marks(&mut conn, user).await
     }
 
-    /// Every email and phone held, as (user, field, value), of one user or of all staff.
-    pub(super) async fn read_contact_history(
-        &self,
-        user: Option<UserId>,
-    ) -> StoreResult<Vec<(UserId, ContactField, String)>> {
-        let rows: Vec<(i64, String, String, String)> = match user {
-            Some(user) => sqlx::query_as(sql::CONTACT_HISTORY_OF_USER).bind(user).fetch_all(self.pool()).await?,
-            None => sqlx::query_as(sql::CONTACT_HISTORY_OF_STAFF).fetch_all(self.pool()).await?,
-        };
-        let mut out = Vec::with_capacity(rows.len() * 2);
-        for (user, field, old, new) in rows {
-            let Some(field) = ContactField::parse(&field) else { continue };
-            out.push((user, field, old));
-            out.push((user, field, new));
-        }
-        Ok(out)
-    }
-
-    pub(super) async fn any_unhandled_change(&self) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar(sql::ANY_UNHANDLED).fetch_one(self.pool()).await?;
-        Ok(n > 0)
-    }
-
-    pub(super) async fn mark_change_handled(
-        &self,
-        id: i64,
-        audits: &[NewAuditEvent],
-        notices: &[Notice],
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(sql::HANDLE_CONTACT_CHANGE).bind(id).execute(&mut *tx).await?;
-        if D::rows_affected(&done) == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        for audit in audits {
-            Self::insert_audit(&mut tx, audit).await?;
-        }
-        Self::insert_notices(&mut tx, audits.first().map_or(0, |a| a.at), notices).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    pub(super) async fn read_target_marks(conn: &mut D::Connection, user: UserId) -> StoreResult<TargetMarks> {
-        let (contact, batch): (Option<i64>, Option<i64>) =
-            sqlx::query_as(sql::TARGET_MARKS).bind(user).fetch_one(conn).await?;
-        Ok(TargetMarks { contact, batch })
-    }
-
-    pub(super) async fn read_velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity> {
+    async fn velocity(&self, actor: UserId, target: UserId, now: i64) -> StoreResult<Velocity> {
         let mut conn = self.pool().acquire().await?;
         self.read_velocity_in(&mut conn, actor, target, now).await
     }
 
-    /// The same counts inside a transaction (the per-user one is what the storing
-    /// transaction checks again).
-    pub(super) async fn read_velocity_in(
-        &self,
-        conn: &mut D::Connection,
-        actor: UserId,
-        target: UserId,
-        now: i64,
-    ) -> StoreResult<Velocity> {
-        let (agent_hour, agent_day, user_day): (i64, i64, i64) = sqlx::query_as(sql::VELOCITY)
-            .bind(actor)
-            .bind(target)
-            .bind(now - 3_600)
-            .bind(now - 86_400)
-            .fetch_one(conn)
-            .await?;
-        Ok(Velocity { agent_hour, agent_day, user_day })
-    }
-
-    pub(super) async fn write_link(
-        &self,
-        staff: UserId,
-        user: UserId,
-        by: UserId,
-        now: i64,
-        audit: &NewAuditEvent,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        let linked: i64 = sqlx::query_scalar(sql::IS_LINKED).bind(staff).bind(user).fetch_one(&mut *tx).await?;
-        if linked > 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query(sql::LINK_IDENTITY).bind(staff).bind(user).bind(by).bind(now).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    pub(super) async fn write_second_person_rule(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()> {
+    async fn set_second_person_always(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(sql::SET_SECOND_PERSON_ALWAYS).bind(i64::from(on)).execute(&mut *tx).await?;
         Self::insert_audit(&mut tx, audit).await?;
@@ -284,8 +192,7 @@ sql_impl! {
         Ok(())
     }
 
-    /// `None` when the target already has an open request; nothing is written then.
-    pub(super) async fn write_request(&self, r: &NewRequest, audit: &NewAuditEvent) -> StoreResult<Option<i64>> {
+    async fn insert_request(&self, r: &NewRequest, audit: &NewAuditEvent) -> StoreResult<Option<i64>> {
         let mut tx = self.begin_write().await?;
         sqlx::query(crate::store::sql::codes::LOCK_USER).bind(r.target_id).execute(&mut *tx).await?;
         let open: Option<i64> =
@@ -329,27 +236,23 @@ sql_impl! {
         Ok(Some(id))
     }
 
-    pub(super) async fn read_requests(
-        &self,
-        statement: &str,
-        a: Option<i64>,
-        b: Option<i64>,
-    ) -> StoreResult<Vec<CodeRequest>> {
-        let mut query = sqlx::query_as::<_, CodeRequestRow>(statement);
-        for value in [a, b].into_iter().flatten() {
-            query = query.bind(value);
-        }
-        let mut requests =
-            query.fetch_all(self.pool()).await?.into_iter().map(CodeRequest::try_from).collect::<StoreResult<Vec<_>>>()?;
-        // One read a request: the lists are short (the Approvals pane's open requests).
-        for request in &mut requests {
-            let rows: Vec<ReasonRow> = sqlx::query_as(sql::REASONS_OF).bind(request.id).fetch_all(self.pool()).await?;
-            request.reasons = rows.into_iter().map(Reason::try_from).collect::<StoreResult<_>>()?;
-        }
-        Ok(requests)
+    async fn request(&self, id: i64) -> StoreResult<Option<CodeRequest>> {
+        Ok(self.read_requests(&sql::request_by_id(), Some(id), None).await?.pop())
     }
 
-    pub(super) async fn write_move(&self, id: i64, m: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool> {
+    async fn open_requests(&self, limit: i64) -> StoreResult<Vec<CodeRequest>> {
+        self.read_requests(&sql::open_requests(), Some(limit), None).await
+    }
+
+    async fn latest_request(&self, target: UserId, requester: UserId) -> StoreResult<Option<CodeRequest>> {
+        Ok(self.read_requests(&sql::latest_request_for(), Some(target), Some(requester)).await?.pop())
+    }
+
+    async fn count_pending(&self, now: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_PENDING).bind(now).fetch_one(self.pool()).await?)
+    }
+
+    async fn move_request(&self, id: i64, m: &RequestMove, audit: &NewAuditEvent) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(sql::MOVE_REQUEST)
             .bind(id)
@@ -372,10 +275,11 @@ sql_impl! {
         Ok(true)
     }
 
-    pub(super) async fn write_expiries<F>(&self, now: i64, audit: &F) -> StoreResult<u64>
-    where
-        F: Fn(&CodeRequest) -> NewAuditEvent + Send + Sync + ?Sized,
-    {
+    async fn expire_requests(
+        &self,
+        now: i64,
+        audit: &(dyn for<'r> Fn(&'r CodeRequest) -> NewAuditEvent + Send + Sync),
+    ) -> StoreResult<u64> {
         let due: Vec<i64> = sqlx::query_scalar(sql::EXPIRED_REQUESTS).bind(now).fetch_all(self.pool()).await?;
         let mut expired = 0;
         for id in due {
@@ -393,5 +297,52 @@ sql_impl! {
             expired += 1;
         }
         Ok(expired)
+    }
+}
+
+sql_impl! {
+    pub(super) async fn read_target_marks(conn: &mut D::Connection, user: UserId) -> StoreResult<TargetMarks> {
+        let (contact, batch): (Option<i64>, Option<i64>) =
+            sqlx::query_as(sql::TARGET_MARKS).bind(user).fetch_one(conn).await?;
+        Ok(TargetMarks { contact, batch })
+    }
+
+    /// The same counts inside a transaction (the per-user one is what the storing
+    /// transaction checks again).
+    pub(super) async fn read_velocity_in(
+        &self,
+        conn: &mut D::Connection,
+        actor: UserId,
+        target: UserId,
+        now: i64,
+    ) -> StoreResult<Velocity> {
+        let (agent_hour, agent_day, user_day): (i64, i64, i64) = sqlx::query_as(sql::VELOCITY)
+            .bind(actor)
+            .bind(target)
+            .bind(now - 3_600)
+            .bind(now - 86_400)
+            .fetch_one(conn)
+            .await?;
+        Ok(Velocity { agent_hour, agent_day, user_day })
+    }
+
+    pub(super) async fn read_requests(
+        &self,
+        statement: &str,
+        a: Option<i64>,
+        b: Option<i64>,
+    ) -> StoreResult<Vec<CodeRequest>> {
+        let mut query = sqlx::query_as::<_, CodeRequestRow>(statement);
+        for value in [a, b].into_iter().flatten() {
+            query = query.bind(value);
+        }
+        let mut requests =
+            query.fetch_all(self.pool()).await?.into_iter().map(CodeRequest::try_from).collect::<StoreResult<Vec<_>>>()?;
+        // One read a request: the lists are short (the Approvals pane's open requests).
+        for request in &mut requests {
+            let rows: Vec<ReasonRow> = sqlx::query_as(sql::REASONS_OF).bind(request.id).fetch_all(self.pool()).await?;
+            request.reasons = rows.into_iter().map(Reason::try_from).collect::<StoreResult<_>>()?;
+        }
+        Ok(requests)
     }
 }

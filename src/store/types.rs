@@ -64,7 +64,7 @@ pub struct NewBatch<'a> {
     pub identity_check: IdentityCheck,
     pub note: Option<String>,
     /// The newest contact change of the user as the warning showed it: a newer one, made
-    /// while the codes were hashed, stops the batch (`NotStored::ContactChanged`).
+    /// while the codes were hashed, stops the batch (`BatchOutcome::ContactChanged`).
     pub contact_seen: Option<i64>,
     /// The approved request this batch uses, with the user's newest batch when it was
     /// approved: the approval is consumed in the storing transaction, and a batch made
@@ -75,18 +75,57 @@ pub struct NewBatch<'a> {
     pub velocity_limits: Option<VelocityLimits>,
 }
 
-/// Why `store_batch` wrote nothing.
+// The outcomes of the writes that check their actor again (why one enum each: `Store`'s
+// doc). `NoLongerActing` is common to them: the session ended, or the member of staff was
+// disabled or lost the right, between the service's check and the write's transaction
+// (`Acting`); nothing was written.
+
+/// What `BatchStore::store_batch` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotStored {
-    /// The session ended, or the staff member was disabled or lost the right.
-    SessionOrRight,
-    /// The user's email or phone changed after the warning was read.
+pub enum BatchOutcome {
+    /// The batch was stored, with this id.
+    Stored(i64),
+    /// Nothing was written: the session ended, or the staff member was disabled or lost the
+    /// right.
+    NoLongerActing,
+    /// Nothing was written: the user's email or phone changed after the warning was read.
     ContactChanged,
-    /// The approval expired, was used, withdrawn or voided.
+    /// Nothing was written: the approval expired, was used, withdrawn or voided.
     ApprovalGone,
-    /// Meanwhile a velocity limit was reached, or the institution turned "always a second
-    /// person" on.
+    /// Nothing was written: meanwhile a velocity limit was reached, or the institution
+    /// turned "always a second person" on.
     SecondPersonNeeded,
+}
+
+/// What `BatchStore::revoke_batch` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    /// The active batch was revoked, with its audit event and notices.
+    Revoked,
+    /// There was no active batch; nothing was written.
+    NoActiveBatch,
+    /// Nothing was written: the one revoking no longer may (see above).
+    NoLongerActing,
+}
+
+/// What `StaffStore::change_staff` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffChangeOutcome {
+    /// The change and its audit event were written.
+    Changed,
+    /// Demote or Disable changed nothing: the member is the last enabled admin.
+    LastAdmin,
+    /// Nothing was written: the admin no longer may (see above).
+    NoLongerActing,
+}
+
+/// What `PeopleStore::update_profile` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileOutcome {
+    /// The profile, its audit events and notices were written.
+    Written,
+    /// Nothing was written: the editor no longer may (see above).
+    NoLongerActing,
 }
 
 pub use crate::domain::two_person::TargetMarks;

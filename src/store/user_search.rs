@@ -1,6 +1,7 @@
 //! The user search and the refolding of stale search keys: the statements of
 //! `sql/search.rs`, run.
 
+use async_trait::async_trait;
 use sqlx::Transaction;
 
 use crate::domain::phone::HomeRegion;
@@ -9,6 +10,19 @@ use crate::domain::user::{User, sort_key};
 use crate::store::rows::UserRow;
 use crate::store::sql::{search, users};
 use crate::store::{StoreResult, UserQuery};
+
+/// Finding users by name, username, email or phone, and keeping the keys it reads folded.
+#[async_trait]
+pub trait SearchStore: Send + Sync {
+    /// One page in name order, after `query.after`: everybody for an empty text, else the
+    /// users whose name, first name, username, email or phone digits start with it.
+    async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// Folds again the search keys of up to `limit` rows marked stale (written by another
+    /// system, or before the folding rule), and stores their phone in E.164 when it reads
+    /// as a valid number (`home`: the region of a number written without a country
+    /// code). Returns how many rows were folded; 0 when none is stale.
+    async fn refold_stale(&self, limit: i64, home: HomeRegion) -> StoreResult<u64>;
+}
 
 // The search's statements, run. They are kept prepared like every other statement: an
 // unprepared one is parsed in one round trip and bound in the next, and PgBouncer in
@@ -41,8 +55,12 @@ sql_impl! {
         }
         Ok(tx)
     }
+}
 
-    pub(super) async fn refold_keys(&self, limit: i64, home: HomeRegion) -> StoreResult<u64> {
+sql_impl! {
+    impl SearchStore;
+
+    async fn refold_stale(&self, limit: i64, home: HomeRegion) -> StoreResult<u64> {
         let any: i64 = sqlx::query_scalar(users::ANY_STALE).fetch_one(self.pool()).await?;
         if any == 0 {
             return Ok(0);
@@ -71,7 +89,7 @@ sql_impl! {
         Ok(stale.len() as u64)
     }
 
-    pub(super) async fn find_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+    async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
         let terms = crate::domain::search::terms(&query.text);
         // One read transaction for the whole search: its counts and its page (see `count`).
         let mut tx = self.search_transaction().await?;

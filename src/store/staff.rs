@@ -1,20 +1,85 @@
-//! The staff lifecycle, the risk signals and the audit log's reads and appends: the parts of
-//! `Store` the admin's screens use, kept apart from the code path's statements.
+//! The staff lifecycle: who is staff, with which role and permissions, and the changes an
+//! admin makes to them.
 
 use std::collections::HashMap;
 
-use crate::domain::access::{StaffChange, StaffMember};
-use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
-use crate::domain::audit_chain::ChainHead;
+use async_trait::async_trait;
+
+use crate::domain::access::{Staff, StaffChange, StaffMember};
+use crate::domain::audit::NewAuditEvent;
 use crate::domain::notice::Notice;
-use crate::domain::risk::RiskSignals;
 use crate::domain::user::{User, UserId};
-use crate::store::rows::{AuditRow, ChainHeadRow, ChainedAuditRow, RiskRow, StaffMemberRow, staff_from};
-use crate::store::sql::{audit, codes, risk, sessions, staff, throttle, users};
-use crate::store::{Acting, ChainedEvent, NotStored, StoreError, StoreResult, Throttle};
+use crate::store::rows::{StaffMemberRow, StaffRow, UserRow, staff_from};
+use crate::store::sql::{codes, sessions, staff, throttle, users};
+use crate::store::{Acting, StaffChangeOutcome, StaffCredentials, StoreError, StoreResult, Throttle};
+
+/// Members of staff: their credentials, roles and permissions, and an admin's changes.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    /// `None` for an unknown username or a customer's; `Corrupt` for staff without a role.
+    async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>>;
+    /// The role and permissions as they are now; `None` for an unknown user, a customer,
+    /// or a disabled member of staff (whose sessions therefore end at their next action).
+    async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>>;
+    /// Every member of staff by name, with their permissions, lock, last sign-in and
+    /// open sessions (`now` is not used to hide expired locks; the caller compares).
+    async fn staff_members(&self, now: i64) -> StoreResult<Vec<StaffMember>>;
+    /// Enabled admin-level staff.
+    async fn count_enabled_admins(&self) -> StoreResult<i64>;
+    /// Applies one change to a member of staff with its audit event, in one transaction.
+    /// Demote and Disable lock the enabled admins first and change nothing
+    /// (`StaffChangeOutcome::LastAdmin`) when the target is the last enabled admin.
+    /// Disable and EndSessions end the member's open sessions; Unlock clears the sign-in
+    /// throttle. Granting or withdrawing twice is harmless.
+    /// Disable also revokes the member's active batch (by `audit`'s actor) and then writes
+    /// `revoked`'s event and notices, in the same transaction. `acting` is checked again
+    /// inside the transaction; when it no longer holds nothing is written
+    /// (`StaffChangeOutcome::NoLongerActing`).
+    async fn change_staff(
+        &self,
+        acting: Acting<'_>,
+        staff: UserId,
+        change: StaffChange,
+        now: i64,
+        audit: &NewAuditEvent,
+        revoked: Option<(&NewAuditEvent, &[Notice])>,
+    ) -> StoreResult<StaffChangeOutcome>;
+}
 
 sql_impl! {
-    pub(super) async fn read_staff_members(&self) -> StoreResult<Vec<StaffMember>> {
+    impl StaffStore;
+
+    async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>> {
+        let mut conn = self.pool().acquire().await?;
+        let row: Option<StaffRow> = sqlx::query_as(users::STAFF_CREDENTIALS)
+            .bind(username.to_lowercase())
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = User::try_from(row.user)?;
+        let permissions: Vec<String> =
+            sqlx::query_scalar(users::PERMISSIONS).bind(user.id).fetch_all(&mut *conn).await?;
+        let staff = staff_from(&user, &permissions)
+            .ok_or_else(|| StoreError::Corrupt(format!("staff user {} has no role", user.username)))?;
+        Ok(Some(StaffCredentials {
+            password_hash: row.password_hash,
+            disabled: row.disabled_at.is_some(),
+            user,
+            staff,
+        }))
+    }
+
+    async fn staff(&self, id: UserId) -> StoreResult<Option<Staff>> {
+        let mut conn = self.pool().acquire().await?;
+        let row: Option<UserRow> =
+            sqlx::query_as(staff::ENABLED_STAFF_BY_ID).bind(id).fetch_optional(&mut *conn).await?;
+        let Some(user) = row.map(User::try_from).transpose()? else { return Ok(None) };
+        let permissions: Vec<String> =
+            sqlx::query_scalar(users::PERMISSIONS).bind(id).fetch_all(&mut *conn).await?;
+        Ok(staff_from(&user, &permissions))
+    }
+
+    async fn staff_members(&self, _now: i64) -> StoreResult<Vec<StaffMember>> {
         let rows: Vec<StaffMemberRow> = sqlx::query_as(staff::STAFF_MEMBERS).fetch_all(self.pool()).await?;
         let grants: Vec<(i64, String)> = sqlx::query_as(staff::ALL_PERMISSIONS).fetch_all(self.pool()).await?;
         let mut permissions: HashMap<UserId, Vec<String>> = HashMap::new();
@@ -38,7 +103,11 @@ sql_impl! {
             .collect()
     }
 
-    pub(super) async fn apply_staff_change(
+    async fn count_enabled_admins(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(staff::COUNT_ENABLED_ADMINS).fetch_one(self.pool()).await?)
+    }
+
+    async fn change_staff(
         &self,
         acting: Acting<'_>,
         member: UserId,
@@ -46,14 +115,14 @@ sql_impl! {
         now: i64,
         audit: &NewAuditEvent,
         revoked: Option<(&NewAuditEvent, &[Notice])>,
-    ) -> StoreResult<Result<bool, NotStored>> {
+    ) -> StoreResult<StaffChangeOutcome> {
         let mut tx = self.begin_write().await?;
         if change.removes_an_admin() {
             sqlx::query(D::LOCK_ADMINS).execute(&mut *tx).await?;
         }
         if !Self::still_acting(&mut tx, acting).await? {
             tx.rollback().await?;
-            return Ok(Err(NotStored::SessionOrRight));
+            return Ok(StaffChangeOutcome::NoLongerActing);
         }
         let changed = match change {
             StaffChange::Grant(p) => {
@@ -110,76 +179,10 @@ sql_impl! {
         };
         if !changed {
             tx.rollback().await?;
-            return Ok(Ok(false));
+            return Ok(StaffChangeOutcome::LastAdmin);
         }
         Self::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(Ok(true))
-    }
-
-    pub(super) async fn read_risk_signals(&self, user: UserId, now: i64) -> StoreResult<RiskSignals> {
-        let row: Option<RiskRow> = sqlx::query_as(risk::RISK_SIGNALS)
-            .bind(user)
-            .bind(now - RiskSignals::CODES_WINDOW_SECS)
-            .bind(now)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(RiskSignals::from).unwrap_or_default())
-    }
-
-    /// The audit reads: `statement` is `audit::page()` or `audit::export()`, `cursor`
-    /// the id to start before or after.
-    pub(super) async fn read_audit(
-        &self,
-        statement: &str,
-        filter: &AuditFilter,
-        cursor: Option<i64>,
-        limit: i64,
-    ) -> StoreResult<Vec<AuditEvent>> {
-        let rows: Vec<AuditRow> = sqlx::query_as(statement)
-            .bind(filter.actor.as_deref())
-            .bind(filter.target.as_deref())
-            .bind(filter.action.map(|a| a.as_str()))
-            .bind(filter.since)
-            .bind(filter.until)
-            .bind(cursor)
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.into_iter().map(AuditEvent::from).collect())
-    }
-
-    pub(super) async fn write_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        for e in events {
-            Self::insert_audit(&mut tx, e).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub(super) async fn read_recent_audit(&self, target: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
-        let rows: Vec<AuditRow> = match target {
-            Some(t) => sqlx::query_as(audit::RECENT_FOR_TARGET).bind(t).bind(limit).fetch_all(self.pool()).await?,
-            None => sqlx::query_as(audit::RECENT).bind(limit).fetch_all(self.pool()).await?,
-        };
-        Ok(rows.into_iter().map(AuditEvent::from).collect())
-    }
-
-    pub(super) async fn read_chain_head(&self) -> StoreResult<ChainHead> {
-        let row: ChainHeadRow = sqlx::query_as(audit::CHAIN_HEAD)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("the audit chain head is missing".into()))?;
-        ChainHead::try_from(row)
-    }
-
-    pub(super) async fn read_chained_events(&self, after: i64, limit: i64) -> StoreResult<Vec<ChainedEvent>> {
-        let rows: Vec<ChainedAuditRow> =
-            sqlx::query_as(audit::CHAINED_EVENTS_AFTER).bind(after).bind(limit).fetch_all(self.pool()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ChainedEvent { event: AuditEvent::from(r.event), chain_hash: r.chain_hash })
-            .collect())
+        Ok(StaffChangeOutcome::Changed)
     }
 }
