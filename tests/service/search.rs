@@ -2,7 +2,7 @@
 //! users the query matches, in name order, with no gap and no repeat: the same answer as
 //! the rule applied to the whole table, on 20,000 users, on every backend.
 
-mod common;
+use crate::common;
 
 use common::{TestDb, login};
 use helpdesk::cli::demo;

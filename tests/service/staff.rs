@@ -1,6 +1,6 @@
 //! Staff sign-in, sessions, passwords, profiles and settings, on every backend.
 
-mod common;
+use crate::common;
 
 use common::{TestDb, login};
 use helpdesk::desk::{DeskError, Limits};

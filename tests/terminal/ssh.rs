@@ -13,8 +13,7 @@
 
 #![cfg(unix)]
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};

@@ -2,7 +2,7 @@
 //! database (every byte of the SQLite files; every text and bytea column on PostgreSQL)
 //! and not in the log. Failure messages name the place, never the code.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

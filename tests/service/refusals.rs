@@ -1,7 +1,7 @@
 //! Refusals leave a trace, and a generation re-checks its right where it stores the batch,
 //! on every backend.
 
-mod common;
+use crate::common;
 
 use common::{TestDb, login};
 use helpdesk::desk::{DeskError, Generation, Limits, WarningChoice};

@@ -1,6 +1,6 @@
 //! The security rules of DESIGN.md, on every backend `common::backends` can reach.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The admin's half and the takeover defences, on every backend: institution settings,
 //! the staff lifecycle, the contact-change cool-off and its notices, the risk signals.
 
-mod common;
+use crate::common;
 
 use common::{TestDb, login};
 use helpdesk::desk::{DeskError, Limits};

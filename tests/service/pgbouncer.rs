@@ -6,7 +6,7 @@
 //! to the same database directly (migrations take a session lock, which needs a direct
 //! connection). Without them the test says so and skips, except in CI, where it fails.
 
-mod common;
+use crate::common;
 
 use helpdesk::desk::{Generation, HelpDesk, Limits, Redemption, WarningChoice};
 use helpdesk::domain::audit::IdentityCheck;

@@ -2,8 +2,7 @@
 //! a customer, generate, reveal, read a code off the screen; `verify-code` accepts it
 //! once and rejects it the second time; the same agent is refused for a staff user.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use pty::{find_codes, mask_codes};
 

@@ -6,7 +6,7 @@
 //! only `child_generates_when_told` selected: it signs in, says so on stdout, and
 //! generates when it reads a line on stdin.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -47,7 +47,7 @@ struct ChildProcess {
 impl ChildProcess {
     fn start(db: &TestDb, rounds: usize) -> Self {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "child_generates_when_told", "--nocapture", "--test-threads=1"])
+            .args(["--ignored", "--exact", "faults::child_generates_when_told", "--nocapture", "--test-threads=1"])
             .env(CHILD_URL, &db.url)
             .env(CHILD_ROUNDS, rounds.to_string())
             .stdin(Stdio::piped())

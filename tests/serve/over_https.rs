@@ -2,7 +2,7 @@
 //! with a throw-away certificate, called by curl (HTTP/2 by ALPN, and HTTP/1.1) and by a
 //! raw rustls client for the request that is in flight when SIGTERM arrives.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! checks weighed against them, the two-person rule from request to used approval,
 //! velocity limits, linked identities and disabled staff. On both databases.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! backend; and, on PostgreSQL, the service running as a role that cannot erase the audit
 //! log.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -525,7 +525,7 @@ async fn pg(url: &str) -> sqlx::PgConnection {
 async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audit_log() {
     let Some(db) = common::seeded_postgres().await else { return };
     let role = format!("helpdesk_rt_{}", common::hex(&codes::random_bytes::<6>().unwrap()));
-    let sql = include_str!("../deploy/postgres-runtime-role.sql").replace("helpdesk_runtime", &role);
+    let sql = include_str!("../../deploy/postgres-runtime-role.sql").replace("helpdesk_runtime", &role);
     let mut owner = pg(&db.url).await;
     sqlx::raw_sql(&sql).execute(&mut owner).await.expect("deploy/postgres-runtime-role.sql");
     let runtime_url = as_role(&db.url, &role);

@@ -1,6 +1,6 @@
 //! The binary as a person runs it: demo, verify-code, audit export, bad configuration.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

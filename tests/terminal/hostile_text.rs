@@ -3,8 +3,7 @@
 //! a device label and an audit event are drawn as visible placeholders, never written to
 //! the agent's terminal: the real binary in a pseudo-terminal, every byte it writes kept.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::io::Write;
 use std::path::Path;

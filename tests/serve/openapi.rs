@@ -4,7 +4,7 @@
 //! documented examples against theirs). A route, a status or a field that is not
 //! documented fails the test.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

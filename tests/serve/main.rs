@@ -1,0 +1,9 @@
+//! `helpdesk serve`, the redemption service: over HTTPS with the real binary, and its
+//! router held to docs/openapi.yaml.
+
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod openapi;
+mod over_https;
