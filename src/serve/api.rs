@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,6 +18,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::desk::{HelpDesk, Redemption};
 use crate::domain::serve_client::{self, ServeClient};
+use crate::serve::error::{ApiError, During};
 use crate::serve::guard::{Admission, ITEMISED_PER_MINUTE, RefusalThrottle, Refused};
 
 /// The largest request body read, in bytes; a longer one is answered 413.
@@ -84,57 +84,24 @@ pub enum RedeemAnswer {
     Rejected,
 }
 
-/// Every answer that is not a redemption's: a short machine-readable `error`, a sentence
-/// for the person reading the logs, and the request field at fault when there is one.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody {
-    pub error: &'static str,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
+async fn health() -> axum::Json<Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-fn error(status: StatusCode, error: &'static str, message: impl Into<String>, field: Option<&'static str>) -> Response {
-    (status, axum::Json(ErrorBody { error, message: message.into(), field })).into_response()
-}
-
-fn with_retry_after(mut response: Response, secs: u64) -> Response {
-    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
-}
-
-fn busy(message: &str) -> Response {
-    with_retry_after(error(StatusCode::SERVICE_UNAVAILABLE, "busy", message, None), RETRY_AFTER_SECS)
-}
-
-async fn health() -> Response {
-    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
-}
-
-async fn ready(State(api): State<Api>) -> Response {
+async fn ready(State(api): State<Api>) -> Result<axum::Json<Value>, ApiError> {
     match api.desk.ready().await {
-        Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
-        Ok(Err(reason)) => not_ready(reason),
-        Err(e) => {
-            tracing::warn!("readiness: the database cannot be read: {e}");
-            not_ready("the database does not answer".into())
-        }
+        Ok(Ok(())) => Ok(axum::Json(serde_json::json!({ "status": "ready" }))),
+        Ok(Err(reason)) => Err(ApiError::NotReady(reason)),
+        Err(error) => Err(ApiError::Database { during: During::Readiness, error }),
     }
 }
 
-fn not_ready(reason: String) -> Response {
-    let body = serde_json::json!({ "status": "not_ready", "reason": reason });
-    with_retry_after((StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response(), 5)
+async fn not_found() -> ApiError {
+    ApiError::NotFound
 }
 
-async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "not_found", format!("no such path; the redemption is POST {REDEEM}"), None)
-}
-
-async fn method_not_allowed() -> Response {
-    error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method", None)
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 async fn redeem(
@@ -142,28 +109,18 @@ async fn redeem(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let client = match caller(&api, peer, &headers).await {
-        Ok(client) => client,
-        Err(refused) => return refused,
-    };
+) -> Result<axum::Json<RedeemAnswer>, ApiError> {
+    let client = caller(&api, peer, &headers).await?;
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large();
+        return Err(ApiError::TooLarge);
     }
     // The timeout layer restarts its clock at every frame; this one covers the whole body.
-    let bytes = match tokio::time::timeout(api.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) => return unread(e),
-        Err(_) => return unread(axum::Error::new("the body took longer than serve.body_timeout_seconds")),
-    };
-    let (username, code) = match parse(bytes) {
-        Ok(fields) => fields,
-        Err((field, message)) => return error(StatusCode::BAD_REQUEST, "bad_request", message, field),
-    };
-    let Some(place) = api.admission.enter() else {
-        return busy("every place in the redemption queue is taken; try again shortly");
-    };
+    let read = tokio::time::timeout(api.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await;
+    let bytes =
+        read.unwrap_or_else(|_| Err(axum::Error::new("the body took longer than serve.body_timeout_seconds")))?;
+    let (username, code) = parse(bytes)?;
+    let place = api.admission.enter().ok_or(ApiError::QueueFull)?;
     let code = if code.len() > MAX_CODE_BYTES { Zeroizing::new(String::new()) } else { code };
     // The redemption runs to its end, audit event included, even when the caller hangs up
     // meanwhile; it keeps its place in the queue until then, so hanging up frees nothing.
@@ -175,41 +132,22 @@ async fn redeem(
     let redeemed = redeemed.await.unwrap_or_else(|e| Err(crate::desk::DeskError::Internal(e)));
     match redeemed {
         Ok(Redemption::Accepted { codes_left }) => {
-            axum::Json(RedeemAnswer::Accepted { must_add_authenticator: true, codes_left }).into_response()
+            Ok(axum::Json(RedeemAnswer::Accepted { must_add_authenticator: true, codes_left }))
         }
-        Ok(Redemption::Rejected | Redemption::Locked { .. }) => axum::Json(RedeemAnswer::Rejected).into_response(),
-        Err(e) => {
-            tracing::error!(client = %client.name, "a redemption failed: {e}");
-            busy("the redemption could not be completed (the database did not answer); nothing was used")
-        }
+        Ok(Redemption::Rejected | Redemption::Locked { .. }) => Ok(axum::Json(RedeemAnswer::Rejected)),
+        Err(error) => Err(ApiError::Database { during: During::Redemption { client: client.name }, error }),
     }
-}
-
-fn too_large() -> Response {
-    error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is longer than {MAX_BODY} bytes"), None)
-}
-
-/// A body that could not be read: too long, or too slow (the body timeout).
-fn unread(e: axum::Error) -> Response {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    while let Some(err) = source {
-        if err.is::<http_body_util::LengthLimitError>() {
-            return too_large();
-        }
-        source = err.source();
-    }
-    error(StatusCode::REQUEST_TIMEOUT, "body_unread", format!("the body could not be read in time: {e}"), None)
 }
 
 /// The bearer token's owner, or the answer for a caller without one: 401 (audited with
 /// the address), or 429 once the address has been refused too often this minute.
-async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<ServeClient, Response> {
+async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<ServeClient, ApiError> {
     let address = peer.ip();
     let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
     let hash = presented.flatten().map(serve_client::token_hash);
     let known = hash.is_some_and(|h| api.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(&h));
     if !known && let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
-        return Err(throttled(retry_after));
+        return Err(ApiError::Throttled { retry_after });
     }
     let why = match (presented, hash) {
         (None, _) => "no Authorization header",
@@ -224,10 +162,7 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
                 return Ok(client);
             }
             Ok(None) => "a bearer token that is unknown or revoked",
-            Err(e) => {
-                tracing::error!("the credential could not be checked: {e}");
-                return Err(busy("the credential could not be checked (the database did not answer)"));
-            }
+            Err(error) => return Err(ApiError::Database { during: During::CredentialCheck, error }),
         },
     };
     let event = match api.refusals.refuse(address, Instant::now()) {
@@ -240,7 +175,7 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
             1,
         )),
         Refused::Uncounted => None,
-        Refused::Throttled { retry_after } => return Err(throttled(retry_after)),
+        Refused::Throttled { retry_after } => return Err(ApiError::Throttled { retry_after }),
     };
     if let Some((why, count)) = event
         && let Err(e) = api.desk.record_refused_call(&address.to_string(), &why, count).await
@@ -248,47 +183,25 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
         tracing::error!("a refused call could not be audited: {e}");
     }
     tracing::warn!(%address, "serve call refused: {why}");
-    let mut response = error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "a valid bearer token is needed (Authorization: Bearer hds_…); ask an admin for one with `helpdesk serve-clients create`",
-        None,
-    );
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"helpdesk\""));
-    Err(response)
+    Err(ApiError::Unauthorized)
 }
-
-fn throttled(retry_after: u64) -> Response {
-    with_retry_after(
-        error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_refusals",
-            "too many calls with wrong credentials from this address; wait and use a valid token",
-            None,
-        ),
-        retry_after,
-    )
-}
-
-/// What is wrong with a body: the field at fault, when one is, and a sentence.
-type BadBody = (Option<&'static str>, String);
 
 /// The request's two fields, each a string, nothing else; the error names the field at
 /// fault. The code goes into memory that is wiped, and so does the body it came in.
-fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), BadBody> {
+fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), ApiError> {
     let parsed = serde_json::from_slice::<Value>(&bytes);
     if let Ok(mut owned) = bytes.try_into_mut() {
         owned.zeroize();
     }
     let mut object: Map<String, Value> = match parsed {
         Ok(Value::Object(object)) => object,
-        Ok(_) => return Err((None, "the body must be a JSON object with username and code".into())),
-        Err(e) => return Err((None, format!("the body is not JSON: {e}"))),
+        Ok(_) => return Err(bad(None, "the body must be a JSON object with username and code".into())),
+        Err(e) => return Err(bad(None, format!("the body is not JSON: {e}"))),
     };
     let mut take = |field: &'static str| match object.remove(field) {
         Some(Value::String(text)) => Ok(text),
-        Some(other) => Err((Some(field), format!("{field} must be a string (found {})", kind(&other)))),
-        None => Err((Some(field), format!("{field} is missing"))),
+        Some(other) => Err(bad(Some(field), format!("{field} must be a string (found {})", kind(&other)))),
+        None => Err(bad(Some(field), format!("{field} is missing"))),
     };
     // The code first: whatever is wrong later, it is already in memory that is wiped.
     let code = take("code").map(Zeroizing::new);
@@ -296,9 +209,13 @@ fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), BadBody> {
     let code = code?;
     if let Some(extra) = object.keys().next() {
         let message = format!("unknown field {:?}: only username and code are taken", extra.escape_debug().to_string());
-        return Err((None, message));
+        return Err(bad(None, message));
     }
     Ok((username, code))
+}
+
+fn bad(field: Option<&'static str>, message: String) -> ApiError {
+    ApiError::BadRequest { field, message }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -316,8 +233,13 @@ fn kind(value: &Value) -> &'static str {
 mod tests {
     use super::*;
 
-    fn fields(body: &str) -> Result<(String, String), BadBody> {
-        parse(Bytes::copy_from_slice(body.as_bytes())).map(|(u, c)| (u, c.to_string()))
+    /// The two fields, or the field at fault and the sentence.
+    fn fields(body: &str) -> Result<(String, String), (Option<&'static str>, String)> {
+        match parse(Bytes::copy_from_slice(body.as_bytes())) {
+            Ok((username, code)) => Ok((username, code.to_string())),
+            Err(ApiError::BadRequest { field, message }) => Err((field, message)),
+            Err(other) => panic!("a body's fault answered {other:?}"),
+        }
     }
 
     #[test]

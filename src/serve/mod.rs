@@ -12,6 +12,7 @@
 //! `database.max_connections`, so it cannot take PostgreSQL's connections from the desks.
 
 pub mod api;
+pub mod error;
 pub mod guard;
 
 use std::future::Future;

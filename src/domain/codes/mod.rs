@@ -1,9 +1,11 @@
-//! Backup codes: the alphabet, generation from the OS CSPRNG and normalization of what a
-//! person types. Their argon2id hashing is `code_hash`'s.
+//! Backup codes: the alphabet, the policy, generation from the OS CSPRNG. Normalization of
+//! what a person types is `typed`'s, the phone read-out `read_out`'s, their argon2id
+//! hashing `code_hash`'s.
+
+mod read_out;
+mod typed;
 
 use std::fmt;
-use unicode_normalization::UnicodeNormalization;
-use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use rand::TryRng;
 use rand::rngs::SysRng;
@@ -11,6 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::domain::code_hash::hash_all;
 pub use crate::domain::code_hash::{Evaluations, HashCost, NO_BATCH_SALT, hash_code, hash_code_counted};
+pub use read_out::phonetic_word;
+pub use typed::normalize;
 
 /// Crockford base32: digits and capitals without I, L, O and U.
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -154,34 +158,6 @@ impl BackupCode {
         out
     }
 
-    /// The NATO phonetic read-out, one word per character, for reading over the phone.
-    pub fn phonetic(&self) -> Vec<&'static str> {
-        self.canonical.chars().map(phonetic_word).collect()
-    }
-
-    /// The read-out in `lines` lines of words, each line indented by two spaces. Each
-    /// line is written once into a buffer of its exact size, so no copy of the words is
-    /// left behind unwiped, and the lines wipe themselves when dropped.
-    pub fn read_out_lines(&self, lines: usize) -> Vec<Zeroizing<String>> {
-        let words = self.phonetic();
-        let per_line = words.len().div_ceil(lines.max(1)).max(1);
-        words
-            .chunks(per_line)
-            .map(|chunk| {
-                let size = 2 + chunk.iter().map(|w| w.len()).sum::<usize>() + chunk.len() - 1;
-                let mut line = Zeroizing::new(String::with_capacity(size));
-                line.push_str("  ");
-                for (i, word) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        line.push(' ');
-                    }
-                    line.push_str(word);
-                }
-                line
-            })
-            .collect()
-    }
-
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
@@ -192,84 +168,8 @@ impl BackupCode {
     }
 }
 
-pub fn phonetic_word(c: char) -> &'static str {
-    match c {
-        '0' => "Zero",
-        '1' => "One",
-        '2' => "Two",
-        '3' => "Three",
-        '4' => "Four",
-        '5' => "Five",
-        '6' => "Six",
-        '7' => "Seven",
-        '8' => "Eight",
-        '9' => "Nine",
-        'A' => "Alfa",
-        'B' => "Bravo",
-        'C' => "Charlie",
-        'D' => "Delta",
-        'E' => "Echo",
-        'F' => "Foxtrot",
-        'G' => "Golf",
-        'H' => "Hotel",
-        'J' => "Juliett",
-        'K' => "Kilo",
-        'M' => "Mike",
-        'N' => "November",
-        'P' => "Papa",
-        'Q' => "Quebec",
-        'R' => "Romeo",
-        'S' => "Sierra",
-        'T' => "Tango",
-        'V' => "Victor",
-        'W' => "Whiskey",
-        'X' => "X-ray",
-        'Y' => "Yankee",
-        'Z' => "Zulu",
-        _ => "?",
-    }
-}
-
 /// The longest code any configuration can issue.
 pub const MAX_LENGTH: usize = 32;
-
-/// Turns what a person typed into the canonical form, or `None` when it cannot be a code
-/// at all. Compatibility forms first (NFKC: full-width letters and digits become ASCII),
-/// then every separator a keyboard, a phone or a paste may add is dropped: any Unicode
-/// dash (Pd) or space (Zs), tabs and line ends, the soft hyphen, zero-width characters and
-/// the byte-order mark. Case does not matter; O reads as 0 and I or L as 1, the
-/// look-alikes Crockford's alphabet leaves out. Whether it is the right length for a
-/// batch is for the hash to say, since batches keep the length they were issued with.
-pub fn normalize(input: &str) -> Option<Zeroizing<String>> {
-    let min = MIN_BITS.div_ceil(BITS_PER_CHAR) as usize;
-    let mut out = Zeroizing::new(String::with_capacity(MAX_LENGTH));
-    let compatible: Zeroizing<String> = Zeroizing::new(input.nfkc().collect());
-    for c in compatible.chars() {
-        if is_separator(c) {
-            continue;
-        }
-        let c = match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
-            _ => return None,
-        };
-        if out.len() == MAX_LENGTH {
-            return None;
-        }
-        out.push(c);
-    }
-    (out.len() >= min).then_some(out)
-}
-
-/// What people and their devices put between a code's characters: dashes (Unicode Pd),
-/// spaces (Zs), tabs and line ends, and the invisible soft hyphen, zero-width space and
-/// joiners, word joiner and byte-order mark; and the minus sign, which some phones type
-/// for a hyphen.
-fn is_separator(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{2212}')
-        || matches!(c.general_category(), GeneralCategory::DashPunctuation | GeneralCategory::SpaceSeparator)
-}
 
 /// The codes of a new batch, and what the store keeps of them: one salt, one hash each.
 pub struct GeneratedBatch {
@@ -368,18 +268,6 @@ mod tests {
     }
 
     #[test]
-    fn normalization_tolerates_case_spacing_and_lookalikes() {
-        let canon = |s: &str| normalize(s).map(|z| z.to_string());
-        assert_eq!(canon("abcd-efgh-jkmn").as_deref(), Some("ABCDEFGHJKMN"));
-        assert_eq!(canon(" o1il 2345 6789 ").as_deref(), Some("011123456789"));
-        assert_eq!(canon("ABCD-EFG"), None, "shorter than any code");
-        assert_eq!(canon(&"A".repeat(33)), None, "longer than any code");
-        assert_eq!(canon("ABCD-EFGH-JKMU"), None, "U is not in the alphabet");
-        assert_eq!(canon("ABCD-EFGH-JK!N"), None);
-        assert_eq!(canon("ÀBCD-EFGH-JKMN"), None);
-    }
-
-    #[test]
     fn a_code_hashes_the_same_however_it_was_typed() {
         let policy = cheap();
         let batch = generate(&policy).unwrap();
@@ -401,24 +289,9 @@ mod tests {
     }
 
     #[test]
-    fn the_read_out_lines_hold_every_word_once() {
-        let code = BackupCode { canonical: Zeroizing::new("0AXZ1B".into()), group: 4 };
-        let lines: Vec<String> = code.read_out_lines(3).iter().map(|l| l.to_string()).collect();
-        assert_eq!(lines, ["  Zero Alfa", "  X-ray Zulu", "  One Bravo"]);
-        assert!(code.read_out_lines(3).iter().all(|l| l.capacity() == l.len()), "a line grew and left a copy behind");
-    }
-
-    #[test]
     fn debug_never_shows_a_code() {
         let batch = generate(&cheap()).unwrap();
         let shown = format!("{:?} {:?}", batch, batch.codes[0]);
         assert!(!shown.contains(batch.codes[0].canonical()));
-    }
-
-    #[test]
-    fn phonetic_read_out_has_a_word_per_character() {
-        let code = BackupCode { canonical: Zeroizing::new("0AXZ".into()), group: 4 };
-        assert_eq!(code.phonetic(), ["Zero", "Alfa", "X-ray", "Zulu"]);
-        assert!(ALPHABET.iter().all(|&b| phonetic_word(b as char) != "?"));
     }
 }
