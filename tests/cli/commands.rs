@@ -327,7 +327,7 @@ fn paths_resolve_from_the_config_file_and_only_migrate_creates_a_database() {
 
 /// `--database` is a global option that outranks the environment; a PostgreSQL host that
 /// is not this machine needs `sslmode=verify-full` (or `database.trusted_network`), said
-/// before anything connects (issue 16, items 2 and 8).
+/// before anything connects.
 #[test]
 fn the_database_option_outranks_the_environment_and_a_remote_server_needs_tls() {
     let dir = tempfile::tempdir().unwrap();
@@ -355,7 +355,7 @@ fn the_database_option_outranks_the_environment_and_a_remote_server_needs_tls() 
 }
 
 /// A username with a line break or an escape, written by another system, cannot forge a
-/// line of the log (issue 16, item 5).
+/// line of the log.
 #[tokio::test]
 async fn a_username_cannot_forge_a_log_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -395,7 +395,7 @@ async fn a_username_cannot_forge_a_log_line() {
 }
 
 /// The demo seeds published passwords: only into a database named for it, new, and never
-/// one that has held data (issue 16, item 5).
+/// one that has held data.
 #[test]
 fn the_demo_writes_only_into_a_database_meant_for_it() {
     let dir = tempfile::tempdir().unwrap();

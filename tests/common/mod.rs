@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use helpdesk::cli::demo;
 use helpdesk::desk::{HelpDesk, Limits, Session};
+use helpdesk::domain::access::Refusal;
+use helpdesk::domain::audit::{AuditAction, AuditEvent};
 use helpdesk::domain::codes::{CodePolicy, HashCost};
 use helpdesk::domain::user::User;
 use helpdesk::store::{self, Store};
@@ -240,3 +242,28 @@ pub async fn before_migration(db: &TestDb, version: i64) -> (String, Option<temp
         (fresh.url.clone(), None)
     }
 }
+
+// What the redemption and code tests share.
+
+pub fn typed(s: &str) -> Zeroizing<String> {
+    Zeroizing::new(s.to_owned())
+}
+
+pub const WRONG: &str = "0000-0000-0000";
+
+pub async fn events_for(db: &TestDb, user: i64) -> Vec<AuditEvent> {
+    db.store.recent_audit(Some(user), 1_000).await.unwrap()
+}
+
+pub fn count(events: &[AuditEvent], action: AuditAction) -> usize {
+    events.iter().filter(|e| e.action == action.as_str()).count()
+}
+
+/// Room for many failures, and for many batches for one user in a day.
+pub fn roomy() -> Limits {
+    let velocity =
+        helpdesk::domain::two_person::VelocityLimits { per_user_day: 100, per_agent_hour: 100, per_agent_day: 100 };
+    Limits { redeem_max_failures: 100, velocity, ..Limits::default() }
+}
+
+pub type Rule = Result<(), Refusal>;

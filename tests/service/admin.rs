@@ -266,7 +266,7 @@ async fn profile_rules_refuse_with_the_source_messages(db: TestDb) {
     assert_eq!((stored.first_name.as_str(), stored.last_name.as_str()), ("Siobhán", "Ó Briain-Nüñez"));
 }
 
-/// The emergency stop (issue 16, item 6): every active batch revoked at once, audited with
+/// The emergency stop: every active batch revoked at once, audited with
 /// the count, every holder told; then backup codes may be switched off.
 async fn an_admin_revokes_every_active_batch_at_once(db: TestDb) {
     let desk = db.desk(Limits::default());

@@ -7,13 +7,15 @@
 mod common;
 
 mod admin;
+mod audit;
 mod backup_codes;
+mod database_rules;
 mod faults;
 mod no_plaintext;
 mod pgbouncer;
 mod properties;
+mod redemption;
 mod refusals;
 mod search;
-mod security;
 mod staff;
 mod two_person;

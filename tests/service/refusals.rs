@@ -31,8 +31,7 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
     assert!(desk.set_permission(&agent, sam.id, Permission::GenerateLockoutCodes, false).await.is_err());
     let nora = login(&desk, "nora.noperm").await;
     assert!(desk.generate_codes(&nora, amara.id, IdentityCheck::InPersonPhotoId, None).await.is_err());
-    // The export by an agent, staff creation by an agent, a profile edit the rules refuse
-    // (issue 16, item 5).
+    // The export by an agent, staff creation by an agent, a profile edit the rules refuse.
     assert!(desk.export_audit_as(&agent, &Default::default(), 0, 10).await.is_err());
     assert!(desk.staff_members(&agent).await.is_err());
     assert!(desk.open_requests(&agent).await.is_err());
@@ -144,7 +143,7 @@ fn deny(_: &Staff) -> bool {
 }
 
 /// Revoking, editing a profile and changing staff read the session and the actor again
-/// inside their own transaction (issue 16, item 5): a rule that no longer holds, a session
+/// inside their own transaction: a rule that no longer holds, a session
 /// that is not the actor's, or a session ended by another writer while the write waited for
 /// its lock writes nothing.
 async fn revoke_profile_and_staff_changes_check_the_actor_inside_their_transaction(db: TestDb) {

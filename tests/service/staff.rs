@@ -1,11 +1,10 @@
 //! Staff sign-in, sessions, passwords, profiles and settings, on every backend.
 
 use crate::common;
-
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Limits};
+use helpdesk::desk::{DeskError, Limits, Session};
 use helpdesk::domain::access::{Permission, Refusal};
-use helpdesk::domain::audit::IdentityCheck;
+use helpdesk::domain::audit::{AuditAction, AuditEvent, IdentityCheck};
 use helpdesk::domain::institution::TwoFactorMethod;
 use helpdesk::domain::profile::ProfileError;
 use zeroize::Zeroizing;
@@ -149,3 +148,45 @@ on_each_backend!(
     search_pages_through_users_by_name_username_email_and_phone,
     unlocking_checks_the_password_and_keeps_the_session,
 );
+
+async fn the_session_row_decides_who_acts_and_how_long(db: TestDb) {
+    let limits = Limits { session_max_secs: 3600, session_idle_secs: 600, ..Limits::default() };
+    let desk = db.desk(limits);
+    let agent = login(&desk, "alex.agent").await;
+    let admin = login(&desk, "ada.admin").await;
+
+    // A Session value claiming to be the admin, holding the agent's session id.
+    let forged = Session { id: agent.id, staff: admin.staff.clone(), name: admin.name.clone() };
+    let refused = desk.set_permitted_methods(&forged, &[TwoFactorMethod::Email]).await;
+    assert!(matches!(refused, Err(DeskError::Refused(Refusal::AdminOnly))), "{}: {refused:?}", db.name);
+
+    // The heartbeat keeps a session alive through idle periods ...
+    for _ in 0..5 {
+        db.advance(500);
+        desk.heartbeat(&admin).await.expect("a live session");
+    }
+    desk.search(&admin, &Default::default()).await.expect("alive after 2500 s with heartbeats");
+    // ... up to the longest a session may last.
+    db.advance(1_200);
+    desk.heartbeat(&admin).await.ok();
+    db.advance(500);
+    assert!(matches!(desk.search(&admin, &Default::default()).await, Err(DeskError::SessionEnded)), "{}", db.name);
+
+    // A session whose process stopped calling is refused after the idle lock.
+    let fresh = login(&desk, "alex.agent").await;
+    db.advance(601);
+    assert!(matches!(desk.search(&fresh, &Default::default()).await, Err(DeskError::SessionEnded)), "{}", db.name);
+    assert!(matches!(desk.heartbeat(&fresh).await, Err(DeskError::SessionEnded)), "{}: revived", db.name);
+    let alex = db.user("alex.agent").await;
+    let ends: Vec<AuditEvent> = db
+        .store
+        .recent_audit(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::StaffLogout.as_str() && e.actor_id == Some(alex.id))
+        .collect();
+    assert!(ends.iter().any(|e| e.detail.as_deref().is_some_and(|d| d.contains("abandoned"))), "{}", db.name);
+}
+
+on_each_backend!(the_session_row_decides_who_acts_and_how_long);

@@ -1,0 +1,219 @@
+//! What the database holds whoever writes to it: one unrevoked batch a user, a used code
+//! never unused, the chain never blinded; and on PostgreSQL, TLS when asked for and a
+//! runtime role that runs the service but cannot erase the audit log.
+
+use crate::common;
+use common::{CHEAP, TestDb, login};
+use helpdesk::desk::{HelpDesk, Limits, Redemption, WarningChoice};
+use helpdesk::domain::audit::IdentityCheck;
+use helpdesk::domain::codes::{self};
+use helpdesk::store::{self, Opening};
+
+async fn a_second_unrevoked_batch_is_refused_by_the_database(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let user = db.user("john.smith").await;
+    desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let salt = if db.name == "sqlite" { "x'00'" } else { "'\\x00'::bytea" };
+    let insert = format!(
+        "INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
+         code_count, identity_check) VALUES ({}, {}, 0, {salt}, 1, 1, 1, 1, 'other')",
+        user.id, agent.staff.id
+    );
+    let second = db.raw_execute(&insert).await;
+    let err = second.expect_err("a second unrevoked batch was stored").to_string();
+    assert!(err.contains("backup_code_batches") || err.to_lowercase().contains("unique"), "{}: {err}", db.name);
+}
+
+/// Whoever writes to the database, owner included: a used code stays used, a revoked batch
+/// stays revoked, code material never changes, the audit chain's start is frozen and no
+/// event goes in at or below its head.
+async fn the_database_refuses_to_undo_a_use_or_blind_the_chain(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let user = db.user("amara.okafor").await;
+    let first = desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    assert!(matches!(
+        desk.redeem("amara.okafor", first.codes[0].grouped()).await.unwrap(),
+        Redemption::Accepted { .. }
+    ));
+    desk.revoke_codes(&agent, user.id).await.unwrap();
+    let blob = if db.name == "sqlite" { "x'00'" } else { "'\\x00'::bytea" };
+    for attack in [
+        "UPDATE backup_codes SET used_at = NULL".to_owned(),
+        format!("UPDATE backup_codes SET code_hash = {blob}"),
+        format!("UPDATE backup_code_batches SET revoked_at = NULL WHERE id = {}", first.batch_id),
+        format!("UPDATE backup_code_batches SET salt = {blob} WHERE id = {}", first.batch_id),
+        format!("UPDATE backup_code_batches SET expires_at = expires_at + 86400 WHERE id = {}", first.batch_id),
+        "DELETE FROM backup_codes".to_owned(),
+        "DELETE FROM backup_code_batches".to_owned(),
+        "UPDATE audit_chain SET starts_after = last_id".to_owned(),
+        "UPDATE audit_chain SET last_id = last_id - 1".to_owned(),
+    ] {
+        assert!(db.raw_execute(&attack).await.is_err(), "{}: the database allowed: {attack}", db.name);
+    }
+    let below = if db.name == "sqlite" {
+        "INSERT INTO audit_events (id, at, actor, target, action) VALUES (-1, 0, 'x', 'x', 'staff_login')"
+    } else {
+        "INSERT INTO audit_events (id, at, actor, target, action) OVERRIDING SYSTEM VALUE \
+         VALUES (-1, 0, 'x', 'x', 'staff_login')"
+    };
+    assert!(db.raw_execute(below).await.is_err(), "{}: an event went in below the head", db.name);
+    // The used code is still refused, and the chain still verifies.
+    assert_eq!(desk.redeem("amara.okafor", first.codes[0].grouped()).await.unwrap(), Redemption::Rejected);
+    let report = desk.verify_audit_chain().await.unwrap();
+    assert!(report.broken.is_none(), "{}: {report:?}", db.name);
+    // What the service does still works: a new batch revokes, a code is used.
+    let second = desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    assert!(matches!(
+        desk.redeem("amara.okafor", second.codes[1].grouped()).await.unwrap(),
+        Redemption::Accepted { .. }
+    ));
+}
+
+#[tokio::test]
+async fn on_postgres_sslmode_require_connects_over_tls() {
+    let Some(db) = common::seeded_postgres().await else { return };
+    let url = format!("{}&sslmode=require", db.url);
+    assert_eq!(helpdesk::store::redact(&url), url, "the URL has no password to hide");
+    let store = store::open_with(&url, 1, Opening::Run).await.expect("sslmode=require against the test server");
+    assert!(store.user_by_username("ada.admin").await.unwrap().is_some());
+    let mut conn = pg(&url).await;
+    let tls: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(tls, "sslmode=require connected without TLS");
+}
+
+/// `url` with its user replaced by `role`.
+fn as_role(url: &str, role: &str) -> String {
+    let start = url.find("://").expect("a URL") + 3;
+    let host_from = match url[start..].find('@') {
+        Some(at) if !url[start..start + at].contains('/') => start + at + 1,
+        _ => start,
+    };
+    format!("{}{role}@{}", &url[..start], &url[host_from..])
+}
+
+async fn pg(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url).await.expect("connecting to PostgreSQL")
+}
+
+#[tokio::test]
+async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audit_log() {
+    let Some(db) = common::seeded_postgres().await else { return };
+    let role = format!("helpdesk_rt_{}", common::hex(&codes::random_bytes::<6>().unwrap()));
+    let sql = include_str!("../../deploy/postgres-runtime-role.sql").replace("helpdesk_runtime", &role);
+    let mut owner = pg(&db.url).await;
+    sqlx::raw_sql(&sql).execute(&mut owner).await.expect("deploy/postgres-runtime-role.sql");
+    let runtime_url = as_role(&db.url, &role);
+
+    let body = {
+        let (runtime_url, role) = (runtime_url.clone(), role.clone());
+        let amara = db.user("amara.okafor").await;
+        // On a thread of its own, so that a failed check still reaches the clean-up below.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            runtime.block_on(runtime_role_checks(&runtime_url, &role, amara.id))
+        })
+    };
+    let outcome = body.join();
+
+    // The role is dropped whatever happened, so that the cluster is left as it was found.
+    let cleanup = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'; \
+         DROP OWNED BY {role}; DROP ROLE {role};"
+    );
+    sqlx::raw_sql(&cleanup).execute(&mut owner).await.expect("dropping the test role");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
+    // The service, through the runtime role: it does not migrate, only checks the version.
+    let store = store::open_with(url, 4, Opening::Run).await.expect("the service as the runtime role");
+    let desk = HelpDesk::new(store.clone(), common::policy(), CHEAP, Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let issued = desk.generate_codes(&agent, amara, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    assert!(matches!(
+        desk.redeem("amara.okafor", issued.codes[0].grouped()).await.unwrap(),
+        Redemption::Accepted { .. }
+    ));
+    assert_eq!(desk.redeem("amara.okafor", issued.codes[0].grouped()).await.unwrap(), Redemption::Rejected);
+    desk.revoke_codes(&agent, amara).await.unwrap();
+    // The two-person rule through the runtime role: a contact change recorded by the trigger
+    // (which runs as its owner), a request, an approval, its use.
+    let amara_user = store.user(amara).await.unwrap().unwrap();
+    desk.update_profile(&agent, amara, "Amara", "Okafor", &amara_user.email, "+447911123456").await.unwrap();
+    let changes = store.contact_changes(amara, 5).await.unwrap();
+    assert_eq!(changes.first().and_then(|c| c.staff.as_ref()).map(|(_, n)| n.as_str()), Some("alex.agent"));
+    let admin = login(&desk, "ada.admin").await;
+    let ben = login(&desk, "ben.admin").await;
+    let seen = desk.user_detail(&admin, amara).await.unwrap().contact_seen;
+    let asked = desk
+        .request_codes(&admin, WarningChoice { target: amara, check: IdentityCheck::InPersonPhotoId, note: None, seen })
+        .await
+        .unwrap();
+    let helpdesk::desk::Generation::Requested(request) = asked else { panic!("codes without a second admin") };
+    desk.approve_request(&ben, request.id).await.unwrap();
+    desk.generate_approved(&admin, request.id).await.unwrap();
+    desk.logout(&agent).await.unwrap();
+    let report = desk.verify_audit_chain().await.unwrap();
+    assert!(report.broken.is_none() && report.checked > 5, "{report:?}");
+
+    let mut conn = pg(url).await;
+    let me: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(me, role);
+    let owner: String = sqlx::query_scalar(
+        "SELECT tableowner::text FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'audit_events'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_ne!(owner, role, "the runtime role owns the audit table");
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&mut conn).await.unwrap();
+    for attack in [
+        "TRUNCATE audit_events",
+        "UPDATE audit_events SET note = 'edited'",
+        "DELETE FROM audit_events",
+        "DROP TABLE audit_events",
+        "ALTER TABLE audit_events DISABLE TRIGGER USER",
+        "ALTER TABLE audit_events OWNER TO CURRENT_USER",
+        "CREATE TABLE audit_events_copy (id BIGINT)",
+        "DELETE FROM audit_chain",
+        "UPDATE backup_codes SET used_at = NULL",
+        "UPDATE backup_codes SET code_hash = batch_id::text::bytea",
+        "UPDATE backup_code_batches SET revoked_at = NULL",
+        "UPDATE backup_code_batches SET salt = 'x'::bytea",
+        "UPDATE audit_chain SET starts_after = last_id",
+        "DELETE FROM contact_changes",
+        "UPDATE contact_changes SET changed_at = 0",
+        "INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at) VALUES (1, 'email', '', '', 0)",
+        "DELETE FROM code_requests",
+    ] {
+        let mut c = pg(url).await;
+        let done = sqlx::raw_sql(attack).execute(&mut c).await;
+        assert!(done.is_err(), "the runtime role could: {attack}");
+    }
+    // Granting itself rights gets it nothing (PostgreSQL may answer with a warning only).
+    let mut c = pg(url).await;
+    let _ = sqlx::raw_sql(&format!("GRANT UPDATE, DELETE, TRUNCATE ON audit_events TO {role}")).execute(&mut c).await;
+    assert!(sqlx::raw_sql(&format!("ALTER ROLE {role} SUPERUSER")).execute(&mut c).await.is_err());
+    for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
+        let has: bool = sqlx::query_scalar(&format!("SELECT has_table_privilege('audit_events', '{privilege}')"))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert!(!has, "the runtime role granted itself {privilege}");
+    }
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(before, after);
+}
+
+on_each_backend!(
+    a_second_unrevoked_batch_is_refused_by_the_database,
+    the_database_refuses_to_undo_a_use_or_blind_the_chain,
+);
