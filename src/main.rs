@@ -406,13 +406,19 @@ async fn run(command: Option<Command>, config: Config) -> Result<u8> {
             let role = if admin { StaffRole::Admin } else { StaffRole::Agent };
             let permissions = if can_generate_codes { vec![Permission::GenerateLockoutCodes] } else { vec![] };
             let created = match staff::read_new_password().wrap_err("reading the password") {
-                Ok(password) => match &session {
-                    Some(s) => {
-                        desk.create_staff_as(s, &username, &first_name, &last_name, &email, role, permissions, password)
-                            .await
-                    }
-                    None => {
-                        desk.create_staff(&username, &first_name, &last_name, &email, role, permissions, password).await
+                Ok(password) => {
+                    let new = helpdesk::desk::NewStaff {
+                        username: &username,
+                        first_name: &first_name,
+                        last_name: &last_name,
+                        email: &email,
+                        role,
+                        permissions,
+                        password,
+                    };
+                    match &session {
+                        Some(s) => desk.create_staff_as(s, new).await,
+                        None => desk.create_staff(new).await,
                     }
                 }
                 .map_err(Into::into),
