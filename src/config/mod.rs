@@ -67,6 +67,8 @@ pub enum ConfigError {
     Unknown { path: String, key: String },
     #[error("environment variable {var}: {problem}")]
     Env { var: String, problem: String },
+    #[error("--database is empty: give a URL such as sqlite://helpdesk.db")]
+    EmptyDatabaseFlag,
 }
 
 pub const DEFAULT_URL: &str = "sqlite://helpdesk.db";
@@ -107,10 +109,16 @@ pub fn locale_is_utf8(env: impl Fn(&str) -> Option<String>) -> bool {
 impl Config {
     /// Finds the file (`--config`, else `HELPDESK_CONFIG`, else `./config.toml` if it
     /// exists; a missing default file means all defaults), reads it, resolves the relative
-    /// database and log paths in it against its folder, then applies
-    /// `HELPDESK_DATABASE_URL` or, failing that, `DATABASE_URL` (a relative path in those
-    /// is the caller's: it resolves from the current directory).
-    pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// database and log paths in it against its folder, and decides the database URL, the
+    /// first given of: `database` (the command line's `--database`, else the command's own
+    /// default, as the demo's), `HELPDESK_DATABASE_URL`, `DATABASE_URL`, the file's
+    /// `database.url`, the default. A relative path in the first three is the caller's: it
+    /// resolves from the current directory. An empty `database` is `EmptyDatabaseFlag`.
+    pub fn load(
+        path: Option<&Path>,
+        database: Option<String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let named = match path {
             Some(p) => Some(p.to_path_buf()),
             None => match env("HELPDESK_CONFIG") {
@@ -144,6 +152,12 @@ impl Config {
                 config.database_url = url;
                 break;
             }
+        }
+        if let Some(url) = database {
+            if url.trim().is_empty() {
+                return Err(ConfigError::EmptyDatabaseFlag);
+            }
+            config.database_url = url;
         }
         if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             config.no_color = true;
@@ -224,16 +238,16 @@ mod tests {
         let file = dir.path().join("helpdesk.toml");
         std::fs::write(&file, "[database]\nurl = \"sqlite://data/hd.db?mode=rwc\"\n[log]\nfile = \"logs/hd.log\"\n")
             .unwrap();
-        let c = Config::load(None, |k| (k == "HELPDESK_CONFIG").then(|| file.display().to_string())).unwrap();
+        let c = Config::load(None, None, |k| (k == "HELPDESK_CONFIG").then(|| file.display().to_string())).unwrap();
         let base = std::path::absolute(dir.path()).unwrap();
         assert_eq!(c.database_url, format!("sqlite://{}?mode=rwc", base.join("data/hd.db").display()));
         assert_eq!(c.log_file, base.join("logs/hd.log"));
         // --config wins over HELPDESK_CONFIG; absolute paths and PostgreSQL URLs stay.
         std::fs::write(&file, "[database]\nurl = \"postgres://db/hd\"\n[log]\nfile = \"/var/log/hd.log\"\n").unwrap();
-        let c = Config::load(Some(&file), |k| (k == "HELPDESK_CONFIG").then(|| "/nowhere.toml".into())).unwrap();
+        let c = Config::load(Some(&file), None, |k| (k == "HELPDESK_CONFIG").then(|| "/nowhere.toml".into())).unwrap();
         assert_eq!((c.database_url.as_str(), c.log_file.as_path()), ("postgres://db/hd", Path::new("/var/log/hd.log")));
         assert!(matches!(
-            Config::load(None, |k| (k == "HELPDESK_CONFIG").then(String::new)),
+            Config::load(None, None, |k| (k == "HELPDESK_CONFIG").then(String::new)),
             Err(ConfigError::Env { .. })
         ));
     }
@@ -245,10 +259,17 @@ mod tests {
             "DATABASE_URL" => Some("postgres://c/d".to_owned()),
             _ => None,
         };
-        let c = Config::load(Some(Path::new("config.toml")), env).unwrap();
+        let c = Config::load(Some(Path::new("config.toml")), None, env).unwrap();
         assert_eq!(c.database_url, "postgres://a/b");
-        let c = Config::load(Some(Path::new("config.toml")), |k| (k == "DATABASE_URL").then(|| "sqlite://x.db".into()))
-            .unwrap();
+        let c = Config::load(Some(Path::new("config.toml")), None, |k| {
+            (k == "DATABASE_URL").then(|| "sqlite://x.db".into())
+        })
+        .unwrap();
         assert_eq!(c.database_url, "sqlite://x.db");
+        // The command line's database (`--database`, or the demo's) outranks them all.
+        let c = Config::load(Some(Path::new("config.toml")), Some("sqlite://given.db".into()), env).unwrap();
+        assert_eq!(c.database_url, "sqlite://given.db");
+        let empty = Config::load(Some(Path::new("config.toml")), Some(" ".into()), env);
+        assert_eq!(empty, Err(ConfigError::EmptyDatabaseFlag));
     }
 }
