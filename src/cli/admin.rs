@@ -1,9 +1,10 @@
-//! Commands that need an admin (`staff create` once an admin exists, `audit export`) sign
-//! in like the UI: the username from `--admin-username` or a prompt, the password from
+//! Commands that need an admin (`staff create` once an admin exists, `staff list` and the
+//! staff changes, `audit export`, `codes revoke-all`, `serve-clients`) sign in like the UI: the username from `--admin-username` or a prompt, the password from
 //! the terminal without echo or one line of standard input, never from argv. The sign-in
 //! is throttled and audited as any other, and the command then runs in that session, so
 //! that the service applies the same authorization as it does for the UI and records the
-//! admin as the actor.
+//! admin as the actor. `as_admin` is that whole round: open the desk, sign in, act, sign
+//! out.
 
 use std::io::{BufRead, IsTerminal, Write};
 

@@ -88,6 +88,7 @@ impl StaffCommand {
                     email: &email,
                     role: if admin { StaffRole::Admin } else { StaffRole::Agent },
                     permissions: if can_generate_codes { vec![Permission::GenerateLockoutCodes] } else { vec![] },
+                    // Read last, after the admin's own password (`create`).
                     password: Zeroizing::default(),
                 };
                 return create(config, admin_username, new).await;
