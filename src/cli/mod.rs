@@ -77,7 +77,7 @@ impl Cli {
     pub fn database(&self) -> Option<String> {
         let own = match &self.command {
             Some(Command::Demo(_)) => Some(demo::DEFAULT_URL),
-            Some(Command::Serve(args)) if args.demo => Some(demo::DEFAULT_URL),
+            Some(Command::Serve(args)) => args.own_database(),
             _ => None,
         };
         self.database.clone().or(own.map(str::to_owned))

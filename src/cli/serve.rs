@@ -26,10 +26,15 @@ pub struct ServeArgs {
     /// On the demo database: make a throw-away certificate for localhost and a demo
     /// client's token in this folder (helpdesk-demo-cert.pem, helpdesk-demo-token), then serve
     #[arg(long, conflicts_with_all = ["certificate", "private_key"])]
-    pub demo: bool,
+    demo: bool,
 }
 
 impl ServeArgs {
+    /// `--demo` serves the demo's database unless `--database` names another.
+    pub fn own_database(&self) -> Option<&'static str> {
+        self.demo.then_some(demo::DEFAULT_URL)
+    }
+
     /// Puts the flags over `[serve]` (relative paths on the command line are the caller's,
     /// from the current directory) and lowers the process's priority to `serve.nice`.
     pub fn before_runtime(&self, config: &mut Config) -> Result<(), Failure> {
