@@ -1,14 +1,17 @@
-//! Commands that need an admin (`staff create` once an admin exists, `audit export`) sign
-//! in like the UI: the username from `--admin-username` or a prompt, the password from
+//! Commands that need an admin (`staff create` once an admin exists, `staff list` and the
+//! staff changes, `audit export`, `codes revoke-all`, `serve-clients`) sign in like the UI: the username from `--admin-username` or a prompt, the password from
 //! the terminal without echo or one line of standard input, never from argv. The sign-in
 //! is throttled and audited as any other, and the command then runs in that session, so
 //! that the service applies the same authorization as it does for the UI and records the
-//! admin as the actor.
+//! admin as the actor. `as_admin` is that whole round: open the desk, sign in, act, sign
+//! out.
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use color_eyre::Report;
 use zeroize::Zeroizing;
 
+use crate::config::Config;
 use crate::desk::{DeskError, HelpDesk, Session};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,4 +68,37 @@ pub async fn sign_in(desk: &HelpDesk, given: Option<String>) -> Result<Session, 
     let username = username(given)?;
     let password = password(&username)?;
     desk.login(&username, password).await.map_err(AdminError::SignIn)
+}
+
+/// Opens the desk, signs the admin in, and runs `act` in that session (`signed_in`).
+pub async fn as_admin<T, E: Into<Report>>(
+    config: &Config,
+    admin: Option<String>,
+    act: impl AsyncFnOnce(&HelpDesk, &Session) -> Result<T, E>,
+) -> Result<T, Report> {
+    let desk = super::open_desk(config).await?;
+    signed_in(&desk, admin, act).await
+}
+
+/// Signs the admin in (`--admin-username` or a prompt) and runs `act` in that session
+/// (`in_session`).
+pub async fn signed_in<T, E: Into<Report>>(
+    desk: &HelpDesk,
+    admin: Option<String>,
+    act: impl AsyncFnOnce(&HelpDesk, &Session) -> Result<T, E>,
+) -> Result<T, Report> {
+    let session = sign_in(desk, admin).await?;
+    in_session(desk, &session, act).await
+}
+
+/// Runs `act` in `session`, then signs out whatever `act` returned, so that no session is
+/// left open: a failed sign-out is said first, then `act`'s own error.
+pub async fn in_session<T, E: Into<Report>>(
+    desk: &HelpDesk,
+    session: &Session,
+    act: impl AsyncFnOnce(&HelpDesk, &Session) -> Result<T, E>,
+) -> Result<T, Report> {
+    let done = act(desk, session).await;
+    desk.logout(session).await?;
+    done.map_err(Into::into)
 }

@@ -16,7 +16,6 @@ pub enum ExportError {
     Encode(#[from] serde_json::Error),
 }
 
-/// Writes events with an id above `after`, oldest first; returns how many.
 /// One event as one line for every line reader: JSON escapes C0 controls, and NEL (U+0085),
 /// U+2028 and U+2029 (line breaks to Python's `splitlines` and many JavaScript readers,
 /// legal unescaped in JSON) are escaped here too.
@@ -27,6 +26,7 @@ pub fn json_line(event: &impl serde::Serialize) -> Result<String, serde_json::Er
     Ok(line)
 }
 
+/// Writes events with an id above `after`, oldest first; returns how many.
 pub async fn run(
     desk: &HelpDesk,
     session: &Session,

@@ -3,21 +3,14 @@
 
 use std::io::Write;
 
+use super::exit::{Failure, NO, SUCCESS};
 use crate::desk::HelpDesk;
 use crate::domain::audit_chain::Anchor;
 
-pub const INTACT: u8 = 0;
-pub const BROKEN: u8 = 1;
-pub const ERROR: u8 = 2;
-
-pub async fn run(desk: &HelpDesk, anchor: Option<Anchor>, out: &mut impl Write) -> u8 {
-    let report = match desk.verify_audit_chain_against(anchor).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ERROR;
-        }
-    };
+/// `SUCCESS` when the chain is intact, `NO` when it is broken; a failure to read the log
+/// or write the report is said as `error: …`.
+pub async fn run(desk: &HelpDesk, anchor: Option<Anchor>, out: &mut impl Write) -> Result<u8, Failure> {
+    let report = desk.verify_audit_chain_against(anchor).await.map_err(|e| Failure::of_check(e.to_string()))?;
     let said = if report.breaks.is_empty() {
         writeln!(out, "intact: {} chained events verified{}", report.checked, before(report.before_chain))
     } else {
@@ -36,11 +29,8 @@ pub async fn run(desk: &HelpDesk, anchor: Option<Anchor>, out: &mut impl Write) 
                 )
             })
     };
-    if let Err(e) = said.and_then(|()| out.flush()) {
-        eprintln!("error: writing the report failed: {e}");
-        return ERROR;
-    }
-    if report.broken.is_some() { BROKEN } else { INTACT }
+    said.and_then(|()| out.flush()).map_err(|e| Failure::of_check(format!("writing the report failed: {e}")))?;
+    Ok(if report.broken.is_some() { NO } else { SUCCESS })
 }
 
 fn before(n: u64) -> String {

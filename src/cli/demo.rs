@@ -2,12 +2,16 @@
 //! many of them with international phone numbers. Deterministic, so the README's names
 //! are always there.
 
+use std::io::IsTerminal;
+
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use zeroize::Zeroizing;
 
+use super::exit::{Failure, SUCCESS};
+use crate::config::Config;
 use crate::desk::NewUser;
-use crate::desk::{DeskResult, HelpDesk};
+use crate::desk::{DeskResult, HelpDesk, redact_url};
 use crate::domain::access::Permission;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::TwoFactorMethod;
@@ -39,6 +43,76 @@ const NAMED_CUSTOMERS: [(&str, &str, &str, &str, Enrolment); 6] = [
 ];
 
 const PEOPLE: &str = include_str!("../../assets/demo/people.tsv");
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Customers to create in a new demo database
+    #[arg(long, default_value_t = DEFAULT_CUSTOMERS, value_parser = clap::value_parser!(u64).range(6..=10_000_000))]
+    users: u64,
+    /// Only create the database; do not open the UI
+    #[arg(long)]
+    no_ui: bool,
+    /// Seed the demo's published passwords into a database whose name does not say
+    /// "demo" (it must still be empty and never have held data)
+    #[arg(long)]
+    i_know_this_is_a_demo: bool,
+}
+
+impl DemoArgs {
+    /// Seeds the database if it is new, prints the demo staff, and opens the UI.
+    pub async fn run(self, config: Config) -> Result<u8, Failure> {
+        let shown = redact_url(&config.database_url);
+        if !named_for_demo(&config.database_url) && !self.i_know_this_is_a_demo {
+            return Err(Failure::new(format!(
+                "the demo writes published passwords, so it only uses a database whose name says \"demo\" ({shown} \
+                 does not); add --i-know-this-is-a-demo if this one is meant for it"
+            )));
+        }
+        let desk = super::open_desk_to_migrate(&config).await?;
+        // A demo database from an earlier version gets this version's search keys.
+        desk.refold_all().await?;
+        let started = std::time::Instant::now();
+        let show = std::io::stderr().is_terminal() || self.no_ui;
+        let outcome = seed(&desk, self.users, config.password_cost, |n| {
+            if show && n % 100_000 < 10_000 {
+                eprintln!("  {n} customers written");
+            }
+        })
+        .await?;
+        match outcome {
+            Seeded::Created { customers } => {
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!("Demo database {shown} created with {customers} customers in {secs:.1} s.");
+            }
+            Seeded::AlreadyThere { users } => {
+                eprintln!("Demo database {shown} already has {users} users; delete it to start over.");
+            }
+            Seeded::HeldData => {
+                return Err(Failure::new(format!(
+                    "{shown} has no users but an audit log: it has held real data, and the demo's published \
+                     passwords never go into it. Use a new database."
+                )));
+            }
+        }
+        eprintln!("Demo staff (username / password):");
+        for (username, first, last, role, may, pass) in DEMO_STAFF {
+            let what = match (role, may) {
+                (StaffRole::Admin, _) => "admin-level, may generate codes",
+                (StaffRole::Agent, true) => "agent, may generate codes for customers",
+                (StaffRole::Agent, false) => "agent without the permission",
+            };
+            eprintln!("  {username:<12} / {pass:<22} {first} {last}: {what}");
+        }
+        if !self.no_ui {
+            if let Some(problem) = crate::ui::unusable_terminal() {
+                return Err(Failure::new(format!("{problem} (the demo database is ready; --no-ui skips the UI)")));
+            }
+            let hint = crate::texts::texts().login.demo_hint.clone();
+            crate::ui::run(desk, config, Some(hint)).await?;
+        }
+        Ok(SUCCESS)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seeded {

@@ -1,16 +1,123 @@
-//! The subcommands that are not the terminal UI.
+//! The command line: `Cli` is what clap parses, `Command` its subcommands, each with its
+//! arguments and its `run` in its own module. `main.rs` parses, loads the configuration,
+//! and hands the command to `run`; a failure is said once, by `exit::Failure`.
 
 pub mod admin;
+pub mod audit;
 pub mod audit_export;
 pub mod audit_verify;
+pub mod codes;
 pub mod demo;
+pub mod exit;
+pub mod migrate;
 pub mod process;
 pub mod serve;
+pub mod serve_clients;
 pub mod staff;
 pub mod verify_code;
 
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
 use crate::config::Config;
 use crate::desk::{DeskResult, HelpDesk, Opening};
+use exit::Failure;
+
+#[derive(Parser)]
+#[command(
+    name = "helpdesk",
+    version,
+    about = "Issue one-time backup codes to Digital Banking users who cannot receive 2FA codes",
+    after_help = exit::AFTER_HELP
+)]
+pub struct Cli {
+    /// Configuration file (default: $HELPDESK_CONFIG, else ./config.toml if it exists, else
+    /// built-in defaults). Relative paths in it resolve from its folder.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The database to use, outranking HELPDESK_DATABASE_URL, DATABASE_URL and the file's
+    /// `database.url` (sqlite://PATH or postgres://…). For `demo` the default is
+    /// sqlite://helpdesk-demo.db.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create (if missing) and open a demo database with staff and customers
+    Demo(demo::DemoArgs),
+    /// Create or upgrade the database schema, then exit
+    Migrate,
+    /// Manage staff accounts
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+    /// Check a backup code as the Digital Banking login would (code on standard input;
+    /// exit 0 accepted, 1 rejected, 2 error)
+    VerifyCode(verify_code::VerifyCodeArgs),
+    /// Read the audit log
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Backup codes across the institution
+    #[command(subcommand)]
+    Codes(codes::CodesCommand),
+    /// The HTTPS redemption service the Digital Banking login calls ([serve] in
+    /// config.toml; docs/redemption-api.md). Stops on SIGTERM after the calls in flight
+    Serve(serve::ServeArgs),
+    /// The systems that call `helpdesk serve`, each with its own bearer token (needs an admin)
+    #[command(subcommand)]
+    ServeClients(serve_clients::ServeClientsCommand),
+}
+
+impl Cli {
+    /// The database the command line chose: `--database`, else the command's own default
+    /// (the demo's database for `demo` and `serve --demo`). `Config::load` ranks it first.
+    pub fn database(&self) -> Option<String> {
+        let own = match &self.command {
+            Some(Command::Demo(_)) => Some(demo::DEFAULT_URL),
+            Some(Command::Serve(args)) => args.own_database(),
+            _ => None,
+        };
+        self.database.clone().or(own.map(str::to_owned))
+    }
+}
+
+/// What a command does to the process and its configuration before the async runtime
+/// starts its threads (each thread inherits the process's priority).
+pub fn before_runtime(command: Option<&Command>, config: &mut Config) -> Result<(), Failure> {
+    match command {
+        Some(Command::Serve(args)) => args.before_runtime(config),
+        _ => Ok(()),
+    }
+}
+
+/// Runs the command (the terminal UI without one); `Ok` holds the exit code of an answer
+/// (`exit::SUCCESS` or `exit::NO`).
+pub async fn run(command: Option<Command>, config: Config) -> Result<u8, Failure> {
+    match command {
+        None => terminal(config).await,
+        Some(Command::Demo(args)) => args.run(config).await,
+        Some(Command::Migrate) => migrate::run(&config).await,
+        Some(Command::Staff(command)) => command.run(&config).await,
+        Some(Command::VerifyCode(args)) => args.run(&config).await,
+        Some(Command::Audit(command)) => command.run(&config).await,
+        Some(Command::Codes(command)) => command.run(&config).await,
+        Some(Command::Serve(args)) => args.run(&config).await,
+        Some(Command::ServeClients(command)) => command.run(&config).await,
+    }
+}
+
+/// No subcommand: the terminal UI.
+async fn terminal(config: Config) -> Result<u8, Failure> {
+    if let Some(problem) = crate::ui::unusable_terminal() {
+        return Err(Failure::new(problem.to_string()));
+    }
+    let desk = open_desk(&config).await?;
+    crate::ui::run(desk, config, None).await?;
+    Ok(exit::SUCCESS)
+}
 
 /// Opens the configured database, which must exist, and wraps it in the service. Only the
 /// schema's owner migrates it (`Opening::Run`).

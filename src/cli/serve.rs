@@ -1,23 +1,91 @@
-//! `helpdesk serve` and `helpdesk serve-clients`: the redemption service and the
-//! credentials of the systems that call it.
+//! `helpdesk serve`: the redemption service, its flags over the `[serve]` settings, and
+//! the throw-away files of `--demo`. It exits 0 after a clean stop, 2 when it cannot start.
 
 use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::demo;
+use super::exit::{Failure, SUCCESS};
 use crate::config::Config;
-use crate::desk::{HelpDesk, Session};
-use crate::domain::time;
+use crate::desk::{HelpDesk, redact_url};
 use crate::serve::Server;
 
-/// Exit codes of `helpdesk serve`: 0 after a clean stop, 2 when it cannot start.
-pub const STOPPED: u8 = 0;
-pub const CANNOT_START: u8 = 2;
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Listen here instead of serve.address (for example 127.0.0.1:8443)
+    #[arg(long, value_name = "IP:PORT")]
+    address: Option<SocketAddr>,
+    /// The certificate chain (PEM) instead of serve.certificate
+    #[arg(long, value_name = "PATH")]
+    certificate: Option<PathBuf>,
+    /// The private key (PEM) instead of serve.private_key
+    #[arg(long, value_name = "PATH")]
+    private_key: Option<PathBuf>,
+    /// On the demo database: make a throw-away certificate for localhost and a demo
+    /// client's token in this folder (helpdesk-demo-cert.pem, helpdesk-demo-token), then serve
+    #[arg(long, conflicts_with_all = ["certificate", "private_key"])]
+    demo: bool,
+}
+
+impl ServeArgs {
+    /// `--demo` serves the demo's database unless `--database` names another.
+    pub fn own_database(&self) -> Option<&'static str> {
+        self.demo.then_some(demo::DEFAULT_URL)
+    }
+
+    /// Puts the flags over `[serve]` (relative paths on the command line are the caller's,
+    /// from the current directory) and lowers the process's priority to `serve.nice`.
+    pub fn before_runtime(&self, config: &mut Config) -> Result<(), Failure> {
+        if self.demo {
+            let files = DemoFiles::here();
+            config.serve.certificate = Some(files.certificate);
+            config.serve.private_key = Some(files.private_key);
+        }
+        let serve = &mut config.serve;
+        serve.address = self.address.unwrap_or(serve.address);
+        serve.certificate = self.certificate.clone().or(serve.certificate.take());
+        serve.private_key = self.private_key.clone().or(serve.private_key.take());
+        lower_priority(serve.nice).map_err(|e| {
+            Failure::new(format!("cannot lower the server's priority to serve.nice = {}: {e}", serve.nice))
+        })
+    }
+
+    /// Serves until SIGTERM (`serve`); with `--demo`, first makes the demo's files.
+    pub async fn run(self, config: &Config) -> Result<u8, Failure> {
+        if self.demo && !demo::named_for_demo(&config.database_url) {
+            return Err(Failure::new(format!(
+                "--demo makes a client with the demo's published admin password, so it only uses a database whose \
+                 name says \"demo\" ({} does not)",
+                redact_url(&config.database_url)
+            )));
+        }
+        let desk = super::open_desk(config).await.map_err(|e| Failure::new(e.to_string()))?;
+        if self.demo {
+            let files = DemoFiles::here();
+            files.prepare(&desk).await?;
+            eprintln!(
+                "Demo: certificate {}, bearer token in {}. Generate a code in the UI (cargo run -- demo, as \
+                 alex.agent), then:\n  curl --cacert {} -H \"Authorization: Bearer $(cat {})\" \
+                 -d '{{\"username\":\"amara.okafor\",\"code\":\"XXXX-XXXX-XXXX\"}}' \
+                 https://localhost:{}/v1/backup-codes/redeem",
+                files.certificate.display(),
+                files.token.display(),
+                files.certificate.display(),
+                files.token.display(),
+                config.serve.address.port()
+            );
+        }
+        serve(desk, config).await
+    }
+}
 
 /// Lowers this process's CPU priority to `nice` (0 to 19) so that the staff's own work on
 /// the same host is scheduled first. Called before the runtime starts its threads: each
 /// thread inherits its creator's priority.
 /// A process already run at a lower priority (a service manager's `Nice=`) keeps it.
-pub fn lower_priority(nice: i32) -> std::io::Result<()> {
+fn lower_priority(nice: i32) -> std::io::Result<()> {
     // SAFETY: getpriority and setpriority read only their integer arguments. getpriority
     // may return -1 as a value, so errno is cleared first and read after.
     let current = unsafe {
@@ -32,21 +100,11 @@ pub fn lower_priority(nice: i32) -> std::io::Result<()> {
 }
 
 /// Binds, serves until SIGTERM or Ctrl-C, drains. Says where it listens on standard error.
-pub async fn run(desk: HelpDesk, config: &Config) -> u8 {
-    let server = match Server::bind(Arc::new(desk), config.serve.clone()).await {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("helpdesk: configuration error: {e}");
-            return CANNOT_START;
-        }
-    };
-    let address = match server.address() {
-        Ok(address) => address,
-        Err(e) => {
-            eprintln!("helpdesk: cannot read the listening address: {e}");
-            return CANNOT_START;
-        }
-    };
+async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
+    let server = Server::bind(Arc::new(desk), config.serve.clone())
+        .await
+        .map_err(|e| Failure::new(format!("configuration error: {e}")))?;
+    let address = server.address().map_err(|e| Failure::new(format!("cannot read the listening address: {e}")))?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!(
         "helpdesk serve: listening on https://{address} ({cores} redemptions hash at once, {} more may wait); \
@@ -61,7 +119,7 @@ pub async fn run(desk: HelpDesk, config: &Config) -> u8 {
         eprintln!("helpdesk serve: stopped; every call in flight was answered");
     }
     tracing::info!(cut, "stopped serving");
-    STOPPED
+    Ok(SUCCESS)
 }
 
 /// SIGTERM (what a service manager sends) or SIGINT (Ctrl-C).
@@ -78,37 +136,6 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
-}
-
-/// `serve-clients create`: prints the token once, on standard output alone (so that it
-/// can be piped into a secret store), and the advice on standard error.
-pub async fn create(desk: &HelpDesk, session: &Session, name: &str, out: &mut impl Write) -> color_eyre::Result<()> {
-    let created = desk.create_serve_client(session, name).await?;
-    eprintln!(
-        "Serve client {} created (id {}). Its bearer token follows, once: put it in the login's secret store now; \
-         it is not kept anywhere and cannot be shown again (revoke and create another if it is lost).",
-        created.name, created.id
-    );
-    writeln!(out, "{}", created.token.as_str())?;
-    Ok(())
-}
-
-/// `serve-clients list`: one line a client.
-pub async fn list(desk: &HelpDesk, session: &Session, out: &mut impl Write) -> color_eyre::Result<()> {
-    let clients = desk.serve_clients(session).await?;
-    if clients.is_empty() {
-        writeln!(out, "No serve clients yet: create one with `helpdesk serve-clients create --name NAME`.")?;
-        return Ok(());
-    }
-    writeln!(out, "{:<32} {:<22} {:<16} STATUS", "NAME", "CREATED", "BY")?;
-    for c in clients {
-        let status = match c.revoked_at {
-            Some(at) => format!("revoked {}", time::format_utc(at)),
-            None => "active".to_owned(),
-        };
-        writeln!(out, "{:<32} {:<22} {:<16} {status}", c.name, time::format_utc(c.created_at), c.created_by)?;
-    }
-    Ok(())
 }
 
 /// What `helpdesk serve --demo` leaves in the current folder: a throw-away certificate for
@@ -145,7 +172,7 @@ impl DemoFiles {
         {
             return Ok(());
         }
-        let (admin, password) = crate::cli::demo::DEMO_STAFF
+        let (admin, password) = demo::DEMO_STAFF
             .iter()
             .find(|s| s.3 == crate::domain::user::StaffRole::Admin)
             .map(|s| (s.0, s.5))
@@ -155,9 +182,9 @@ impl DemoFiles {
             .await
             .wrap_err("signing in as the demo admin (is this the demo database?)")?;
         let name = format!("demo-login-{}", desk.now());
-        let created = desk.create_serve_client(&session, &name).await;
-        desk.logout(&session).await?;
-        write_private(&self.token, format!("{}\n", created?.token.as_str()).as_bytes())?;
+        let created =
+            super::admin::in_session(desk, &session, async |desk, s| desk.create_serve_client(s, &name).await).await?;
+        write_private(&self.token, format!("{}\n", created.token.as_str()).as_bytes())?;
         Ok(())
     }
 }

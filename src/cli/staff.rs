@@ -5,11 +5,128 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::desk::{DeskError, HelpDesk, Session};
+use clap::Subcommand;
+use color_eyre::eyre::{Report, WrapErr};
+use zeroize::Zeroizing;
+
+use super::admin::{as_admin, signed_in};
+use super::exit::{Failure, SUCCESS};
+use crate::config::Config;
+use crate::desk::{DeskError, HelpDesk, NewStaff, Session};
 use crate::domain::access::{Permission, StaffChange};
 use crate::domain::time::format_rfc3339;
+use crate::domain::user::StaffRole;
 
-use zeroize::Zeroizing;
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Create a member of staff; passwords are read from the terminal or standard input.
+    /// Without credentials only while the database has no admin (bootstrap); afterwards
+    /// an admin's username and password are needed (on standard input: the admin's
+    /// password on the first line, the new password on the second)
+    Create {
+        /// The admin who authorises this (prompted for on a terminal when an admin exists)
+        #[arg(long, value_name = "USERNAME")]
+        admin_username: Option<String>,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: String,
+        /// Admin-level staff (may act on other staff, edit settings, read the audit log)
+        #[arg(long)]
+        admin: bool,
+        /// Grant "Can generate lockout codes user"
+        #[arg(long)]
+        can_generate_codes: bool,
+    },
+    /// List staff: role, permission, status, sign-in lock, last sign-in, open sessions
+    List {
+        /// An admin's username (prompted for on a terminal); the password is read from the
+        /// terminal or standard input
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Disable a member of staff: they cannot sign in, and their sessions end
+    Disable {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Enable a disabled member of staff again
+    Enable {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Lift a member of staff's sign-in lock
+    Unlock {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+}
+
+impl StaffCommand {
+    pub async fn run(self, config: &Config) -> Result<u8, Failure> {
+        let (username, admin, what) = match self {
+            StaffCommand::Create {
+                admin_username,
+                username,
+                first_name,
+                last_name,
+                email,
+                admin,
+                can_generate_codes,
+            } => {
+                let new = NewStaff {
+                    username: &username,
+                    first_name: &first_name,
+                    last_name: &last_name,
+                    email: &email,
+                    role: if admin { StaffRole::Admin } else { StaffRole::Agent },
+                    permissions: if can_generate_codes { vec![Permission::GenerateLockoutCodes] } else { vec![] },
+                    // Read last, after the admin's own password (`create`).
+                    password: Zeroizing::default(),
+                };
+                return create(config, admin_username, new).await;
+            }
+            StaffCommand::List { admin_username } => {
+                let mut out = std::io::stdout().lock();
+                as_admin(config, admin_username, async |desk, s| list(desk, s, &mut out).await).await?;
+                return Ok(SUCCESS);
+            }
+            StaffCommand::Disable { username, admin_username } => (username, admin_username, StaffChange::Disable),
+            StaffCommand::Enable { username, admin_username } => (username, admin_username, StaffChange::Enable),
+            StaffCommand::Unlock { username, admin_username } => (username, admin_username, StaffChange::Unlock),
+        };
+        // The same rule as the Staff pane.
+        let done = as_admin(config, admin, async |desk, s| change(desk, s, &username, what).await).await?;
+        println!("{done}");
+        Ok(SUCCESS)
+    }
+}
+
+/// `helpdesk staff create`: bootstrap only while no admin can sign in; from then on an
+/// admin authorises it. The new password is read after the admin's.
+async fn create(config: &Config, admin: Option<String>, mut new: NewStaff<'_>) -> Result<u8, Failure> {
+    let desk = super::open_desk(config).await?;
+    let (username, role) = (new.username.to_lowercase(), new.role);
+    let id = if admin.is_some() || desk.has_enabled_admin().await? {
+        signed_in(&desk, admin, async |desk, s| {
+            new.password = read_new_password().wrap_err("reading the password")?;
+            Ok::<_, Report>(desk.create_staff_as(s, new).await?)
+        })
+        .await?
+    } else {
+        new.password = read_new_password().wrap_err("reading the password")?;
+        desk.create_staff(new).await?
+    };
+    println!("Created staff user {username} (id {id}, {}).", role.as_str());
+    Ok(SUCCESS)
+}
 
 /// Asks twice on a terminal; reads one line from a pipe.
 pub fn read_new_password() -> std::io::Result<Zeroizing<String>> {

@@ -5,47 +5,50 @@ use std::io::BufRead;
 
 use zeroize::Zeroizing;
 
+use super::exit::{Failure, NO, SUCCESS};
+use crate::config::Config;
 use crate::desk::{HelpDesk, Redemption};
 use crate::domain::time;
 
-pub const ACCEPTED: u8 = 0;
-pub const REJECTED: u8 = 1;
-pub const ERROR: u8 = 2;
+#[derive(clap::Args)]
+pub struct VerifyCodeArgs {
+    #[arg(long)]
+    username: String,
+}
+
+impl VerifyCodeArgs {
+    /// `SUCCESS` when the code was accepted, `NO` when rejected; an error is said as
+    /// `error: …`.
+    pub async fn run(self, config: &Config) -> Result<u8, Failure> {
+        let desk = super::open_desk(config).await.map_err(|e| Failure::of_check(e.to_string()))?;
+        run(&desk, &self.username, std::io::stdin().lock()).await
+    }
+}
 
 /// The most of standard input that is read: a code with every separator a person might
 /// type is far shorter, and an endless line must not be.
 pub const MAX_INPUT: u64 = 256;
 
-pub async fn run(desk: &HelpDesk, username: &str, input: impl BufRead) -> u8 {
-    let line = match read_code(input) {
-        Ok(line) => line,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ERROR;
-        }
-    };
+/// Redeems the code on `input` for `username`, as the login would.
+pub async fn run(desk: &HelpDesk, username: &str, input: impl BufRead) -> Result<u8, Failure> {
+    let line = read_code(input).map_err(Failure::of_check)?;
     if line.trim().is_empty() {
-        eprintln!(
-            "error: no code on standard input (type it, or pipe it: echo CODE | helpdesk verify-code --username USER)"
-        );
-        return ERROR;
+        return Err(Failure::of_check(
+            "no code on standard input (type it, or pipe it: echo CODE | helpdesk verify-code --username USER)",
+        ));
     }
-    match desk.redeem(username, line).await {
-        Ok(Redemption::Accepted { .. }) => {
+    match desk.redeem(username, line).await.map_err(|e| Failure::of_check(e.to_string()))? {
+        Redemption::Accepted { .. } => {
             println!("accepted: the code was valid and is now used up");
-            ACCEPTED
+            Ok(SUCCESS)
         }
-        Ok(Redemption::Rejected) => {
+        Redemption::Rejected => {
             println!("rejected: that code is not valid for this user");
-            REJECTED
+            Ok(NO)
         }
-        Ok(Redemption::Locked { until }) => {
+        Redemption::Locked { until } => {
             println!("rejected: too many failed codes; backup codes are locked until {}", time::format_utc(until));
-            REJECTED
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ERROR
+            Ok(NO)
         }
     }
 }

@@ -37,6 +37,7 @@ use crate::store::{Store, StoreError};
 pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption, WarningChoice};
 pub use serve_clients::NewServeClient;
+pub use staff::NewStaff;
 pub use two_person::{Weighed, signals};
 pub use users::UserDetail;
 

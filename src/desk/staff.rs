@@ -1,17 +1,88 @@
-//! The staff lifecycle an admin runs from the Staff pane and `helpdesk staff`: roles,
-//! the code permission, disabling and re-enabling, lifting a sign-in lock, ending
-//! sessions. The rule is `access::may_change_staff`; the store applies each change with
+//! The staff lifecycle an admin runs from the Staff pane and `helpdesk staff`: creating
+//! staff, roles, the code permission, disabling and re-enabling, lifting a sign-in lock,
+//! ending sessions. The rule is `access::may_change_staff`; the store applies each change with
 //! its audit event in one transaction, and refuses atomically to remove the last admin.
 
-use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
-use crate::domain::access::{self, Refusal, Staff, StaffChange, StaffMember};
+use zeroize::Zeroizing;
+
+use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
+use crate::domain::access::{self, Permission, Refusal, Staff, StaffChange, StaffMember};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::notice::notices_for;
-use crate::domain::user::{StaffRole, UserId};
-use crate::store::{Acting, StaffChangeOutcome};
+use crate::domain::user::{Enrolment, StaffRole, UserId, UserKind};
+use crate::domain::{password, profile};
+use crate::store::{Acting, NewUser, StaffChangeOutcome, StoreError};
 use crate::texts::texts;
 
+/// A member of staff to create, as typed: the profile rules check the names, the email
+/// and the password (`DeskError::Profile` names the field), and the password is hashed
+/// with the staff cost before anything is stored. The password is wiped when dropped.
+#[derive(Debug)]
+pub struct NewStaff<'a> {
+    pub username: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub role: StaffRole,
+    pub permissions: Vec<Permission>,
+    pub password: Zeroizing<String>,
+}
+
 impl HelpDesk {
+    /// Bootstraps a member of staff from the command line, without credentials: only
+    /// while the database has no admin who can sign in (`AdminExists` otherwise, checked
+    /// in the transaction that writes). Afterwards staff are created with
+    /// `create_staff_as`, by an admin. Returns the new member's id.
+    pub async fn create_staff(&self, new: NewStaff<'_>) -> DeskResult<UserId> {
+        // The first member of staff is the admin who creates the others; nobody else is
+        // made without an admin's credentials.
+        if new.role != StaffRole::Admin {
+            return Err(DeskError::BootstrapNeedsAdmin);
+        }
+        let (user, mut audit) = self.new_staff(new).await?;
+        audit.actor = "command line (bootstrap: no admin yet)".into();
+        self.store.insert_first_staff(&user, &audit).await?.ok_or(DeskError::AdminExists)
+    }
+
+    /// Creates a member of staff as the signed-in admin: the authorization the UI applies
+    /// to every admin action, and the admin recorded as the actor. Returns the new id.
+    pub async fn create_staff_as(&self, session: &Session, new: NewStaff<'_>) -> DeskResult<UserId> {
+        let actor = self.actor(session).await?;
+        self.audited(&actor, None, AuditAction::StaffCreated, access::may_administer(&actor)).await?;
+        let (user, audit) = self.new_staff(new).await?;
+        let audit = audit.actor(actor.id, &actor.username);
+        let ids = self.store.insert_users(std::slice::from_ref(&user), Some(&audit)).await?;
+        ids.first().copied().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()).into())
+    }
+
+    /// A new member of staff checked against the profile rules, with the password hashed,
+    /// and the audit event that records them.
+    async fn new_staff(&self, new: NewStaff<'_>) -> DeskResult<(NewUser, NewAuditEvent)> {
+        let NewStaff { username, first_name, last_name, email, role, permissions, password: new_password } = new;
+        let username = profile::username(username)?;
+        profile::password(&new_password, &username)?;
+        let cost = self.password_cost;
+        let hash = blocking(move || password::hash(&cost, &new_password)).await??;
+        let now = self.now();
+        let user = NewUser {
+            kind: UserKind::Staff,
+            username: username.clone(),
+            first_name: profile::first_name(first_name)?,
+            last_name: profile::last_name(last_name)?,
+            email: profile::email(email)?,
+            phone: String::new(),
+            enrolment: Enrolment::Enrolled,
+            role: Some(role),
+            password_hash: Some(hash),
+            permissions,
+            devices: Vec::new(),
+            created_at: now,
+        };
+        let mut audit = NewAuditEvent::new(now, AuditAction::StaffCreated).detail(format!("role {}", role.as_str()));
+        audit.target = username;
+        Ok((user, audit))
+    }
+
     /// Every member of staff, for admins.
     pub async fn staff_members(&self, session: &Session) -> DeskResult<Vec<StaffMember>> {
         let actor = self.actor(session).await?;

@@ -1,20 +1,17 @@
-//! Manage Users and the user detail, the profile form, and staff creation.
+//! Manage Users and the user detail, and the profile form.
 
-use zeroize::Zeroizing;
-
-use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
-use crate::domain::access::{self, CoolOff, Permission, Refusal, Staff};
+use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
+use crate::domain::access::{self, CoolOff, Refusal, Staff};
 use crate::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use crate::domain::institution::Institution;
 use crate::domain::notice::contact_change_notices;
-use crate::domain::password;
 use crate::domain::phone::HomeRegion;
 use crate::domain::profile::{self, ContactChange};
 use crate::domain::risk::RiskSignals;
 use crate::domain::two_person::{Circumstances, CodeRequest};
-use crate::domain::user::{Device, Enrolment, StaffRole, User, UserId, UserKind};
+use crate::domain::user::{Device, User, UserId};
 use crate::store::Acting;
-use crate::store::{BatchSummary, NewUser, ProfileOutcome, ProfileUpdate, StoreError, UserQuery};
+use crate::store::{BatchSummary, NewUser, ProfileOutcome, ProfileUpdate, UserQuery};
 use crate::texts::texts;
 
 /// Everything the user detail pane shows.
@@ -163,92 +160,6 @@ impl HelpDesk {
     /// `helpdesk staff create` needs no credentials.
     pub async fn has_enabled_admin(&self) -> DeskResult<bool> {
         Ok(self.store.count_enabled_admins().await? > 0)
-    }
-
-    /// Bootstraps a member of staff from the command line, without credentials: only
-    /// while the database has no admin who can sign in (`AdminExists` otherwise, checked
-    /// in the transaction that writes). Afterwards staff are created with
-    /// `create_staff_as`, by an admin.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_staff(
-        &self,
-        username: &str,
-        first_name: &str,
-        last_name: &str,
-        email: &str,
-        role: StaffRole,
-        permissions: Vec<Permission>,
-        new_password: Zeroizing<String>,
-    ) -> DeskResult<UserId> {
-        // The first member of staff is the admin who creates the others; nobody else is
-        // made without an admin's credentials.
-        if role != StaffRole::Admin {
-            return Err(DeskError::BootstrapNeedsAdmin);
-        }
-        let (user, mut audit) =
-            self.new_staff(username, first_name, last_name, email, role, permissions, new_password).await?;
-        audit.actor = "command line (bootstrap: no admin yet)".into();
-        self.store.insert_first_staff(&user, &audit).await?.ok_or(DeskError::AdminExists)
-    }
-
-    /// Creates a member of staff as the signed-in admin: the authorization the UI applies
-    /// to every admin action, and the admin recorded as the actor.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_staff_as(
-        &self,
-        session: &Session,
-        username: &str,
-        first_name: &str,
-        last_name: &str,
-        email: &str,
-        role: StaffRole,
-        permissions: Vec<Permission>,
-        new_password: Zeroizing<String>,
-    ) -> DeskResult<UserId> {
-        let actor = self.actor(session).await?;
-        self.audited(&actor, None, AuditAction::StaffCreated, access::may_administer(&actor)).await?;
-        let (user, audit) =
-            self.new_staff(username, first_name, last_name, email, role, permissions, new_password).await?;
-        let audit = audit.actor(actor.id, &actor.username);
-        let ids = self.store.insert_users(std::slice::from_ref(&user), Some(&audit)).await?;
-        ids.first().copied().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()).into())
-    }
-
-    /// A new member of staff checked against the profile rules, with the password hashed,
-    /// and the audit event that records them.
-    #[allow(clippy::too_many_arguments)]
-    async fn new_staff(
-        &self,
-        username: &str,
-        first_name: &str,
-        last_name: &str,
-        email: &str,
-        role: StaffRole,
-        permissions: Vec<Permission>,
-        new_password: Zeroizing<String>,
-    ) -> DeskResult<(NewUser, NewAuditEvent)> {
-        let username = profile::username(username)?;
-        profile::password(&new_password, &username)?;
-        let cost = self.password_cost;
-        let hash = blocking(move || password::hash(&cost, &new_password)).await??;
-        let now = self.now();
-        let user = NewUser {
-            kind: UserKind::Staff,
-            username: username.clone(),
-            first_name: profile::first_name(first_name)?,
-            last_name: profile::last_name(last_name)?,
-            email: profile::email(email)?,
-            phone: String::new(),
-            enrolment: Enrolment::Enrolled,
-            role: Some(role),
-            password_hash: Some(hash),
-            permissions,
-            devices: Vec::new(),
-            created_at: now,
-        };
-        let mut audit = NewAuditEvent::new(now, AuditAction::StaffCreated).detail(format!("role {}", role.as_str()));
-        audit.target = username;
-        Ok((user, audit))
     }
 
     // ----- the demo command's bulk load ----------------------------------------------

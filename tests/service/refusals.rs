@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Generation, Limits, WarningChoice};
+use helpdesk::desk::{DeskError, Generation, Limits, NewStaff, WarningChoice};
 use helpdesk::domain::access::{Permission, Refusal, Staff, StaffChange};
 use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
@@ -37,9 +37,16 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
     assert!(desk.open_requests(&agent).await.is_err());
     let pass = Zeroizing::new("a long enough passphrase 2026".to_owned());
     let perms = vec![Permission::GenerateLockoutCodes];
-    let made = desk
-        .create_staff_as(&agent, "eve.admin", "Eve", "Admin", "eve@bank.example", StaffRole::Admin, perms, pass)
-        .await;
+    let eve = NewStaff {
+        username: "eve.admin",
+        first_name: "Eve",
+        last_name: "Admin",
+        email: "eve@bank.example",
+        role: StaffRole::Admin,
+        permissions: perms,
+        password: pass,
+    };
+    let made = desk.create_staff_as(&agent, eve).await;
     assert!(made.is_err(), "{}: an agent created staff", db.name);
     let bad_phone = desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "12").await;
     assert!(bad_phone.is_err(), "{}", db.name);
@@ -340,13 +347,18 @@ async fn the_first_member_of_staff_must_be_an_admin(db: TestDb) {
     let empty = common::fresh(&db).await;
     let desk = empty.desk(Limits::default());
     let password = || Zeroizing::new("a long enough passphrase".to_owned());
-    let agent = desk
-        .create_staff("first.agent", "First", "Agent", "first@bank.example", StaffRole::Agent, vec![], password())
-        .await;
+    let first = |username, last_name, email, role| NewStaff {
+        username,
+        first_name: "First",
+        last_name,
+        email,
+        role,
+        permissions: vec![],
+        password: password(),
+    };
+    let agent = desk.create_staff(first("first.agent", "Agent", "first@bank.example", StaffRole::Agent)).await;
     assert!(matches!(agent, Err(DeskError::BootstrapNeedsAdmin)), "{}: {agent:?}", db.name);
-    desk.create_staff("first.admin", "First", "Admin", "admin@bank.example", StaffRole::Admin, vec![], password())
-        .await
-        .unwrap();
+    desk.create_staff(first("first.admin", "Admin", "admin@bank.example", StaffRole::Admin)).await.unwrap();
 }
 
 on_each_backend!(

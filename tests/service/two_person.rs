@@ -8,7 +8,7 @@ use crate::common;
 use std::sync::Arc;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, Redemption, Session, WarningChoice};
+use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, NewStaff, Redemption, Session, WarningChoice};
 use helpdesk::domain::access::{Permission, Refusal, StaffChange};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::BackupCode;
@@ -28,9 +28,16 @@ async fn more_admins(desk: &HelpDesk) -> (Session, Session) {
         let pass = SECOND_PASS.to_owned();
         let perms = vec![Permission::GenerateLockoutCodes];
         let email = format!("{name}@bank.example");
-        desk.create_staff_as(&ada, name, first, "Admin", &email, StaffRole::Admin, perms, Zeroizing::new(pass.clone()))
-            .await
-            .unwrap();
+        let new = NewStaff {
+            username: name,
+            first_name: first,
+            last_name: "Admin",
+            email: &email,
+            role: StaffRole::Admin,
+            permissions: perms,
+            password: Zeroizing::new(pass.clone()),
+        };
+        desk.create_staff_as(&ada, new).await.unwrap();
         out.push(desk.login(name, Zeroizing::new(pass)).await.unwrap());
     }
     let cy = out.pop().unwrap();
