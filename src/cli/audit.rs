@@ -52,12 +52,12 @@ impl AuditCommand {
                     audit_export::run(desk, session, &filter, after, &mut out).await
                 })
                 .await?;
-                eprintln!("{exported} events exported.");
+                crate::cli::terminal::tell(&format!("{exported} events exported."));
                 Ok(SUCCESS)
             }
             AuditCommand::Verify { anchor } => {
                 let desk = super::open_desk(config).await.map_err(|e| Failure::of_check(e.to_string()))?;
-                audit_verify::run(&desk, anchor, &mut std::io::stdout().lock()).await
+                audit_verify::run(&desk, anchor, &mut crate::cli::terminal::stdout()).await
             }
         }
     }

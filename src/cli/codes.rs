@@ -21,10 +21,10 @@ impl CodesCommand {
         let CodesCommand::RevokeAll { admin_username } = self;
         let revoked =
             as_admin(config, admin_username, async |desk, session| desk.revoke_all_codes(session).await).await?;
-        println!(
+        crate::cli::terminal::say(&format!(
             "{revoked} active batches revoked; every holder is told through the outbox. Backup codes can now be \
              switched off in Institution Settings."
-        );
+        ));
         Ok(SUCCESS)
     }
 }

@@ -75,17 +75,21 @@ impl DemoArgs {
         let show = std::io::stderr().is_terminal() || self.no_ui;
         let outcome = seed(&desk, self.users, config.password_cost, |n| {
             if show && n % 100_000 < 10_000 {
-                eprintln!("  {n} customers written");
+                crate::cli::terminal::tell(&format!("  {n} customers written"));
             }
         })
         .await?;
         match outcome {
             Seeded::Created { customers } => {
                 let secs = started.elapsed().as_secs_f64();
-                eprintln!("Demo database {shown} created with {customers} customers in {secs:.1} s.");
+                crate::cli::terminal::tell(&format!(
+                    "Demo database {shown} created with {customers} customers in {secs:.1} s."
+                ));
             }
             Seeded::AlreadyThere { users } => {
-                eprintln!("Demo database {shown} already has {users} users; delete it to start over.");
+                crate::cli::terminal::tell(&format!(
+                    "Demo database {shown} already has {users} users; delete it to start over."
+                ));
             }
             Seeded::HeldData => {
                 return Err(Failure::new(format!(
@@ -94,14 +98,14 @@ impl DemoArgs {
                 )));
             }
         }
-        eprintln!("Demo staff (username / password):");
+        crate::cli::terminal::tell("Demo staff (username / password):");
         for (username, first, last, role, may, pass) in DEMO_STAFF {
             let what = match (role, may) {
                 (StaffRole::Admin, _) => "admin-level, may generate codes",
                 (StaffRole::Agent, true) => "agent, may generate codes for customers",
                 (StaffRole::Agent, false) => "agent without the permission",
             };
-            eprintln!("  {username:<12} / {pass:<22} {first} {last}: {what}");
+            crate::cli::terminal::tell(&format!("  {username:<12} / {pass:<22} {first} {last}: {what}"));
         }
         if !self.no_ui {
             if let Some(problem) = crate::ui::unusable_terminal() {

@@ -64,7 +64,7 @@ impl Failure {
             Voice::Program => "helpdesk",
             Voice::Check => "error",
         };
-        eprintln!("{prefix}: {}", self.message);
+        crate::cli::terminal::tell(&format!("{prefix}: {}", self.message));
         ExitCode::from(FAILED)
     }
 }

@@ -10,12 +10,16 @@ pub async fn run(config: &Config) -> Result<u8, Failure> {
     let folded = desk.refold_all().await?;
     // Contact changes another system made get their audit event and notices now.
     let changes = desk.handle_all_outside_changes().await?;
-    println!("The database {} is at the latest schema.", redact_url(&config.database_url));
+    crate::cli::terminal::say(&format!("The database {} is at the latest schema.", redact_url(&config.database_url)));
     if changes > 0 {
-        println!("{changes} contact changes made outside helpdesk were audited and their old addresses told.");
+        crate::cli::terminal::say(&format!(
+            "{changes} contact changes made outside helpdesk were audited and their old addresses told."
+        ));
     }
     if folded > 0 {
-        println!("Search keys folded again for {folded} users (written before this version or by another system).");
+        crate::cli::terminal::say(&format!(
+            "Search keys folded again for {folded} users (written before this version or by another system)."
+        ));
     }
     Ok(SUCCESS)
 }

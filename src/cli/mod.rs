@@ -14,6 +14,7 @@ pub mod process;
 pub mod serve;
 pub mod serve_clients;
 pub mod staff;
+pub mod terminal;
 pub mod verify_code;
 
 use std::path::PathBuf;

@@ -65,7 +65,7 @@ impl ServeArgs {
         if self.demo {
             let files = DemoFiles::here();
             files.prepare(&desk).await?;
-            eprintln!(
+            crate::cli::terminal::tell(&format!(
                 "Demo: certificate {}, bearer token in {}. Generate a code in the UI (cargo run -- demo, as \
                  alex.agent), then:\n  curl --cacert {} -H \"Authorization: Bearer $(cat {})\" \
                  -d '{{\"username\":\"amara.okafor\",\"code\":\"XXXX-XXXX-XXXX\"}}' \
@@ -75,7 +75,7 @@ impl ServeArgs {
                 files.certificate.display(),
                 files.token.display(),
                 config.serve.address.port()
-            );
+            ));
         }
         serve(desk, config).await
     }
@@ -106,17 +106,19 @@ async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(format!("configuration error: {e}")))?;
     let address = server.address().map_err(|e| Failure::new(format!("cannot read the listening address: {e}")))?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    eprintln!(
+    crate::cli::terminal::tell(&format!(
         "helpdesk serve: listening on https://{address} ({cores} redemptions hash at once, {} more may wait); \
          SIGTERM or Ctrl-C stops it",
         config.serve.queue
-    );
+    ));
     tracing::info!(%address, cores, queue = config.serve.queue, "serving redemptions");
     let cut = server.run(shutdown_signal()).await;
     if cut > 0 {
-        eprintln!("helpdesk serve: stopped; {cut} connections were still open after serve.drain_seconds");
+        crate::cli::terminal::tell(&format!(
+            "helpdesk serve: stopped; {cut} connections were still open after serve.drain_seconds"
+        ));
     } else {
-        eprintln!("helpdesk serve: stopped; every call in flight was answered");
+        crate::cli::terminal::tell("helpdesk serve: stopped; every call in flight was answered");
     }
     tracing::info!(cut, "stopped serving");
     Ok(SUCCESS)

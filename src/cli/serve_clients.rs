@@ -36,7 +36,7 @@ pub enum ServeClientsCommand {
 
 impl ServeClientsCommand {
     pub async fn run(self, config: &Config) -> Result<u8, Failure> {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::cli::terminal::stdout();
         match self {
             ServeClientsCommand::Create { name, admin_username } => {
                 as_admin(config, admin_username, async |desk, s| create(desk, s, &name, &mut out).await).await?
@@ -61,11 +61,11 @@ impl ServeClientsCommand {
 /// can be piped into a secret store), and the advice on standard error.
 pub async fn create(desk: &HelpDesk, session: &Session, name: &str, out: &mut impl Write) -> color_eyre::Result<()> {
     let created = desk.create_serve_client(session, name).await?;
-    eprintln!(
+    crate::cli::terminal::tell(&format!(
         "Serve client {} created (id {}). Its bearer token follows, once: put it in the login's secret store now; \
          it is not kept anywhere and cannot be shown again (revoke and create another if it is lost).",
         created.name, created.id
-    );
+    ));
     writeln!(out, "{}", created.token.as_str())?;
     Ok(())
 }

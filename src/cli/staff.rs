@@ -94,7 +94,7 @@ impl StaffCommand {
                 return create(config, admin_username, new).await;
             }
             StaffCommand::List { admin_username } => {
-                let mut out = std::io::stdout().lock();
+                let mut out = crate::cli::terminal::stdout();
                 as_admin(config, admin_username, async |desk, s| list(desk, s, &mut out).await).await?;
                 return Ok(SUCCESS);
             }
@@ -104,7 +104,7 @@ impl StaffCommand {
         };
         // The same rule as the Staff pane.
         let done = as_admin(config, admin, async |desk, s| change(desk, s, &username, what).await).await?;
-        println!("{done}");
+        crate::cli::terminal::say(&done);
         Ok(SUCCESS)
     }
 }
@@ -124,7 +124,7 @@ async fn create(config: &Config, admin: Option<String>, mut new: NewStaff<'_>) -
         new.password = read_new_password().wrap_err("reading the password")?;
         desk.create_staff(new).await?
     };
-    println!("Created staff user {username} (id {id}, {}).", role.as_str());
+    crate::cli::terminal::say(&format!("Created staff user {username} (id {id}, {}).", role.as_str()));
     Ok(SUCCESS)
 }
 

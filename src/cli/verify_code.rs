@@ -39,15 +39,18 @@ pub async fn run(desk: &HelpDesk, username: &str, input: impl BufRead) -> Result
     }
     match desk.redeem(username, line).await.map_err(|e| Failure::of_check(e.to_string()))? {
         Redemption::Accepted { .. } => {
-            println!("accepted: the code was valid and is now used up");
+            crate::cli::terminal::say("accepted: the code was valid and is now used up");
             Ok(SUCCESS)
         }
         Redemption::Rejected => {
-            println!("rejected: that code is not valid for this user");
+            crate::cli::terminal::say("rejected: that code is not valid for this user");
             Ok(NO)
         }
         Redemption::Locked { until } => {
-            println!("rejected: too many failed codes; backup codes are locked until {}", time::format_utc(until));
+            crate::cli::terminal::say(&format!(
+                "rejected: too many failed codes; backup codes are locked until {}",
+                time::format_utc(until)
+            ));
             Ok(NO)
         }
     }

@@ -4,6 +4,8 @@
 //! Another system (Digital Banking's registration) writes the same user rows, so nothing
 //! here assumes a string came through our forms.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -35,6 +37,44 @@ pub fn is_direction_control(c: char) -> bool {
 /// other scripts are written, so a name may hold one between two letters.
 pub fn is_joiner_control(c: char) -> bool {
     matches!(c, '\u{200C}' | '\u{200D}')
+}
+
+/// What stands in for a hidden character that has no picture of its own.
+pub const HIDDEN: char = '\u{FFFD}';
+
+/// `text` with every hidden character (`is_hidden`) made visible, for a terminal: what the
+/// UI draws and the command line prints passes here. Visible: C0
+/// controls and DEL as their Control Pictures (ESC as `␛`), everything else (C1, direction
+/// controls, zero-width and format characters, separators) as `�`. A joiner between two
+/// letters stays, as the script that uses it needs it. Borrowed when nothing changes.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        if !is_hidden(c) {
+            out.push(c);
+            continue;
+        }
+        let letter =
+            |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphabetic() && !c.is_ascii());
+        if is_joiner_control(c) && letter(i.checked_sub(1)) && letter(Some(i + 1)) {
+            out.push(c);
+            continue;
+        }
+        out.push(picture(c));
+    }
+    Cow::Owned(out)
+}
+
+fn picture(c: char) -> char {
+    match c as u32 {
+        n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or(HIDDEN),
+        0x7F => '\u{2421}',
+        _ => HIDDEN,
+    }
 }
 
 /// The search key of a piece of text: what `garcia`, `GARCÍA` and `García` share.

@@ -9,44 +9,15 @@ use ratatui::buffer::Buffer;
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::phone::{self, HomeRegion, Shown};
-use crate::domain::text::is_hidden;
+use crate::domain::text::{is_hidden, visible};
 use crate::texts::{fill, texts};
 
-/// What stands in for a hidden character that has no picture of its own.
-pub const HIDDEN: char = '\u{FFFD}';
+pub use crate::domain::text::HIDDEN;
 
-/// `text` with every hidden character (`domain::text::is_hidden`) made visible: C0
-/// controls and DEL as their Control Pictures (ESC as `␛`), everything else (C1, direction
-/// controls, zero-width and format characters, separators) as `�`. A joiner between two
-/// letters stays, as the script that uses it needs it. Borrowed when nothing changes.
+/// The text boundary: `domain::text::visible`, the one function the command line's output
+/// passes too.
 pub fn safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hidden) {
-        return Cow::Borrowed(text);
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len() + 8);
-    for (i, &c) in chars.iter().enumerate() {
-        if !is_hidden(c) {
-            out.push(c);
-            continue;
-        }
-        let letter =
-            |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphabetic() && !c.is_ascii());
-        if crate::domain::text::is_joiner_control(c) && letter(i.checked_sub(1)) && letter(Some(i + 1)) {
-            out.push(c);
-            continue;
-        }
-        out.push(picture(c));
-    }
-    Cow::Owned(out)
-}
-
-fn picture(c: char) -> char {
-    match c as u32 {
-        n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or(HIDDEN),
-        0x7F => '\u{2421}',
-        _ => HIDDEN,
-    }
+    visible(text)
 }
 
 /// `safe`, owned: for spans and cells that outlive the row they came from.

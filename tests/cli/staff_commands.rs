@@ -87,3 +87,47 @@ fn staff_commands_need_an_admin_and_follow_the_panes_rules() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("--since"), "{}", text(&bad));
 }
+
+/// Runs `sql` on the database as another writer would (Digital Banking's registration).
+fn write_through_sql(url: &str, sql: &str) {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    });
+}
+
+/// A name is attacker-controlled: escape sequences planted in it through SQL (a window
+/// title, a cleared screen) are printed by the command line as their pictures, as the UI
+/// draws them, and never reach the terminal.
+#[test]
+fn what_the_database_holds_is_shown_by_the_command_line_never_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("staff-demo.db").display());
+    let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
+    assert!(demo.status.success(), "{}", text(&demo));
+    let planted = "Rivera\u{1b}]0;owned\u{7}\u{1b}[2J";
+    write_through_sql(
+        &url,
+        &format!(
+            "UPDATE users SET last_name = '{planted}' WHERE username = 'sam.teller';
+             INSERT INTO serve_clients (name, token_hash, created_at, created_by)
+             SELECT 'login\u{1b}[2J\u{9b}31m', zeroblob(32), 0, id FROM users WHERE username = 'ada.admin';"
+        ),
+    );
+    let obeyed = |bytes: &[u8]| {
+        bytes.iter().any(|&b| b == 0x1b || b == 0x07) || String::from_utf8_lossy(bytes).contains('\u{9b}')
+    };
+
+    let list = run(dir.path(), &url, &["staff", "list", "--admin-username", "ada.admin"], ADMIN);
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(!obeyed(&list.stdout) && !obeyed(&list.stderr), "a control character reached the terminal");
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(listed.contains("sam.teller\tSam Rivera\u{241b}]0;owned\u{2407}\u{241b}[2J\tagent"), "{listed}");
+
+    let clients = run(dir.path(), &url, &["serve-clients", "list", "--admin-username", "ada.admin"], ADMIN);
+    assert!(clients.status.success(), "{}", text(&clients));
+    assert!(!obeyed(&clients.stdout) && !obeyed(&clients.stderr), "a control character reached the terminal");
+    assert!(String::from_utf8_lossy(&clients.stdout).contains("login\u{241b}[2J\u{fffd}31m"), "{}", text(&clients));
+}
