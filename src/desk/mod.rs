@@ -38,8 +38,8 @@ pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption, WarningChoice};
 pub use serve_clients::NewServeClient;
 pub use staff::NewStaff;
-pub use two_person::{Weighed, signals};
-pub use users::UserDetail;
+pub use two_person::{SignalFacts, Weighed, signals};
+pub use users::{ProfileEdit, UserDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {

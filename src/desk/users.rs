@@ -14,6 +14,16 @@ use crate::store::Acting;
 use crate::store::{BatchSummary, NewUser, ProfileOutcome, ProfileUpdate, UserQuery};
 use crate::texts::texts;
 
+/// A profile as the form submits it: the fields the source document lets staff edit, as
+/// typed (checked by `update_profile`).
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileEdit<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+}
+
 /// Everything the user detail pane shows.
 #[derive(Debug, Clone)]
 pub struct UserDetail {
@@ -103,15 +113,12 @@ impl HelpDesk {
         })
     }
 
-    pub async fn update_profile(
-        &self,
-        session: &Session,
-        target: UserId,
-        first_name: &str,
-        last_name: &str,
-        email: &str,
-        phone: &str,
-    ) -> DeskResult<()> {
+    /// Edits a user's profile as the form submitted it: each field checked by the source
+    /// document's rules (`DeskError::Profile` names the first that fails), a changed email
+    /// or phone audited before and after, its old addresses told, and backup codes held for
+    /// the cool-off.
+    pub async fn update_profile(&self, session: &Session, target: UserId, edit: ProfileEdit<'_>) -> DeskResult<()> {
+        let ProfileEdit { first_name, last_name, email, phone } = edit;
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
         // A refusal, by who may edit or by the rules for the fields, is recorded too.

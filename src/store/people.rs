@@ -9,7 +9,7 @@ use crate::domain::notice::Notice;
 use crate::domain::risk::RiskSignals;
 use crate::domain::user::{Device, User, UserId, sort_key};
 use crate::store::rows::{DeviceRow, RiskRow, UserRow};
-use crate::store::sql::{self, audit, institution, risk, staff, two_person, users};
+use crate::store::sql::{self, audit, codes, institution, risk, staff, two_person, users};
 use crate::store::{Acting, NewUser, ProfileOutcome, ProfileUpdate, StoreError, StoreResult};
 
 /// Rows per multi-row insert: 1,000,000 demo users in well under two minutes.
@@ -116,7 +116,11 @@ sql_impl! {
             return Ok(ProfileOutcome::NoLongerActing);
         }
         // The contact-change triggers record the change as this member of staff's; its audit
-        // event and notices are written below, so it is handled here.
+        // event and notices are written below, so it is handled here. The user's row is
+        // locked before the newest change is read: another writer's change committed in
+        // between would otherwise count as ours, and be marked handled with no audit event
+        // and no notice of its own.
+        sqlx::query(codes::LOCK_USER).bind(user).execute(&mut *tx).await?;
         let newest: i64 = sqlx::query_scalar(two_person::NEWEST_CHANGE).fetch_one(&mut *tx).await?;
         sqlx::query(D::MARK_STAFF).bind(by).bind(at).execute(&mut *tx).await?;
         sqlx::query(users::UPDATE_PROFILE)
@@ -132,7 +136,7 @@ sql_impl! {
             .execute(&mut *tx)
             .await?;
         sqlx::query(D::UNMARK).execute(&mut *tx).await?;
-        sqlx::query(two_person::HANDLED_SINCE).bind(user).bind(newest).execute(&mut *tx).await?;
+        sqlx::query(two_person::HANDLED_SINCE).bind(user).bind(newest).bind(acting.actor).execute(&mut *tx).await?;
         for audit in audits {
             Self::insert_audit(&mut tx, audit).await?;
         }

@@ -27,7 +27,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
-use crate::desk::{DeskError, Generation, HelpDesk, Session, WarningChoice};
+use crate::desk::{DeskError, Generation, HelpDesk, ProfileEdit, Session, WarningChoice};
 use crate::domain::session::Departure;
 use crate::texts::{fill, texts};
 use app::{App, UiSettings};
@@ -181,8 +181,17 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
         Effect::CheckSession { session } => Msg::SessionChecked(desk.check_session(&session).await),
         Effect::RefreshDetail { session, user } => Msg::Refreshed(desk.user_detail(&session, user).await.map(Box::new)),
         Effect::SaveProfile { session, user, fields } => Msg::ProfileSaved(
-            desk.update_profile(&session, user, &fields.first_name, &fields.last_name, &fields.email, &fields.phone)
-                .await,
+            desk.update_profile(
+                &session,
+                user,
+                ProfileEdit {
+                    first_name: &fields.first_name,
+                    last_name: &fields.last_name,
+                    email: &fields.email,
+                    phone: &fields.phone,
+                },
+            )
+            .await,
         ),
         Effect::ChangePassword { session, current, new } => {
             Msg::PasswordChanged(desk.change_password(&session, current.into_inner(), new.into_inner()).await)

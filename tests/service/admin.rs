@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Limits};
+use helpdesk::desk::{DeskError, Limits, ProfileEdit};
 use helpdesk::domain::access::{CoolOff, Permission, Refusal, StaffChange};
 use helpdesk::domain::audit::{AuditAction, AuditFilter, IdentityCheck};
 use helpdesk::domain::institution::{SettingsError, TwoFactorMethod};
@@ -141,7 +141,13 @@ async fn a_contact_change_tells_the_old_addresses_and_starts_a_cool_off(db: Test
     let desk = db.desk(limits);
     let agent = login(&desk, "alex.agent").await;
     let amara = db.user("amara.okafor").await;
-    desk.update_profile(&agent, amara.id, "Amara", "Okafor", "amara.new@mail.example", &amara.phone).await.unwrap();
+    desk.update_profile(
+        &agent,
+        amara.id,
+        ProfileEdit { first_name: "Amara", last_name: "Okafor", email: "amara.new@mail.example", phone: &amara.phone },
+    )
+    .await
+    .unwrap();
 
     let notices = db.store.notifications(amara.id).await.unwrap();
     let changed: Vec<_> = notices.iter().filter(|n| n.kind == "contact_details_changed").collect();
@@ -193,7 +199,13 @@ async fn a_contact_change_tells_the_old_addresses_and_starts_a_cool_off(db: Test
     desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
     // A profile edit that keeps the email and phone starts no cool-off.
     let jean = db.user("jeanluc.moreau").await;
-    desk.update_profile(&agent, jean.id, "Jean-Luc", "Moreau-Dupont", &jean.email, &jean.phone).await.unwrap();
+    desk.update_profile(
+        &agent,
+        jean.id,
+        ProfileEdit { first_name: "Jean-Luc", last_name: "Moreau-Dupont", email: &jean.email, phone: &jean.phone },
+    )
+    .await
+    .unwrap();
     desk.generate_codes(&agent, jean.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
 }
 
@@ -206,7 +218,13 @@ async fn the_risk_signals_come_from_the_database(db: TestDb) {
     assert!(!quiet.any(), "{}: signals for a quiet customer: {quiet:?}", db.name);
 
     desk.generate_codes(&admin, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
-    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
+    desk.update_profile(
+        &agent,
+        amara.id,
+        ProfileEdit { first_name: "Amara", last_name: "Okafor", email: &amara.email, phone: "+447911123456" },
+    )
+    .await
+    .unwrap();
     for _ in 0..3 {
         desk.redeem("amara.okafor", pw("0000-0000-0000")).await.unwrap();
     }
@@ -232,7 +250,14 @@ async fn profile_rules_refuse_with_the_source_messages(db: TestDb) {
     let amara = db.user("amara.okafor").await;
     let update = |first: String, last: String, email: String, phone: String| {
         let (desk, agent) = (&desk, &agent);
-        async move { desk.update_profile(agent, amara.id, &first, &last, &email, &phone).await }
+        async move {
+            desk.update_profile(
+                agent,
+                amara.id,
+                ProfileEdit { first_name: &first, last_name: &last, email: &email, phone: &phone },
+            )
+            .await
+        }
     };
     let long = "a".repeat(10_000);
     let email = amara.email.clone();

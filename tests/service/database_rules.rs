@@ -4,7 +4,7 @@
 
 use crate::common;
 use common::{CHEAP, TestDb, login};
-use helpdesk::desk::{HelpDesk, Limits, Redemption, WarningChoice};
+use helpdesk::desk::{HelpDesk, Limits, ProfileEdit, Redemption, WarningChoice};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::{self};
 use helpdesk::store::{self, Opening};
@@ -147,7 +147,13 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
     // The two-person rule through the runtime role: a contact change recorded by the trigger
     // (which runs as its owner), a request, an approval, its use.
     let amara_user = store.user(amara).await.unwrap().unwrap();
-    desk.update_profile(&agent, amara, "Amara", "Okafor", &amara_user.email, "+447911123456").await.unwrap();
+    desk.update_profile(
+        &agent,
+        amara,
+        ProfileEdit { first_name: "Amara", last_name: "Okafor", email: &amara_user.email, phone: "+447911123456" },
+    )
+    .await
+    .unwrap();
     let changes = store.contact_changes(amara, 5).await.unwrap();
     assert_eq!(changes.first().and_then(|c| c.staff.as_ref()).map(|(_, n)| n.as_str()), Some("alex.agent"));
     let admin = login(&desk, "ada.admin").await;

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Generation, Limits, NewStaff, WarningChoice};
+use helpdesk::desk::{DeskError, Generation, Limits, NewStaff, ProfileEdit, WarningChoice};
 use helpdesk::domain::access::{Permission, Refusal, Staff, StaffChange};
 use helpdesk::domain::audit::{AuditAction, IdentityCheck, NewAuditEvent};
 use helpdesk::domain::codes;
@@ -48,7 +48,13 @@ async fn refused_actions_are_audited_with_their_reason(db: TestDb) {
     };
     let made = desk.create_staff_as(&agent, eve).await;
     assert!(made.is_err(), "{}: an agent created staff", db.name);
-    let bad_phone = desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "12").await;
+    let bad_phone = desk
+        .update_profile(
+            &agent,
+            amara.id,
+            ProfileEdit { first_name: "Amara", last_name: "Okafor", email: &amara.email, phone: "12" },
+        )
+        .await;
     assert!(bad_phone.is_err(), "{}", db.name);
 
     let events = db.store.recent_audit(None, 50).await.unwrap();
@@ -289,7 +295,13 @@ async fn an_override_is_made_on_what_the_warning_showed(db: TestDb) {
     let seen = desk.user_detail(&admin, amara.id).await.unwrap().contact_seen;
     assert_eq!(seen, None);
     // Meanwhile an agent changes the phone at a caller's request.
-    desk.update_profile(&agent, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
+    desk.update_profile(
+        &agent,
+        amara.id,
+        ProfileEdit { first_name: "Amara", last_name: "Okafor", email: &amara.email, phone: "+447911123456" },
+    )
+    .await
+    .unwrap();
     let stale = desk
         .generate_codes_after_warning(
             &admin,

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{TestDb, login};
 use helpdesk::cli::demo;
-use helpdesk::desk::Limits;
+use helpdesk::desk::{Limits, ProfileEdit};
 use helpdesk::domain::text::fold;
 use helpdesk::domain::user::{User, sort_key};
 use helpdesk::store::UserQuery;
@@ -190,7 +190,13 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
     // The trailing digits of a number another system wrote with spaces.
     assert_eq!(find("6700").await.len(), 1, "{}", db.name);
     // The product's own edit after another system's: fresh keys at once.
-    desk.update_profile(&agent, jean.id, "Jean-Luc", "Moreau", &jean.email, "+33 6 12 34 56 78").await.unwrap();
+    desk.update_profile(
+        &agent,
+        jean.id,
+        ProfileEdit { first_name: "Jean-Luc", last_name: "Moreau", email: &jean.email, phone: "+33 6 12 34 56 78" },
+    )
+    .await
+    .unwrap();
     assert_eq!(find("moreau").await.len(), 1, "{}", db.name);
 }
 

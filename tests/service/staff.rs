@@ -2,7 +2,7 @@
 
 use crate::common;
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Limits, Session};
+use helpdesk::desk::{DeskError, Limits, ProfileEdit, Session};
 use helpdesk::domain::access::{Permission, Refusal};
 use helpdesk::domain::audit::{AuditAction, AuditEvent, IdentityCheck};
 use helpdesk::domain::institution::TwoFactorMethod;
@@ -74,19 +74,40 @@ async fn profiles_and_settings(db: TestDb) {
     let agent = login(&desk, "alex.agent").await;
     let admin = login(&desk, "ada.admin").await;
     let amara = db.user("amara.okafor").await;
-    desk.update_profile(&agent, amara.id, "Amara-Jane", "O'Kafor", "AMARA@example.com", "+234 803 123 4567")
-        .await
-        .unwrap();
+    desk.update_profile(
+        &agent,
+        amara.id,
+        ProfileEdit {
+            first_name: "Amara-Jane",
+            last_name: "O'Kafor",
+            email: "AMARA@example.com",
+            phone: "+234 803 123 4567",
+        },
+    )
+    .await
+    .unwrap();
     let after = db.user("amara.okafor").await;
     assert_eq!(
         (after.first_name.as_str(), after.last_name.as_str(), after.email.as_str(), after.phone.as_str()),
         ("Amara-Jane", "O'Kafor", "amara@example.com", "+2348031234567")
     );
-    let bad = desk.update_profile(&agent, amara.id, "A", "Okafor", "a@b.co", "").await;
+    let bad = desk
+        .update_profile(
+            &agent,
+            amara.id,
+            ProfileEdit { first_name: "A", last_name: "Okafor", email: "a@b.co", phone: "" },
+        )
+        .await;
     assert!(matches!(bad, Err(DeskError::Profile(ProfileError::FirstName))));
     // Agents do not edit staff profiles.
     let sam = db.user("sam.teller").await;
-    let refused = desk.update_profile(&agent, sam.id, "Sam", "Okoro", "sam@bank.example", "").await;
+    let refused = desk
+        .update_profile(
+            &agent,
+            sam.id,
+            ProfileEdit { first_name: "Sam", last_name: "Okoro", email: "sam@bank.example", phone: "" },
+        )
+        .await;
     assert!(matches!(refused, Err(DeskError::Refused(Refusal::StaffProfile))));
 
     assert!(matches!(

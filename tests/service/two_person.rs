@@ -8,7 +8,9 @@ use crate::common;
 use std::sync::Arc;
 
 use common::{TestDb, login};
-use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, NewStaff, Redemption, Session, WarningChoice};
+use helpdesk::desk::{
+    DeskError, Generation, HelpDesk, Limits, NewStaff, ProfileEdit, Redemption, Session, WarningChoice,
+};
 use helpdesk::domain::access::{Permission, Refusal, StaffChange};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::codes::BackupCode;
@@ -167,7 +169,13 @@ async fn a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override(db:
     let (bea, cy) = more_admins(&desk).await;
     let ada = login(&desk, "ada.admin").await;
     let amara = db.user("amara.okafor").await;
-    desk.update_profile(&bea, amara.id, "Amara", "Okafor", &amara.email, "+447911123456").await.unwrap();
+    desk.update_profile(
+        &bea,
+        amara.id,
+        ProfileEdit { first_name: "Amara", last_name: "Okafor", email: &amara.email, phone: "+447911123456" },
+    )
+    .await
+    .unwrap();
     let changes = db.store.contact_changes(amara.id, 10).await.unwrap();
     assert_eq!(changes.len(), 1, "{}", db.name);
     assert_eq!(changes[0].staff.as_ref().map(|(_, n)| n.as_str()), Some("bea.admin"));
@@ -423,7 +431,13 @@ async fn linked_identities_by_email_phone_and_link(db: TestDb) {
 
     // By phone, formatted differently: the staff profile holds it in E.164, the customer row
     // as a person typed it.
-    desk.update_profile(&ada, alex_user.id, "Alex", "Rivera", &alex_user.email, "+44 20 7946 0000").await.unwrap();
+    desk.update_profile(
+        &ada,
+        alex_user.id,
+        ProfileEdit { first_name: "Alex", last_name: "Rivera", email: &alex_user.email, phone: "+44 20 7946 0000" },
+    )
+    .await
+    .unwrap();
     let siobhan = db.user("siobhan.obrien").await;
     db.raw_execute(&format!("UPDATE users SET phone = '+44 (0)20 7946-0000' WHERE id = {}", siobhan.id)).await.unwrap();
     db.advance(25 * 3600);
@@ -434,9 +448,21 @@ async fn linked_identities_by_email_phone_and_link(db: TestDb) {
     // An admin changing alex's staff email afterwards does not undo the link: the old value
     // is in the history. Nobody edits their own profile.
     let ada = relogin_demo(&desk, &ada).await;
-    let own = desk.update_profile(&ada, db.user("ada.admin").await.id, "Ada", "Lovelace", "x@y.example", "").await;
+    let own = desk
+        .update_profile(
+            &ada,
+            db.user("ada.admin").await.id,
+            ProfileEdit { first_name: "Ada", last_name: "Lovelace", email: "x@y.example", phone: "" },
+        )
+        .await;
     assert!(matches!(own, Err(DeskError::Refused(Refusal::OwnProfile))), "{}: {own:?}", db.name);
-    desk.update_profile(&ada, alex_user.id, "Alex", "Rivera", "elsewhere@bank.example", "").await.unwrap();
+    desk.update_profile(
+        &ada,
+        alex_user.id,
+        ProfileEdit { first_name: "Alex", last_name: "Rivera", email: "elsewhere@bank.example", phone: "" },
+    )
+    .await
+    .unwrap();
     let alex = relogin_demo(&desk, &alex).await;
     let own = desk.generate_codes(&alex, jean.id, PHOTO, None).await;
     assert!(matches!(own, Err(DeskError::Refused(Refusal::OwnLinkedIdentity))), "{}: {:?}", db.name, own.map(|_| ()));
@@ -568,8 +594,61 @@ async fn raw_script(db: &TestDb, url: &str, sql: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// Another writer's phone change, committed while a profile edit waits for the user's row,
+/// keeps its own audit event and notice: the edit marks handled only the change it made.
+async fn an_outside_change_committed_during_a_profile_edit_is_still_told(db: TestDb) {
+    use sqlx::Connection;
+    use std::time::{Duration, Instant};
+    let desk = Arc::new(db.desk(Limits::default()));
+    let agent = login(&desk, "alex.agent").await;
+    let amara = db.user("amara.okafor").await;
+    desk.handle_outside_changes().await.unwrap();
+    let outside = format!("UPDATE users SET phone = '+447911123456' WHERE id = {}", amara.id);
+    let edit = |desk: Arc<HelpDesk>, amara: helpdesk::domain::user::User| {
+        tokio::spawn(async move {
+            // The form as the agent read it, before the other writer's change.
+            let edit =
+                ProfileEdit { first_name: "Amara-Jane", last_name: "Okafor", email: &amara.email, phone: &amara.phone };
+            desk.update_profile(&agent, amara.id, edit).await
+        })
+    };
+    let edited = if db.name == "sqlite" {
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        sqlx::query(&outside).execute(&mut *tx).await.unwrap();
+        let edited = edit(desk.clone(), amara.clone());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        tx.commit().await.unwrap();
+        edited
+    } else {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        sqlx::query(&outside).execute(&mut *tx).await.unwrap();
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *tx).await.unwrap();
+        let edited = edit(desk.clone(), amara.clone());
+        let mut watcher = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let blocked = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sqlx::query_scalar::<_, i64>(blocked).bind(pid).fetch_one(&mut watcher).await.unwrap() == 0 {
+            assert!(Instant::now() < deadline, "{}: the edit never waited for the other writer", db.name);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tx.commit().await.unwrap();
+        edited
+    };
+    edited.await.unwrap().unwrap();
+    assert_eq!(desk.handle_outside_changes().await.unwrap(), 1, "{}: the outside change was swallowed", db.name);
+    let told = db.store.notifications(amara.id).await.unwrap();
+    assert!(
+        told.iter().any(|n| n.kind == "contact_details_changed" && n.address == amara.phone),
+        "{}: the old number was not told of the outside change",
+        db.name
+    );
+}
+
 on_each_backend!(
     reasons_are_stored_as_kinds_and_older_requests_carried_over,
+    an_outside_change_committed_during_a_profile_edit_is_still_told,
     a_contact_change_through_sql_starts_the_cool_off_and_is_told,
     another_writer_cannot_pass_for_helpdesk,
     a_change_made_in_helpdesk_names_its_staff_and_blocks_their_override,

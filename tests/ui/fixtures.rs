@@ -197,15 +197,15 @@ pub fn signed_in(clock: &Clock) -> App {
 pub fn on_detail(clock: &Clock, mut d: DetailFixture) -> App {
     // The sentences the service makes of the fixture's signals.
     let data = &d.0;
-    d.0.signals = helpdesk::desk::signals(
-        &data.user,
-        &data.risk,
-        &data.institution,
-        &data.may_generate,
-        &[],
-        Velocity::default(),
-        VelocityLimits::default(),
-    );
+    d.0.signals = helpdesk::desk::signals(&helpdesk::desk::SignalFacts {
+        user: &data.user,
+        risk: &data.risk,
+        institution: &data.institution,
+        gate: &data.may_generate,
+        links: &[],
+        velocity: Velocity::default(),
+        limits: VelocityLimits::default(),
+    });
     let mut app = signed_in(clock);
     update(&mut app, Msg::Detail(Ok(Box::new(d.0))), clock.at(T0));
     app

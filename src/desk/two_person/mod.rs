@@ -7,4 +7,4 @@ mod approvals;
 mod contact_changes;
 mod weighing;
 
-pub use weighing::{Weighed, signals};
+pub use weighing::{SignalFacts, Weighed, signals};

@@ -32,17 +32,24 @@ pub struct Weighed {
     pub changes: Vec<RecordedChange>,
 }
 
+/// What the risk signals are read from: the target, what the database knows of it, the
+/// institution, how the generation stands (`gate`), its linked staff, and the velocity
+/// counts against their limits.
+#[derive(Debug, Clone, Copy)]
+pub struct SignalFacts<'a> {
+    pub user: &'a User,
+    pub risk: &'a RiskSignals,
+    pub institution: &'a Institution,
+    pub gate: &'a Result<CoolOff, Refusal>,
+    pub links: &'a [StaffLink],
+    pub velocity: Velocity,
+    pub limits: VelocityLimits,
+}
+
 /// The risk signals as sentences, each only when true: what the warning shows and a
 /// request stores.
-pub fn signals(
-    user: &User,
-    risk: &RiskSignals,
-    institution: &Institution,
-    gate: &Result<CoolOff, Refusal>,
-    links: &[StaffLink],
-    velocity: Velocity,
-    limits: VelocityLimits,
-) -> Vec<String> {
+pub fn signals(facts: &SignalFacts<'_>) -> Vec<String> {
+    let SignalFacts { user, risk, institution, gate, links, velocity, limits } = *facts;
     let t = &texts().warning;
     let mut out = Vec::new();
     for field in [ContactField::Phone, ContactField::Email] {
@@ -121,7 +128,16 @@ impl HelpDesk {
         let mut risk = self.store.risk_signals(user.id, now).await?;
         risk.contact_changes =
             changes.iter().filter(|c| c.at > now - RiskSignals::CONTACT_WINDOW_SECS).cloned().collect();
-        let signals = signals(user, &risk, &institution, &gate, &links, velocity, self.limits.velocity);
+        let facts = SignalFacts {
+            user,
+            risk: &risk,
+            institution: &institution,
+            gate: &gate,
+            links: &links,
+            velocity,
+            limits: self.limits.velocity,
+        };
+        let signals = signals(&facts);
         Ok(Weighed { gate, circumstances, checks, signals, marks, risk, institution, links, changes })
     }
 

@@ -20,7 +20,10 @@ pub const CONTACT_HISTORY_OF_STAFF: &str = "SELECT c.user_id, c.field, c.old_val
 /// The newest change id before the product's own update, and its changes after it marked
 /// handled (their audit event and notices are written in the same transaction).
 pub const NEWEST_CHANGE: &str = "SELECT COALESCE(MAX(id), 0) FROM contact_changes";
-pub const HANDLED_SINCE: &str = "UPDATE contact_changes SET handled = 1 WHERE user_id = $1 AND id > $2";
+/// Only the changes the triggers recorded as `$3`'s (the member of staff writing them): one
+/// another writer made is never marked handled here.
+pub const HANDLED_SINCE: &str =
+    "UPDATE contact_changes SET handled = 1 WHERE user_id = $1 AND id > $2 AND staff_id = $3";
 
 /// Changes whose audit event and notices are not written yet (another writer's), oldest
 /// first, up to `$1`.
