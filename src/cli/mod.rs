@@ -16,6 +16,7 @@ pub mod serve_clients;
 pub mod staff;
 pub mod terminal;
 pub mod verify_code;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -70,6 +71,9 @@ pub enum Command {
     /// The systems that call `helpdesk serve`, each with its own bearer token (needs an admin)
     #[command(subcommand)]
     ServeClients(serve_clients::ServeClientsCommand),
+    /// Audit and tell, within seconds, the contact changes other systems make (what `serve`
+    /// also does), until SIGTERM or Ctrl-C
+    Watch,
 }
 
 impl Cli {
@@ -107,6 +111,7 @@ pub async fn run(command: Option<Command>, config: Config) -> Result<u8, Failure
         Some(Command::Codes(command)) => command.run(&config).await,
         Some(Command::Serve(args)) => args.run(&config).await,
         Some(Command::ServeClients(command)) => command.run(&config).await,
+        Some(Command::Watch) => watch::run(&config).await,
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::demo;
 use super::exit::{Failure, SUCCESS};
 use crate::config::Config;
-use crate::desk::{HelpDesk, redact_url};
+use crate::desk::{HelpDesk, OUTSIDE_CHANGES_EVERY, redact_url};
 use crate::serve::Server;
 
 #[derive(clap::Args)]
@@ -101,7 +101,8 @@ fn lower_priority(nice: i32) -> std::io::Result<()> {
 
 /// Binds, serves until SIGTERM or Ctrl-C, drains. Says where it listens on standard error.
 async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
-    let server = Server::bind(Arc::new(desk), config.serve.clone())
+    let desk = Arc::new(desk);
+    let server = Server::bind(desk.clone(), config.serve.clone())
         .await
         .map_err(|e| Failure::new(format!("configuration error: {e}")))?;
     let address = server.address().map_err(|e| Failure::new(format!("cannot read the listening address: {e}")))?;
@@ -112,7 +113,17 @@ async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
         config.serve.queue
     ));
     tracing::info!(%address, cores, queue = config.serve.queue, "serving redemptions");
+    // Other systems' contact changes are audited and told within seconds, agents or not.
+    let (stop_watching, stopped) = tokio::sync::oneshot::channel::<()>();
+    let watching = tokio::spawn(async move {
+        desk.watch_outside_changes(OUTSIDE_CHANGES_EVERY, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
     let cut = server.run(shutdown_signal()).await;
+    let _ = stop_watching.send(());
+    let _ = watching.await;
     if cut > 0 {
         crate::cli::terminal::tell(&format!(
             "helpdesk serve: stopped; {cut} connections were still open after serve.drain_seconds"
@@ -125,7 +136,7 @@ async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
 }
 
 /// SIGTERM (what a service manager sends) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,
         Err(e) => {

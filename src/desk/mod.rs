@@ -38,7 +38,7 @@ pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption, WarningChoice};
 pub use serve_clients::NewServeClient;
 pub use staff::NewStaff;
-pub use two_person::{SignalFacts, Weighed, signals};
+pub use two_person::{OUTSIDE_CHANGES_EVERY, SignalFacts, Weighed, signals};
 pub use users::{ProfileEdit, UserDetail};
 
 #[derive(Debug, thiserror::Error)]

@@ -129,5 +129,8 @@ pub struct Notifications {
     /// To the old addresses after a contact change: never names the new ones.
     pub contact_changed_old: String,
     pub contact_changed_new: String,
+    /// The same, for a change another system made (Digital Banking, the bank's own tools).
+    pub contact_changed_old_outside: String,
+    pub contact_changed_new_outside: String,
     pub exhausted: String,
 }

@@ -131,3 +131,46 @@ fn what_the_database_holds_is_shown_by_the_command_line_never_obeyed() {
     assert!(!obeyed(&clients.stdout) && !obeyed(&clients.stderr), "a control character reached the terminal");
     assert!(String::from_utf8_lossy(&clients.stdout).contains("login\u{241b}[2J\u{fffd}31m"), "{}", text(&clients));
 }
+
+/// `helpdesk watch` audits and tells, within seconds, a contact change another system
+/// wrote through SQL while nobody uses the help desk, and stops cleanly on SIGTERM.
+#[test]
+fn watch_tells_outside_changes_within_seconds_and_stops_on_sigterm() {
+    use sqlx::Connection;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("watch-demo.db").display());
+    let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
+    assert!(demo.status.success(), "{}", text(&demo));
+    let watching = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "watch"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("HELPDESK_DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running helpdesk watch");
+    write_through_sql(&url, "UPDATE users SET phone = '+447911123456' WHERE username = 'amara.okafor'");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let audited: i64 = runtime.block_on(async {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'contact_details_changed'")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+        });
+        if audited == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "helpdesk watch did not handle the change within seconds");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // SAFETY: kill only sends a signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(watching.id() as i32, libc::SIGTERM) }, 0);
+    let out = watching.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("helpdesk watch: stopped"), "{}", text(&out));
+}

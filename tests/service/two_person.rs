@@ -646,7 +646,44 @@ async fn an_outside_change_committed_during_a_profile_edit_is_still_told(db: Tes
     );
 }
 
+/// Another system's change is audited and told within seconds with nobody using the help
+/// desk (what `helpdesk serve` and `helpdesk watch` run), and the notice says it was not
+/// the help desk that made it.
+async fn outside_changes_are_told_within_seconds_with_no_agent_working(db: TestDb) {
+    use std::time::{Duration, Instant};
+    let desk = Arc::new(db.desk(Limits::default()));
+    let amara = db.user("amara.okafor").await;
+    desk.handle_outside_changes().await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let watching = {
+        let desk = desk.clone();
+        tokio::spawn(async move {
+            desk.watch_outside_changes(Duration::from_millis(50), async {
+                let _ = stopped.await;
+            })
+            .await
+        })
+    };
+    db.raw_execute(&format!("UPDATE users SET email = 'someone@else.example' WHERE id = {}", amara.id)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let told = loop {
+        let told: Vec<_> = db.store.notifications(amara.id).await.unwrap();
+        if told.iter().any(|n| n.kind == "contact_details_changed") {
+            break told;
+        }
+        assert!(Instant::now() < deadline, "{}: the change was not handled within seconds", db.name);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    stop.send(()).unwrap();
+    watching.await.unwrap();
+    let to_old = told.iter().find(|n| n.address == amara.email).expect("the old address is told");
+    assert!(to_old.body.contains("not by our help desk"), "{}: {}", db.name, to_old.body);
+    let events = db.store.recent_audit(Some(amara.id), 20).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "contact_details_changed" && e.actor.contains("outside helpdesk")));
+}
+
 on_each_backend!(
+    outside_changes_are_told_within_seconds_with_no_agent_working,
     reasons_are_stored_as_kinds_and_older_requests_carried_over,
     an_outside_change_committed_during_a_profile_edit_is_still_told,
     a_contact_change_through_sql_starts_the_cool_off_and_is_told,

@@ -1,11 +1,18 @@
 //! Contact changes another writer made (Digital Banking, a script): the triggers record
 //! them; the help desk audits each and tells the old and the new address.
 
+use std::future::Future;
+use std::time::Duration;
+
 use crate::desk::{DeskResult, HelpDesk};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::notice::Notice;
 use crate::domain::two_person::ContactField;
 use crate::texts::texts;
+
+/// How often `helpdesk serve` and `helpdesk watch` look for contact changes other systems
+/// made: one indexed read (`contact_changes` where not handled) a round.
+pub const OUTSIDE_CHANGES_EVERY: Duration = Duration::from_secs(2);
 
 impl HelpDesk {
     /// Every contact change another writer made, handled (`handle_outside_changes`), a
@@ -49,7 +56,12 @@ impl HelpDesk {
                 body: body.to_owned(),
             };
             let notices: Vec<Notice> =
-                [notice(&change.old_value, &t.contact_changed_old), notice(&change.new_value, &t.contact_changed_new)]
+                // Said as another system's change: the customer's own through Digital Banking, or
+                // not theirs at all; never "our help desk", which did not make it.
+                [
+                    notice(&change.old_value, &t.contact_changed_old_outside),
+                    notice(&change.new_value, &t.contact_changed_new_outside),
+                ]
                     .into_iter()
                     .filter(|n| !n.address.trim().is_empty())
                     .collect();
@@ -59,5 +71,25 @@ impl HelpDesk {
             }
         }
         Ok(handled)
+    }
+
+    /// Handles other writers' contact changes (`handle_outside_changes`) every `every`
+    /// until `stop` completes: what `helpdesk serve` and `helpdesk watch` run, so that the
+    /// audit event and the notices follow within seconds whether or not anyone is using the
+    /// help desk. A failed round (the database briefly unreachable) is logged and retried;
+    /// several processes may run it at once, and each change is still handled once.
+    pub async fn watch_outside_changes(&self, every: Duration, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            match self.handle_outside_changes().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(handled = n, "contact changes made outside helpdesk handled"),
+                Err(e) => tracing::warn!("handling contact changes made outside helpdesk failed: {e}"),
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
     }
 }

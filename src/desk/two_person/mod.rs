@@ -7,4 +7,5 @@ mod approvals;
 mod contact_changes;
 mod weighing;
 
+pub use contact_changes::OUTSIDE_CHANGES_EVERY;
 pub use weighing::{SignalFacts, Weighed, signals};
