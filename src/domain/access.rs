@@ -180,26 +180,7 @@ pub use crate::domain::two_person::CoolOff;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::user::Enrolment;
-
-    fn staff(id: UserId, role: StaffRole) -> Staff {
-        Staff { id, username: format!("s{id}"), role, permissions: vec![Permission::GenerateLockoutCodes] }
-    }
-
-    fn user(id: UserId, kind: UserKind, role: Option<StaffRole>) -> User {
-        User {
-            id,
-            kind,
-            username: format!("u{id}"),
-            first_name: "Ann".into(),
-            last_name: "Lee".into(),
-            email: String::new(),
-            phone: String::new(),
-            enrolment: Enrolment::Enrolled,
-            role,
-            created_at: 0,
-        }
-    }
+    use crate::domain::fixtures::{staff, user};
 
     #[test]
     fn staff_changes_are_for_admins_on_others_and_keep_an_admin() {

@@ -19,3 +19,6 @@ pub mod text;
 pub mod time;
 pub mod two_person;
 pub mod user;
+
+#[cfg(test)]
+mod fixtures;

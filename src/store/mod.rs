@@ -57,40 +57,37 @@ pub enum Backend {
     Postgres,
 }
 
-/// Everything the help desk reads from and writes to its database: the sum of the topic
-/// traits, each implemented once, on `SqlStore<D>`, in its topic's file beside its SQL.
-/// `Arc<dyn Store>` calls every topic's methods with no import (a trait object's
-/// supertraits are in scope for it); a concrete `SqlStore` needs the topic trait imported.
-///
-/// A method that writes more than one row does so in one write transaction, which commits
-/// whole or not at all; where it takes an audit event or notices, they are written in that
-/// same transaction, after the change they record. A write transaction begins with
-/// `Dialect::BEGIN_WRITE`: on SQLite (`BEGIN IMMEDIATE`) it holds the database's write lock
-/// from its first statement, so writers take turns; on PostgreSQL rows lock as they are
-/// written, and the methods that must take turns per user lock the user's row first
-/// (`LOCK_USER`). Reads run outside transactions and see committed data.
-///
-/// A write that checks its actor again inside its transaction (`Acting`) returns one enum
-/// of what it did (`BatchOutcome`, `RevokeOutcome`, `StaffChangeOutcome`,
-/// `ProfileOutcome`), not a `Result` inside the `StoreResult`: the caller's `match` names
-/// every outcome, so a new one is a compile error at each caller rather than a guess.
-/// `StoreError` stays for the database failing; an outcome is the database answering.
-pub trait Store:
-    InstitutionStore
-    + PeopleStore
-    + SearchStore
-    + StaffStore
-    + SignInStore
-    + BatchStore
-    + AuditStore
-    + ContactChangeStore
-    + TwoPersonStore
-    + ServeClientStore
-{
+/// Declares `Store` as the sum of the topic traits and implements it for every type that
+/// implements them all, from one list.
+macro_rules! store_is_the_sum_of {
+    ($(#[$doc:meta])* $first:ident $(+ $topic:ident)*) => {
+        $(#[$doc])*
+        pub trait Store: $first $(+ $topic)* {}
+
+        impl<T> Store for T where T: $first $(+ $topic)* {}
+    };
 }
 
-impl<T> Store for T where
-    T: InstitutionStore
+store_is_the_sum_of! {
+    /// Everything the help desk reads from and writes to its database: the sum of the topic
+    /// traits, each implemented once, on `SqlStore<D>`, in its topic's file beside its SQL.
+    /// `Arc<dyn Store>` calls every topic's methods with no import (a trait object's
+    /// supertraits are in scope for it); a concrete `SqlStore` needs the topic trait imported.
+    ///
+    /// A method that writes more than one row does so in one write transaction, which commits
+    /// whole or not at all; where it takes an audit event or notices, they are written in that
+    /// same transaction, after the change they record. A write transaction begins with
+    /// `Dialect::BEGIN_WRITE`: on SQLite (`BEGIN IMMEDIATE`) it holds the database's write lock
+    /// from its first statement, so writers take turns; on PostgreSQL rows lock as they are
+    /// written, and the methods that must take turns per user lock the user's row first
+    /// (`LOCK_USER`). Reads run outside transactions and see committed data.
+    ///
+    /// A write that checks its actor again inside its transaction (`Acting`) returns one enum
+    /// of what it did (`BatchOutcome`, `RevokeOutcome`, `StaffChangeOutcome`,
+    /// `ProfileOutcome`), not a `Result` inside the `StoreResult`: the caller's `match` names
+    /// every outcome, so a new one is a compile error at each caller rather than a guess.
+    /// `StoreError` stays for the database failing; an outcome is the database answering.
+    InstitutionStore
         + PeopleStore
         + SearchStore
         + StaffStore
@@ -100,7 +97,6 @@ impl<T> Store for T where
         + ContactChangeStore
         + TwoPersonStore
         + ServeClientStore
-{
 }
 
 /// Opens the store a URL names, creating (SQLite) and migrating it as needed: what

@@ -28,57 +28,37 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-thread_local! {
-    /// Where the log lines of this thread go while a test reads them.
-    static CAPTURE: std::cell::RefCell<Option<LogBuffer>> = const { std::cell::RefCell::new(None) };
-}
+/// Set in the child process that runs the check alone.
+const ALONE: &str = "HELPDESK_TEST_PLAINTEXT_ALONE";
 
-/// The log of everything this thread emits until the guard drops. One global subscriber,
-/// installed once for the whole test binary, writes each line to the thread it was emitted
-/// on: a subscriber set per thread would miss events whose call sites another test's thread
-/// met first, with no subscriber (tracing caches that no one was interested).
-fn capture_this_thread() -> (LogBuffer, impl Drop) {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        use tracing_subscriber::layer::SubscriberExt;
-        use tracing_subscriber::{Layer, filter};
-        // Asked per event, so that no call site is cached as uninteresting, and so that
-        // the other tests' events are not even formatted.
-        let capturing =
-            filter::filter_fn(|meta| *meta.level() <= tracing::Level::DEBUG && CAPTURE.with(|c| c.borrow().is_some()));
-        let layer = tracing_subscriber::fmt::layer().with_writer(|| ThreadLog).with_ansi(false).with_filter(capturing);
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
-            .expect("no other global subscriber in the tests");
-    });
-    struct Release;
-    impl Drop for Release {
-        fn drop(&mut self) {
-            CAPTURE.with(|c| c.borrow_mut().take());
-        }
-    }
-    let log = LogBuffer(Arc::new(Mutex::new(Vec::new())));
-    CAPTURE.with(|c| *c.borrow_mut() = Some(log.clone()));
-    (log, Release)
-}
-
-struct ThreadLog;
-
-impl std::io::Write for ThreadLog {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|c| {
-            if let Some(log) = c.borrow_mut().as_mut() {
-                std::io::Write::write_all(log, buf)?;
-            }
-            Ok(buf.len())
-        })
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+/// The check runs in a child process of its own (this test binary, only this test): a log
+/// subscriber set for one thread misses events whose call sites another test's thread met
+/// first with no subscriber (tracing caches that nobody was interested), and this binary
+/// runs many tests at once.
 async fn no_code_is_stored_or_logged_in_plaintext(db: TestDb) {
-    let (log, _capturing) = capture_this_thread();
+    if std::env::var_os(ALONE).is_some() {
+        return checked_alone(db).await;
+    }
+    let name = format!("no_plaintext::no_code_is_stored_or_logged_in_plaintext::{}", db.name);
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", &name, "--test-threads=1"])
+        .env(ALONE, "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}: the check failed alone:\n{said}", db.name);
+    assert!(said.contains("1 passed"), "{}: the check did not run alone:\n{said}", db.name);
+}
+
+async fn checked_alone(db: TestDb) {
+    let log = LogBuffer(Arc::new(Mutex::new(Vec::new())));
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
 
     let desk = db.desk(Limits::default());
     let agent = login(&desk, "alex.agent").await;

@@ -1,26 +1,14 @@
 use super::*;
-use crate::domain::access::{Permission, Refusal, Staff, StaffMember};
+use crate::domain::access::{Refusal, Staff, StaffMember};
 use crate::domain::audit::IdentityCheck;
 use crate::domain::phone::HomeRegion;
-use crate::domain::user::{Enrolment, StaffRole, User, UserId, UserKind};
+use crate::domain::user::{StaffRole, User, UserId, UserKind};
 
-fn staff(id: UserId, role: StaffRole) -> Staff {
-    Staff { id, username: format!("s{id}"), role, permissions: vec![Permission::GenerateLockoutCodes] }
-}
+use crate::domain::fixtures::staff;
 
 fn user(id: UserId, kind: UserKind, email: &str, phone: &str) -> User {
-    User {
-        id,
-        kind,
-        username: format!("u{id}"),
-        first_name: "Ann".into(),
-        last_name: "Lee".into(),
-        email: email.into(),
-        phone: phone.into(),
-        enrolment: Enrolment::Enrolled,
-        role: (kind == UserKind::Staff).then_some(StaffRole::Agent),
-        created_at: 0,
-    }
+    let role = (kind == UserKind::Staff).then_some(StaffRole::Agent);
+    User { email: email.into(), phone: phone.into(), ..crate::domain::fixtures::user(id, kind, role) }
 }
 
 fn member(u: User) -> StaffMember {
