@@ -21,3 +21,16 @@ WHEN NEW.revoked_at IS NULL AND NOT (
 BEGIN
     SELECT RAISE(ABORT, 'backup_code_batches: the argon2 cost is outside the product''s bounds');
 END;
+
+-- A user is changed with UPDATE, which 0014's triggers record as contact changes. REPLACE
+-- (INSERT OR REPLACE, what several ORMs' upsert does here) deletes the row it meets and
+-- inserts another, and that delete fires no trigger: a changed phone would leave no
+-- record. An insert that meets an existing user's id or username is refused, upserts
+-- included (their UPDATE would be recorded, but this trigger runs before SQLite knows the
+-- insert becomes one). The product's own insert of a taken username fails here too, and
+-- reads the refusal as the username being taken.
+CREATE TRIGGER users_not_replaced BEFORE INSERT ON users
+WHEN EXISTS (SELECT 1 FROM users WHERE id = NEW.id OR username = NEW.username)
+BEGIN
+    SELECT RAISE(ABORT, 'users: an existing user is changed with UPDATE, never replaced or inserted over');
+END;

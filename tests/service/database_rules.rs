@@ -71,6 +71,41 @@ async fn the_database_refuses_to_undo_a_use_or_blind_the_chain(db: TestDb) {
     ));
 }
 
+/// An insert over an existing user cannot change a contact detail unrecorded: on SQLite a
+/// REPLACE (or an upsert) over a user is refused, since its delete fires no trigger; on
+/// PostgreSQL an upsert's UPDATE is recorded as a contact change like any other.
+async fn an_insert_over_a_user_is_refused_or_recorded(db: TestDb) {
+    let amara = db.user("amara.okafor").await;
+    let recorded = db.store.contact_changes(amara.id, 0).await.unwrap().len();
+    let new_phone = "+447700900999";
+    if db.name == "sqlite" {
+        for verb in ["REPLACE", "INSERT OR REPLACE"] {
+            let attack = format!(
+                "CREATE TEMP TABLE t AS SELECT * FROM users WHERE username = 'amara.okafor'; \
+                 UPDATE t SET phone = '{new_phone}'; {verb} INTO users SELECT * FROM t;"
+            );
+            assert!(db.raw_script(&attack).await.is_err(), "sqlite: the database allowed: {attack}");
+        }
+        let upsert = "INSERT INTO users SELECT * FROM users WHERE username = 'amara.okafor' \
+                      ON CONFLICT (username) DO UPDATE SET phone = '+447700900999'";
+        assert!(db.raw_execute(upsert).await.is_err(), "sqlite: the database allowed: {upsert}");
+        assert_eq!(db.user("amara.okafor").await.phone, amara.phone, "sqlite: the phone changed");
+    } else {
+        let upsert = format!(
+            "DO $$ DECLARE cols text; BEGIN \
+             SELECT string_agg(quote_ident(column_name), ', ') INTO cols FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'users' AND is_generated = 'NEVER' \
+             AND column_name <> 'id'; \
+             EXECUTE format('INSERT INTO users (%s) SELECT %s FROM users WHERE username = %L \
+             ON CONFLICT (username) DO UPDATE SET phone = %L', cols, cols, 'amara.okafor', '{new_phone}'); END $$"
+        );
+        db.raw_script(&upsert).await.unwrap();
+        assert_eq!(db.user("amara.okafor").await.phone, new_phone, "postgres: the upsert did not update");
+        let changes = db.store.contact_changes(amara.id, 0).await.unwrap().len();
+        assert_eq!(changes, recorded + 1, "postgres: the upsert's change was not recorded");
+    }
+}
+
 /// `bytes` as a literal of `db`'s dialect.
 fn blob(db: &TestDb, bytes: &[u8]) -> String {
     if db.name == "sqlite" {
@@ -320,4 +355,5 @@ on_each_backend!(
     the_database_refuses_to_undo_a_use_or_blind_the_chain,
     a_batch_cost_outside_the_bounds_is_refused_by_the_database,
     a_stored_cost_outside_the_bounds_is_refused_before_hashing,
+    an_insert_over_a_user_is_refused_or_recorded,
 );
