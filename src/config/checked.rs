@@ -60,7 +60,8 @@ impl Check<'_> {
         }
     }
 
-    /// `[codes.argon2]` or `[staff.argon2]`, held to OWASP's minimum.
+    /// `[codes.argon2]` or `[staff.argon2]`, held to OWASP's minimum and the ceiling
+    /// (`HashCost::within_bounds`).
     fn cost(&self, file: &Argon2File, section: &str) -> Result<HashCost, ConfigError> {
         let key = |name: &str| format!("{section}.{name}");
         let cost = HashCost {
@@ -68,7 +69,7 @@ impl Check<'_> {
             iterations: self.int(&file.iterations, &key("iterations"), 2, 1, 100)? as u32,
             parallelism: self.int(&file.parallelism, &key("parallelism"), 1, 1, 16)? as u32,
         };
-        cost.meets_owasp_minimum().map_err(|e| self.bad(section, format!("is refused: {e}")))?;
+        cost.within_bounds().map_err(|e| self.bad(section, format!("is refused: {e}")))?;
         Ok(cost)
     }
 

@@ -57,6 +57,21 @@ impl HelpDesk {
             }
             return Ok(Redemption::Rejected);
         };
+        // A cost outside the product's bounds was not written by helpdesk (the database
+        // refuses one since migration 0018; an older row may hold one): nothing is hashed
+        // with it. The one evaluation is the configured one, and the answer a rejection.
+        if let Some((key, refused)) = key.as_ref().and_then(|k| k.cost.within_bounds().err().map(|e| (k, e))) {
+            let event = NewAuditEvent::new(now, AuditAction::BackupCodeRejected)
+                .target(user.id, &user.username)
+                .detail(format!("refused: batch #{} holds a cost the product does not use: {refused}", key.id))
+                .via(client);
+            let events = [event];
+            let (evaluated, stored) = tokio::join!(self.evaluate(canonical, None), self.store.append_audit(&events));
+            evaluated?;
+            stored?;
+            tracing::error!(user = %user.username.escape_debug(), batch = key.id, "a batch's stored cost is outside the bounds");
+            return Ok(Redemption::Rejected);
+        }
         let (limits, parsed) = (self.limits, canonical.is_some());
         let counted = self.store.reserve_attempt(
             user.id,

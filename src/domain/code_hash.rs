@@ -37,6 +37,36 @@ impl HashCost {
         }
     }
 
+    /// The most memory one evaluation may take, in KiB (256 MiB): the service runs one
+    /// evaluation a core and keeps two working memories a core, so that a small server
+    /// (two cores, 2 GiB) still fits them.
+    pub const MAX_MEMORY_KIB: u32 = 262_144;
+    /// The most passes, and the most lanes, a cost may ask for.
+    pub const MAX_ITERATIONS: u32 = 16;
+    pub const MAX_PARALLELISM: u32 = 16;
+    /// The most work one evaluation may take, in KiB × passes: 512 MiB of passes, about
+    /// 0.4 s of one core on a small server (the default, 19456 KiB × 2, is 28 ms on this
+    /// project's benchmark machine: `BENCHMARKS.md`). A batch written with more would let
+    /// its writer hold a core per redemption for as long as they like.
+    pub const MAX_WORK: u64 = 524_288;
+
+    /// The costs the product writes and uses, and the database accepts for a batch
+    /// (migration 0018 holds the same numbers; `tests/service/database_rules.rs` checks
+    /// them equal): OWASP's minimum (`meets_owasp_minimum`), at least one lane, and at
+    /// most the ceilings above. A stored cost outside them is refused before any hashing.
+    pub fn within_bounds(&self) -> Result<(), CodeError> {
+        self.meets_owasp_minimum()?;
+        let work = u64::from(self.memory_kib) * u64::from(self.iterations);
+        if self.memory_kib > Self::MAX_MEMORY_KIB
+            || self.iterations > Self::MAX_ITERATIONS
+            || !(1..=Self::MAX_PARALLELISM).contains(&self.parallelism)
+            || work > Self::MAX_WORK
+        {
+            return Err(CodeError::CostOutOfBounds { cost: *self });
+        }
+        Ok(())
+    }
+
     pub fn argon2(&self) -> Result<Argon2<'static>, CodeError> {
         self.argon2_with_params().map_err(CodeError::HashParams)
     }

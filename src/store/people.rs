@@ -254,11 +254,15 @@ sql_impl! {
                     .bind(0_i64);
             }
             let chunk_ids: Vec<i64> = q.fetch_all(&mut *conn).await.map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::UsernameTaken(if chunk.len() == 1 {
+                // SQLite's `users_not_replaced` (migration 0018) refuses an insert over an
+                // existing user before the unique index would.
+                sqlx::Error::Database(d) if d.is_unique_violation() || d.message().contains("never replaced") => {
+                    StoreError::UsernameTaken(if chunk.len() == 1 {
                     chunk[0].username.clone()
                 } else {
                     "in this batch".into()
-                }),
+                })
+                }
                 _ => e.into(),
             })?;
             ids.extend(chunk_ids);

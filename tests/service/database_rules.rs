@@ -6,7 +6,7 @@ use crate::common;
 use common::{CHEAP, TestDb, login};
 use helpdesk::desk::{HelpDesk, Limits, ProfileEdit, Redemption, WarningChoice};
 use helpdesk::domain::audit::IdentityCheck;
-use helpdesk::domain::codes::{self};
+use helpdesk::domain::codes::{self, CodePolicy, HashCost};
 use helpdesk::store::{self, Opening};
 
 async fn a_second_unrevoked_batch_is_refused_by_the_database(db: TestDb) {
@@ -17,7 +17,7 @@ async fn a_second_unrevoked_batch_is_refused_by_the_database(db: TestDb) {
     let salt = if db.name == "sqlite" { "x'00'" } else { "'\\x00'::bytea" };
     let insert = format!(
         "INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
-         code_count, identity_check) VALUES ({}, {}, 0, {salt}, 1, 1, 1, 1, 'other')",
+         code_count, identity_check) VALUES ({}, {}, 0, {salt}, 19456, 2, 1, 1, 'other')",
         user.id, agent.staff.id
     );
     let second = db.raw_execute(&insert).await;
@@ -69,6 +69,155 @@ async fn the_database_refuses_to_undo_a_use_or_blind_the_chain(db: TestDb) {
         desk.redeem("amara.okafor", second.codes[1].grouped()).await.unwrap(),
         Redemption::Accepted { .. }
     ));
+}
+
+/// An insert over an existing user cannot change a contact detail unrecorded: on SQLite a
+/// REPLACE (or an upsert) over a user is refused, since its delete fires no trigger; on
+/// PostgreSQL an upsert's UPDATE is recorded as a contact change like any other.
+async fn an_insert_over_a_user_is_refused_or_recorded(db: TestDb) {
+    let amara = db.user("amara.okafor").await;
+    let recorded = db.store.contact_changes(amara.id, 0).await.unwrap().len();
+    let new_phone = "+447700900999";
+    if db.name == "sqlite" {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        // The stored columns (a generated one cannot be written).
+        let cols: String = sqlx::query_scalar("SELECT group_concat(name, ', ') FROM pragma_table_info('users')")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        for verb in ["REPLACE", "INSERT OR REPLACE"] {
+            let attack = format!(
+                "CREATE TEMP TABLE t AS SELECT {cols} FROM users WHERE username = 'amara.okafor'; \
+                 UPDATE t SET phone = '{new_phone}'; {verb} INTO users ({cols}) SELECT {cols} FROM t;"
+            );
+            let err = db.raw_script(&attack).await.expect_err("sqlite: an insert over a user was allowed").to_string();
+            assert!(err.contains("never replaced"), "sqlite: {attack}: {err}");
+        }
+        let upsert = format!(
+            "INSERT INTO users ({cols}) SELECT {cols} FROM users WHERE username = 'amara.okafor' \
+             ON CONFLICT (username) DO UPDATE SET phone = '{new_phone}'"
+        );
+        let err = db.raw_execute(&upsert).await.expect_err("sqlite: an upsert over a user was allowed").to_string();
+        assert!(err.contains("never replaced"), "sqlite: {upsert}: {err}");
+        assert_eq!(db.user("amara.okafor").await.phone, amara.phone, "sqlite: the phone changed");
+        assert_eq!(db.store.contact_changes(amara.id, 0).await.unwrap().len(), recorded);
+    } else {
+        let upsert = format!(
+            "DO $$ DECLARE cols text; BEGIN \
+             SELECT string_agg(quote_ident(column_name), ', ') INTO cols FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'users' AND is_generated = 'NEVER' \
+             AND column_name <> 'id'; \
+             EXECUTE format('INSERT INTO users (%s) SELECT %s FROM users WHERE username = %L \
+             ON CONFLICT (username) DO UPDATE SET phone = %L', cols, cols, 'amara.okafor', '{new_phone}'); END $$"
+        );
+        db.raw_script(&upsert).await.unwrap();
+        assert_eq!(db.user("amara.okafor").await.phone, new_phone, "postgres: the upsert did not update");
+        let changes = db.store.contact_changes(amara.id, 0).await.unwrap().len();
+        assert_eq!(changes, recorded + 1, "postgres: the upsert's change was not recorded");
+    }
+}
+
+/// `bytes` as a literal of `db`'s dialect.
+fn blob(db: &TestDb, bytes: &[u8]) -> String {
+    if db.name == "sqlite" {
+        format!("x'{}'", common::hex(bytes))
+    } else {
+        format!("'\\x{}'::bytea", common::hex(bytes))
+    }
+}
+
+/// A batch for `user` as another writer would insert it, after revoking the user's batch:
+/// cost `(m, t, p)`, `salt`, and one code per hash.
+fn batch_sql(db: &TestDb, user: i64, by: i64, cost: (i64, i64, i64), salt: &[u8], hashes: &[&[u8]]) -> String {
+    let (m, t, p) = cost;
+    let mut sql = format!(
+        "UPDATE backup_code_batches SET revoked_at = 0 WHERE user_id = {user} AND revoked_at IS NULL; \
+         INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
+         code_count, identity_check) VALUES ({user}, {by}, 0, {}, {m}, {t}, {p}, {}, 'other');",
+        blob(db, salt),
+        hashes.len()
+    );
+    for hash in hashes {
+        sql.push_str(&format!(
+            "INSERT INTO backup_codes (batch_id, code_hash) VALUES ((SELECT MAX(id) FROM backup_code_batches), {});",
+            blob(db, hash)
+        ));
+    }
+    format!("BEGIN; {sql} COMMIT;")
+}
+
+/// The database's bounds on a batch's cost are the domain's (`HashCost::within_bounds`):
+/// each edge of them, inserted as another writer would, is stored exactly when the domain
+/// allows it; and the cost that held `verify-code` for seconds is refused. (A revoked
+/// batch is never hashed with: the rule is on batches that can be used.)
+async fn a_batch_cost_outside_the_bounds_is_refused_by_the_database(db: TestDb) {
+    let (user, agent) = (db.user("john.smith").await, db.user("alex.agent").await);
+    let mut edges = vec![(262_144, 2, 1), (262_145, 2, 1), (7_168, 16, 1), (7_168, 17, 1), (19_456, 2, 16)];
+    edges.extend([(19_456, 2, 17), (19_456, 2, 0), (65_536, 8, 1), (65_537, 8, 1), (19_456, 4_000_000_000, 1)]);
+    for (m, t) in HashCost::OWASP_MINIMUMS {
+        edges.extend([(m, t, 1), (m - 1, t, 1), (m, t - 1, 1)]);
+    }
+    for (m, t, p) in edges {
+        let cost = HashCost { memory_kib: m, iterations: t, parallelism: p };
+        let sql = batch_sql(&db, user.id, agent.id, (m.into(), t.into(), p.into()), b"0123456789abcdef", &[]);
+        let stored = db.raw_script(&sql).await;
+        assert_eq!(stored.is_ok(), cost.within_bounds().is_ok(), "{}: {cost:?}: {stored:?}", db.name);
+    }
+    for (m, t, p) in [(19_456, -1, 1), (-19_456, 2, 1), (19_456, 2, -1), (1 << 40, 2, 1)] {
+        let sql = batch_sql(&db, user.id, agent.id, (m, t, p), b"0123456789abcdef", &[]);
+        assert!(db.raw_script(&sql).await.is_err(), "{}: the database stored the cost ({m}, {t}, {p})", db.name);
+    }
+}
+
+/// A batch written before the database held the bounds (the rule taken away as its owner
+/// can, the row written, the rule back): the redemption refuses its cost before hashing,
+/// spends one evaluation at the configured cost, and audits why. A right code of a batch
+/// hashed below the floor does not work; a batch that asks for four billion passes answers
+/// after one ordinary evaluation.
+async fn a_stored_cost_outside_the_bounds_is_refused_before_hashing(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let (amara, agent) = (db.user("amara.okafor").await, db.user("alex.agent").await);
+    let weak = HashCost { memory_kib: 8, iterations: 1, parallelism: 1 };
+    let issued = codes::generate(&CodePolicy::new(10, 12, 4, None, weak).unwrap()).unwrap();
+    let (drop_rule, restore_rule) = cost_rule_toggles(&db);
+    for (cost, salt, hash) in [
+        ((8, 1, 1), &issued.salt[..], &issued.hashes[0][..]),
+        ((19_456, 4_000_000_000, 1), &[7u8; 16][..], &[0u8; 32][..]),
+    ] {
+        db.raw_script(drop_rule).await.unwrap();
+        db.raw_script(&batch_sql(&db, amara.id, agent.id, cost, salt, &[hash])).await.unwrap();
+        db.raw_script(&restore_rule).await.unwrap();
+        let before = desk.code_evaluations();
+        let answer = desk.redeem("amara.okafor", issued.codes[0].grouped()).await.unwrap();
+        assert_eq!(answer, Redemption::Rejected, "{}: a batch at {cost:?} was used", db.name);
+        assert_eq!(desk.code_evaluations() - before, 1, "{}: evaluations for a batch at {cost:?}", db.name);
+        let events = db.store.recent_audit(Some(amara.id), 1).await.unwrap();
+        assert!(
+            events[0].detail.as_deref().unwrap_or_default().contains("cost the product does not use"),
+            "{}: {events:?}",
+            db.name
+        );
+    }
+}
+
+/// The statements that take the cost rule away and put it back (as the database's owner).
+fn cost_rule_toggles(db: &TestDb) -> (&'static str, String) {
+    if db.name == "sqlite" {
+        let migration = include_str!("../../migrations/sqlite/0018_rows_nobody_may_insert.sql");
+        let start = migration.find("CREATE TRIGGER backup_code_batches_cost_bounds").unwrap();
+        let end = start + migration[start..].find("END;").unwrap() + 4;
+        ("DROP TRIGGER backup_code_batches_cost_bounds", migration[start..end].to_owned())
+    } else {
+        let migration = include_str!("../../migrations/postgres/0018_rows_nobody_may_insert.sql");
+        let start =
+            migration.find("ALTER TABLE backup_code_batches ADD CONSTRAINT backup_code_batches_cost_bounds").unwrap();
+        let end = start + migration[start..].find("NOT VALID;").unwrap() + 10;
+        (
+            "ALTER TABLE backup_code_batches DROP CONSTRAINT backup_code_batches_cost_bounds",
+            migration[start..end].to_owned(),
+        )
+    }
 }
 
 #[tokio::test]
@@ -222,4 +371,7 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
 on_each_backend!(
     a_second_unrevoked_batch_is_refused_by_the_database,
     the_database_refuses_to_undo_a_use_or_blind_the_chain,
+    a_batch_cost_outside_the_bounds_is_refused_by_the_database,
+    a_stored_cost_outside_the_bounds_is_refused_before_hashing,
+    an_insert_over_a_user_is_refused_or_recorded,
 );

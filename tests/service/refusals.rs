@@ -104,7 +104,7 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
         created_at: desk.now(),
         expires_at: None,
         salt: &batch.salt,
-        cost: common::CHEAP,
+        cost: common::CODE_COST,
         hashes: &batch.hashes,
         identity_check: IdentityCheck::InPersonPhotoId,
         note: None,

@@ -48,6 +48,12 @@ pub enum CodeError {
         "argon2 with {memory_kib} KiB and {iterations} passes is below OWASP's minimum (19456 KiB with 2 passes, or an equivalent pair such as 47104 KiB with 1, 12288 with 3, 9216 with 4, 7168 with 5)"
     )]
     BelowOwaspMinimum { memory_kib: u32, iterations: u32 },
+    #[error(
+        "argon2 with {} KiB, {} passes and {} lanes is above the ceiling (at most {} KiB, {} passes, {} lanes, {} KiB × passes)",
+        cost.memory_kib, cost.iterations, cost.parallelism, HashCost::MAX_MEMORY_KIB, HashCost::MAX_ITERATIONS,
+        HashCost::MAX_PARALLELISM, HashCost::MAX_WORK
+    )]
+    CostOutOfBounds { cost: HashCost },
     #[error("argon2 parameters rejected: {0}")]
     HashParams(#[source] argon2::Error),
     #[error("the operating system's random number generator failed: {0}")]
@@ -248,6 +254,21 @@ mod tests {
         assert!(cost(19_456, 1).meets_owasp_minimum().is_err());
         assert!(cost(8, 1).meets_owasp_minimum().is_err());
         assert!(cost(9_000, 4).meets_owasp_minimum().is_err());
+    }
+
+    #[test]
+    fn argon2_costs_above_the_ceiling_are_refused() {
+        let cost = |memory_kib, iterations, parallelism| HashCost { memory_kib, iterations, parallelism };
+        assert!(HashCost::default().within_bounds().is_ok());
+        assert!(cost(262_144, 2, 16).within_bounds().is_ok());
+        assert!(cost(7_168, 16, 1).within_bounds().is_ok());
+        assert!(cost(262_145, 2, 1).within_bounds().is_err());
+        assert!(cost(19_456, 17, 1).within_bounds().is_err());
+        assert!(cost(19_456, 2, 17).within_bounds().is_err());
+        assert!(cost(19_456, 2, 0).within_bounds().is_err());
+        assert!(cost(65_536, 9, 1).within_bounds().is_err(), "more work than the ceiling");
+        assert!(cost(19_456, 4_000_000_000, 1).within_bounds().is_err());
+        assert!(matches!(cost(8, 1, 1).within_bounds(), Err(CodeError::BelowOwaspMinimum { .. })));
     }
 
     #[test]
