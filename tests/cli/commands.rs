@@ -33,7 +33,7 @@ async fn demo_then_verify_code_accepts_once() {
 
     // Codes generated through the library on the database the demo made.
     let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
-    let store = helpdesk::store::open(&url, 2).await.unwrap();
+    let store = helpdesk::store::open(&url, 2, &common::key_in(dir.path())).await.unwrap();
     let desk = helpdesk::desk::HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
     let agent = common::login(&desk, "alex.agent").await;
     let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
@@ -203,7 +203,7 @@ async fn once_an_admin_exists_staff_create_needs_an_admins_credentials() {
     );
 
     let url = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
-    let store = helpdesk::store::open(&url, 1).await.unwrap();
+    let store = helpdesk::store::open(&url, 1, &common::key_in(dir.path())).await.unwrap();
     assert!(store.user_by_username("kim.lee").await.unwrap().is_none(), "the agent created staff");
     let events = store.recent_audit(None, 50).await.unwrap();
     let created: Vec<_> = events.iter().filter(|e| e.action == "staff_created").collect();
@@ -462,7 +462,7 @@ async fn codes_revoke_all_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
     {
-        let store = helpdesk::store::open(&url, 2).await.unwrap();
+        let store = helpdesk::store::open(&url, 2, &common::key_in(dir.path())).await.unwrap();
         let desk = helpdesk::desk::HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
         let agent = common::login(&desk, "alex.agent").await;
         let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
