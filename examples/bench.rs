@@ -94,7 +94,9 @@ async fn redemption(url: Option<String>) {
 
     let dir = tempfile::tempdir().unwrap();
     let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let store = store::open(&url, 4).await.unwrap();
+    // A throwaway database: its audit key need outlive no run.
+    let audit_key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
+    let store = store::open(&url, 4, &audit_key).await.unwrap();
     let policy = CodePolicy::new(10, 12, 4, None, cost).unwrap();
     let velocity = support::unlimited_velocity();
     let limits = Limits { redeem_max_failures: 100, velocity, ..Limits::default() };
@@ -232,7 +234,9 @@ impl Raw {
 }
 
 async fn search(url: &str) {
-    let store = store::open(url, 2).await.unwrap();
+    // A throwaway database: its audit key need outlive no run.
+    let audit_key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
+    let store = store::open(url, 2, &audit_key).await.unwrap();
     let raw = Raw::open(url).await;
     println!("users: {}", store.count_users().await.unwrap());
     // A customer's real number, for the trailing-digits search an agent types.

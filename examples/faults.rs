@@ -30,7 +30,9 @@ async fn main() {
     };
     let dir = Path::new(dir);
     let url = format!("sqlite://{}", dir.join("faults.db").display());
-    let store = store::open_with(&url, 2, store::Opening::Migrate).await.unwrap();
+    // A throwaway database: its audit key need outlive no run.
+    let audit_key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
+    let store = store::open_with(&url, 2, store::Opening::Migrate, &audit_key).await.unwrap();
     let desk = HelpDesk::new(Arc::clone(&store), desk_policy(), CHEAP, Limits::default());
     demo::seed(&desk, 200, CHEAP, |_| {}).await.unwrap();
     let agent = desk.login("alex.agent", Zeroizing::new("agent-demo-pass-2026".into())).await.unwrap();
@@ -54,7 +56,7 @@ async fn main() {
     // process would meet a read-only file system.
     println!("read-only:");
     let ro_url = format!("sqlite://{}", Path::new(&ro).join("faults.db").display());
-    match store::open(&ro_url, 2).await {
+    match store::open(&ro_url, 2, &audit_key).await {
         Err(e) => println!("  open: {e}"),
         Ok(ro_store) => {
             let ro_desk = HelpDesk::new(ro_store, desk_policy(), CHEAP, Limits::default());

@@ -45,12 +45,14 @@ async fn main() {
     let url = std::env::args().nth(1).expect("a PostgreSQL URL");
     let direct = std::env::args().nth(2);
     let cost = HashCost::default();
+    // A throwaway database: its audit key need outlive no run.
+    let audit_key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
     let store = match &direct {
         Some(direct) => {
-            store::open_with(direct, 1, store::Opening::Migrate).await.expect("migrating directly");
-            store::open_with(&url, POOL, store::Opening::Run).await.expect("opening through PgBouncer")
+            store::open_with(direct, 1, store::Opening::Migrate, &audit_key).await.expect("migrating directly");
+            store::open_with(&url, POOL, store::Opening::Run, &audit_key).await.expect("opening through PgBouncer")
         }
-        None => store::open(&url, POOL).await.expect("opening the database"),
+        None => store::open(&url, POOL, &audit_key).await.expect("opening the database"),
     };
     // The most server connections PostgreSQL shows for this database during the burst.
     let most = Arc::new(std::sync::atomic::AtomicI64::new(0));

@@ -219,7 +219,9 @@ async fn main() {
     let binary = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("helpdesk");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cost = HashCost::default();
-    let store = store::open(&url, 8).await.expect("opening the database");
+    // A throwaway database: its audit key need outlive no run.
+    let audit_key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
+    let store = store::open(&url, 8, &audit_key).await.expect("opening the database");
     let velocity = support::unlimited_velocity();
     let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
     let desk = HelpDesk::new(store.clone(), policy, cost, Limits { velocity, ..Limits::default() });

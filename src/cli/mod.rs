@@ -22,8 +22,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
-use crate::desk::{DeskResult, HelpDesk, Opening};
+use crate::config::{Config, ConfigError, audit_key};
+use crate::desk::{DeskError, HelpDesk, Opening};
 use exit::Failure;
 
 #[derive(Parser)]
@@ -125,19 +125,43 @@ async fn terminal(config: Config) -> Result<u8, Failure> {
     Ok(exit::SUCCESS)
 }
 
-/// Opens the configured database, which must exist, and wraps it in the service. Only the
-/// schema's owner migrates it (`Opening::Run`).
-pub async fn open_desk(config: &Config) -> DeskResult<HelpDesk> {
+/// Why the service could not be opened: its audit key (`audit.key_file`), or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("configuration error: {0}")]
+    AuditKey(ConfigError),
+    #[error(transparent)]
+    Desk(#[from] DeskError),
+}
+
+/// Opens the configured database, which must exist, and wraps it in the service, with the
+/// audit key read from `audit.key_file` (refused if missing or readable by others). Only
+/// the schema's owner migrates it (`Opening::Run`).
+pub async fn open_desk(config: &Config) -> Result<HelpDesk, OpenError> {
     open_desk_with(config, Opening::Run).await
 }
 
 /// Opens the configured database for `helpdesk migrate` and the demo: creates a missing
-/// SQLite file and applies every migration.
-pub async fn open_desk_to_migrate(config: &Config) -> DeskResult<HelpDesk> {
+/// SQLite file and a missing audit key file, and applies every migration.
+pub async fn open_desk_to_migrate(config: &Config) -> Result<HelpDesk, OpenError> {
     open_desk_with(config, Opening::Migrate).await
 }
 
-async fn open_desk_with(config: &Config, opening: Opening) -> DeskResult<HelpDesk> {
+async fn open_desk_with(config: &Config, opening: Opening) -> Result<HelpDesk, OpenError> {
     let (url, connections) = (&config.database_url, config.max_connections);
-    HelpDesk::open(url, connections, opening, config.codes.clone(), config.password_cost, config.limits).await
+    let key_file = &config.audit_key_file;
+    let key = match opening {
+        Opening::Migrate => audit_key::create_if_missing(key_file).and_then(|_| audit_key::read(key_file)),
+        Opening::Run => audit_key::read(key_file),
+    };
+    let key = match key {
+        Ok(key) => key,
+        Err(refused) => {
+            // A database that is missing or out of reach is said first: it is what to fix first.
+            crate::store::check_opens(url, opening).await.map_err(DeskError::from)?;
+            return Err(OpenError::AuditKey(refused));
+        }
+    };
+    let (policy, cost, limits) = (config.codes.clone(), config.password_cost, config.limits);
+    Ok(HelpDesk::open(url, connections, opening, &key, policy, cost, limits).await?)
 }

@@ -231,6 +231,11 @@ impl ConfigFile {
             ascii,
             trusted_network,
             serve: check.serve(&self.serve)?,
+            audit_key_file: PathBuf::from(check.string(
+                &self.audit.key_file,
+                "audit.key_file",
+                "helpdesk-audit.key",
+            )?),
         })
     }
 }

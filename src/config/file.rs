@@ -24,6 +24,7 @@ pub struct ConfigFile {
     pub ui: UiFile,
     pub log: LogFile,
     pub serve: ServeFile,
+    pub audit: AuditFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,6 +113,12 @@ pub struct ServeFile {
     pub drain_seconds: Setting,
     pub refusals_per_minute: Setting,
     pub nice: Setting,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditFile {
+    pub key_file: Setting,
 }
 
 impl ConfigFile {

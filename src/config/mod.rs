@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod audit_key;
 mod checked;
 mod file;
 mod tls_link;
@@ -37,6 +38,8 @@ pub struct Config {
     pub trusted_network: bool,
     /// `[serve]`: the redemption service's settings.
     pub serve: ServeConfig,
+    /// `audit.key_file`: the audit chain's key (`audit_key`), outside the database.
+    pub audit_key_file: PathBuf,
 }
 
 /// `[serve]`, for `helpdesk serve`.
@@ -69,6 +72,8 @@ pub enum ConfigError {
     Env { var: String, problem: String },
     #[error("--database is empty: give a URL such as sqlite://helpdesk.db")]
     EmptyDatabaseFlag,
+    #[error("`audit.key_file` ({file}) {problem}")]
+    AuditKey { file: String, problem: String },
 }
 
 pub const DEFAULT_URL: &str = "sqlite://helpdesk.db";
@@ -109,7 +114,7 @@ pub fn locale_is_utf8(env: impl Fn(&str) -> Option<String>) -> bool {
 impl Config {
     /// Finds the file (`--config`, else `HELPDESK_CONFIG`, else `./config.toml` if it
     /// exists; a missing default file means all defaults), reads it, resolves the relative
-    /// database and log paths in it against its folder, and decides the database URL, the
+    /// paths in it against its folder, and decides the database URL, the
     /// first given of: `database` (the command line's `--database`, else the command's own
     /// default, as the demo's), `HELPDESK_DATABASE_URL`, `DATABASE_URL`, the file's
     /// `database.url`, the default. A relative path in the first three is the caller's: it
@@ -168,15 +173,18 @@ impl Config {
         Ok(config)
     }
 
-    /// Makes the file's relative paths (a SQLite database, the log) absolute from `folder`,
+    /// Makes the file's relative paths (a SQLite database, the log, the audit key, the
+    /// server's certificate and key) absolute from `folder`,
     /// so that the program finds the same files wherever it is started.
     pub fn resolve_against(&mut self, folder: &Path) -> Result<(), ConfigError> {
         let absolute = |p: &Path| {
             std::path::absolute(folder.join(p))
                 .map_err(|e| ConfigError::Read { path: folder.display().to_string(), reason: e.to_string() })
         };
-        if self.log_file.is_relative() {
-            self.log_file = absolute(&self.log_file)?;
+        for file in [&mut self.log_file, &mut self.audit_key_file] {
+            if file.is_relative() {
+                *file = absolute(file)?;
+            }
         }
         for file in [&mut self.serve.certificate, &mut self.serve.private_key].into_iter().flatten() {
             if file.is_relative() {
@@ -242,6 +250,7 @@ mod tests {
         let base = std::path::absolute(dir.path()).unwrap();
         assert_eq!(c.database_url, format!("sqlite://{}?mode=rwc", base.join("data/hd.db").display()));
         assert_eq!(c.log_file, base.join("logs/hd.log"));
+        assert_eq!(c.audit_key_file, base.join("helpdesk-audit.key"), "the audit key is beside the file");
         // --config wins over HELPDESK_CONFIG; absolute paths and PostgreSQL URLs stay.
         std::fs::write(&file, "[database]\nurl = \"postgres://db/hd\"\n[log]\nfile = \"/var/log/hd.log\"\n").unwrap();
         let c = Config::load(Some(&file), None, |k| (k == "HELPDESK_CONFIG").then(|| "/nowhere.toml".into())).unwrap();

@@ -4,8 +4,8 @@
 
 use crate::desk::{DeskResult, HelpDesk, Session};
 use crate::domain::access;
-use crate::domain::audit::{AuditAction, AuditEvent, AuditFilter};
-use crate::domain::audit_chain::{Anchor, ChainReport, ChainWalk};
+use crate::domain::audit::{AuditAction, AuditEvent, AuditFilter, NewAuditEvent};
+use crate::domain::audit_chain::{Anchor, ChainReport, ChainWalk, hex};
 
 /// Events read at a time while verifying.
 const PAGE: i64 = 1_000;
@@ -24,7 +24,7 @@ impl HelpDesk {
         // the next run, instead of looking like a broken tail.
         let head = self.store.audit_chain_head().await?;
         let last = head.last_id;
-        let mut walk = ChainWalk::new(head);
+        let mut walk = ChainWalk::new(head, self.store.audit_key().clone());
         if let Some(anchor) = anchor {
             walk = walk.with_anchor(anchor);
         }
@@ -41,6 +41,24 @@ impl HelpDesk {
             }
         }
         Ok(walk.finish())
+    }
+
+    /// Anchors a chain whose links are all unkeyed (written before the chain was keyed):
+    /// appends `audit_chain_keyed`, whose keyed link covers the last unkeyed link, so that
+    /// rewriting or cutting short the unkeyed part breaks a link only the key's holder can
+    /// make. Nothing to do for a chain already keyed or still empty. `true` if written.
+    pub async fn key_the_audit_chain(&self) -> DeskResult<bool> {
+        let head = self.store.audit_chain_head().await?;
+        if head.last_id != head.keyed_after || head.last_id == head.starts_after {
+            return Ok(false);
+        }
+        let detail = format!(
+            "links are HMAC-SHA-256 under the audit key from here on; this one covers event {}'s SHA-256 link {}",
+            head.last_id,
+            hex(&head.last_hash)
+        );
+        self.store.append_audit(&[NewAuditEvent::new(self.now(), AuditAction::AuditChainKeyed).detail(detail)]).await?;
+        Ok(true)
     }
 
     /// One page of the audit log for `helpdesk audit export`, for admin-level staff:

@@ -24,6 +24,7 @@ use zeroize::Zeroizing;
 use crate::domain::access::{Refusal, Staff};
 use crate::domain::audit::NoteError;
 use crate::domain::audit::{AuditAction, NewAuditEvent};
+use crate::domain::audit_chain::AuditKey;
 use crate::domain::codes::{CodeError, CodePolicy, Evaluations, HashCost};
 use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
@@ -200,18 +201,24 @@ impl HelpDesk {
         }
     }
 
-    /// Opens the database a URL names, as `opening` says (`store::open_with`), and wraps it
-    /// in the service: what the command line does, so that it never touches the store.
+    /// Opens the database a URL names, as `opening` says (`store::open_with`), with the
+    /// audit events linked under `audit_key`, and wraps it in the service: what the command
+    /// line does, so that it never touches the store. A chain whose links are all unkeyed
+    /// (a database just upgraded) is anchored first (`key_the_audit_chain`).
+    #[allow(clippy::too_many_arguments)]
     pub async fn open(
         url: &str,
         max_connections: u32,
         opening: Opening,
+        audit_key: &AuditKey,
         policy: CodePolicy,
         password_cost: HashCost,
         limits: Limits,
     ) -> DeskResult<Self> {
-        let store = crate::store::open_with(url, max_connections, opening).await?;
-        Ok(Self::new(store, policy, password_cost, limits))
+        let store = crate::store::open_with(url, max_connections, opening, audit_key).await?;
+        let desk = Self::new(store, policy, password_cost, limits);
+        desk.key_the_audit_chain().await?;
+        Ok(desk)
     }
 
     /// Replaces the clock, for tests of expiry and lockout.

@@ -51,10 +51,13 @@ pub enum AuditAction {
     ServeClientRevoked,
     /// A call to `helpdesk serve` with a missing, wrong or revoked bearer token.
     ServeCallRefused,
+    /// The audit chain's links are keyed from this event on (`helpdesk migrate` on a
+    /// database whose chain was unkeyed); its link covers the last unkeyed one.
+    AuditChainKeyed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -94,6 +97,7 @@ impl AuditAction {
         AuditAction::ServeClientCreated,
         AuditAction::ServeClientRevoked,
         AuditAction::ServeCallRefused,
+        AuditAction::AuditChainKeyed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +141,7 @@ impl AuditAction {
             AuditAction::ServeClientCreated => "serve_client_created",
             AuditAction::ServeClientRevoked => "serve_client_revoked",
             AuditAction::ServeCallRefused => "serve_call_refused",
+            AuditAction::AuditChainKeyed => "audit_chain_keyed",
         }
     }
 

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use crate::domain::audit::{AuditEvent, AuditFilter, NewAuditEvent};
-use crate::domain::audit_chain::{self, ChainHash, ChainHead, ChainedFields};
+use crate::domain::audit_chain::{self, AuditKey, ChainHash, ChainHead, ChainedFields};
 use crate::domain::notice::Notice;
 use crate::domain::user::UserId;
 use crate::store::rows::{AuditRow, ChainHeadRow, ChainedAuditRow};
@@ -30,6 +30,9 @@ pub trait AuditStore: Send + Sync {
     async fn chained_audit_events(&self, after: i64, limit: i64) -> StoreResult<Vec<ChainedEvent>>;
     /// The user's notices in the outbox, oldest first.
     async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>>;
+    /// The key this store links the events it appends under, which their links are checked
+    /// under too.
+    fn audit_key(&self) -> &AuditKey;
 }
 
 sql_impl! {
@@ -38,7 +41,7 @@ sql_impl! {
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         for e in events {
-            Self::insert_audit(&mut tx, e).await?;
+            self.insert_audit(&mut tx, e).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -80,15 +83,20 @@ sql_impl! {
     async fn notifications(&self, user: UserId) -> StoreResult<Vec<Notification>> {
         Ok(sqlx::query_as(notices::NOTIFICATIONS).bind(user).fetch_all(self.pool()).await?)
     }
+
+    fn audit_key(&self) -> &AuditKey {
+        &self.audit_key
+    }
 }
 
 sql_impl! {
-    /// Appends one event to the hash chain: locks the head, links the event to it, writes
-    /// the event and moves the head, all inside the caller's transaction.
-    pub(super) async fn insert_audit(conn: &mut D::Connection, e: &NewAuditEvent) -> StoreResult<()> {
+    /// Appends one event to the hash chain: locks the head, links the event to it under the
+    /// store's audit key, writes the event and moves the head, all inside the caller's
+    /// transaction.
+    pub(super) async fn insert_audit(&self, conn: &mut D::Connection, e: &NewAuditEvent) -> StoreResult<()> {
         let prev: Vec<u8> = sqlx::query_scalar(audit::LOCK_CHAIN_HEAD).fetch_one(&mut *conn).await?;
         let prev: ChainHash = prev.try_into().map_err(|_| StoreError::Corrupt("the audit chain head's hash".into()))?;
-        let hash = audit_chain::link(&prev, &ChainedFields::from(e));
+        let hash = audit_chain::keyed_link(&self.audit_key, &prev, &ChainedFields::from(e));
         let id: i64 = sqlx::query_scalar(audit::INSERT_AUDIT)
             .bind(e.at)
             .bind(e.actor_id)

@@ -154,7 +154,7 @@ sql_impl! {
             tx.rollback().await?;
             return Ok(RevokeOutcome::NoActiveBatch);
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         Self::insert_notices(&mut tx, now, notices).await?;
         tx.commit().await?;
         Ok(RevokeOutcome::Revoked)
@@ -246,7 +246,7 @@ sql_impl! {
             sqlx::query(two_person::SET_BATCH_REQUEST).bind(id).bind(request).execute(&mut *tx).await?;
         }
         for audit in audits {
-            Self::insert_audit(&mut tx, audit).await?;
+            self.insert_audit(&mut tx, audit).await?;
         }
         Self::insert_notices(&mut tx, batch.created_at, notices).await?;
         tx.commit().await?;
@@ -304,7 +304,7 @@ sql_impl! {
         let done = sqlx::query(codes::CONSUME_CODE).bind(batch).bind(hash).bind(now).execute(&mut *tx).await?;
         if D::rows_affected(&done) != 1 {
             for event in rejected {
-                Self::insert_audit(&mut tx, event).await?;
+                self.insert_audit(&mut tx, event).await?;
             }
             tx.commit().await?;
             return Ok(None);
@@ -312,7 +312,7 @@ sql_impl! {
         if let Some(user) = audit.target_id {
             sqlx::query(codes::REDEEMED).bind(user).execute(&mut *tx).await?;
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         Self::insert_notices(&mut tx, now, notices).await?;
         let left: i64 = sqlx::query_scalar(codes::UNUSED_IN_BATCH).bind(batch).fetch_one(&mut *tx).await?;
         tx.commit().await?;
@@ -335,7 +335,7 @@ sql_impl! {
         let mut audit = audit.clone();
         audit.code_count = Some(revoked as i64);
         audit.detail = Some(format!("{revoked} active batches revoked; {}", audit.detail.unwrap_or_default()));
-        Self::insert_audit(&mut tx, &audit).await?;
+        self.insert_audit(&mut tx, &audit).await?;
         for holder in holders {
             Self::insert_notices(&mut tx, now, &notices(&User::try_from(holder)?)).await?;
         }

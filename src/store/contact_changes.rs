@@ -110,7 +110,7 @@ sql_impl! {
             return Ok(false);
         }
         for audit in audits {
-            Self::insert_audit(&mut tx, audit).await?;
+            self.insert_audit(&mut tx, audit).await?;
         }
         Self::insert_notices(&mut tx, audits.first().map_or(0, |a| a.at), notices).await?;
         tx.commit().await?;
@@ -136,7 +136,7 @@ sql_impl! {
             return Ok(false);
         }
         sqlx::query(sql::LINK_IDENTITY).bind(staff).bind(user).bind(by).bind(now).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }

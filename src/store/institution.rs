@@ -59,7 +59,7 @@ sql_impl! {
                 .execute(&mut *tx)
                 .await?;
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }

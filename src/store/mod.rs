@@ -31,6 +31,8 @@ mod user_search;
 
 use std::sync::Arc;
 
+use crate::domain::audit_chain::AuditKey;
+
 pub use audit::AuditStore;
 pub use batches::BatchStore;
 pub use contact_changes::ContactChangeStore;
@@ -100,17 +102,37 @@ store_is_the_sum_of! {
 }
 
 /// Opens the store a URL names, creating (SQLite) and migrating it as needed: what
-/// `helpdesk migrate`, the demo and the tests do (`Opening::Migrate`).
-pub async fn open(url: &str, max_connections: u32) -> StoreResult<Arc<dyn Store>> {
-    open_with(url, max_connections, Opening::Migrate).await
+/// `helpdesk migrate`, the demo and the tests do (`Opening::Migrate`). The audit events it
+/// writes are linked under `audit_key`.
+pub async fn open(url: &str, max_connections: u32, audit_key: &AuditKey) -> StoreResult<Arc<dyn Store>> {
+    open_with(url, max_connections, Opening::Migrate, audit_key).await
+}
+
+/// Connects to the database a URL names as `opening` says, and lets it go: whether it can
+/// be opened at all, for a caller that cannot open a store yet (it has no audit key).
+pub async fn check_opens(url: &str, opening: Opening) -> StoreResult<()> {
+    if url.starts_with("sqlite:") {
+        <sqlx::Sqlite as Dialect>::connect(url, 1, opening).await?.close().await;
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        <sqlx::Postgres as Dialect>::connect(url, 1, opening).await?.close().await;
+    } else {
+        return Err(StoreError::UnknownScheme(redact(url)));
+    }
+    Ok(())
 }
 
 /// Opens the store a URL names, as `opening` says.
-pub async fn open_with(url: &str, max_connections: u32, opening: Opening) -> StoreResult<Arc<dyn Store>> {
+pub async fn open_with(
+    url: &str,
+    max_connections: u32,
+    opening: Opening,
+    audit_key: &AuditKey,
+) -> StoreResult<Arc<dyn Store>> {
+    let key = audit_key.clone();
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, max_connections, opening).await?))
+        Ok(Arc::new(SqliteStore::open(url, max_connections, opening, key).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::open(url, max_connections, opening).await?))
+        Ok(Arc::new(PostgresStore::open(url, max_connections, opening, key).await?))
     } else {
         Err(StoreError::UnknownScheme(redact(url)))
     }

@@ -138,7 +138,7 @@ sql_impl! {
         sqlx::query(D::UNMARK).execute(&mut *tx).await?;
         sqlx::query(two_person::HANDLED_SINCE).bind(user).bind(newest).bind(acting.actor).execute(&mut *tx).await?;
         for audit in audits {
-            Self::insert_audit(&mut tx, audit).await?;
+            self.insert_audit(&mut tx, audit).await?;
         }
         Self::insert_notices(&mut tx, at, notices).await?;
         tx.commit().await?;
@@ -160,7 +160,7 @@ sql_impl! {
             if audit.target_id.is_none() {
                 audit.target_id = ids.first().copied();
             }
-            Self::insert_audit(&mut tx, &audit).await?;
+            self.insert_audit(&mut tx, &audit).await?;
         }
         tx.commit().await?;
         Ok(ids)
@@ -184,7 +184,7 @@ sql_impl! {
         }
         let mut audit = audit.clone();
         audit.target_id = Some(id);
-        Self::insert_audit(&mut tx, &audit).await?;
+        self.insert_audit(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(Some(id))
     }

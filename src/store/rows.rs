@@ -235,6 +235,7 @@ pub struct ChainHeadRow {
     pub last_id: i64,
     pub last_hash: Vec<u8>,
     pub starts_after: i64,
+    pub keyed_after: i64,
 }
 
 impl TryFrom<ChainHeadRow> for ChainHead {
@@ -243,7 +244,7 @@ impl TryFrom<ChainHeadRow> for ChainHead {
     fn try_from(r: ChainHeadRow) -> Result<Self, StoreError> {
         let last_hash =
             r.last_hash.try_into().map_err(|_| StoreError::Corrupt("the audit chain head's hash".into()))?;
-        Ok(ChainHead { last_id: r.last_id, last_hash, starts_after: r.starts_after })
+        Ok(ChainHead { last_id: r.last_id, last_hash, starts_after: r.starts_after, keyed_after: r.keyed_after })
     }
 }
 

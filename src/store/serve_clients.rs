@@ -52,7 +52,7 @@ sql_impl! {
             tx.rollback().await?;
             return Ok(None);
         };
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -78,7 +78,7 @@ sql_impl! {
             tx.rollback().await?;
             return Ok(false);
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -53,7 +53,7 @@ sql_impl! {
         let mut tx = self.begin_write().await?;
         let id: i64 =
             sqlx::query_scalar(sessions::START_SESSION).bind(staff).bind(now).fetch_one(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -76,7 +76,7 @@ sql_impl! {
     async fn end_session(&self, session: i64, now: i64, audit: &NewAuditEvent) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(sessions::END_SESSION).bind(session).bind(now).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -85,7 +85,7 @@ sql_impl! {
         let mut tx = self.begin_write().await?;
         sqlx::query(sessions::SET_PASSWORD).bind(staff).bind(hash).bind(now).execute(&mut *tx).await?;
         sqlx::query(sessions::END_ALL_SESSIONS).bind(staff).bind(now).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }

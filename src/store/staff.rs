@@ -158,7 +158,7 @@ sql_impl! {
                         .execute(&mut *tx)
                         .await?;
                     if let (1, Some((event, notices))) = (D::rows_affected(&done), revoked) {
-                        Self::insert_audit(&mut tx, event).await?;
+                        self.insert_audit(&mut tx, event).await?;
                         Self::insert_notices(&mut tx, now, notices).await?;
                     }
                 }
@@ -181,7 +181,7 @@ sql_impl! {
             tx.rollback().await?;
             return Ok(StaffChangeOutcome::LastAdmin);
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(StaffChangeOutcome::Changed)
     }

@@ -187,7 +187,7 @@ sql_impl! {
     async fn set_second_person_always(&self, on: bool, audit: &NewAuditEvent) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(sql::SET_SECOND_PERSON_ALWAYS).bind(i64::from(on)).execute(&mut *tx).await?;
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -231,7 +231,7 @@ sql_impl! {
         }
         let mut audit = audit.clone();
         audit.detail = Some(format!("request #{id}; {}", audit.detail.unwrap_or_default()));
-        Self::insert_audit(&mut tx, &audit).await?;
+        self.insert_audit(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -270,7 +270,7 @@ sql_impl! {
             tx.rollback().await?;
             return Ok(false);
         }
-        Self::insert_audit(&mut tx, audit).await?;
+        self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -292,7 +292,7 @@ sql_impl! {
                 tx.rollback().await?;
                 continue;
             }
-            Self::insert_audit(&mut tx, &audit(&request)).await?;
+            self.insert_audit(&mut tx, &audit(&request)).await?;
             tx.commit().await?;
             expired += 1;
         }

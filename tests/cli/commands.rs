@@ -33,7 +33,7 @@ async fn demo_then_verify_code_accepts_once() {
 
     // Codes generated through the library on the database the demo made.
     let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
-    let store = helpdesk::store::open(&url, 2).await.unwrap();
+    let store = helpdesk::store::open(&url, 2, &common::key_in(dir.path())).await.unwrap();
     let desk = helpdesk::desk::HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
     let agent = common::login(&desk, "alex.agent").await;
     let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
@@ -203,7 +203,7 @@ async fn once_an_admin_exists_staff_create_needs_an_admins_credentials() {
     );
 
     let url = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
-    let store = helpdesk::store::open(&url, 1).await.unwrap();
+    let store = helpdesk::store::open(&url, 1, &common::key_in(dir.path())).await.unwrap();
     assert!(store.user_by_username("kim.lee").await.unwrap().is_none(), "the agent created staff");
     let events = store.recent_audit(None, 50).await.unwrap();
     let created: Vec<_> = events.iter().filter(|e| e.action == "staff_created").collect();
@@ -235,7 +235,7 @@ fn files_the_program_creates_are_private() {
     let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "10"], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut seen = 0;
-    for name in ["helpdesk-demo.db", "helpdesk-demo.db-wal", "helpdesk-demo.db-shm", "helpdesk.log"] {
+    for name in ["helpdesk-demo.db", "helpdesk-demo.db-wal", "helpdesk-demo.db-shm", "helpdesk.log", common::KEY_FILE] {
         let Ok(meta) = std::fs::metadata(dir.path().join(name)) else {
             assert!(name.ends_with("-wal") || name.ends_with("-shm"), "{name} is missing");
             continue;
@@ -245,6 +245,42 @@ fn files_the_program_creates_are_private() {
         assert_eq!(mode & 0o077, 0, "{name} is readable by others: {mode:o}");
     }
     assert!(seen >= 2);
+}
+
+#[test]
+fn migrate_makes_a_private_audit_key_once_and_every_other_command_needs_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join(common::KEY_FILE);
+    let migrated = helpdesk(dir.path(), &["migrate"], "");
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key file's mode");
+    let made = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(made.trim().len(), 64, "256 bits as hex");
+    let again = helpdesk(dir.path(), &["migrate"], "");
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), made, "migrate replaced the key");
+    for out in [&migrated, &again] {
+        let said = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(!String::from_utf8_lossy(&said).contains(made.trim()), "the key was printed");
+    }
+    assert_eq!(helpdesk(dir.path(), &["audit", "verify"], "").status.code(), Some(0));
+
+    // Readable by others, then missing: each command refuses to start, naming the key.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refusals = |case: &str| {
+        for args in [&["audit", "verify"][..], &["verify-code", "--username", "amara.okafor"], &["staff", "list"]] {
+            let out = helpdesk(dir.path(), args, "ABCD-EFGH-JKMN\n");
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{case}: {args:?} started: {said}");
+            assert!(said.contains("`audit.key_file`"), "{case}: {args:?}: {said}");
+            assert!(!said.contains(made.trim()), "the key was printed");
+        }
+    };
+    refusals("mode 0644");
+    assert!(String::from_utf8_lossy(&helpdesk(dir.path(), &["audit", "verify"], "").stderr).contains("0644"));
+    std::fs::remove_file(&key).unwrap();
+    refusals("missing");
 }
 
 #[test]
@@ -462,7 +498,7 @@ async fn codes_revoke_all_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let url = format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display());
     {
-        let store = helpdesk::store::open(&url, 2).await.unwrap();
+        let store = helpdesk::store::open(&url, 2, &common::key_in(dir.path())).await.unwrap();
         let desk = helpdesk::desk::HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
         let agent = common::login(&desk, "alex.agent").await;
         let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();

@@ -12,6 +12,7 @@ use helpdesk::cli::demo;
 use helpdesk::desk::{HelpDesk, Limits, Session};
 use helpdesk::domain::access::Refusal;
 use helpdesk::domain::audit::{AuditAction, AuditEvent};
+use helpdesk::domain::audit_chain::AuditKey;
 use helpdesk::domain::codes::{CodePolicy, HashCost};
 use helpdesk::domain::user::User;
 use helpdesk::store::{self, Store};
@@ -36,6 +37,8 @@ pub struct TestDb {
     pub store: Arc<dyn Store>,
     pub clock: Arc<AtomicI64>,
     pub sqlite_file: Option<PathBuf>,
+    /// This database's own audit key, random, as `helpdesk migrate` makes one.
+    pub audit_key: AuditKey,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -46,7 +49,7 @@ impl TestDb {
 
     /// A service on its own store (its own connections), for concurrency tests.
     pub async fn separate_desk(&self, limits: Limits) -> HelpDesk {
-        let store = store::open(&self.url, 1).await.expect("second connection");
+        let store = store::open(&self.url, 1, &self.audit_key).await.expect("second connection");
         self.desk_on(store, limits)
     }
 
@@ -59,9 +62,33 @@ impl TestDb {
         self.clock.fetch_add(secs, Ordering::SeqCst);
     }
 
+    /// Writes this database's audit key where a `helpdesk` run in `dir` with `--config
+    /// /dev/null` reads it (`audit.key_file`'s default, mode 0600).
+    pub fn write_key_file(&self, dir: &std::path::Path) {
+        write_key_file(&self.audit_key, dir);
+    }
+
     pub async fn user(&self, username: &str) -> User {
         self.store.user_by_username(username).await.unwrap().unwrap_or_else(|| panic!("no demo user {username}"))
     }
+}
+
+/// The name `audit.key_file` defaults to, beside the configuration (or in the current
+/// directory with `--config /dev/null`).
+pub const KEY_FILE: &str = "helpdesk-audit.key";
+
+/// Writes `key` as the key file of a `helpdesk` run in `dir`, as `helpdesk migrate` would.
+pub fn write_key_file(key: &AuditKey, dir: &std::path::Path) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(dir.join(KEY_FILE)).unwrap();
+    file.write_all(key.to_hex().as_bytes()).unwrap();
+}
+
+/// The key `helpdesk migrate` or the demo made in `dir`.
+pub fn key_in(dir: &std::path::Path) -> AuditKey {
+    helpdesk::config::audit_key::read(&dir.join(KEY_FILE)).expect("the audit key file the binary made")
 }
 
 pub fn policy() -> CodePolicy {
@@ -154,13 +181,15 @@ async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("test.db");
     let url = format!("sqlite://{}", file.display());
-    let store = store::open(&url, 8).await.expect("opening SQLite");
+    let audit_key = AuditKey::random().unwrap();
+    let store = store::open(&url, 8, &audit_key).await.expect("opening SQLite");
     TestDb {
         name: "sqlite",
         url,
         store,
         clock: Arc::new(AtomicI64::new(helpdesk::domain::time::now())),
         sqlite_file: Some(file),
+        audit_key,
         _dir: Some(dir),
     }
 }
@@ -175,13 +204,15 @@ async fn postgres(base: &str) -> TestDb {
     sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await.unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let store = store::open(&url, 8).await.expect("opening PostgreSQL");
+    let audit_key = AuditKey::random().unwrap();
+    let store = store::open(&url, 8, &audit_key).await.expect("opening PostgreSQL");
     TestDb {
         name: "postgres",
         url,
         store,
         clock: Arc::new(AtomicI64::new(helpdesk::domain::time::now())),
         sqlite_file: None,
+        audit_key,
         _dir: None,
     }
 }

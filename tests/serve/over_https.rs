@@ -45,6 +45,7 @@ impl Served {
              private_key = \"key.pem\"\nqueue = 0\ndrain_seconds = 30\n[codes.argon2]\n{SLOW_ARGON2}\n"
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        db.write_key_file(dir.path());
         let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
             .arg("--config")
             .arg(dir.path().join("config.toml"))

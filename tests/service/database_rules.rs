@@ -6,6 +6,7 @@ use crate::common;
 use common::{CHEAP, TestDb, login};
 use helpdesk::desk::{HelpDesk, Limits, ProfileEdit, Redemption, WarningChoice};
 use helpdesk::domain::audit::IdentityCheck;
+use helpdesk::domain::audit_chain::AuditKey;
 use helpdesk::domain::codes::{self, CodePolicy, HashCost};
 use helpdesk::store::{self, Opening};
 
@@ -225,7 +226,8 @@ async fn on_postgres_sslmode_require_connects_over_tls() {
     let Some(db) = common::seeded_postgres().await else { return };
     let url = format!("{}&sslmode=require", db.url);
     assert_eq!(helpdesk::store::redact(&url), url, "the URL has no password to hide");
-    let store = store::open_with(&url, 1, Opening::Run).await.expect("sslmode=require against the test server");
+    let store =
+        store::open_with(&url, 1, Opening::Run, &db.audit_key).await.expect("sslmode=require against the test server");
     assert!(store.user_by_username("ada.admin").await.unwrap().is_some());
     let mut conn = pg(&url).await;
     let tls: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
@@ -260,12 +262,12 @@ async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audi
     let runtime_url = as_role(&db.url, &role);
 
     let body = {
-        let (runtime_url, role) = (runtime_url.clone(), role.clone());
+        let (runtime_url, role, key) = (runtime_url.clone(), role.clone(), db.audit_key.clone());
         let amara = db.user("amara.okafor").await;
         // On a thread of its own, so that a failed check still reaches the clean-up below.
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-            runtime.block_on(runtime_role_checks(&runtime_url, &role, amara.id))
+            runtime.block_on(runtime_role_checks(&runtime_url, &role, amara.id, &key))
         })
     };
     let outcome = body.join();
@@ -281,9 +283,9 @@ async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audi
     }
 }
 
-async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
+async fn runtime_role_checks(url: &str, role: &str, amara: i64, key: &AuditKey) {
     // The service, through the runtime role: it does not migrate, only checks the version.
-    let store = store::open_with(url, 4, Opening::Run).await.expect("the service as the runtime role");
+    let store = store::open_with(url, 4, Opening::Run, key).await.expect("the service as the runtime role");
     let desk = HelpDesk::new(store.clone(), common::policy(), CHEAP, Limits::default());
     let agent = login(&desk, "alex.agent").await;
     let issued = desk.generate_codes(&agent, amara, IdentityCheck::InPersonPhotoId, None).await.unwrap();

@@ -15,18 +15,22 @@ use std::time::{Duration, Instant};
 use common::{CHEAP, TestDb, login};
 use helpdesk::desk::{HelpDesk, Limits, Redemption};
 use helpdesk::domain::audit::IdentityCheck;
+use helpdesk::domain::audit_chain::AuditKey;
 use helpdesk::store;
 use sqlx::Connection;
 
 const CHILD_URL: &str = "HELPDESK_FAULT_CHILD_URL";
 const CHILD_ROUNDS: &str = "HELPDESK_FAULT_CHILD_ROUNDS";
+/// The database's audit key, as the parent holds it (a test key, made for this database).
+const CHILD_KEY: &str = "HELPDESK_FAULT_CHILD_AUDIT_KEY";
 
 #[tokio::test]
 #[ignore = "the child process of the tests below; they start it"]
 async fn child_generates_when_told() {
     let url = std::env::var(CHILD_URL).expect("started by a test of this file, which names the database");
     let rounds: usize = std::env::var(CHILD_ROUNDS).ok().and_then(|r| r.parse().ok()).unwrap_or(1);
-    let store = store::open(&url, 1).await.expect("the child opens the database");
+    let key = std::env::var(CHILD_KEY).ok().and_then(|k| AuditKey::parse_hex(&k)).expect("the database's audit key");
+    let store = store::open(&url, 1, &key).await.expect("the child opens the database");
     let desk = HelpDesk::new(store.clone(), common::policy(), CHEAP, Limits::default());
     let agent = login(&desk, "alex.agent").await;
     let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
@@ -50,6 +54,7 @@ impl ChildProcess {
             .args(["--ignored", "--exact", "faults::child_generates_when_told", "--nocapture", "--test-threads=1"])
             .env(CHILD_URL, &db.url)
             .env(CHILD_ROUNDS, rounds.to_string())
+            .env(CHILD_KEY, db.audit_key.to_hex().as_str())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

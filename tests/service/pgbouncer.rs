@@ -31,8 +31,9 @@ fn urls() -> Option<(String, String)> {
 async fn the_whole_service_works_through_pgbouncer_in_transaction_mode() {
     let Some((through, direct)) = urls() else { return };
     // The owner migrates directly; the demo data goes in through PgBouncer like all else.
-    store::open_with(&direct, 1, Opening::Migrate).await.expect("migrating directly");
-    let store = store::open_with(&through, 8, Opening::Run).await.expect("opening through PgBouncer");
+    let key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
+    store::open_with(&direct, 1, Opening::Migrate, &key).await.expect("migrating directly");
+    let store = store::open_with(&through, 8, Opening::Run, &key).await.expect("opening through PgBouncer");
     let desk = HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
     helpdesk::cli::demo::seed(&desk, 300, common::CHEAP, |_| {}).await.expect("seeding through PgBouncer");
     let agent = common::login(&desk, "alex.agent").await;

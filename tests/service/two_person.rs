@@ -554,7 +554,7 @@ async fn reasons_are_stored_as_kinds_and_older_requests_carried_over(db: TestDb)
          1795000000, 1795001800, 'pending' FROM users a, users c \
          WHERE a.username = 'ann.admin' AND c.username = 'cat.customer'";
     raw_script(&db, &url, older).await.expect("a request as an older helpdesk wrote it");
-    let store = helpdesk::store::open(&url, 2).await.expect("the upgrade");
+    let store = helpdesk::store::open(&url, 2, &db.audit_key).await.expect("the upgrade");
     // The first request of an empty table has id 1 on both databases.
     let request = store.request(1).await.unwrap().expect("the older request");
     assert_eq!(

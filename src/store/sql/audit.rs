@@ -16,7 +16,7 @@ pub const LOCK_CHAIN_HEAD: &str = "UPDATE audit_chain SET last_id = last_id WHER
 /// The last step of every append, in the same transaction: `$1` the event's id, `$2` its hash.
 pub const ADVANCE_CHAIN_HEAD: &str = "UPDATE audit_chain SET last_id = $1, last_hash = $2 WHERE id = 1";
 
-pub const CHAIN_HEAD: &str = "SELECT last_id, last_hash, starts_after FROM audit_chain WHERE id = 1";
+pub const CHAIN_HEAD: &str = "SELECT last_id, last_hash, starts_after, keyed_after FROM audit_chain WHERE id = 1";
 
 /// `EVENTS_AFTER` with each event's stored hash, for `helpdesk audit verify`.
 pub const CHAINED_EVENTS_AFTER: &str = "SELECT id, at, actor_id, actor, target_id, target, action, \

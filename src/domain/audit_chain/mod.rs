@@ -1,16 +1,23 @@
-//! The audit log's hash chain. Each event stores SHA-256 of the previous event's hash and
-//! its own canonical content, so that an event edited or removed after it was written
-//! breaks the link of the event after it (or, for the newest, the chain head).
+//! The audit log's hash chain. Each event stores a link: a MAC (HMAC-SHA-256 under the
+//! audit key, `key.rs`) of the previous event's link and its own canonical content, so
+//! that an event edited or removed after it was written breaks the link of the event after
+//! it (or, for the newest, the chain head), and an event appended by anyone without the
+//! key does not link at all. Events written before the chain was keyed keep their
+//! SHA-256 links, checked as before up to `ChainHead::keyed_after`.
 //! Appends take turns on the chain head, in the transaction that writes the event, so
 //! that two writers cannot both link to the same predecessor.
 //!
-//! The chain detects changes made around the program (by the database's owner, or by
-//! anyone holding the SQLite file); it cannot stop someone who may rewrite the whole
-//! chain and its head. An export to a SIEM keeps a copy such a person cannot reach.
+//! The chain detects changes made around the program (by the database's owner, by another
+//! writer of the database, or by anyone holding the SQLite file) as long as they do not
+//! hold the key. An export to a SIEM keeps a copy of the links such a person cannot reach.
 
+use sha2::digest::Update;
 use sha2::{Digest, Sha256};
 
 use crate::domain::audit::{AuditEvent, NewAuditEvent};
+
+mod key;
+pub use key::{AuditKey, KEY_LEN, keyed_link};
 
 pub const HASH_LEN: usize = 32;
 pub type ChainHash = [u8; HASH_LEN];
@@ -72,53 +79,65 @@ impl<'a> From<&'a AuditEvent> for ChainedFields<'a> {
     }
 }
 
-/// The hash an event stores: SHA-256 over the tag, the predecessor's hash and the fields,
-/// each field marked present or absent and each text prefixed by its length, so that no
-/// two different events encode alike.
+/// The link an event written before the chain was keyed stores: SHA-256 over the tag, the
+/// predecessor's link and the fields (`encode`). Anyone can compute it; it is checked for
+/// the events up to `ChainHead::keyed_after` only.
 pub fn link(prev: &ChainHash, e: &ChainedFields<'_>) -> ChainHash {
-    fn int(h: &mut Sha256, v: Option<i64>) {
+    let mut h = Sha256::new();
+    encode(&mut h, TAG, prev, e);
+    h.finalize().into()
+}
+
+/// Feeds a link's input to `h`: the tag, the predecessor's link and the fields, each field
+/// marked present or absent and each text prefixed by its length, so that no two different
+/// events encode alike.
+fn encode(h: &mut impl Update, tag: &[u8], prev: &ChainHash, e: &ChainedFields<'_>) {
+    fn int(h: &mut impl Update, v: Option<i64>) {
         match v {
-            None => h.update([0]),
+            None => h.update(&[0]),
             Some(v) => {
-                h.update([1]);
-                h.update(v.to_be_bytes());
+                h.update(&[1]);
+                h.update(&v.to_be_bytes());
             }
         }
     }
-    fn text(h: &mut Sha256, v: Option<&str>) {
+    fn text(h: &mut impl Update, v: Option<&str>) {
         match v {
-            None => h.update([0]),
+            None => h.update(&[0]),
             Some(v) => {
-                h.update([1]);
-                h.update((v.len() as u64).to_be_bytes());
+                h.update(&[1]);
+                h.update(&(v.len() as u64).to_be_bytes());
                 h.update(v.as_bytes());
             }
         }
     }
-    let mut h = Sha256::new();
-    h.update(TAG);
+    h.update(tag);
     h.update(prev);
-    int(&mut h, Some(e.at));
-    int(&mut h, e.actor_id);
-    text(&mut h, Some(e.actor));
-    int(&mut h, e.target_id);
-    text(&mut h, Some(e.target));
-    text(&mut h, Some(e.action));
-    text(&mut h, e.identity_check);
-    text(&mut h, e.note);
-    int(&mut h, e.code_count);
-    int(&mut h, e.expires_at);
-    text(&mut h, e.detail);
-    h.finalize().into()
+    int(h, Some(e.at));
+    int(h, e.actor_id);
+    text(h, Some(e.actor));
+    int(h, e.target_id);
+    text(h, Some(e.target));
+    text(h, Some(e.action));
+    text(h, e.identity_check);
+    text(h, e.note);
+    int(h, e.code_count);
+    int(h, e.expires_at);
+    text(h, e.detail);
 }
 
 /// Where the chain stands: the newest chained event and its hash. Events up to
-/// `starts_after` were written before the chain existed and are not covered.
+/// `starts_after` were written before the chain existed and are not covered; events up to
+/// `keyed_after` carry unkeyed links (`link`), every later one a keyed link (`keyed_link`).
+/// The first keyed link covers the last unkeyed one as its predecessor, so the unkeyed part
+/// cannot be rewritten or cut short without breaking it. Both bounds are fixed by the
+/// migrations and refused any change by a trigger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainHead {
     pub last_id: i64,
     pub last_hash: ChainHash,
     pub starts_after: i64,
+    pub keyed_after: i64,
 }
 
 /// The first place the chain does not hold.
@@ -126,6 +145,8 @@ pub struct ChainHead {
 pub enum ChainBreak {
     #[error("event {id} does not match its hash: it was edited, or an event before it was removed")]
     Mismatch { id: i64 },
+    #[error("event {id} carries an unkeyed SHA-256 link where every link is keyed: it was not written by helpdesk")]
+    Unkeyed { id: i64 },
     #[error("event {id} has no chain hash although the chain had begun: it was not written by helpdesk")]
     Unchained { id: i64 },
     #[error(
@@ -143,6 +164,7 @@ impl ChainBreak {
     pub fn event_id(&self) -> i64 {
         match self {
             ChainBreak::Mismatch { id }
+            | ChainBreak::Unkeyed { id }
             | ChainBreak::Unchained { id }
             | ChainBreak::Anchor { id }
             | ChainBreak::AnchorMissing { id } => *id,
@@ -199,6 +221,7 @@ pub fn hex(hash: &[u8]) -> String {
 #[derive(Debug)]
 pub struct ChainWalk {
     head: ChainHead,
+    key: AuditKey,
     prev: ChainHash,
     last_id: i64,
     anchor: Option<Anchor>,
@@ -207,10 +230,11 @@ pub struct ChainWalk {
 }
 
 impl ChainWalk {
-    pub fn new(head: ChainHead) -> Self {
+    /// A walk checking the links after `head.keyed_after` under `key`.
+    pub fn new(head: ChainHead, key: AuditKey) -> Self {
         let last_id = head.starts_after;
         let report = ChainReport { checked: 0, before_chain: 0, broken: None, breaks: Vec::new() };
-        Self { head, prev: GENESIS, last_id, anchor: None, anchor_seen: false, report }
+        Self { head, key, prev: GENESIS, last_id, anchor: None, anchor_seen: false, report }
     }
 
     /// Checks the chain against a hash kept outside the database as well.
@@ -244,12 +268,17 @@ impl ChainWalk {
                 self.broke(ChainBreak::Anchor { id });
             }
         }
-        let expected = link(&self.prev, &ChainedFields::from(event));
+        let fields = ChainedFields::from(event);
+        let keyed = event.id > self.head.keyed_after;
+        let expected = if keyed { keyed_link(&self.key, &self.prev, &fields) } else { link(&self.prev, &fields) };
         if stored == expected {
             self.report.checked += 1;
             self.prev = expected;
         } else {
-            self.broke(ChainBreak::Mismatch { id: event.id });
+            // A link anyone could have computed, where only the key's holder can link.
+            let unkeyed = keyed && stored == link(&self.prev, &fields);
+            let id = event.id;
+            self.broke(if unkeyed { ChainBreak::Unkeyed { id } } else { ChainBreak::Mismatch { id } });
             match stored.try_into() {
                 Ok(hash) => self.prev = hash,
                 Err(_) => return,
@@ -275,120 +304,4 @@ impl ChainWalk {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::audit::AuditAction;
-
-    fn event(id: i64, detail: &str) -> AuditEvent {
-        AuditEvent {
-            id,
-            at: 1_000 + id,
-            at_utc: String::new(),
-            actor_id: Some(1),
-            actor: "ada.admin".into(),
-            target_id: None,
-            target: String::new(),
-            action: AuditAction::StaffLogin.as_str().into(),
-            identity_check: None,
-            note: None,
-            code_count: None,
-            expires_at: None,
-            detail: Some(detail.into()),
-            chain_hash: None,
-        }
-    }
-
-    fn chain(events: &[AuditEvent]) -> (Vec<ChainHash>, ChainHead) {
-        let mut prev = GENESIS;
-        let hashes: Vec<ChainHash> = events
-            .iter()
-            .map(|e| {
-                prev = link(&prev, &ChainedFields::from(e));
-                prev
-            })
-            .collect();
-        let head = ChainHead { last_id: events.last().map_or(0, |e| e.id), last_hash: prev, starts_after: 0 };
-        (hashes, head)
-    }
-
-    fn walk(events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead) -> ChainReport {
-        let mut w = ChainWalk::new(head.clone());
-        for (e, h) in events.iter().zip(hashes) {
-            w.step(e, Some(h));
-        }
-        w.finish()
-    }
-
-    #[test]
-    fn an_intact_chain_verifies_and_each_kind_of_change_names_its_event() {
-        let events: Vec<_> = (1..=5).map(|i| event(i, &format!("e{i}"))).collect();
-        let (hashes, head) = chain(&events);
-        let intact = ChainReport { checked: 5, before_chain: 0, broken: None, breaks: vec![] };
-        assert_eq!(walk(&events, &hashes, &head), intact);
-
-        let mut edited = events.clone();
-        edited[2].detail = Some("edited".into());
-        assert_eq!(walk(&edited, &hashes, &head).broken, Some(ChainBreak::Mismatch { id: 3 }));
-
-        let (mut removed, mut removed_hashes) = (events.clone(), hashes.clone());
-        removed.remove(1);
-        removed_hashes.remove(1);
-        assert_eq!(walk(&removed, &removed_hashes, &head).broken, Some(ChainBreak::Mismatch { id: 3 }));
-
-        let broken = walk(&events[..4], &hashes[..4], &head).broken.unwrap();
-        assert_eq!(broken, ChainBreak::Tail { head_last_id: 5, found_last_id: 4 });
-
-        // Every break is named: two edits far apart, each on its own.
-        let mut twice = events.clone();
-        twice[1].detail = Some("edited".into());
-        twice[3].detail = Some("edited too".into());
-        let report = walk(&twice, &hashes, &head);
-        assert_eq!(report.breaks, vec![ChainBreak::Mismatch { id: 2 }, ChainBreak::Mismatch { id: 4 }]);
-        assert_eq!(report.checked, 3);
-    }
-
-    #[test]
-    fn an_anchor_catches_a_chain_rewritten_whole() {
-        let events: Vec<_> = (1..=4).map(|i| event(i, &format!("e{i}"))).collect();
-        let (hashes, head) = chain(&events);
-        let kept = Anchor::parse(&format!("2:{}", hex(&hashes[1]))).expect("ID:HASH");
-        let anchored = |events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead, anchor: Anchor| {
-            let mut w = ChainWalk::new(head.clone()).with_anchor(anchor);
-            for (e, h) in events.iter().zip(hashes) {
-                w.step(e, Some(h));
-            }
-            w.finish()
-        };
-        assert!(anchored(&events, &hashes, &head, kept.clone()).breaks.is_empty());
-        // Rewritten from event 2 on, head and all: every link holds, the anchor does not.
-        let mut forged = events.clone();
-        forged[1].detail = Some("forged".into());
-        let (forged_hashes, forged_head) = chain(&forged);
-        let report = anchored(&forged, &forged_hashes, &forged_head, kept.clone());
-        assert_eq!(report.breaks, vec![ChainBreak::Anchor { id: 2 }]);
-        // The anchored event removed and the chain rebuilt without it.
-        let without: Vec<_> = events.iter().filter(|e| e.id != 2).cloned().collect();
-        let (rebuilt, rebuilt_head) = chain(&without);
-        let report = anchored(&without, &rebuilt, &rebuilt_head, kept);
-        assert_eq!(report.breaks, vec![ChainBreak::AnchorMissing { id: 2 }]);
-        for bad in ["2", "x:00", "2:zz", &format!("2:{}", "0".repeat(63))] {
-            assert!(Anchor::parse(bad).is_none(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_present_empty_text_differs_from_an_absent_one() {
-        let mut a = event(1, "");
-        let b = {
-            let mut b = a.clone();
-            b.detail = None;
-            b
-        };
-        assert_ne!(link(&GENESIS, &ChainedFields::from(&a)), link(&GENESIS, &ChainedFields::from(&b)));
-        // Moving text between neighbouring fields changes the hash too.
-        a.actor = "ada.admi".into();
-        a.target = "n".into();
-        let c = event(1, "");
-        assert_ne!(link(&GENESIS, &ChainedFields::from(&a)), link(&GENESIS, &ChainedFields::from(&c)));
-    }
-}
+mod tests;

@@ -1,0 +1,166 @@
+//! The chain's walk, on events built in memory.
+
+use super::*;
+use crate::domain::audit::AuditAction;
+
+fn event(id: i64, detail: &str) -> AuditEvent {
+    AuditEvent {
+        id,
+        at: 1_000 + id,
+        at_utc: String::new(),
+        actor_id: Some(1),
+        actor: "ada.admin".into(),
+        target_id: None,
+        target: String::new(),
+        action: AuditAction::StaffLogin.as_str().into(),
+        identity_check: None,
+        note: None,
+        code_count: None,
+        expires_at: None,
+        detail: Some(detail.into()),
+        chain_hash: None,
+    }
+}
+
+fn key() -> AuditKey {
+    AuditKey::from_bytes([7; KEY_LEN])
+}
+
+/// Every event keyed.
+fn chain(events: &[AuditEvent]) -> (Vec<ChainHash>, ChainHead) {
+    chain_keyed_after(events, 0, &key())
+}
+
+/// Events up to `keyed_after` linked unkeyed, the rest under `key`.
+fn chain_keyed_after(events: &[AuditEvent], keyed_after: i64, key: &AuditKey) -> (Vec<ChainHash>, ChainHead) {
+    let mut prev = GENESIS;
+    let hashes: Vec<ChainHash> = events
+        .iter()
+        .map(|e| {
+            let fields = ChainedFields::from(e);
+            prev = if e.id > keyed_after { keyed_link(key, &prev, &fields) } else { link(&prev, &fields) };
+            prev
+        })
+        .collect();
+    let last_id = events.last().map_or(0, |e| e.id);
+    (hashes, ChainHead { last_id, last_hash: prev, starts_after: 0, keyed_after })
+}
+
+fn walk(events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead) -> ChainReport {
+    let mut w = ChainWalk::new(head.clone(), key());
+    for (e, h) in events.iter().zip(hashes) {
+        w.step(e, Some(h));
+    }
+    w.finish()
+}
+
+#[test]
+fn an_intact_chain_verifies_and_each_kind_of_change_names_its_event() {
+    let events: Vec<_> = (1..=5).map(|i| event(i, &format!("e{i}"))).collect();
+    let (hashes, head) = chain(&events);
+    let intact = ChainReport { checked: 5, before_chain: 0, broken: None, breaks: vec![] };
+    assert_eq!(walk(&events, &hashes, &head), intact);
+
+    let mut edited = events.clone();
+    edited[2].detail = Some("edited".into());
+    assert_eq!(walk(&edited, &hashes, &head).broken, Some(ChainBreak::Mismatch { id: 3 }));
+
+    let (mut removed, mut removed_hashes) = (events.clone(), hashes.clone());
+    removed.remove(1);
+    removed_hashes.remove(1);
+    assert_eq!(walk(&removed, &removed_hashes, &head).broken, Some(ChainBreak::Mismatch { id: 3 }));
+
+    let broken = walk(&events[..4], &hashes[..4], &head).broken.unwrap();
+    assert_eq!(broken, ChainBreak::Tail { head_last_id: 5, found_last_id: 4 });
+
+    // Every break is named: two edits far apart, each on its own.
+    let mut twice = events.clone();
+    twice[1].detail = Some("edited".into());
+    twice[3].detail = Some("edited too".into());
+    let report = walk(&twice, &hashes, &head);
+    assert_eq!(report.breaks, vec![ChainBreak::Mismatch { id: 2 }, ChainBreak::Mismatch { id: 4 }]);
+    assert_eq!(report.checked, 3);
+}
+
+#[test]
+fn an_anchor_catches_a_chain_rewritten_whole() {
+    let events: Vec<_> = (1..=4).map(|i| event(i, &format!("e{i}"))).collect();
+    let (hashes, head) = chain(&events);
+    let kept = Anchor::parse(&format!("2:{}", hex(&hashes[1]))).expect("ID:HASH");
+    let anchored = |events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead, anchor: Anchor| {
+        let mut w = ChainWalk::new(head.clone(), key()).with_anchor(anchor);
+        for (e, h) in events.iter().zip(hashes) {
+            w.step(e, Some(h));
+        }
+        w.finish()
+    };
+    assert!(anchored(&events, &hashes, &head, kept.clone()).breaks.is_empty());
+    // Rewritten from event 2 on, head and all: every link holds, the anchor does not.
+    let mut forged = events.clone();
+    forged[1].detail = Some("forged".into());
+    let (forged_hashes, forged_head) = chain(&forged);
+    let report = anchored(&forged, &forged_hashes, &forged_head, kept.clone());
+    assert_eq!(report.breaks, vec![ChainBreak::Anchor { id: 2 }]);
+    // The anchored event removed and the chain rebuilt without it.
+    let without: Vec<_> = events.iter().filter(|e| e.id != 2).cloned().collect();
+    let (rebuilt, rebuilt_head) = chain(&without);
+    let report = anchored(&without, &rebuilt, &rebuilt_head, kept);
+    assert_eq!(report.breaks, vec![ChainBreak::AnchorMissing { id: 2 }]);
+    for bad in ["2", "x:00", "2:zz", &format!("2:{}", "0".repeat(63))] {
+        assert!(Anchor::parse(bad).is_none(), "{bad}");
+    }
+}
+
+#[test]
+fn a_present_empty_text_differs_from_an_absent_one() {
+    let mut a = event(1, "");
+    let b = {
+        let mut b = a.clone();
+        b.detail = None;
+        b
+    };
+    assert_ne!(link(&GENESIS, &ChainedFields::from(&a)), link(&GENESIS, &ChainedFields::from(&b)));
+    // Moving text between neighbouring fields changes the hash too.
+    a.actor = "ada.admi".into();
+    a.target = "n".into();
+    let c = event(1, "");
+    assert_ne!(link(&GENESIS, &ChainedFields::from(&a)), link(&GENESIS, &ChainedFields::from(&c)));
+}
+
+#[test]
+fn only_the_keys_holder_can_extend_the_chain() {
+    let events: Vec<_> = (1..=4).map(|i| event(i, &format!("e{i}"))).collect();
+    let (hashes, head) = chain(&events[..3]);
+    // A fourth event appended by a writer without the key: linked with plain SHA-256, or
+    // under another key, each with the head moved to it.
+    let forged_links = [
+        link(&hashes[2], &ChainedFields::from(&events[3])),
+        keyed_link(&AuditKey::from_bytes([8; KEY_LEN]), &hashes[2], &ChainedFields::from(&events[3])),
+    ];
+    for (forged, said) in forged_links.into_iter().zip([ChainBreak::Unkeyed { id: 4 }, ChainBreak::Mismatch { id: 4 }])
+    {
+        let mut all = hashes.clone();
+        all.push(forged);
+        let moved = ChainHead { last_id: 4, last_hash: forged, ..head.clone() };
+        assert_eq!(walk(&events, &all, &moved).breaks, vec![said]);
+    }
+}
+
+#[test]
+fn the_unkeyed_part_is_checked_as_before_and_anchored_by_the_first_keyed_link() {
+    let events: Vec<_> = (1..=5).map(|i| event(i, &format!("e{i}"))).collect();
+    let (hashes, head) = chain_keyed_after(&events, 3, &key());
+    assert_eq!(walk(&events, &hashes, &head).breaks, vec![]);
+    assert_eq!(walk(&events, &hashes, &head).checked, 5);
+    // The unkeyed part rewritten whole with fresh SHA-256 links: each of its links holds,
+    // the first keyed one, which covers the old head, does not.
+    let mut rewritten = events.clone();
+    rewritten[1].detail = Some("rewritten".into());
+    let (mut forged, _) = chain_keyed_after(&rewritten[..3], 3, &key());
+    forged.extend_from_slice(&hashes[3..]);
+    assert_eq!(walk(&rewritten, &forged, &head).breaks, vec![ChainBreak::Mismatch { id: 4 }]);
+    // Cut short: the unkeyed part's newest event removed.
+    let cut: Vec<_> = events.iter().filter(|e| e.id != 3).cloned().collect();
+    let cut_hashes: Vec<_> = hashes.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, h)| *h).collect();
+    assert_eq!(walk(&cut, &cut_hashes, &head).breaks, vec![ChainBreak::Mismatch { id: 4 }]);
+}
