@@ -235,6 +235,17 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64) {
         let done = sqlx::raw_sql(attack).execute(&mut c).await;
         assert!(done.is_err(), "the runtime role could: {attack}");
     }
+    // A request's history is not the runtime role's to change even while it is open (the
+    // transition trigger refuses it too, whoever writes).
+    for column in ["requester_id", "target_id", "identity_check", "signals", "contact_seen", "created_at", "expires_at"]
+    {
+        let may: bool = sqlx::query_scalar("SELECT has_column_privilege('code_requests', $1, 'UPDATE')")
+            .bind(column)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert!(!may, "the runtime role may update code_requests.{column}");
+    }
     // Granting itself rights gets it nothing (PostgreSQL may answer with a warning only).
     let mut c = pg(url).await;
     let _ = sqlx::raw_sql(&format!("GRANT UPDATE, DELETE, TRUNCATE ON audit_events TO {role}")).execute(&mut c).await;
