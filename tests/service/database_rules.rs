@@ -377,7 +377,7 @@ async fn login_role_checks(url: &str, user: i64, staff: i64) {
     // A member of staff's row is out of its sight: nothing to change, nothing to read.
     for unseen in [
         format!("UPDATE users SET email = 'eve@evil.example' WHERE id = {staff}"),
-        format!("UPDATE users SET phone = '+15550100' WHERE kind = 'staff'"),
+        "UPDATE users SET phone = '+15550100' WHERE kind = 'staff'".to_owned(),
         format!("DELETE FROM two_factor_devices WHERE user_id = {staff}"),
     ] {
         let done = sqlx::raw_sql(&unseen).execute(&mut c).await.unwrap_or_else(|e| panic!("{unseen}: {e}"));
