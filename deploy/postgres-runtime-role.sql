@@ -47,8 +47,14 @@ GRANT UPDATE (last_id, last_hash) ON audit_chain TO helpdesk_runtime;
 GRANT SELECT ON institutions TO helpdesk_runtime;
 -- The permitted methods are replaced whole.
 GRANT SELECT, INSERT, DELETE ON institution_2fa_methods TO helpdesk_runtime;
--- Profiles, passwords, throttles, enrolment; staff creation.
-GRANT SELECT, INSERT, UPDATE ON users TO helpdesk_runtime;
+-- Staff creation; then only the columns the product updates (src/store/sql/): profiles and
+-- their search keys, passwords, the staff role and disabling, enrolment and the throttles.
+-- Never a user's id, kind, username, institution or creation time.
+GRANT SELECT, INSERT ON users TO helpdesk_runtime;
+GRANT UPDATE (first_name, last_name, sort_key, first_key, email, phone, phone_digits, keys_stale, updated_at,
+              staff_role, disabled_at, password_hash, enrolment,
+              code_failures, codes_locked_until, code_failures_total, login_failures, login_locked_until)
+    ON users TO helpdesk_runtime;
 -- Granting is idempotent by deleting first.
 GRANT SELECT, INSERT, DELETE ON staff_permissions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON two_factor_devices TO helpdesk_runtime;
@@ -60,15 +66,22 @@ GRANT SELECT, INSERT ON backup_codes TO helpdesk_runtime;
 GRANT UPDATE (used_at) ON backup_codes TO helpdesk_runtime;
 -- The outbox is drained by the messaging system, under its own role.
 GRANT SELECT, INSERT ON notification_outbox TO helpdesk_runtime;
-GRANT SELECT, INSERT, UPDATE ON staff_sessions TO helpdesk_runtime;
+-- A session is ended, or seen again; who and when it started never change.
+GRANT SELECT, INSERT ON staff_sessions TO helpdesk_runtime;
+GRANT UPDATE (ended_at, last_seen_at) ON staff_sessions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON instance_keys TO helpdesk_runtime;
-GRANT SELECT, UPDATE ON unknown_username_throttle TO helpdesk_runtime;
+GRANT SELECT ON unknown_username_throttle TO helpdesk_runtime;
+GRANT UPDATE (window_start, attempts, total) ON unknown_username_throttle TO helpdesk_runtime;
 -- Contact changes are written by the trigger on users (as its owner); the product reads
 -- them and marks them handled once their audit event and notices are written.
 GRANT SELECT ON contact_changes TO helpdesk_runtime;
 GRANT UPDATE (handled) ON contact_changes TO helpdesk_runtime;
--- Requests for codes move through their states; never deleted.
-GRANT SELECT, INSERT, UPDATE ON code_requests TO helpdesk_runtime;
+-- Requests for codes move through their states, never deleted: a decision, an expiry or a
+-- use sets the state and the decision's columns only (and a trigger refuses any move the
+-- product's state machine does not make, whoever writes).
+GRANT SELECT, INSERT ON code_requests TO helpdesk_runtime;
+GRANT UPDATE (state, decided_by, decided_at, decision_note, approval_expires_at, closed_at)
+    ON code_requests TO helpdesk_runtime;
 GRANT SELECT, INSERT ON code_request_reasons TO helpdesk_runtime;
 GRANT SELECT, INSERT ON staff_identity_links TO helpdesk_runtime;
 -- "Backup codes always need a second person".

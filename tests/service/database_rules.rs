@@ -1,13 +1,17 @@
 //! What the database holds whoever writes to it: one unrevoked batch a user, a used code
-//! never unused, the chain never blinded; and on PostgreSQL, TLS when asked for and a
-//! runtime role that runs the service but cannot erase the audit log.
+//! never unused, the chain never blinded, a request for codes moved only as the product
+//! moves it; and on PostgreSQL, TLS when asked for and one role a writer (deploy/): the
+//! runtime role runs the service but cannot erase the audit log, the Digital Banking
+//! login's writes customers' profiles and devices only, the messaging system's marks
+//! notices sent only.
 
 use crate::common;
 use common::{CHEAP, TestDb, login};
-use helpdesk::desk::{HelpDesk, Limits, ProfileEdit, Redemption, WarningChoice};
+use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, ProfileEdit, Redemption, WarningChoice};
 use helpdesk::domain::audit::IdentityCheck;
 use helpdesk::domain::audit_chain::AuditKey;
 use helpdesk::domain::codes::{self, CodePolicy, HashCost};
+use helpdesk::domain::two_person::ContactField;
 use helpdesk::store::{self, Opening};
 
 async fn a_second_unrevoked_batch_is_refused_by_the_database(db: TestDb) {
@@ -252,27 +256,24 @@ async fn pg(url: &str) -> sqlx::PgConnection {
     sqlx::PgConnection::connect(url).await.expect("connecting to PostgreSQL")
 }
 
-#[tokio::test]
-async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audit_log() {
-    let Some(db) = common::seeded_postgres().await else { return };
-    let role = format!("helpdesk_rt_{}", common::hex(&codes::random_bytes::<6>().unwrap()));
-    let sql = include_str!("../../deploy/postgres-runtime-role.sql").replace("helpdesk_runtime", &role);
+/// Runs `checks(url, role)` connected as a throw-away role made by the deploy script
+/// `script` (its role `name` renamed, so that parallel tests do not meet), on a thread of
+/// its own so that a failed check still reaches the clean-up: the role is dropped whatever
+/// happened, and the cluster left as it was found.
+async fn as_deployed_role<F, Fut>(db: &TestDb, script: &str, name: &str, checks: F)
+where
+    F: FnOnce(String, String) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let role = format!("{name}_{}", common::hex(&codes::random_bytes::<6>().unwrap()));
     let mut owner = pg(&db.url).await;
-    sqlx::raw_sql(&sql).execute(&mut owner).await.expect("deploy/postgres-runtime-role.sql");
-    let runtime_url = as_role(&db.url, &role);
-
-    let body = {
-        let (runtime_url, role, key) = (runtime_url.clone(), role.clone(), db.audit_key.clone());
-        let amara = db.user("amara.okafor").await;
-        // On a thread of its own, so that a failed check still reaches the clean-up below.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-            runtime.block_on(runtime_role_checks(&runtime_url, &role, amara.id, &key))
-        })
-    };
-    let outcome = body.join();
-
-    // The role is dropped whatever happened, so that the cluster is left as it was found.
+    sqlx::raw_sql(&script.replace(name, &role)).execute(&mut owner).await.expect("the deploy script");
+    let (url, who) = (as_role(&db.url, &role), role.clone());
+    let outcome = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        runtime.block_on(checks(url, who))
+    })
+    .join();
     let cleanup = format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'; \
          DROP OWNED BY {role}; DROP ROLE {role};"
@@ -281,6 +282,31 @@ async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audi
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// Each statement of `attacks`, on a connection of its own as `url`'s role, is refused.
+async fn all_refused(url: &str, who: &str, attacks: &[&str]) {
+    for attack in attacks {
+        let mut c = pg(url).await;
+        let done = sqlx::raw_sql(attack).execute(&mut c).await;
+        let err = done.err().unwrap_or_else(|| panic!("the {who} role could: {attack}")).to_string();
+        assert!(
+            err.contains("permission denied") || err.contains("row-level security"),
+            "the {who} role was refused {attack} for another reason: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn on_postgres_the_runtime_role_runs_the_service_but_cannot_erase_the_audit_log() {
+    let Some(db) = common::seeded_postgres().await else { return };
+    let amara = db.user("amara.okafor").await.id;
+    let key = db.audit_key.clone();
+    let script = include_str!("../../deploy/postgres-runtime-role.sql");
+    as_deployed_role(&db, script, "helpdesk_runtime", move |url, role| async move {
+        runtime_role_checks(&url, &role, amara, &key).await
+    })
+    .await;
 }
 
 async fn runtime_role_checks(url: &str, role: &str, amara: i64, key: &AuditKey) {
@@ -350,10 +376,33 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64, key: &AuditKey) 
         "UPDATE contact_changes SET changed_at = 0",
         "INSERT INTO contact_changes (user_id, field, old_value, new_value, changed_at) VALUES (1, 'email', '', '', 0)",
         "DELETE FROM code_requests",
+        // What the product never updates: a user's identity, a request's history, a
+        // session's owner and start.
+        "UPDATE users SET username = username",
+        "UPDATE users SET kind = kind",
+        "UPDATE users SET created_at = created_at",
+        "UPDATE users SET institution_id = institution_id",
+        "UPDATE code_requests SET requester_id = requester_id",
+        "UPDATE code_requests SET created_at = created_at",
+        "UPDATE code_requests SET state = 'approved'",
+        "UPDATE staff_sessions SET staff_id = staff_id",
+        "UPDATE staff_sessions SET started_at = started_at",
+        "UPDATE unknown_username_throttle SET id = id",
     ] {
         let mut c = pg(url).await;
         let done = sqlx::raw_sql(attack).execute(&mut c).await;
         assert!(done.is_err(), "the runtime role could: {attack}");
+    }
+    // A request's history is not the runtime role's to change even while it is open (the
+    // transition trigger refuses it too, whoever writes).
+    for column in ["requester_id", "target_id", "identity_check", "signals", "contact_seen", "created_at", "expires_at"]
+    {
+        let may: bool = sqlx::query_scalar("SELECT has_column_privilege('code_requests', $1, 'UPDATE')")
+            .bind(column)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert!(!may, "the runtime role may update code_requests.{column}");
     }
     // Granting itself rights gets it nothing (PostgreSQL may answer with a warning only).
     let mut c = pg(url).await;
@@ -370,10 +419,293 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64, key: &AuditKey) 
     assert_eq!(before, after);
 }
 
+/// The statements of "what was seen" that no writer but helpdesk may run: codes minted
+/// through SQL, a request approved by hand, a contact change marked handled, staff powers,
+/// the audit log, sessions and serve clients. `{user}` a customer's id, `{staff}` an admin's.
+const NOT_FOR_OTHER_SYSTEMS: &[&str] = &[
+    "INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
+     code_count, identity_check) VALUES ({user}, {staff}, 0, '\\x00'::bytea, 19456, 2, 1, 1, 'other')",
+    "INSERT INTO backup_codes (batch_id, code_hash) SELECT id, '\\x00'::bytea FROM backup_code_batches LIMIT 1",
+    "INSERT INTO backup_codes (batch_id, code_hash) VALUES (1, '\\x00'::bytea)",
+    "SELECT code_hash FROM backup_codes",
+    "SELECT salt FROM backup_code_batches",
+    "UPDATE backup_code_batches SET revoked_at = NULL",
+    "UPDATE code_requests SET state = 'approved'",
+    "INSERT INTO code_requests (requester_id, target_id, identity_check, signals, reasons, created_at, expires_at) \
+     VALUES ({staff}, {user}, 'other', '', '', 0, 0)",
+    "SELECT state FROM code_requests",
+    "UPDATE contact_changes SET handled = 1",
+    "SELECT old_value FROM contact_changes",
+    "UPDATE users SET staff_role = 'admin'",
+    "UPDATE users SET password_hash = NULL",
+    "UPDATE users SET disabled_at = NULL",
+    "UPDATE users SET kind = kind",
+    "UPDATE users SET username = username",
+    "UPDATE users SET code_failures = 0, codes_locked_until = NULL, code_failures_total = 0",
+    "UPDATE users SET login_failures = 0, login_locked_until = NULL",
+    "UPDATE users SET sort_key = sort_key, keys_stale = 0",
+    "SELECT password_hash FROM users",
+    "INSERT INTO users (institution_id, kind, username, first_name, last_name, email, phone, enrolment, staff_role, \
+     created_at, updated_at) VALUES (1, 'staff', 'eve.admin', 'Eve', 'Admin', 'eve@bank.example', '', 'enrolled', \
+     'admin', 0, 0)",
+    "DELETE FROM users",
+    "INSERT INTO staff_permissions (user_id, permission) VALUES ({staff}, 'generate_lockout_codes')",
+    "DELETE FROM staff_permissions",
+    "INSERT INTO audit_events (at, actor, target, action) VALUES (0, 'x', 'x', 'staff_login')",
+    "SELECT note FROM audit_events",
+    "UPDATE audit_chain SET last_id = last_id",
+    "INSERT INTO staff_sessions (staff_id, started_at, last_seen_at) VALUES ({staff}, 0, 0)",
+    "UPDATE staff_sessions SET ended_at = NULL",
+    "INSERT INTO serve_clients (name, token_hash, created_at, created_by) \
+     VALUES ('eve', sha256('x'), 0, {staff})",
+    "UPDATE serve_clients SET revoked_at = NULL",
+    "SELECT token_hash FROM serve_clients",
+    "INSERT INTO staff_identity_links (staff_id, user_id, linked_by, linked_at) VALUES ({staff}, {user}, {staff}, 0)",
+    "UPDATE institutions SET codes_need_second_person = 0",
+    "DELETE FROM institution_2fa_methods",
+    "SELECT key FROM instance_keys",
+    "UPDATE unknown_username_throttle SET attempts = 0",
+    "INSERT INTO notification_outbox (created_at, user_id, channel, address, kind, body) \
+     VALUES (0, {user}, 'email', 'x@example.com', 'x', 'x')",
+    "CREATE TABLE helpdesk_extra (id BIGINT)",
+];
+
+fn filled(attacks: &[&str], user: i64, staff: i64) -> Vec<String> {
+    attacks.iter().map(|a| a.replace("{user}", &user.to_string()).replace("{staff}", &staff.to_string())).collect()
+}
+
+/// The Digital Banking login's role (deploy/postgres-login-role.sql): a customer's name,
+/// email and phone and their devices, and nothing else; its contact changes are recorded
+/// and weighed as any other system's.
+#[tokio::test]
+async fn on_postgres_the_login_role_writes_customer_profiles_and_devices_only() {
+    let Some(db) = common::seeded_postgres().await else { return };
+    let (amara, ada) = (db.user("amara.okafor").await, db.user("ada.admin").await);
+    let devices_before = db.store.devices(amara.id).await.unwrap().len();
+    let script = include_str!("../../deploy/postgres-login-role.sql");
+    let (user, staff) = (amara.id, ada.id);
+    as_deployed_role(
+        &db,
+        script,
+        "helpdesk_login",
+        move |url, _| async move { login_role_checks(&url, user, staff).await },
+    )
+    .await;
+
+    // Recorded by the trigger as another system's changes, and weighed: no codes alone.
+    let changes = db.store.contact_changes(amara.id, 0).await.unwrap();
+    let changed = |field: ContactField| changes.iter().any(|c| c.field == field && c.staff.is_none());
+    assert!(changed(ContactField::Email) && changed(ContactField::Phone), "{changes:?}");
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let alone = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await;
+    assert!(matches!(alone, Err(DeskError::NeedsSecondPerson(_))), "{:?}", alone.map(|_| "codes"));
+    let amara_now = db.user("amara.okafor").await;
+    assert_eq!((amara_now.first_name.as_str(), amara_now.email.as_str()), ("Amarachi", "amara.new@example.com"));
+    assert_eq!(db.store.devices(amara.id).await.unwrap().len(), devices_before + 1);
+    let ada_now = db.user("ada.admin").await;
+    assert_eq!((ada_now.email, ada_now.phone), (ada.email, ada.phone), "the login changed a member of staff");
+}
+
+async fn login_role_checks(url: &str, user: i64, staff: i64) {
+    let mut c = pg(url).await;
+    let now = helpdesk::domain::time::now();
+    for legitimate in [
+        format!("UPDATE users SET email = 'amara.new@example.com', updated_at = {now} WHERE username = 'amara.okafor'"),
+        format!("UPDATE users SET phone = '+447700900123', updated_at = {now} WHERE id = {user}"),
+        format!("UPDATE users SET first_name = 'Amarachi', last_name = 'Okafor' WHERE id = {user}"),
+        format!(
+            "INSERT INTO two_factor_devices (user_id, method, label, added_at) \
+             VALUES ({user}, 'authenticator_app', 'new phone', {now})"
+        ),
+    ] {
+        let done = sqlx::raw_sql(&legitimate).execute(&mut c).await.unwrap_or_else(|e| panic!("{legitimate}: {e}"));
+        assert_eq!(done.rows_affected(), 1, "{legitimate}");
+    }
+    let read: (String, String) =
+        sqlx::query_as("SELECT email, phone FROM users WHERE id = $1").bind(user).fetch_one(&mut c).await.unwrap();
+    assert_eq!(read.0, "amara.new@example.com");
+
+    let attacks = filled(NOT_FOR_OTHER_SYSTEMS, user, staff);
+    let attacks: Vec<&str> = attacks.iter().map(String::as_str).collect();
+    all_refused(url, "login", &attacks).await;
+    let device_for_staff =
+        format!("INSERT INTO two_factor_devices (user_id, method, label, added_at) VALUES ({staff}, 'sms', 'eve', 0)");
+    all_refused(url, "login", &[&device_for_staff]).await;
+    // A member of staff's row is out of its sight: nothing to change, nothing to read.
+    for unseen in [
+        format!("UPDATE users SET email = 'eve@evil.example' WHERE id = {staff}"),
+        "UPDATE users SET phone = '+15550100' WHERE kind = 'staff'".to_owned(),
+        format!("DELETE FROM two_factor_devices WHERE user_id = {staff}"),
+    ] {
+        let done = sqlx::raw_sql(&unseen).execute(&mut c).await.unwrap_or_else(|e| panic!("{unseen}: {e}"));
+        assert_eq!(done.rows_affected(), 0, "the login role changed a member of staff: {unseen}");
+    }
+    let staff_seen: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE kind <> 'customer'").fetch_one(&mut c).await.unwrap();
+    assert_eq!(staff_seen, 0, "the login role sees staff rows");
+}
+
+/// The bank's messaging system's role (deploy/postgres-messaging-role.sql): reads the
+/// outbox and marks a notice sent; writes no notice, changes none, touches nothing else.
+#[tokio::test]
+async fn on_postgres_the_messaging_role_reads_the_outbox_and_marks_notices_sent_only() {
+    let Some(db) = common::seeded_postgres().await else { return };
+    let (amara, ada) = (db.user("amara.okafor").await, db.user("ada.admin").await);
+    // A generation tells the user: a notice to send.
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let notices = db.store.notifications(amara.id).await.unwrap();
+    assert!(!notices.is_empty());
+    let script = include_str!("../../deploy/postgres-messaging-role.sql");
+    let (user, staff) = (amara.id, ada.id);
+    as_deployed_role(&db, script, "helpdesk_messaging", move |url, _| async move {
+        messaging_role_checks(&url, user, staff).await
+    })
+    .await;
+    assert_eq!(db.store.notifications(amara.id).await.unwrap(), notices, "a notice changed beyond being sent");
+}
+
+async fn messaging_role_checks(url: &str, user: i64, staff: i64) {
+    let mut c = pg(url).await;
+    let unsent: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, address, body FROM notification_outbox WHERE sent_at IS NULL AND user_id = $1 ORDER BY id",
+    )
+    .bind(user)
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    assert!(!unsent.is_empty(), "the messaging role reads no notice");
+    let now = helpdesk::domain::time::now();
+    let sent = sqlx::query("UPDATE notification_outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL")
+        .bind(unsent[0].0)
+        .bind(now)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(sent.rows_affected(), 1);
+
+    let mut attacks = filled(NOT_FOR_OTHER_SYSTEMS, user, staff);
+    attacks.extend(
+        [
+            "UPDATE notification_outbox SET body = 'Call us on +1 555 0100'",
+            "UPDATE notification_outbox SET address = 'eve@evil.example'",
+            "UPDATE notification_outbox SET user_id = user_id, kind = kind, channel = channel",
+            "DELETE FROM notification_outbox",
+            "TRUNCATE notification_outbox",
+            "SELECT email FROM users",
+            "SELECT label FROM two_factor_devices",
+            "UPDATE users SET email = 'eve@evil.example'",
+            "INSERT INTO two_factor_devices (user_id, method, label, added_at) VALUES ({user}, 'sms', 'eve', 0)",
+        ]
+        .map(|a| a.replace("{user}", &user.to_string())),
+    );
+    let attacks: Vec<&str> = attacks.iter().map(String::as_str).collect();
+    all_refused(url, "messaging", &attacks).await;
+}
+
+/// A request for codes moves only as the product moves it, whoever writes: never approved
+/// by hand without another admin as its decider, never reopened, never rewritten.
+async fn a_request_moves_only_as_the_product_moves_it(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let ben = login(&desk, "ben.admin").await;
+    let (jean, amara) = (db.user("jeanluc.moreau").await, db.user("amara.okafor").await);
+    let weak = IdentityCheck::KnowledgeBasedVerification;
+    let seen = desk.user_detail(&agent, jean.id).await.unwrap().contact_seen;
+    let asked = desk.request_codes(&agent, WarningChoice { target: jean.id, check: weak, note: None, seen }).await;
+    let Ok(Generation::Requested(request)) = asked else { panic!("{}: no request", db.name) };
+    let (id, now) = (request.id, db.clock.load(std::sync::atomic::Ordering::SeqCst));
+    let (alex, ben_id, ada_id) = (agent.staff.id, ben.staff.id, db.user("ada.admin").await.id);
+    let refused = |sql: String| {
+        let db = &db;
+        async move {
+            let err = db.raw_execute(&sql).await.err().unwrap_or_else(|| panic!("{}: allowed: {sql}", db.name));
+            assert!(
+                err.to_string().contains("request for codes"),
+                "{}: {sql} refused for another reason: {err}",
+                db.name
+            );
+        }
+    };
+    let approve = |by: i64, until: &str| {
+        format!(
+            "UPDATE code_requests SET state = 'approved', decided_by = {by}, decided_at = {now}, \
+                 approval_expires_at = {until} WHERE id = {id}"
+        )
+    };
+    // Pending: no approval without another admin who may generate, until a set time.
+    refused(format!("UPDATE code_requests SET state = 'approved' WHERE id = {id}")).await;
+    refused(approve(alex, &(now + 600).to_string())).await;
+    refused(approve(jean.id, &(now + 600).to_string())).await;
+    refused(approve(amara.id, &(now + 600).to_string())).await;
+    refused(approve(ben_id, "NULL")).await;
+    refused(format!("UPDATE code_requests SET state = 'declined', closed_at = {now} WHERE id = {id}")).await;
+    refused(format!("UPDATE code_requests SET state = 'used', closed_at = {now} WHERE id = {id}")).await;
+    refused(format!("UPDATE code_requests SET state = 'expired' WHERE id = {id}")).await;
+    refused(format!("UPDATE code_requests SET decided_by = {ben_id}, decided_at = {now} WHERE id = {id}")).await;
+    for history in [
+        format!("requester_id = {ada_id}"),
+        format!("target_id = {}", amara.id),
+        "identity_check = 'in_person_photo_id'".to_owned(),
+        "signals = signals || 'x'".to_owned(),
+        "note = 'ticket 1'".to_owned(),
+        "contact_seen = coalesce(contact_seen, 0) + 1".to_owned(),
+        "batch_seen = coalesce(batch_seen, 0) + 1".to_owned(),
+        "created_at = 0".to_owned(),
+        "expires_at = expires_at + 86400".to_owned(),
+    ] {
+        refused(format!("UPDATE code_requests SET {history} WHERE id = {id}")).await;
+    }
+    refused(format!("DELETE FROM code_requests WHERE id = {id}")).await;
+    refused(format!(
+        "INSERT INTO code_requests (requester_id, target_id, identity_check, signals, reasons, created_at, expires_at, \
+         state, decided_by, decided_at, approval_expires_at) \
+         VALUES ({alex}, {}, 'other', '', '', {now}, {}, 'approved', {ben_id}, {now}, {})",
+        amara.id,
+        now + 600,
+        now + 600
+    ))
+    .await;
+
+    // Approved by the product: not reopened, extended, redecided or used late.
+    desk.approve_request(&ben, id).await.unwrap();
+    refused(format!("UPDATE code_requests SET state = 'pending' WHERE id = {id}")).await;
+    refused(format!("UPDATE code_requests SET approval_expires_at = approval_expires_at + 86400 WHERE id = {id}"))
+        .await;
+    refused(format!("UPDATE code_requests SET decided_by = {ada_id} WHERE id = {id}")).await;
+    refused(format!("UPDATE code_requests SET state = 'declined', closed_at = {now} WHERE id = {id}")).await;
+    refused(format!("UPDATE code_requests SET state = 'used', closed_at = approval_expires_at WHERE id = {id}")).await;
+    desk.generate_approved(&agent, id).await.unwrap();
+    // Used: closed for good.
+    for closed in [
+        "state = 'approved', closed_at = NULL",
+        "state = 'void'",
+        "closed_at = closed_at + 1",
+        "decision_note = 'fine'",
+    ] {
+        refused(format!("UPDATE code_requests SET {closed} WHERE id = {id}")).await;
+    }
+
+    // A legal move by another writer is not refused: the rule is the state machine.
+    let seen = desk.user_detail(&agent, amara.id).await.unwrap().contact_seen;
+    let asked = desk.request_codes(&agent, WarningChoice { target: amara.id, check: weak, note: None, seen }).await;
+    let Ok(Generation::Requested(second)) = asked else { panic!("{}: no second request", db.name) };
+    let by_hand = format!(
+        "UPDATE code_requests SET state = 'approved', decided_by = {ben_id}, decided_at = {now}, \
+         approval_expires_at = {} WHERE id = {}",
+        now + 600,
+        second.id
+    );
+    assert_eq!(db.raw_execute(&by_hand).await.unwrap(), 1, "{}", db.name);
+}
+
 on_each_backend!(
     a_second_unrevoked_batch_is_refused_by_the_database,
     the_database_refuses_to_undo_a_use_or_blind_the_chain,
     a_batch_cost_outside_the_bounds_is_refused_by_the_database,
     a_stored_cost_outside_the_bounds_is_refused_before_hashing,
     an_insert_over_a_user_is_refused_or_recorded,
+    a_request_moves_only_as_the_product_moves_it,
 );
