@@ -701,7 +701,49 @@ async fn a_request_moves_only_as_the_product_moves_it(db: TestDb) {
     assert_eq!(db.raw_execute(&by_hand).await.unwrap(), 1, "{}", db.name);
 }
 
+/// A batch holds no more codes than its `code_count`, whoever writes; on PostgreSQL a code
+/// is also written only in its batch's own transaction.
+async fn codes_stay_within_their_batch(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let amara = db.user("amara.okafor").await;
+    let issued = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    let extra = |batch: &str, byte: u8| {
+        format!("INSERT INTO backup_codes (batch_id, code_hash) VALUES ({batch}, {})", blob(&db, &[byte; 32]))
+    };
+    // The product's own batch is full: a code added later is refused.
+    let refused = db.raw_execute(&extra(&issued.batch_id.to_string(), 1)).await;
+    let err = refused.expect_err("a code was added to a full batch").to_string();
+    assert!(err.contains("code_count") || err.contains("own transaction"), "{}: {err}", db.name);
+
+    // A batch written with room for two codes, in one transaction: two go in, a third is refused.
+    let user = db.user("jeanluc.moreau").await;
+    let batch = format!(
+        "INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
+         code_count, identity_check) VALUES ({}, {}, 0, {}, 19456, 2, 1, 2, 'other')",
+        user.id,
+        agent.staff.id,
+        blob(&db, &[0; 16])
+    );
+    let newest = "(SELECT MAX(id) FROM backup_code_batches)";
+    let (first, second, third) = (extra(newest, 2), extra(newest, 3), extra(newest, 4));
+    if db.name == "sqlite" {
+        db.raw_script(&format!("BEGIN; {batch}; {first}; {second}; COMMIT;")).await.unwrap();
+        assert!(db.raw_execute(&third).await.is_err(), "{}: a third code went into a batch of two", db.name);
+    } else {
+        let over = db.raw_script(&format!("{batch}; {first}; {second}; {third}")).await;
+        assert!(over.is_err(), "{}: a third code went into a batch of two", db.name);
+        // Room left, but not in the batch's own transaction.
+        db.raw_script(&format!("{batch}; {first}")).await.unwrap();
+        let later = db.raw_execute(&second).await.expect_err("a code was added in another transaction");
+        assert!(later.to_string().contains("own transaction"), "{}: {later}", db.name);
+    }
+    // The product still generates: a new batch replaces the old one, all its codes stored.
+    desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+}
+
 on_each_backend!(
+    codes_stay_within_their_batch,
     a_second_unrevoked_batch_is_refused_by_the_database,
     the_database_refuses_to_undo_a_use_or_blind_the_chain,
     a_batch_cost_outside_the_bounds_is_refused_by_the_database,
