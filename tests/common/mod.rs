@@ -224,13 +224,16 @@ pub fn hex(bytes: &[u8]) -> String {
 impl TestDb {
     /// Runs several statements in one go, outside the store (a writer's own transaction).
     pub async fn raw_script(&self, sql: &str) -> Result<(), sqlx::Error> {
+        self.raw_script_at(&self.url, sql).await
+    }
+
+    /// The same on another database of this kind (`before_migration`'s, say).
+    pub async fn raw_script_at(&self, url: &str, sql: &str) -> Result<(), sqlx::Error> {
         use sqlx::Connection;
         if self.name == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
-            sqlx::raw_sql(sql).execute(&mut c).await?;
+            sqlx::raw_sql(sql).execute(&mut sqlx::SqliteConnection::connect(url).await?).await?;
         } else {
-            let mut c = sqlx::PgConnection::connect(&self.url).await?;
-            sqlx::raw_sql(sql).execute(&mut c).await?;
+            sqlx::raw_sql(sql).execute(&mut sqlx::PgConnection::connect(url).await?).await?;
         }
         Ok(())
     }
@@ -302,3 +305,18 @@ pub fn roomy() -> Limits {
 }
 
 pub type Rule = Result<(), Refusal>;
+
+/// Waits until a session of the PostgreSQL server at `url` is blocked by backend `pid`:
+/// the test's own writer holds a lock the code under test must wait for. Fails the test,
+/// naming `waiter`, if none is within 30 s.
+pub async fn wait_until_blocked_by(url: &str, pid: i32, waiter: &str) {
+    use sqlx::Connection;
+    use std::time::{Duration, Instant};
+    let mut watcher = sqlx::PgConnection::connect(url).await.unwrap();
+    let blocked = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sqlx::query_scalar::<_, i64>(blocked).bind(pid).fetch_one(&mut watcher).await.unwrap() == 0 {
+        assert!(Instant::now() < deadline, "{waiter} never waited for the other writer");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

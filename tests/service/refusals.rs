@@ -13,7 +13,7 @@ use helpdesk::domain::user::StaffRole;
 use helpdesk::store::{
     Acting, BatchOutcome, NewBatch, ProfileOutcome, ProfileUpdate, RevokeOutcome, StaffChangeOutcome,
 };
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -266,14 +266,8 @@ async fn revoke_waiting_for(
             sqlx::query(sql).execute(&mut *tx).await.unwrap();
         }
         let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *tx).await.unwrap();
-        let mut watcher = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        let blocked = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
         let revoke = revoke();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sqlx::query_scalar::<_, i64>(blocked).bind(pid).fetch_one(&mut watcher).await.unwrap() == 0 {
-            assert!(Instant::now() < deadline, "{}: the revoke never waited for the other writer", db.name);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        common::wait_until_blocked_by(&db.url, pid, &format!("{}: the revoke", db.name)).await;
         tx.commit().await.unwrap();
         revoke
     };

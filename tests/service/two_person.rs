@@ -553,7 +553,7 @@ async fn reasons_are_stored_as_kinds_and_older_requests_carried_over(db: TestDb)
          'a weak identity check (other)\noverrides the contact-change cool-off (until 2026-11-19 11:06 UTC)\n', \
          1795000000, 1795001800, 'pending' FROM users a, users c \
          WHERE a.username = 'ann.admin' AND c.username = 'cat.customer'";
-    raw_script(&db, &url, older).await.expect("a request as an older helpdesk wrote it");
+    db.raw_script_at(&url, older).await.expect("a request as an older helpdesk wrote it");
     let store = helpdesk::store::open(&url, 2, &db.audit_key).await.expect("the upgrade");
     // The first request of an empty table has id 1 on both databases.
     let request = store.request(1).await.unwrap().expect("the older request");
@@ -578,27 +578,16 @@ async fn reasons_are_stored_as_kinds_and_older_requests_carried_over(db: TestDb)
         "UPDATE code_request_reasons SET kind = 'staff_target', until_at = NULL WHERE request_id = 1",
         "DELETE FROM code_request_reasons WHERE request_id = 1",
     ] {
-        assert!(raw_script(&db, &url, refused).await.is_err(), "{}: {refused}", db.name);
+        assert!(db.raw_script_at(&url, refused).await.is_err(), "{}: {refused}", db.name);
     }
     assert_eq!(store.request(1).await.unwrap().unwrap().reasons, request.reasons, "{}", db.name);
-}
-
-/// `sql` on the database at `url` (of `db`'s kind), outside the store.
-async fn raw_script(db: &TestDb, url: &str, sql: &str) -> Result<(), sqlx::Error> {
-    use sqlx::Connection;
-    if db.name == "sqlite" {
-        sqlx::raw_sql(sql).execute(&mut sqlx::SqliteConnection::connect(url).await?).await?;
-    } else {
-        sqlx::raw_sql(sql).execute(&mut sqlx::PgConnection::connect(url).await?).await?;
-    }
-    Ok(())
 }
 
 /// Another writer's phone change, committed while a profile edit waits for the user's row,
 /// keeps its own audit event and notice: the edit marks handled only the change it made.
 async fn an_outside_change_committed_during_a_profile_edit_is_still_told(db: TestDb) {
     use sqlx::Connection;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let desk = Arc::new(db.desk(Limits::default()));
     let agent = login(&desk, "alex.agent").await;
     let amara = db.user("amara.okafor").await;
@@ -626,13 +615,7 @@ async fn an_outside_change_committed_during_a_profile_edit_is_still_told(db: Tes
         sqlx::query(&outside).execute(&mut *tx).await.unwrap();
         let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *tx).await.unwrap();
         let edited = edit(desk.clone(), amara.clone());
-        let mut watcher = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        let blocked = "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sqlx::query_scalar::<_, i64>(blocked).bind(pid).fetch_one(&mut watcher).await.unwrap() == 0 {
-            assert!(Instant::now() < deadline, "{}: the edit never waited for the other writer", db.name);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        common::wait_until_blocked_by(&db.url, pid, &format!("{}: the edit", db.name)).await;
         tx.commit().await.unwrap();
         edited
     };
