@@ -62,8 +62,8 @@ pub fn stdout() -> Visible<io::StdoutLock<'static>> {
     Visible::new(io::stdout().lock())
 }
 
-/// One line on standard output, through the text boundary (a failure to write is the
-/// same as `println!`'s: the line is lost, and a closed pipe ends the program).
+/// One line on standard output, through the text boundary. A failure to write (a closed
+/// pipe) loses the line and nothing else: the exit code still says what was done.
 pub fn say(line: &str) {
     let _ = writeln!(stdout(), "{line}");
 }
