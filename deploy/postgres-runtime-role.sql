@@ -83,6 +83,11 @@ GRANT SELECT, INSERT ON code_requests TO helpdesk_runtime;
 GRANT UPDATE (state, decided_by, decided_at, decision_note, approval_expires_at, closed_at)
     ON code_requests TO helpdesk_runtime;
 GRANT SELECT, INSERT ON code_request_reasons TO helpdesk_runtime;
+-- Grant requests (a new admin, the permission, a role, re-enabling): asked, then decided
+-- once by a second admin. Deciding as the database's owner (`decided_by_owner`) is not
+-- granted: only the owner's own connection may (`helpdesk grants approve --as-owner`).
+GRANT SELECT, INSERT ON grant_requests TO helpdesk_runtime;
+GRANT UPDATE (state, decided_by, decided_at, decision_note) ON grant_requests TO helpdesk_runtime;
 GRANT SELECT, INSERT ON staff_identity_links TO helpdesk_runtime;
 -- "Backup codes always need a second person".
 GRANT UPDATE (codes_need_second_person) ON institutions TO helpdesk_runtime;

@@ -9,6 +9,7 @@ pub mod audit_verify;
 pub mod codes;
 pub mod demo;
 pub mod exit;
+pub mod grants;
 pub mod migrate;
 pub mod process;
 pub mod serve;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Manage staff accounts
     #[command(subcommand)]
     Staff(staff::StaffCommand),
+    /// Grants of power waiting for a second admin: list, approve, decline, withdraw
+    #[command(subcommand)]
+    Grants(grants::GrantsCommand),
     /// Check a backup code as the Digital Banking login would (code on standard input;
     /// exit 0 accepted, 1 rejected, 2 error)
     VerifyCode(verify_code::VerifyCodeArgs),
@@ -106,6 +110,7 @@ pub async fn run(command: Option<Command>, config: Config) -> Result<u8, Failure
         Some(Command::Demo(args)) => args.run(config).await,
         Some(Command::Migrate) => migrate::run(&config).await,
         Some(Command::Staff(command)) => command.run(&config).await,
+        Some(Command::Grants(command)) => command.run(&config).await,
         Some(Command::VerifyCode(args)) => args.run(&config).await,
         Some(Command::Audit(command)) => command.run(&config).await,
         Some(Command::Codes(command)) => command.run(&config).await,

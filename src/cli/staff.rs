@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::admin::{as_admin, signed_in};
 use super::exit::{Failure, SUCCESS};
 use crate::config::Config;
-use crate::desk::{DeskError, HelpDesk, NewStaff, Session};
+use crate::desk::{DeskError, HelpDesk, NewStaff, Session, StaffChangeDone};
 use crate::domain::access::{Permission, StaffChange};
 use crate::domain::time::format_rfc3339;
 use crate::domain::user::StaffRole;
@@ -55,8 +55,22 @@ pub enum StaffCommand {
         #[arg(long, value_name = "ADMIN")]
         admin_username: Option<String>,
     },
-    /// Enable a disabled member of staff again
+    /// Ask for a disabled member of staff to be enabled again: it takes effect when a
+    /// second admin approves (`helpdesk grants`)
     Enable {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Ask for an agent to become admin-level: takes effect when a second admin approves
+    Promote {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
+    /// Ask for "Can generate lockout codes user" for a member of staff: takes effect when a
+    /// second admin approves
+    GrantCodes {
         username: String,
         #[arg(long, value_name = "ADMIN")]
         admin_username: Option<String>,
@@ -101,6 +115,10 @@ impl StaffCommand {
             StaffCommand::Disable { username, admin_username } => (username, admin_username, StaffChange::Disable),
             StaffCommand::Enable { username, admin_username } => (username, admin_username, StaffChange::Enable),
             StaffCommand::Unlock { username, admin_username } => (username, admin_username, StaffChange::Unlock),
+            StaffCommand::Promote { username, admin_username } => (username, admin_username, StaffChange::Promote),
+            StaffCommand::GrantCodes { username, admin_username } => {
+                (username, admin_username, StaffChange::Grant(Permission::GenerateLockoutCodes))
+            }
         };
         // The same rule as the Staff pane.
         let done = as_admin(config, admin, async |desk, s| change(desk, s, &username, what).await).await?;
@@ -114,17 +132,26 @@ impl StaffCommand {
 async fn create(config: &Config, admin: Option<String>, mut new: NewStaff<'_>) -> Result<u8, Failure> {
     let desk = super::open_desk(config).await?;
     let (username, role) = (new.username.to_lowercase(), new.role);
-    let id = if admin.is_some() || desk.has_enabled_admin().await? {
-        signed_in(&desk, admin, async |desk, s| {
+    if admin.is_some() || desk.has_enabled_admin().await? {
+        let (id, asked) = signed_in(&desk, admin, async |desk, s| {
             new.password = read_new_password().wrap_err("reading the password")?;
             Ok::<_, Report>(desk.create_staff_as(s, new).await?)
         })
-        .await?
+        .await?;
+        crate::cli::terminal::say(&format!("Created staff user {username} (id {id}, agent, no permission)."));
+        if !asked.is_empty() {
+            let numbers: Vec<String> = asked.iter().map(|n| format!("#{n}")).collect();
+            crate::cli::terminal::say(&format!(
+                "Asked for {} (grants {}): each takes effect when a second admin approves it (`helpdesk grants`).",
+                if role == StaffRole::Admin { "the admin role and what else was asked" } else { "the permission" },
+                numbers.join(", ")
+            ));
+        }
     } else {
         new.password = read_new_password().wrap_err("reading the password")?;
-        desk.create_staff(new).await?
-    };
-    crate::cli::terminal::say(&format!("Created staff user {username} (id {id}, {}).", role.as_str()));
+        let id = desk.create_staff(new).await?;
+        crate::cli::terminal::say(&format!("Created staff user {username} (id {id}, {}).", role.as_str()));
+    }
     Ok(SUCCESS)
 }
 
@@ -189,8 +216,12 @@ pub async fn change(
         .iter()
         .find(|m| m.user.username == username)
         .ok_or_else(|| StaffCommandError::NoSuchStaff(username.clone()))?;
-    desk.change_staff(session, member.user.id, change).await?;
-    Ok(format!("{username}: {}", describe(change)))
+    match desk.change_staff(session, member.user.id, change).await? {
+        StaffChangeDone::Applied => Ok(format!("{username}: {}", describe(change))),
+        StaffChangeDone::Asked(id) => Ok(format!(
+            "{username}: asked (grant #{id}); it takes effect when a second admin approves it (`helpdesk grants approve {id}`)."
+        )),
+    }
 }
 
 fn describe(change: StaffChange) -> &'static str {

@@ -8,6 +8,7 @@
 
 mod audit_log;
 mod codes;
+mod grants;
 mod redeem;
 mod serve_clients;
 mod sessions;
@@ -37,6 +38,7 @@ use crate::store::{Store, StoreError};
 
 pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption, WarningChoice};
+pub use grants::StaffChangeDone;
 pub use serve_clients::NewServeClient;
 pub use staff::NewStaff;
 pub use two_person::{OUTSIDE_CHANGES_EVERY, SignalFacts, Weighed, signals};
@@ -92,6 +94,12 @@ pub enum DeskError {
     RequestOpen,
     #[error("No such request.")]
     NoSuchRequest,
+    #[error("No such grant request.")]
+    NoSuchGrant,
+    #[error("This grant is no longer pending (approved, declined, withdrawn or expired meanwhile).")]
+    GrantClosed,
+    #[error("The same grant is already asked for (grant #{0}): it waits for a second admin.")]
+    GrantAlreadyPending(i64),
     #[error("This request is no longer open (approved, declined, withdrawn, expired or used meanwhile).")]
     RequestClosed,
     #[error("This request is void: {0}. Nothing was generated; open the warning again.")]

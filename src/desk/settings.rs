@@ -38,14 +38,15 @@ impl HelpDesk {
         Ok(self.store.institution().await?)
     }
 
-    /// Grants or withdraws a permission: a staff change like any other.
+    /// Grants (asks for: a second admin approves) or withdraws a permission: a staff
+    /// change like any other.
     pub async fn set_permission(
         &self,
         session: &Session,
         target: UserId,
         permission: Permission,
         granted: bool,
-    ) -> DeskResult<()> {
+    ) -> DeskResult<crate::desk::StaffChangeDone> {
         let change = if granted { StaffChange::Grant(permission) } else { StaffChange::Withdraw(permission) };
         self.change_staff(session, target, change).await
     }

@@ -5,9 +5,11 @@
 
 use zeroize::Zeroizing;
 
+use crate::desk::grants::StaffChangeDone;
 use crate::desk::{DeskError, DeskResult, HelpDesk, Session, blocking};
 use crate::domain::access::{self, Permission, Refusal, Staff, StaffChange, StaffMember};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
+use crate::domain::grants::GrantKind;
 use crate::domain::notice::notices_for;
 use crate::domain::user::{Enrolment, StaffRole, UserId, UserKind};
 use crate::domain::{password, profile};
@@ -45,14 +47,24 @@ impl HelpDesk {
     }
 
     /// Creates a member of staff as the signed-in admin: the authorization the UI applies
-    /// to every admin action, and the admin recorded as the actor. Returns the new id.
-    pub async fn create_staff_as(&self, session: &Session, new: NewStaff<'_>) -> DeskResult<UserId> {
+    /// to every admin action, and the admin recorded as the actor. The account starts as an
+    /// agent without permissions; the admin role and each permission asked for are grants
+    /// that wait for a second admin. Returns the new id and the grants' numbers.
+    pub async fn create_staff_as(&self, session: &Session, new: NewStaff<'_>) -> DeskResult<(UserId, Vec<i64>)> {
         let actor = self.actor(session).await?;
         self.audited(&actor, None, AuditAction::StaffCreated, access::may_administer(&actor)).await?;
-        let (user, audit) = self.new_staff(new).await?;
-        let audit = audit.actor(actor.id, &actor.username);
+        let (role, permissions) = (new.role, new.permissions.clone());
+        let (mut user, audit) = self.new_staff(new).await?;
+        user.role = Some(StaffRole::Agent);
+        user.permissions.clear();
+        let audit = audit
+            .actor(actor.id, &actor.username)
+            .detail("role agent, no permission (until a second admin approves what was asked)");
         let ids = self.store.insert_users(std::slice::from_ref(&user), Some(&audit)).await?;
-        ids.first().copied().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()).into())
+        let id =
+            ids.first().copied().ok_or_else(|| StoreError::Corrupt("the new user's id was not returned".into()))?;
+        let asked = self.ask_new_staff_grants(session, id, role, &permissions).await?;
+        Ok((id, asked))
     }
 
     /// A new member of staff checked against the profile rules, with the password hashed,
@@ -90,7 +102,18 @@ impl HelpDesk {
         Ok(self.store.staff_members(self.now()).await?)
     }
 
-    pub async fn change_staff(&self, session: &Session, target: UserId, change: StaffChange) -> DeskResult<()> {
+    /// Applies a change that takes power away (or lifts a lock, ends sessions) at once;
+    /// one that gives power (`GrantKind::of_change`) is asked for as a grant instead, which
+    /// waits for a second admin.
+    pub async fn change_staff(
+        &self,
+        session: &Session,
+        target: UserId,
+        change: StaffChange,
+    ) -> DeskResult<StaffChangeDone> {
+        if let Some(kind) = GrantKind::of_change(change) {
+            return Ok(StaffChangeDone::Asked(self.ask_grant(session, target, kind).await?));
+        }
         let actor = self.actor(session).await?;
         let user = self.store.user(target).await?.ok_or(DeskError::NoSuchUser)?;
         let admins = self.store.count_enabled_admins().await?;
@@ -131,7 +154,7 @@ impl HelpDesk {
             }
         }
         tracing::info!(actor = %actor.username.escape_debug(), target = %user.username.escape_debug(), ?change, "staff changed");
-        Ok(())
+        Ok(StaffChangeDone::Applied)
     }
 }
 

@@ -85,6 +85,12 @@ pub enum Refusal {
     OwnRequest,
     #[error("Nobody edits their own profile here: another admin does (your password: Ctrl+P).")]
     OwnProfile,
+    #[error("Nobody approves or declines a grant they asked for: another admin must.")]
+    OwnGrantRequest,
+    #[error("Nobody approves or declines a grant to themselves: another admin must.")]
+    GrantToSelf,
+    #[error("The database's owner stands in for the second admin only while a single admin is enabled.")]
+    OwnerOnlyWithOneAdmin,
 }
 
 /// Generating (and revoking) backup codes: agents for customers; admin-level staff for

@@ -54,10 +54,18 @@ pub enum AuditAction {
     /// The audit chain's links are keyed from this event on (`helpdesk migrate` on a
     /// database whose chain was unkeyed); its link covers the last unkeyed one.
     AuditChainKeyed,
+    /// An admin asked for a grant (a new admin, the permission, a role, re-enabling).
+    GrantRequested,
+    /// A second admin (or the owner beside a single admin) approved it; the change itself
+    /// is its own event, in the same transaction.
+    GrantApproved,
+    GrantDeclined,
+    GrantWithdrawn,
+    GrantExpired,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -98,6 +106,11 @@ impl AuditAction {
         AuditAction::ServeClientRevoked,
         AuditAction::ServeCallRefused,
         AuditAction::AuditChainKeyed,
+        AuditAction::GrantRequested,
+        AuditAction::GrantApproved,
+        AuditAction::GrantDeclined,
+        AuditAction::GrantWithdrawn,
+        AuditAction::GrantExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -142,6 +155,11 @@ impl AuditAction {
             AuditAction::ServeClientRevoked => "serve_client_revoked",
             AuditAction::ServeCallRefused => "serve_call_refused",
             AuditAction::AuditChainKeyed => "audit_chain_keyed",
+            AuditAction::GrantRequested => "grant_requested",
+            AuditAction::GrantApproved => "grant_approved",
+            AuditAction::GrantDeclined => "grant_declined",
+            AuditAction::GrantWithdrawn => "grant_withdrawn",
+            AuditAction::GrantExpired => "grant_expired",
         }
     }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod audit_chain;
 pub mod code_hash;
 pub mod codes;
+pub mod grants;
 pub mod institution;
 pub mod notice;
 pub mod password;

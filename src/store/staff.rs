@@ -124,59 +124,7 @@ sql_impl! {
             tx.rollback().await?;
             return Ok(StaffChangeOutcome::NoLongerActing);
         }
-        let changed = match change {
-            StaffChange::Grant(p) => {
-                sqlx::query(staff::GRANTS_CHANGED).bind(member).bind(now).execute(&mut *tx).await?;
-                sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
-                sqlx::query(users::GRANT_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
-                true
-            }
-            StaffChange::Withdraw(p) => {
-                sqlx::query(staff::GRANTS_CHANGED).bind(member).bind(now).execute(&mut *tx).await?;
-                sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *tx).await?;
-                true
-            }
-            StaffChange::Promote => {
-                sqlx::query(staff::PROMOTE).bind(member).bind(now).execute(&mut *tx).await?;
-                true
-            }
-            StaffChange::Demote => {
-                let done = sqlx::query(&staff::demote()).bind(member).bind(now).execute(&mut *tx).await?;
-                D::rows_affected(&done) == 1
-            }
-            StaffChange::Disable => {
-                let done = sqlx::query(&staff::disable()).bind(member).bind(now).execute(&mut *tx).await?;
-                let disabled = D::rows_affected(&done) == 1;
-                if disabled {
-                    sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *tx).await?;
-                    // A disabled account's codes stop working with it.
-                    sqlx::query(codes::LOCK_USER).bind(member).execute(&mut *tx).await?;
-                    let done = sqlx::query(codes::REVOKE_ACTIVE_BATCH)
-                        .bind(member)
-                        .bind(now)
-                        .bind(audit.actor_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    if let (1, Some((event, notices))) = (D::rows_affected(&done), revoked) {
-                        self.insert_audit(&mut tx, event).await?;
-                        Self::insert_notices(&mut tx, now, notices).await?;
-                    }
-                }
-                disabled
-            }
-            StaffChange::Enable => {
-                sqlx::query(staff::ENABLE).bind(member).bind(now).execute(&mut *tx).await?;
-                true
-            }
-            StaffChange::Unlock => {
-                sqlx::query(throttle::clear(Throttle::Login)).bind(member).execute(&mut *tx).await?;
-                true
-            }
-            StaffChange::EndSessions => {
-                sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *tx).await?;
-                true
-            }
-        };
+        let changed = self.apply_staff_change(&mut tx, member, change, now, audit.actor_id, revoked).await?;
         if !changed {
             tx.rollback().await?;
             return Ok(StaffChangeOutcome::LastAdmin);
@@ -184,5 +132,74 @@ sql_impl! {
         self.insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(StaffChangeOutcome::Changed)
+    }
+}
+
+sql_impl! {
+    /// Writes one staff change on the caller's transaction (see `change_staff`); false when
+    /// a Demote or Disable changed nothing. `actor` revokes the codes a Disable revokes.
+    pub(super) async fn apply_staff_change(
+        &self,
+        conn: &mut D::Connection,
+        member: UserId,
+        change: StaffChange,
+        now: i64,
+        actor: Option<UserId>,
+        revoked: Option<(&NewAuditEvent, &[Notice])>,
+    ) -> StoreResult<bool> {
+        let changed = match change {
+            StaffChange::Grant(p) => {
+                sqlx::query(staff::GRANTS_CHANGED).bind(member).bind(now).execute(&mut *conn).await?;
+                sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *conn).await?;
+                sqlx::query(users::GRANT_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *conn).await?;
+                true
+            }
+            StaffChange::Withdraw(p) => {
+                sqlx::query(staff::GRANTS_CHANGED).bind(member).bind(now).execute(&mut *conn).await?;
+                sqlx::query(users::REVOKE_PERMISSION).bind(member).bind(p.as_str()).execute(&mut *conn).await?;
+                true
+            }
+            StaffChange::Promote => {
+                sqlx::query(staff::PROMOTE).bind(member).bind(now).execute(&mut *conn).await?;
+                true
+            }
+            StaffChange::Demote => {
+                let done = sqlx::query(&staff::demote()).bind(member).bind(now).execute(&mut *conn).await?;
+                D::rows_affected(&done) == 1
+            }
+            StaffChange::Disable => {
+                let done = sqlx::query(&staff::disable()).bind(member).bind(now).execute(&mut *conn).await?;
+                let disabled = D::rows_affected(&done) == 1;
+                if disabled {
+                    sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *conn).await?;
+                    // A disabled account's codes stop working with it.
+                    sqlx::query(codes::LOCK_USER).bind(member).execute(&mut *conn).await?;
+                    let done = sqlx::query(codes::REVOKE_ACTIVE_BATCH)
+                        .bind(member)
+                        .bind(now)
+                        .bind(actor)
+                        .execute(&mut *conn)
+                        .await?;
+                    if let (1, Some((event, notices))) = (D::rows_affected(&done), revoked) {
+                        self.insert_audit(conn, event).await?;
+                        Self::insert_notices(conn, now, notices).await?;
+                    }
+                }
+                disabled
+            }
+            StaffChange::Enable => {
+                sqlx::query(staff::ENABLE).bind(member).bind(now).execute(&mut *conn).await?;
+                true
+            }
+            StaffChange::Unlock => {
+                sqlx::query(throttle::clear(Throttle::Login)).bind(member).execute(&mut *conn).await?;
+                true
+            }
+            StaffChange::EndSessions => {
+                sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *conn).await?;
+                true
+            }
+        };
+        Ok(changed)
     }
 }

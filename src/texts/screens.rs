@@ -151,6 +151,7 @@ pub struct StaffTexts {
     pub selected: String,
     pub changing: String,
     pub changed: String,
+    pub asked: String,
     pub confirm_title: String,
     pub confirm_body: String,
     pub apply: String,

@@ -31,7 +31,7 @@ use crate::desk::{DeskError, Generation, HelpDesk, ProfileEdit, Session, Warning
 use crate::domain::session::Departure;
 use crate::texts::{fill, texts};
 use app::{App, UiSettings};
-use msg::{Effect, Msg};
+use msg::{Effect, Msg, PendingId, Waiting};
 use panes::codes::Reveal;
 use update::update;
 
@@ -150,16 +150,26 @@ async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
             done: texts().approvals.withdrawn.clone(),
             result: desk.withdraw_request(&session, request).await,
         },
-        Effect::LoadApprovals { session } => {
-            Msg::Approvals(desk.open_requests(&session).await.map(|requests| (requests, desk.now())))
+        Effect::LoadApprovals { session } => Msg::Approvals(match desk.open_requests(&session).await {
+            Ok(requests) => {
+                desk.pending_grants(&session).await.map(|grants| Waiting { requests, grants, read_at: desk.now() })
+            }
+            Err(e) => Err(e),
+        }),
+        Effect::Approve { session, request: PendingId::Code(id) } => {
+            Msg::Decided { done: texts().approvals.approved.clone(), result: desk.approve_request(&session, id).await }
         }
-        Effect::Approve { session, request } => Msg::Decided {
-            done: texts().approvals.approved.clone(),
-            result: desk.approve_request(&session, request).await,
+        Effect::Approve { session, request: PendingId::Grant(id) } => Msg::Decided {
+            done: texts().approvals.grant_approved.clone(),
+            result: desk.approve_grant(&session, id).await,
         },
-        Effect::Decline { session, request, reason } => Msg::Decided {
+        Effect::Decline { session, request: PendingId::Code(id), reason } => Msg::Decided {
             done: texts().approvals.declined.clone(),
-            result: desk.decline_request(&session, request, &reason).await,
+            result: desk.decline_request(&session, id, &reason).await,
+        },
+        Effect::Decline { session, request: PendingId::Grant(id), reason } => Msg::Decided {
+            done: texts().approvals.grant_declined.clone(),
+            result: desk.decline_grant(&session, id, &reason).await,
         },
         Effect::RevokeAll { session } => {
             let result = desk.revoke_all_codes(&session).await;

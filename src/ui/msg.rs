@@ -8,12 +8,29 @@ use crossterm::event::KeyEvent;
 use crate::desk::{DeskError, Generation, Session, UserDetail};
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, VerifiedIdentity};
+use crate::domain::grants::GrantRequest;
 use crate::domain::institution::{Institution, TwoFactorMethod};
 use crate::domain::search::UserQuery;
 use crate::domain::session::Departure;
 use crate::domain::two_person::CodeRequest;
 use crate::domain::user::{User, UserId};
 use crate::ui::fields::Secret;
+
+/// What waits for a second admin, as the Approvals pane lists it: requests for codes,
+/// then grants, read at `read_at` (Unix seconds).
+#[derive(Debug, Default)]
+pub struct Waiting {
+    pub requests: Vec<CodeRequest>,
+    pub grants: Vec<GrantRequest>,
+    pub read_at: i64,
+}
+
+/// Which kind of thing an approval or decline is about, with its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingId {
+    Code(i64),
+    Grant(i64),
+}
 
 /// Everything that can happen to the UI.
 #[derive(Debug)]
@@ -34,8 +51,8 @@ pub enum Msg {
     Detail(Result<Box<UserDetail>, DeskError>),
     /// Codes, or a request sent to a second admin.
     Generated(Result<Generation, DeskError>),
-    /// The open requests, for the Approvals pane.
-    Approvals(Result<(Vec<CodeRequest>, i64), DeskError>),
+    /// The open requests for codes and the pending grants, for the Approvals pane.
+    Approvals(Result<Waiting, DeskError>),
     /// A request approved, declined or withdrawn: `done` says which.
     Decided {
         done: String,
@@ -55,7 +72,7 @@ pub enum Msg {
     StaffChanged {
         change: StaffChange,
         name: String,
-        result: Result<(), DeskError>,
+        result: Result<crate::desk::StaffChangeDone, DeskError>,
     },
     Audit {
         seq: u64,
@@ -104,8 +121,8 @@ pub enum Effect {
     GenerateApproved { session: Session, request: i64 },
     Withdraw { session: Session, request: i64 },
     LoadApprovals { session: Session },
-    Approve { session: Session, request: i64 },
-    Decline { session: Session, request: i64, reason: String },
+    Approve { session: Session, request: PendingId },
+    Decline { session: Session, request: PendingId, reason: String },
     CountPending { session: Session },
     SetSecondPerson { session: Session, on: bool },
     RevokeAll { session: Session },
@@ -171,9 +188,9 @@ pub enum Confirmable {
     /// Throw away what was typed in the form or pane in front.
     Discard,
     /// Approve this request for codes (the approver never sees a code).
-    Approve { request: i64, name: String, requester: String },
+    Approve { request: PendingId, name: String, requester: String },
     /// Decline it with this reason.
-    Decline { request: i64, name: String, reason: String },
+    Decline { request: PendingId, name: String, reason: String },
     /// Take back one's own request.
     Withdraw { request: i64, name: String },
     /// Link a customer account to a member of staff as their own.

@@ -174,3 +174,69 @@ fn watch_tells_outside_changes_within_seconds_and_stops_on_sigterm() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("helpdesk watch: stopped"), "{}", text(&out));
 }
+
+/// What was seen from outside: ada.admin alone made a second admin and used it as her
+/// second person. Now the new account is an agent without the permission, its grants are
+/// refused to ada and to itself, the owner may not stand in beside two admins, and only
+/// ben.admin's approval gives the power.
+#[test]
+fn one_admin_alone_cannot_make_a_working_second_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("grants-demo.db").display());
+    let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
+    assert!(demo.status.success(), "{}", text(&demo));
+    let mal_pass = "quartz-meadow-lantern-2026\n";
+    let create = [
+        "staff",
+        "create",
+        "--username",
+        "mal.new",
+        "--first-name",
+        "Mal",
+        "--last-name",
+        "Newcomb",
+        "--email",
+        "mal.new@bank.example",
+        "--admin",
+        "--can-generate-codes",
+        "--admin-username",
+        "ada.admin",
+    ];
+    let created = run(dir.path(), &url, &create, &format!("{ADMIN}{mal_pass}"));
+    assert!(created.status.success(), "{}", text(&created));
+    let said = text(&created);
+    assert!(said.contains("agent, no permission") && said.contains("grants #1, #2"), "{said}");
+
+    let as_mal = run(dir.path(), &url, &["grants", "approve", "1", "--admin-username", "mal.new"], mal_pass);
+    assert_eq!(as_mal.status.code(), Some(2), "{}", text(&as_mal));
+    assert!(text(&as_mal).contains("Only admin-level staff"), "{}", text(&as_mal));
+    let as_ada = run(dir.path(), &url, &["grants", "approve", "1", "--admin-username", "ada.admin"], ADMIN);
+    assert_eq!(as_ada.status.code(), Some(2), "{}", text(&as_ada));
+    assert!(text(&as_ada).contains("grant they asked for"), "{}", text(&as_ada));
+    let as_owner = run(dir.path(), &url, &["grants", "approve", "1", "--as-owner"], "");
+    assert_eq!(as_owner.status.code(), Some(2), "{}", text(&as_owner));
+    assert!(text(&as_owner).contains("single admin"), "{}", text(&as_owner));
+    let list = run(dir.path(), &url, &["staff", "list", "--admin-username", "ada.admin"], ADMIN);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("mal.new\tMal Newcomb\tagent\tno\tenabled"));
+
+    let pending = run(dir.path(), &url, &["grants", "list", "--admin-username", "ben.admin"], "ben-demo-pass-2026\n");
+    let listed = String::from_utf8_lossy(&pending.stdout).into_owned();
+    assert!(listed.lines().any(|l| l.starts_with("1\tadmin-level role\tmal.new (Mal Newcomb)\tada.admin")), "{listed}");
+    for id in ["1", "2"] {
+        let ben =
+            run(dir.path(), &url, &["grants", "approve", id, "--admin-username", "ben.admin"], "ben-demo-pass-2026\n");
+        assert!(ben.status.success(), "{}", text(&ben));
+    }
+    let list = run(dir.path(), &url, &["staff", "list", "--admin-username", "ada.admin"], ADMIN);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("mal.new\tMal Newcomb\tadmin\tyes\tenabled"));
+    let export = run(
+        dir.path(),
+        &url,
+        &["audit", "export", "--action", "grant_approved", "--admin-username", "ada.admin"],
+        ADMIN,
+    );
+    let events: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&export.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e["actor"] == "ben.admin"), "{events:?}");
+}

@@ -320,3 +320,28 @@ pub async fn wait_until_blocked_by(url: &str, pid: i32, waiter: &str) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Approves every pending grant as `approver` (a second admin who asked for none of them):
+/// how a test gives the power it asked for, as two people.
+pub async fn approve_every_grant(desk: &HelpDesk, approver: &Session) {
+    for grant in desk.pending_grants(approver).await.expect("the pending grants") {
+        desk.approve_grant(approver, grant.id).await.unwrap_or_else(|e| panic!("grant #{}: {e}", grant.id));
+    }
+}
+
+/// `change` (one that gives power) for `subject`, asked for by `asker` and approved by
+/// `approver`, or by the database's owner beside a single admin when `None`.
+pub async fn grant(
+    desk: &HelpDesk,
+    asker: &Session,
+    subject: helpdesk::domain::user::UserId,
+    change: helpdesk::domain::access::StaffChange,
+    approver: Option<&Session>,
+) {
+    let asked = desk.change_staff(asker, subject, change).await.expect("asking for the grant");
+    let helpdesk::desk::StaffChangeDone::Asked(id) = asked else { panic!("{change:?} applied by one person") };
+    match approver {
+        Some(approver) => desk.approve_grant(approver, id).await.expect("the second admin's approval"),
+        None => desk.approve_grant_as_owner(id).await.expect("the owner's approval beside a single admin"),
+    }
+}

@@ -343,6 +343,11 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64, key: &AuditKey) 
     let helpdesk::desk::Generation::Requested(request) = asked else { panic!("codes without a second admin") };
     desk.approve_request(&ben, request.id).await.unwrap();
     desk.generate_approved(&admin, request.id).await.unwrap();
+    // A grant through the runtime role: ada asks, ben approves, the role applies; the
+    // owner's stand-in is not the runtime role's to write.
+    let nora = store.user_by_username("nora.noperm").await.unwrap().unwrap().id;
+    common::grant(&desk, &admin, nora, helpdesk::domain::access::StaffChange::Promote, Some(&ben)).await;
+    assert!(store.staff(nora).await.unwrap().unwrap().is_admin(), "the approved grant did not apply");
     desk.logout(&agent).await.unwrap();
     let report = desk.verify_audit_chain().await.unwrap();
     assert!(report.broken.is_none() && report.checked > 5, "{report:?}");
@@ -385,6 +390,9 @@ async fn runtime_role_checks(url: &str, role: &str, amara: i64, key: &AuditKey) 
         "UPDATE code_requests SET requester_id = requester_id",
         "UPDATE code_requests SET created_at = created_at",
         "UPDATE code_requests SET state = 'approved'",
+        "UPDATE grant_requests SET decided_by_owner = true",
+        "UPDATE grant_requests SET subject_id = subject_id",
+        "DELETE FROM grant_requests",
         "UPDATE staff_sessions SET staff_id = staff_id",
         "UPDATE staff_sessions SET started_at = started_at",
         "UPDATE unknown_username_throttle SET id = id",

@@ -11,6 +11,7 @@ mod audit;
 mod backup_codes;
 mod database_rules;
 mod faults;
+mod grants;
 mod no_plaintext;
 mod pgbouncer;
 mod properties;

@@ -342,8 +342,10 @@ async fn demoting_a_disabled_admin_takes_nobody_away(db: TestDb) {
     let desk = db.desk(Limits::default());
     let admin = login(&desk, "ada.admin").await;
     let sam = db.user("sam.teller").await;
-    desk.change_staff(&admin, sam.id, StaffChange::Promote).await.unwrap();
+    let ben = login(&desk, "ben.admin").await;
+    common::grant(&desk, &admin, sam.id, StaffChange::Promote, Some(&ben)).await;
     desk.change_staff(&admin, sam.id, StaffChange::Disable).await.unwrap();
+    desk.change_staff(&admin, db.user("ben.admin").await.id, StaffChange::Disable).await.unwrap();
     // Ada is the only enabled admin; Sam, disabled, may still be made an agent.
     desk.change_staff(&admin, sam.id, StaffChange::Demote).await.unwrap();
 }

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::sync::Arc;
 
-use common::{TestDb, login};
+use common::{TestDb, approve_every_grant, login};
 use helpdesk::desk::{
     DeskError, Generation, HelpDesk, Limits, NewStaff, ProfileEdit, Redemption, Session, WarningChoice,
 };
@@ -40,8 +40,17 @@ async fn more_admins(desk: &HelpDesk) -> (Session, Session) {
             password: Zeroizing::new(pass.clone()),
         };
         desk.create_staff_as(&ada, new).await.unwrap();
-        out.push(desk.login(name, Zeroizing::new(pass)).await.unwrap());
+        out.push((name, pass));
     }
+    // ben.admin, the second person, approves the roles and permissions ada asked for.
+    approve_every_grant(desk, &login(desk, "ben.admin").await).await;
+    let mut out: Vec<Session> = {
+        let mut sessions = Vec::new();
+        for (name, pass) in out {
+            sessions.push(desk.login(name, Zeroizing::new(pass)).await.unwrap());
+        }
+        sessions
+    };
     let cy = out.pop().unwrap();
     (out.pop().unwrap(), cy)
 }

@@ -48,7 +48,7 @@ fn every_staff_change_asks_first_and_toggles_with_the_state() {
         Msg::StaffChanged {
             change: StaffChange::Grant(Permission::GenerateLockoutCodes),
             name: "Nora Quinn (nora.noperm)".into(),
-            result: Ok(()),
+            result: Ok(StaffChangeDone::Applied),
         },
         clock.at(T0),
     );

@@ -18,13 +18,15 @@ fn the_approvals_pane_approves_and_declines_through_the_confirm_popup() {
     assert!(press(&mut app, &clock, KeyCode::Char('a')).is_empty());
     match &app.confirm {
         Some(c) => {
-            assert!(matches!(&c.asks, Confirmable::Approve { request: 7, requester, .. } if requester == "alex.agent"))
+            assert!(
+                matches!(&c.asks, Confirmable::Approve { request: PendingId::Code(7), requester, .. } if requester == "alex.agent")
+            )
         }
         None => panic!("no confirm popup"),
     }
     press(&mut app, &clock, KeyCode::Tab);
     let effects = enter_deliberately(&mut app);
-    assert!(matches!(effects.as_slice(), [Effect::Approve { request: 7, .. }]), "{effects:?}");
+    assert!(matches!(effects.as_slice(), [Effect::Approve { request: PendingId::Code(7), .. }]), "{effects:?}");
     // Decline needs a reason typed, then asks.
     app.busy = None;
     press(&mut app, &clock, KeyCode::Esc);
@@ -37,7 +39,9 @@ fn the_approvals_pane_approves_and_declines_through_the_confirm_popup() {
     press(&mut app, &clock, KeyCode::Tab);
     let effects = enter_deliberately(&mut app);
     match effects.as_slice() {
-        [Effect::Decline { request: 8, reason, .. }] => assert_eq!(reason, "call back on a number we trust"),
+        [Effect::Decline { request: PendingId::Code(8), reason, .. }] => {
+            assert_eq!(reason, "call back on a number we trust")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -94,4 +98,83 @@ fn the_requester_waits_then_generates_with_the_approval() {
     let mut app = on_detail(&clock, fixture);
     assert!(enter_deliberately(&mut app).is_empty());
     assert!(screen_text(&app, 80, 24).contains("A request by alex.agent"));
+}
+
+fn grant(id: i64, kind: GrantKind) -> GrantRequest {
+    GrantRequest {
+        id,
+        kind,
+        subject_id: 40,
+        subject: "mal.new".into(),
+        subject_name: "Mal Newcomb".into(),
+        asked_by_id: 1,
+        asked_by: "ada.admin".into(),
+        asked_at: CREATED,
+        expires_at: CREATED + 3 * 24 * 3600,
+        state: GrantState::Pending,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+    }
+}
+
+#[test]
+fn grants_wait_in_the_approvals_pane_after_the_requests_for_codes() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in_admin(&clock);
+    press(&mut app, &clock, KeyCode::Char('v'));
+    let waiting = Waiting {
+        requests: vec![request(RequestState::Pending)],
+        grants: vec![grant(3, GrantKind::AdminRole), grant(4, GrantKind::Permission(Permission::GenerateLockoutCodes))],
+        read_at: CREATED + 180,
+    };
+    update(&mut app, Msg::Approvals(Ok(waiting)), clock.at(T0));
+    press(&mut app, &clock, KeyCode::Down);
+    let text = screen_text(&app, 80, 24);
+    for needle in
+        ["grant #3  ada.admin → mal.new: admin-level role", "grant #4", "Gives", "neither the admin who asked"]
+    {
+        assert!(text.contains(needle), "{needle:?} is not in the Approvals pane:\n{text}");
+    }
+    snapshot("approval_grant", &mut app);
+    assert!(press(&mut app, &clock, KeyCode::Char('a')).is_empty());
+    match &app.confirm {
+        Some(c) => assert!(
+            matches!(&c.asks, Confirmable::Approve { request: PendingId::Grant(3), requester, name } if requester == "ada.admin" && name.contains("Mal Newcomb")),
+            "{:?}",
+            c.asks
+        ),
+        None => panic!("no confirm popup"),
+    }
+    assert!(screen_text(&app, 80, 24).contains("takes effect at once"));
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = enter_deliberately(&mut app);
+    assert!(matches!(effects.as_slice(), [Effect::Approve { request: PendingId::Grant(3), .. }]), "{effects:?}");
+    // The second grant is declined with a reason.
+    app.busy = None;
+    press(&mut app, &clock, KeyCode::Down);
+    press(&mut app, &clock, KeyCode::Char('d'));
+    type_text(&mut app, &clock, "not agreed with the team lead");
+    press(&mut app, &clock, KeyCode::Enter);
+    press(&mut app, &clock, KeyCode::Tab);
+    let effects = enter_deliberately(&mut app);
+    assert!(matches!(effects.as_slice(), [Effect::Decline { request: PendingId::Grant(4), .. }]), "{effects:?}");
+}
+
+#[test]
+fn a_change_that_gives_power_says_it_was_asked_for() {
+    let clock = Clock(Instant::now());
+    let mut app = signed_in_admin(&clock);
+    update(
+        &mut app,
+        Msg::StaffChanged {
+            change: StaffChange::Promote,
+            name: "Sam Okoro".into(),
+            result: Ok(StaffChangeDone::Asked(12)),
+        },
+        clock.at(T0),
+    );
+    let text = screen_text(&app, 80, 24);
+    assert!(text.contains("Grant #12: Make admin-level for Sam Okoro"), "{text}");
+    assert!(text.contains("second admin"), "{text}");
 }

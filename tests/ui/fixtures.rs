@@ -4,10 +4,11 @@
 pub use std::time::{Duration, Instant};
 
 pub use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-pub use helpdesk::desk::{DeskError, Generation, IssuedCodes, Session, UserDetail};
+pub use helpdesk::desk::{DeskError, Generation, IssuedCodes, Session, StaffChangeDone, UserDetail};
 pub use helpdesk::domain::access::{CoolOff, Permission, Refusal, Staff, StaffChange, StaffMember};
 pub use helpdesk::domain::audit::{AuditAction, AuditEvent, IdentityCheck};
 pub use helpdesk::domain::codes::BackupCode;
+pub use helpdesk::domain::grants::{GrantKind, GrantRequest, GrantState};
 pub use helpdesk::domain::institution::{Institution, TwoFactorMethod};
 pub use helpdesk::domain::risk::{RecentCodes, RiskSignals};
 pub use helpdesk::domain::two_person::{
@@ -16,7 +17,7 @@ pub use helpdesk::domain::two_person::{
 pub use helpdesk::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
 pub use helpdesk::store::BatchSummary;
 pub use helpdesk::ui::app::{AdminPane, App, Modal, UiSettings};
-pub use helpdesk::ui::msg::{Confirmable, Effect, Msg};
+pub use helpdesk::ui::msg::{Confirmable, Effect, Msg, PendingId, Waiting};
 pub use helpdesk::ui::panes::codes::Reveal;
 pub use helpdesk::ui::panes::profile::{ProfileField, ProfileForm};
 pub use helpdesk::ui::panes::warning::WarningFocus;
@@ -428,6 +429,14 @@ pub fn in_approvals(clock: &Clock) -> App {
     other.target = "jeanluc.moreau".into();
     other.target_name = "Jean-Luc Moreau".into();
     other.reasons = vec![Reason::WeakCheck(IdentityCheck::KnowledgeBasedVerification)];
-    update(&mut app, Msg::Approvals(Ok((vec![request(RequestState::Pending), other], CREATED + 180))), clock.at(T0));
+    update(
+        &mut app,
+        Msg::Approvals(Ok(Waiting {
+            requests: vec![request(RequestState::Pending), other],
+            grants: vec![],
+            read_at: CREATED + 180,
+        })),
+        clock.at(T0),
+    );
     app
 }

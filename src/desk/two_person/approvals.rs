@@ -39,13 +39,15 @@ impl HelpDesk {
         Ok(self.store.open_requests(OPEN_REQUESTS_SHOWN).await?)
     }
 
-    /// Pending requests, for the header of an admin's screen; 0 for agents.
+    /// Pending requests for codes and grants, for the header of an admin's screen; 0 for
+    /// agents.
     pub async fn pending_requests(&self, session: &Session) -> DeskResult<i64> {
         let actor = self.actor(session).await?;
         if !actor.is_admin() {
             return Ok(0);
         }
-        Ok(self.store.count_pending(self.now()).await?)
+        let now = self.now();
+        Ok(self.store.count_pending(now).await? + self.store.count_pending_grants(now).await?)
     }
 
     /// A request as its requester or an admin reads it.

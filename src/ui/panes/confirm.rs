@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::domain::access::StaffChange;
 use crate::texts::{fill, texts};
 use crate::ui::keymap::Command;
-use crate::ui::msg::{Confirmable, Outcome};
+use crate::ui::msg::{Confirmable, Outcome, PendingId};
 use crate::ui::panes::settings::method_list;
 use crate::ui::text::shown;
 use crate::ui::theme::Theme;
@@ -64,21 +64,30 @@ impl Confirm {
             Confirmable::Discard => {
                 (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard)
             }
-            Confirmable::Approve { request, name, requester } => (
-                t.approvals.approve_title.clone(),
-                fill(
-                    &t.approvals.approve_body,
-                    &[("id", &request.to_string()), ("name", name), ("requester", requester)],
-                ),
-                &t.approvals.cancel,
-                &t.approvals.approve,
-            ),
-            Confirmable::Decline { request, name, reason } => (
-                t.approvals.decline_title.clone(),
-                fill(&t.approvals.decline_body, &[("id", &request.to_string()), ("name", name), ("reason", reason)]),
-                &t.approvals.cancel,
-                &t.approvals.decline,
-            ),
+            Confirmable::Approve { request, name, requester } => {
+                let (title, body, id) = match request {
+                    PendingId::Code(id) => (&t.approvals.approve_title, &t.approvals.approve_body, id),
+                    PendingId::Grant(id) => (&t.approvals.approve_grant_title, &t.approvals.approve_grant_body, id),
+                };
+                (
+                    title.clone(),
+                    fill(body, &[("id", &id.to_string()), ("name", name), ("requester", requester)]),
+                    &t.approvals.cancel,
+                    &t.approvals.approve,
+                )
+            }
+            Confirmable::Decline { request, name, reason } => {
+                let (body, id) = match request {
+                    PendingId::Code(id) => (&t.approvals.decline_body, id),
+                    PendingId::Grant(id) => (&t.approvals.decline_grant_body, id),
+                };
+                (
+                    t.approvals.decline_title.clone(),
+                    fill(body, &[("id", &id.to_string()), ("name", name), ("reason", reason)]),
+                    &t.approvals.cancel,
+                    &t.approvals.decline,
+                )
+            }
             Confirmable::Link { name, customer, .. } => (
                 t.approvals.link_title.clone(),
                 fill(&t.approvals.link_body, &[("name", name), ("customer", customer)]),

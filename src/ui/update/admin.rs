@@ -4,15 +4,14 @@
 use std::time::Instant;
 
 use super::apply;
-use crate::desk::DeskError;
+use crate::desk::{DeskError, StaffChangeDone};
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter};
 use crate::domain::institution::{Institution, TwoFactorMethod};
-use crate::domain::two_person::CodeRequest;
 use crate::domain::user::UserId;
 use crate::texts::{fill, texts};
 use crate::ui::app::{AdminPane, App, Modal};
-use crate::ui::msg::{AdminScreen, Effect};
+use crate::ui::msg::{AdminScreen, Effect, PendingId, Waiting};
 use crate::ui::panes::audit::AuditPane;
 use crate::ui::panes::settings::SettingsPane;
 
@@ -87,13 +86,17 @@ pub(super) fn staff_changed(
     app: &mut App,
     change: StaffChange,
     name: String,
-    result: Result<(), DeskError>,
+    result: Result<StaffChangeDone, DeskError>,
 ) -> Vec<Effect> {
     app.done(&texts().staff.changing);
+    let what = crate::ui::panes::confirm::staff_change_label(change);
     match result {
-        Ok(()) => {
-            let what = crate::ui::panes::confirm::staff_change_label(change);
+        Ok(StaffChangeDone::Applied) => {
             app.info(fill(&texts().staff.changed, &[("change", what), ("name", &name)]));
+            load_staff(app)
+        }
+        Ok(StaffChangeDone::Asked(id)) => {
+            app.info(fill(&texts().staff.asked, &[("change", what), ("name", &name), ("id", &id.to_string())]));
             load_staff(app)
         }
         Err(e) => {
@@ -180,21 +183,21 @@ pub(super) fn load_approvals(app: &mut App) -> Vec<Effect> {
     app.with_session(None, |session| Effect::LoadApprovals { session })
 }
 
-/// The open requests, and the instant they were read.
-pub(super) fn approvals(app: &mut App, result: Result<(Vec<CodeRequest>, i64), DeskError>) -> Vec<Effect> {
+/// The open requests and pending grants, and the instant they were read.
+pub(super) fn approvals(app: &mut App, result: Result<Waiting, DeskError>) -> Vec<Effect> {
     match (result, &mut app.admin) {
-        (Ok((requests, now)), Some(AdminPane::Approvals(pane))) => pane.receive(requests, now),
+        (Ok(waiting), Some(AdminPane::Approvals(pane))) => pane.receive(waiting),
         (Ok(_), _) => {}
         (Err(e), _) => app.failed(e),
     }
     vec![]
 }
 
-pub(super) fn approve(app: &mut App, request: i64) -> Vec<Effect> {
+pub(super) fn approve(app: &mut App, request: PendingId) -> Vec<Effect> {
     app.with_session(Some(&texts().approvals.deciding), |session| Effect::Approve { session, request })
 }
 
-pub(super) fn decline(app: &mut App, request: i64, reason: String) -> Vec<Effect> {
+pub(super) fn decline(app: &mut App, request: PendingId, reason: String) -> Vec<Effect> {
     app.with_session(Some(&texts().approvals.deciding), |session| Effect::Decline { session, request, reason })
 }
 
