@@ -154,6 +154,8 @@ pub struct StaffTexts {
     pub asked: String,
     pub confirm_title: String,
     pub confirm_body: String,
+    pub confirm_ask_body: String,
+    pub ask: String,
     pub apply: String,
     pub cancel: String,
     pub grant: String,

@@ -175,6 +175,6 @@ fn a_change_that_gives_power_says_it_was_asked_for() {
         clock.at(T0),
     );
     let text = screen_text(&app, 80, 24);
-    assert!(text.contains("Grant #12: Make admin-level for Sam Okoro"), "{text}");
+    assert!(text.contains("Asked as grant #12"), "{text}");
     assert!(text.contains("second admin"), "{text}");
 }

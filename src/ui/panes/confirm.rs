@@ -55,12 +55,21 @@ impl Confirm {
                 &t.settings.cancel,
                 &t.settings.save,
             ),
-            Confirmable::Staff { name, change, .. } => (
-                t.staff.confirm_title.clone(),
-                fill(&t.staff.confirm_body, &[("change", staff_change_label(*change)), ("name", name)]),
-                &t.staff.cancel,
-                &t.staff.apply,
-            ),
+            Confirmable::Staff { name, change, .. } => {
+                // A change that gives power is asked for, not applied.
+                let asks = crate::domain::grants::GrantKind::of_change(*change).is_some();
+                let (body, button) = if asks {
+                    (&t.staff.confirm_ask_body, &t.staff.ask)
+                } else {
+                    (&t.staff.confirm_body, &t.staff.apply)
+                };
+                (
+                    t.staff.confirm_title.clone(),
+                    fill(body, &[("change", staff_change_label(*change)), ("name", name)]),
+                    &t.staff.cancel,
+                    button,
+                )
+            }
             Confirmable::Discard => {
                 (t.discard.title.clone(), t.discard.body.clone(), &t.discard.keep, &t.discard.discard)
             }
