@@ -261,6 +261,10 @@ pub struct NewAuditEvent {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<String>,
+    /// The batch a generation event records (`backup_codes_generated` only): the store
+    /// sets it as it writes the event with its batch, which the database requires
+    /// (migration 0022).
+    pub batch_id: Option<i64>,
 }
 
 impl NewAuditEvent {
@@ -277,6 +281,7 @@ impl NewAuditEvent {
             code_count: None,
             expires_at: None,
             detail: None,
+            batch_id: None,
         }
     }
     pub fn actor(mut self, id: UserId, username: &str) -> Self {
@@ -338,6 +343,9 @@ pub struct AuditEvent {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<String>,
+    /// The batch a generation event records (none for events written before migration 0022).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<i64>,
     /// The event's link in the audit chain, 64 hex digits (`None` before the chain began):
     /// what a SIEM keeps as an anchor for `helpdesk audit verify --anchor ID:HASH`. Not part
     /// of what the chain hashes.

@@ -92,7 +92,8 @@ sql_impl! {
 sql_impl! {
     /// Appends one event to the hash chain: locks the head, links the event to it under the
     /// store's audit key, writes the event and moves the head, all inside the caller's
-    /// transaction.
+    /// transaction. The event's row is the last row this inserts, which a batch written
+    /// next relies on (SQLite's `last_insert_rowid()`, migration 0022).
     pub(super) async fn insert_audit(&self, conn: &mut D::Connection, e: &NewAuditEvent) -> StoreResult<()> {
         let prev: Vec<u8> = sqlx::query_scalar(audit::LOCK_CHAIN_HEAD).fetch_one(&mut *conn).await?;
         let prev: ChainHash = prev.try_into().map_err(|_| StoreError::Corrupt("the audit chain head's hash".into()))?;
@@ -110,6 +111,7 @@ sql_impl! {
             .bind(e.expires_at)
             .bind(e.detail.as_deref())
             .bind(&hash[..])
+            .bind(e.batch_id)
             .fetch_one(&mut *conn)
             .await?;
         sqlx::query(audit::ADVANCE_CHAIN_HEAD).bind(id).bind(&hash[..]).execute(&mut *conn).await?;

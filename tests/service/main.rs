@@ -9,6 +9,7 @@ mod common;
 mod admin;
 mod audit;
 mod backup_codes;
+mod batch_rules;
 mod database_rules;
 mod faults;
 mod no_plaintext;

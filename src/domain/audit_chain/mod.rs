@@ -30,7 +30,9 @@ const TAG: &[u8] = b"helpdesk audit chain v1";
 
 /// The stored fields an event's hash covers, in a fixed order. The id is left out: it is
 /// assigned by the database as the row is written, after the hash is computed; the order
-/// is covered by the link to the predecessor instead.
+/// is covered by the link to the predecessor instead. `batch_id` is covered too: the
+/// batch a generation event names is what the database checks a batch against (migration
+/// 0022), so re-pointing an event at another batch must break its link like any edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainedFields<'a> {
     pub at: i64,
@@ -44,6 +46,7 @@ pub struct ChainedFields<'a> {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<&'a str>,
+    pub batch_id: Option<i64>,
 }
 
 /// An event to be written and an event read back name the chained fields alike; only how
@@ -63,6 +66,7 @@ macro_rules! chained_fields {
             code_count: $e.code_count,
             expires_at: $e.expires_at,
             detail: $e.detail.as_deref(),
+            batch_id: $e.batch_id,
         }
     };
 }
@@ -90,7 +94,10 @@ pub fn link(prev: &ChainHash, e: &ChainedFields<'_>) -> ChainHash {
 
 /// Feeds a link's input to `h`: the tag, the predecessor's link and the fields, each field
 /// marked present or absent and each text prefixed by its length, so that no two different
-/// events encode alike.
+/// events encode alike. `batch_id`, the newest field, comes last and only when present:
+/// an event without one encodes exactly as before the field existed (so older links still
+/// verify), and as every field before it is self-delimiting, its presence stays
+/// unambiguous.
 fn encode(h: &mut impl Update, tag: &[u8], prev: &ChainHash, e: &ChainedFields<'_>) {
     fn int(h: &mut impl Update, v: Option<i64>) {
         match v {
@@ -124,6 +131,9 @@ fn encode(h: &mut impl Update, tag: &[u8], prev: &ChainHash, e: &ChainedFields<'
     int(h, e.code_count);
     int(h, e.expires_at);
     text(h, e.detail);
+    if e.batch_id.is_some() {
+        int(h, e.batch_id);
+    }
 }
 
 /// Where the chain stands: the newest chained event and its hash. Events up to

@@ -18,6 +18,7 @@ fn event(id: i64, detail: &str) -> AuditEvent {
         code_count: None,
         expires_at: None,
         detail: Some(detail.into()),
+        batch_id: None,
         chain_hash: None,
     }
 }
@@ -163,4 +164,30 @@ fn the_unkeyed_part_is_checked_as_before_and_anchored_by_the_first_keyed_link() 
     let cut: Vec<_> = events.iter().filter(|e| e.id != 3).cloned().collect();
     let cut_hashes: Vec<_> = hashes.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, h)| *h).collect();
     assert_eq!(walk(&cut, &cut_hashes, &head).breaks, vec![ChainBreak::Mismatch { id: 4 }]);
+}
+
+/// The batch a generation event names is covered by its link (a re-pointed event breaks
+/// it), and an event without one links exactly as before the field existed: these hashes
+/// were computed with the encoding of migration 0020's time, so older chains still verify.
+#[test]
+fn the_batch_an_event_names_is_covered_and_older_links_are_unchanged() {
+    let before = event(1, "e1");
+    let fields = ChainedFields::from(&before);
+    assert_eq!(hex(&link(&GENESIS, &fields)), "d96f0cf89e820152e1a01b93a94c307da34fbc4afa727d428877a5ac2a5fb0fa");
+    assert_eq!(
+        hex(&keyed_link(&key(), &GENESIS, &fields)),
+        "98c317921447147f849e4280d95f3774541cc195cd8d0bc5222a683e499694e0"
+    );
+    let named = |batch| AuditEvent { batch_id: batch, ..event(1, "e1") };
+    let links: Vec<_> =
+        [None, Some(5), Some(6)].map(|b| keyed_link(&key(), &GENESIS, &ChainedFields::from(&named(b)))).into();
+    assert!(links[0] != links[1] && links[1] != links[2] && links[0] != links[2], "the batch is not covered");
+
+    let events = vec![event(1, "e1"), named(Some(5)), event(3, "e3")];
+    let events: Vec<_> = events.into_iter().enumerate().map(|(i, e)| AuditEvent { id: i as i64 + 1, ..e }).collect();
+    let (hashes, head) = chain(&events);
+    assert_eq!(walk(&events, &hashes, &head).broken, None);
+    let mut repointed = events.clone();
+    repointed[1].batch_id = Some(6);
+    assert_eq!(walk(&repointed, &hashes, &head).broken, Some(ChainBreak::Mismatch { id: 2 }));
 }
