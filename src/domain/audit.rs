@@ -54,10 +54,14 @@ pub enum AuditAction {
     /// The audit chain's links are keyed from this event on (`helpdesk migrate` on a
     /// database whose chain was unkeyed); its link covers the last unkeyed one.
     AuditChainKeyed,
+    /// The audit chain's links are keyed under a new key from this event on (`helpdesk
+    /// audit rotate-key`), this one's included; its link covers the last one under the
+    /// retired key.
+    AuditKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -98,6 +102,7 @@ impl AuditAction {
         AuditAction::ServeClientRevoked,
         AuditAction::ServeCallRefused,
         AuditAction::AuditChainKeyed,
+        AuditAction::AuditKeyRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -142,6 +147,7 @@ impl AuditAction {
             AuditAction::ServeClientRevoked => "serve_client_revoked",
             AuditAction::ServeCallRefused => "serve_call_refused",
             AuditAction::AuditChainKeyed => "audit_chain_keyed",
+            AuditAction::AuditKeyRotated => "audit_key_rotated",
         }
     }
 

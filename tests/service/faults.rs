@@ -29,7 +29,7 @@ const CHILD_KEY: &str = "HELPDESK_FAULT_CHILD_AUDIT_KEY";
 async fn child_generates_when_told() {
     let url = std::env::var(CHILD_URL).expect("started by a test of this file, which names the database");
     let rounds: usize = std::env::var(CHILD_ROUNDS).ok().and_then(|r| r.parse().ok()).unwrap_or(1);
-    let key = std::env::var(CHILD_KEY).ok().and_then(|k| AuditKey::parse_hex(&k)).expect("the database's audit key");
+    let key = std::env::var(CHILD_KEY).ok().and_then(|k| AuditKey::parse_file(&k)).expect("the database's audit key");
     let store = store::open(&url, 1, &key).await.expect("the child opens the database");
     let desk = HelpDesk::new(store.clone(), common::policy(), CHEAP, Limits::default());
     let agent = login(&desk, "alex.agent").await;
@@ -54,7 +54,7 @@ impl ChildProcess {
             .args(["--ignored", "--exact", "faults::child_generates_when_told", "--nocapture", "--test-threads=1"])
             .env(CHILD_URL, &db.url)
             .env(CHILD_ROUNDS, rounds.to_string())
-            .env(CHILD_KEY, db.audit_key.to_hex().as_str())
+            .env(CHILD_KEY, db.audit_key.to_file_text().as_str())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

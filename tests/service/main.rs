@@ -8,6 +8,7 @@ mod common;
 
 mod admin;
 mod audit;
+mod audit_rotation;
 mod backup_codes;
 mod batch_rules;
 mod database_rules;

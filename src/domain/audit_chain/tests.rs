@@ -191,3 +191,55 @@ fn the_batch_an_event_names_is_covered_and_older_links_are_unchanged() {
     repointed[1].batch_id = Some(6);
     assert_eq!(walk(&repointed, &hashes, &head).broken, Some(ChainBreak::Mismatch { id: 2 }));
 }
+
+/// The keyed part under the key file's keys: `rotated_at` and the events after it under
+/// `new`'s newest key, those before under `old`.
+fn chain_rotated(
+    events: &[AuditEvent],
+    rotated_at: i64,
+    old: &AuditKey,
+    new: &AuditKey,
+) -> (Vec<ChainHash>, ChainHead) {
+    let mut prev = GENESIS;
+    let hashes: Vec<ChainHash> = events
+        .iter()
+        .map(|e| {
+            prev = keyed_link(if e.id < rotated_at { old } else { new }, &prev, &ChainedFields::from(e));
+            prev
+        })
+        .collect();
+    (hashes, ChainHead { last_id: events.len() as i64, last_hash: prev, starts_after: 0, keyed_after: 0 })
+}
+
+fn walk_under(key: &AuditKey, events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead) -> ChainReport {
+    let mut w = ChainWalk::new(head.clone(), key.clone());
+    for (e, h) in events.iter().zip(hashes) {
+        w.step(e, Some(h));
+    }
+    w.finish()
+}
+
+#[test]
+fn after_a_rotation_each_part_is_checked_under_its_own_key() {
+    let old = key();
+    let new = old.rotated().unwrap();
+    let mut events: Vec<_> = (1..=5).map(|i| event(i, &format!("e{i}"))).collect();
+    events[2].action = AuditAction::AuditKeyRotated.as_str().into();
+    let (hashes, head) = chain_rotated(&events, 3, &old, &new);
+    let intact = walk_under(&new, &events, &hashes, &head);
+    assert_eq!((intact.breaks, intact.checked), (vec![], 5));
+    // The old file alone cannot go past the rotation: said once, not for every later event.
+    assert_eq!(walk_under(&old, &events, &hashes, &head).breaks, vec![ChainBreak::KeyMissing { id: 3 }]);
+    // The newest event linked under the retired key (by whoever still holds it).
+    let mut forged = hashes.clone();
+    forged[4] = keyed_link(&old, &hashes[3], &ChainedFields::from(&events[4]));
+    let moved = ChainHead { last_hash: forged[4], ..head.clone() };
+    assert_eq!(walk_under(&new, &events, &forged, &moved).breaks, vec![ChainBreak::RetiredKey { id: 5 }]);
+    // A rotation forged with the old key only: the rotation itself is reported.
+    let (forged, forged_head) = chain_rotated(&events, 6, &old, &new);
+    assert_eq!(walk_under(&new, &events, &forged, &forged_head).broken, Some(ChainBreak::RetiredKey { id: 3 }));
+    // Without a rotation event the old key goes on: a second key in the file changes nothing.
+    let plain: Vec<_> = (1..=3).map(|i| event(i, &format!("e{i}"))).collect();
+    let (plain_hashes, plain_head) = chain_rotated(&plain, 4, &old, &new);
+    assert_eq!(walk_under(&new, &plain, &plain_hashes, &plain_head).breaks, vec![]);
+}
