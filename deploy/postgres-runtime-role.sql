@@ -60,6 +60,8 @@ GRANT SELECT, INSERT, DELETE ON staff_permissions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON two_factor_devices TO helpdesk_runtime;
 -- Batches are revoked, codes used up: both by UPDATE of those columns only, never DELETE
 -- (triggers also refuse a used code becoming unused and a revoked batch coming back).
+-- A batch goes in only with its generation event, which names it (migration 0022): the
+-- product draws the batch's id from its sequence (USAGE above) and gives it explicitly.
 GRANT SELECT, INSERT ON backup_code_batches TO helpdesk_runtime;
 GRANT UPDATE (revoked_at, revoked_by, request_id) ON backup_code_batches TO helpdesk_runtime;
 GRANT SELECT, INSERT ON backup_codes TO helpdesk_runtime;

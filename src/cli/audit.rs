@@ -1,11 +1,11 @@
-//! `helpdesk audit`: the audit log exported for a SIEM (`audit_export`), and its hash
-//! chain checked (`audit_verify`).
+//! `helpdesk audit`: the audit log exported for a SIEM (`audit_export`), its hash chain
+//! checked (`audit_verify`), and moved to a new key (`audit_rotate`).
 
 use clap::Subcommand;
 
 use super::admin::as_admin;
 use super::exit::{Failure, SUCCESS};
-use super::{audit_export, audit_verify};
+use super::{audit_export, audit_rotate, audit_verify};
 use crate::config::Config;
 use crate::domain::audit::{AuditAction, AuditFilter};
 use crate::domain::audit_chain::Anchor;
@@ -40,6 +40,14 @@ pub enum AuditCommand {
         #[arg(long, value_name = "ID:HASH", value_parser = anchor)]
         anchor: Option<Anchor>,
     },
+    /// Moves the audit chain to a new key: checks the chain (a broken one is refused, exit
+    /// 1), then writes the key file with the new key first and the retired ones after it.
+    /// Stop every other helpdesk process first. Needs an admin's credentials
+    RotateKey {
+        /// The admin who rotates the key (prompted for on a terminal)
+        #[arg(long, value_name = "USERNAME")]
+        admin_username: Option<String>,
+    },
 }
 
 impl AuditCommand {
@@ -55,6 +63,7 @@ impl AuditCommand {
                 crate::cli::terminal::tell(&format!("{exported} events exported."));
                 Ok(SUCCESS)
             }
+            AuditCommand::RotateKey { admin_username } => audit_rotate::run(config, admin_username).await,
             AuditCommand::Verify { anchor } => {
                 let desk = super::open_desk(config).await.map_err(|e| Failure::of_check(e.to_string()))?;
                 audit_verify::run(&desk, anchor, &mut crate::cli::terminal::stdout()).await

@@ -8,7 +8,8 @@ use crate::config::ConfigError;
 
 /// Done; for `verify-code` the code was accepted, for `audit verify` the chain is intact.
 pub const SUCCESS: u8 = 0;
-/// The answer is no: `verify-code` rejected the code, `audit verify` found a broken link.
+/// The answer is no: `verify-code` rejected the code, `audit verify` found a broken link,
+/// `audit rotate-key` found one and rotated nothing.
 pub const NO: u8 = 1;
 /// Failed, and said why on standard error (clap's own refusals of arguments are 2 too).
 pub const FAILED: u8 = 2;
@@ -17,7 +18,8 @@ pub const FAILED: u8 = 2;
 pub const AFTER_HELP: &str = "Exit codes:
   0  done (verify-code: the code was accepted; audit verify: the chain is intact;
      serve: stopped cleanly)
-  1  the answer is no (verify-code: the code was rejected; audit verify: the chain is broken)
+  1  the answer is no (verify-code: the code was rejected; audit verify: the chain is broken;
+     audit rotate-key: the chain is broken, so the key was not rotated)
   2  an error, said on standard error: bad arguments or configuration, a database that
      cannot be opened, a refused sign-in or action, a server that cannot start";
 

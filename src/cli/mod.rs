@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod audit_export;
+pub mod audit_rotate;
 pub mod audit_verify;
 pub mod codes;
 pub mod demo;

@@ -1,11 +1,12 @@
 //! The audit log's integrity and its export, from the command line: `helpdesk audit
-//! verify` walks the hash chain (`domain::audit_chain`); `helpdesk audit export` is for
-//! admin-level staff only, like the audit pane.
+//! verify` walks the hash chain (`domain::audit_chain`); `helpdesk audit rotate-key`
+//! moves it to a new key; `helpdesk audit export` is for admin-level staff only, like the
+//! audit pane.
 
-use crate::desk::{DeskResult, HelpDesk, Session};
+use crate::desk::{DeskError, DeskResult, HelpDesk, Session};
 use crate::domain::access;
 use crate::domain::audit::{AuditAction, AuditEvent, AuditFilter, NewAuditEvent};
-use crate::domain::audit_chain::{Anchor, ChainReport, ChainWalk, hex};
+use crate::domain::audit_chain::{Anchor, AuditKey, ChainReport, ChainWalk, hex};
 
 /// Events read at a time while verifying.
 const PAGE: i64 = 1_000;
@@ -59,6 +60,38 @@ impl HelpDesk {
         );
         self.store.append_audit(&[NewAuditEvent::new(self.now(), AuditAction::AuditChainKeyed).detail(detail)]).await?;
         Ok(true)
+    }
+
+    /// The key this service links the events it writes under, with the keys it retired.
+    pub fn audit_key(&self) -> &AuditKey {
+        self.store.audit_key()
+    }
+
+    /// Rotates the audit key, for admin-level staff (`helpdesk audit rotate-key`): checks the
+    /// whole chain under the current key and the ones it retired, and then appends
+    /// `audit_key_rotated` by the admin, linked under `rotated`'s new key, covering the last
+    /// link under the old one. `rotated` is `self.audit_key().rotated()`, already written
+    /// beside the key file; the caller puts it in place once this returns, before any
+    /// process writes under the old key again. A broken chain is refused, audited, and
+    /// nothing is rotated (`DeskError::ChainBroken`, naming the first break).
+    pub async fn rotate_audit_key(&self, session: &Session, rotated: &AuditKey) -> DeskResult<()> {
+        let actor = self.actor(session).await?;
+        let attempted = AuditAction::AuditKeyRotated;
+        self.audited(&actor, None, attempted, access::may_administer(&actor)).await?;
+        let report = self.verify_audit_chain().await?;
+        let intact = report.broken.map_or(Ok(()), |at| Err(DeskError::ChainBroken(at)));
+        self.audited(&actor, None, attempted, intact).await?;
+        let head = self.store.audit_chain_head().await?;
+        let detail = format!(
+            "links are HMAC-SHA-256 under a new audit key from here on, {} retired; this one covers event {}'s link {}",
+            rotated.retired(),
+            head.last_id,
+            hex(&head.last_hash)
+        );
+        let event = NewAuditEvent::new(self.now(), attempted).actor(actor.id, &actor.username).detail(detail);
+        self.store.append_audit_under(rotated, &[event]).await?;
+        tracing::warn!(actor = %actor.username.escape_debug(), retired = rotated.retired(), "audit key rotated");
+        Ok(())
     }
 
     /// One page of the audit log for `helpdesk audit export`, for admin-level staff:

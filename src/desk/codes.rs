@@ -170,7 +170,7 @@ impl HelpDesk {
         let policy = self.policy.clone();
         let batch = blocking(move || codes::generate(&policy)).await??;
         let expires_at = self.policy.expiry_secs().map(|s| now + s);
-        let audits = prepared.generation_audits(approved, now, batch.codes.len() as i64, expires_at);
+        let (generated, audits) = prepared.generation_audits(approved, now, batch.codes.len() as i64, expires_at);
         let Prepared { actor, user, identity, weighed, .. } = prepared;
         let (actor, user, weighed) = (&actor, &user, &weighed);
         let notices = notices_for(user, "backup_codes_generated", &texts().notifications.generated);
@@ -195,6 +195,7 @@ impl HelpDesk {
                     velocity_limits: approved.is_none().then_some(self.limits.velocity),
                 },
                 &may,
+                &generated,
                 &audits,
                 &notices,
             )
@@ -277,16 +278,16 @@ impl HelpDesk {
 }
 
 impl Prepared {
-    /// The events a generation writes with its batch: the generation (what the warning
-    /// showed, and the approval it used), the request used, and a cool-off override.
-    /// `count` codes, expiring at `expires_at`.
+    /// The events a generation writes with its batch: the generation itself (what the
+    /// warning showed, and the approval it used), then the request used and a cool-off
+    /// override. `count` codes, expiring at `expires_at`.
     fn generation_audits(
         &self,
         approved: Option<&CodeRequest>,
         now: i64,
         count: i64,
         expires_at: Option<i64>,
-    ) -> Vec<NewAuditEvent> {
+    ) -> (NewAuditEvent, Vec<NewAuditEvent>) {
         let approver = approved.and_then(|r| r.decided_by.clone()).map_or_else(String::new, |(_, name)| name);
         let mut audit = NewAuditEvent::new(now, AuditAction::BackupCodesGenerated)
             .actor(self.actor.id, &self.actor.username)
@@ -300,7 +301,7 @@ impl Prepared {
             Some(r) => format!("request #{} approved by {approver}; signals shown: {shown}", r.id),
             None => format!("signals shown: {shown}"),
         });
-        let mut audits = vec![audit];
+        let mut audits = Vec::new();
         if let Some(r) = approved {
             audits.push(
                 NewAuditEvent::new(now, AuditAction::CodeRequestUsed)
@@ -321,6 +322,6 @@ impl Prepared {
                     )),
             );
         }
-        audits
+        (audit, audits)
     }
 }

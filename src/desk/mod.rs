@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 use crate::domain::access::{Refusal, Staff};
 use crate::domain::audit::NoteError;
 use crate::domain::audit::{AuditAction, NewAuditEvent};
-use crate::domain::audit_chain::AuditKey;
+use crate::domain::audit_chain::{AuditKey, ChainBreak};
 use crate::domain::codes::{CodeError, CodePolicy, Evaluations, HashCost};
 use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
@@ -116,6 +116,11 @@ pub enum DeskError {
     ServeClientTaken,
     #[error("No active serve client has that name.")]
     NoSuchServeClient,
+    #[error(
+        "The audit chain is broken at event {id}: {0}. The key was not rotated: a new key's first link would vouch for a broken chain (helpdesk audit verify names every break).",
+        id = .0.event_id()
+    )]
+    ChainBroken(ChainBreak),
 }
 
 pub type DeskResult<T> = Result<T, DeskError>;

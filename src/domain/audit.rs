@@ -54,6 +54,10 @@ pub enum AuditAction {
     /// The audit chain's links are keyed from this event on (`helpdesk migrate` on a
     /// database whose chain was unkeyed); its link covers the last unkeyed one.
     AuditChainKeyed,
+    /// The audit chain's links are keyed under a new key from this event on (`helpdesk
+    /// audit rotate-key`), this one's included; its link covers the last one under the
+    /// retired key.
+    AuditKeyRotated,
     /// An admin asked for a grant (a new admin, the permission, a role, re-enabling).
     GrantRequested,
     /// A second admin (or the owner beside a single admin) approved it; the change itself
@@ -65,7 +69,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 45] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -106,6 +110,7 @@ impl AuditAction {
         AuditAction::ServeClientRevoked,
         AuditAction::ServeCallRefused,
         AuditAction::AuditChainKeyed,
+        AuditAction::AuditKeyRotated,
         AuditAction::GrantRequested,
         AuditAction::GrantApproved,
         AuditAction::GrantDeclined,
@@ -155,6 +160,7 @@ impl AuditAction {
             AuditAction::ServeClientRevoked => "serve_client_revoked",
             AuditAction::ServeCallRefused => "serve_call_refused",
             AuditAction::AuditChainKeyed => "audit_chain_keyed",
+            AuditAction::AuditKeyRotated => "audit_key_rotated",
             AuditAction::GrantRequested => "grant_requested",
             AuditAction::GrantApproved => "grant_approved",
             AuditAction::GrantDeclined => "grant_declined",
@@ -279,6 +285,10 @@ pub struct NewAuditEvent {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<String>,
+    /// The batch a generation event records (`backup_codes_generated` only): the store
+    /// sets it as it writes the event with its batch, which the database requires
+    /// (migration 0022).
+    pub batch_id: Option<i64>,
 }
 
 impl NewAuditEvent {
@@ -295,6 +305,7 @@ impl NewAuditEvent {
             code_count: None,
             expires_at: None,
             detail: None,
+            batch_id: None,
         }
     }
     pub fn actor(mut self, id: UserId, username: &str) -> Self {
@@ -356,6 +367,9 @@ pub struct AuditEvent {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<String>,
+    /// The batch a generation event records (none for events written before migration 0022).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<i64>,
     /// The event's link in the audit chain, 64 hex digits (`None` before the chain began):
     /// what a SIEM keeps as an anchor for `helpdesk audit verify --anchor ID:HASH`. Not part
     /// of what the chain hashes.

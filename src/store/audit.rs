@@ -17,6 +17,10 @@ use crate::store::{ChainedEvent, Notification, StoreError, StoreResult};
 pub trait AuditStore: Send + Sync {
     /// Writes the events in order, in one transaction.
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
+    /// Writes the events in order, in one transaction, linked under `key`'s newest key
+    /// instead of the store's: the `audit_key_rotated` event, under the key that replaces
+    /// the store's (`helpdesk audit rotate-key`).
+    async fn append_audit_under(&self, key: &AuditKey, events: &[NewAuditEvent]) -> StoreResult<()>;
     /// Matching events with an id above `after`, oldest first.
     async fn audit_events(&self, filter: &AuditFilter, after: i64, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// Matching events newest first, with an id below `before` (from the newest for
@@ -39,9 +43,13 @@ sql_impl! {
     impl AuditStore;
 
     async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        self.append_audit_under(&self.audit_key, events).await
+    }
+
+    async fn append_audit_under(&self, key: &AuditKey, events: &[NewAuditEvent]) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         for e in events {
-            self.insert_audit(&mut tx, e).await?;
+            Self::insert_audit_under(&mut tx, key, e).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -92,11 +100,17 @@ sql_impl! {
 sql_impl! {
     /// Appends one event to the hash chain: locks the head, links the event to it under the
     /// store's audit key, writes the event and moves the head, all inside the caller's
-    /// transaction.
+    /// transaction. The event's row is the last row this inserts, which a batch written
+    /// next relies on (SQLite's `last_insert_rowid()`, migration 0022).
     pub(super) async fn insert_audit(&self, conn: &mut D::Connection, e: &NewAuditEvent) -> StoreResult<()> {
+        Self::insert_audit_under(conn, &self.audit_key, e).await
+    }
+
+    /// `insert_audit`, linked under `key`'s newest key.
+    async fn insert_audit_under(conn: &mut D::Connection, key: &AuditKey, e: &NewAuditEvent) -> StoreResult<()> {
         let prev: Vec<u8> = sqlx::query_scalar(audit::LOCK_CHAIN_HEAD).fetch_one(&mut *conn).await?;
         let prev: ChainHash = prev.try_into().map_err(|_| StoreError::Corrupt("the audit chain head's hash".into()))?;
-        let hash = audit_chain::keyed_link(&self.audit_key, &prev, &ChainedFields::from(e));
+        let hash = audit_chain::keyed_link(key, &prev, &ChainedFields::from(e));
         let id: i64 = sqlx::query_scalar(audit::INSERT_AUDIT)
             .bind(e.at)
             .bind(e.actor_id)
@@ -110,6 +124,7 @@ sql_impl! {
             .bind(e.expires_at)
             .bind(e.detail.as_deref())
             .bind(&hash[..])
+            .bind(e.batch_id)
             .fetch_one(&mut *conn)
             .await?;
         sqlx::query(audit::ADVANCE_CHAIN_HEAD).bind(id).bind(&hash[..]).execute(&mut *conn).await?;

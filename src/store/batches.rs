@@ -27,11 +27,15 @@ pub trait BatchStore: Send + Sync {
     /// answer says why (`BatchOutcome`); likewise when the user's contact details changed
     /// after `contact_seen`, the request's approval cannot be used (expired, used, voided
     /// by a newer batch), or, without a request, a velocity limit or "always a second person" now
-    /// applies. Otherwise returns the batch's id (`BatchOutcome::Stored`).
+    /// applies. Otherwise returns the batch's id (`BatchOutcome::Stored`). `generated` is
+    /// the generation event (`backup_codes_generated`, by the generator, for the user): it
+    /// is written first, naming the new batch, then the batch right after it, as the
+    /// database requires (migration 0022); `audits` follow the codes.
     async fn store_batch(
         &self,
         batch: &NewBatch<'_>,
         may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
+        generated: &NewAuditEvent,
         audits: &[NewAuditEvent],
         notices: &[Notice],
     ) -> StoreResult<BatchOutcome>;
@@ -121,6 +125,33 @@ sql_impl! {
         let actor = actor.map(User::try_from).transpose()?;
         Ok(actor.and_then(|u| staff_from(&u, &permissions)).is_some_and(|s| (acting.may)(&s)))
     }
+    /// Writes the generation event, naming the batch by an id drawn now, and then the batch
+    /// with that id and its codes, inside the caller's transaction: nothing is inserted
+    /// between the event and the batch (SQLite checks the batch against the connection's
+    /// last inserted row, PostgreSQL at the commit; migration 0022). Returns the batch's id.
+    async fn write_batch(&self, conn: &mut D::Connection, batch: &NewBatch<'_>, generated: &NewAuditEvent) -> StoreResult<i64> {
+        let id: i64 = sqlx::query_scalar(D::NEXT_BATCH_ID).fetch_one(&mut *conn).await?;
+        self.insert_audit(&mut *conn, &NewAuditEvent { batch_id: Some(id), ..generated.clone() }).await?;
+        sqlx::query(&codes::insert_batch(D::GIVEN_ID))
+            .bind(id)
+            .bind(batch.user_id)
+            .bind(batch.generated_by)
+            .bind(batch.created_at)
+            .bind(batch.expires_at)
+            .bind(batch.salt)
+            .bind(i64::from(batch.cost.memory_kib))
+            .bind(i64::from(batch.cost.iterations))
+            .bind(i64::from(batch.cost.parallelism))
+            .bind(batch.hashes.len() as i64)
+            .bind(batch.identity_check.as_str())
+            .bind(batch.note.as_deref())
+            .execute(&mut *conn)
+            .await?;
+        for hash in batch.hashes {
+            sqlx::query(codes::INSERT_CODE).bind(id).bind(&hash[..]).execute(&mut *conn).await?;
+        }
+        Ok(id)
+    }
     /// Revokes the user's active batch (neither revoked nor expired), or only batch `only`
     /// when given, recording `by`'s actor as the revoker (nobody when failures used it up), who must still
     /// be acting inside the transaction (`RevokeOutcome::NoLongerActing` otherwise), with
@@ -176,6 +207,7 @@ sql_impl! {
         &self,
         batch: &NewBatch<'_>,
         may: &(dyn for<'s> Fn(&'s Staff) -> bool + Send + Sync),
+        generated: &NewAuditEvent,
         audits: &[NewAuditEvent],
         notices: &[Notice],
     ) -> StoreResult<BatchOutcome> {
@@ -225,23 +257,7 @@ sql_impl! {
             .bind(batch.generated_by)
             .execute(&mut *tx)
             .await?;
-        let id: i64 = sqlx::query_scalar(codes::INSERT_BATCH)
-            .bind(batch.user_id)
-            .bind(batch.generated_by)
-            .bind(batch.created_at)
-            .bind(batch.expires_at)
-            .bind(batch.salt)
-            .bind(i64::from(batch.cost.memory_kib))
-            .bind(i64::from(batch.cost.iterations))
-            .bind(i64::from(batch.cost.parallelism))
-            .bind(batch.hashes.len() as i64)
-            .bind(batch.identity_check.as_str())
-            .bind(batch.note.as_deref())
-            .fetch_one(&mut *tx)
-            .await?;
-        for hash in batch.hashes {
-            sqlx::query(codes::INSERT_CODE).bind(id).bind(&hash[..]).execute(&mut *tx).await?;
-        }
+        let id = self.write_batch(&mut tx, batch, generated).await?;
         if let Some((request, _)) = batch.request {
             sqlx::query(two_person::SET_BATCH_REQUEST).bind(id).bind(request).execute(&mut *tx).await?;
         }

@@ -46,6 +46,13 @@ pub trait Dialect: Database {
     /// ask.
     const CUSTOM_PLANS: Option<&'static str>;
 
+    /// The id the next batch will be written with, drawn inside the storing transaction
+    /// before its generation event, which names it (migration 0022).
+    const NEXT_BATCH_ID: &'static str;
+    /// Written between an INSERT's column list and VALUES when it gives an identity
+    /// column's value the product drew itself (`NEXT_BATCH_ID`).
+    const GIVEN_ID: &'static str;
+
     /// Refreshes the planner's statistics after a bulk load.
     const ANALYZE: &'static str;
 

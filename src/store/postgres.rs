@@ -29,6 +29,12 @@ impl Dialect for Postgres {
 
     const SHARE_LOCK: &'static str = "FOR SHARE";
 
+    /// From the identity column's own sequence, so that ids drawn here and by any other
+    /// writer's INSERT never meet.
+    const NEXT_BATCH_ID: &'static str = "SELECT nextval(pg_get_serial_sequence('backup_code_batches', 'id'))";
+    /// The column is `GENERATED ALWAYS`.
+    const GIVEN_ID: &'static str = "OVERRIDING SYSTEM VALUE";
+
     const CUSTOM_PLANS: Option<&'static str> = Some("SET LOCAL plan_cache_mode = force_custom_plan");
 
     /// VACUUM as well: a bulk-loaded table has no visibility map yet, and without one

@@ -198,6 +198,7 @@ pub struct AuditRow {
     code_count: Option<i64>,
     expires_at: Option<i64>,
     detail: Option<String>,
+    batch_id: Option<i64>,
     chain_hash: Option<Vec<u8>>,
 }
 
@@ -216,6 +217,7 @@ impl From<AuditRow> for AuditEvent {
             note: r.note,
             code_count: r.code_count,
             expires_at: r.expires_at,
+            batch_id: r.batch_id,
             chain_hash: r.chain_hash.as_deref().map(crate::domain::audit_chain::hex),
             detail: r.detail,
         }

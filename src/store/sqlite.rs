@@ -36,6 +36,11 @@ impl Dialect for Sqlite {
 
     const SHARE_LOCK: &'static str = "";
 
+    /// The write lock is held (`BEGIN IMMEDIATE`) and batches are never deleted, so this is
+    /// the id SQLite would assign.
+    const NEXT_BATCH_ID: &'static str = "SELECT COALESCE(MAX(id), 0) + 1 FROM backup_code_batches";
+    const GIVEN_ID: &'static str = "";
+
     /// SQLite plans every execution for its values.
     const CUSTOM_PLANS: Option<&'static str> = None;
 

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use helpdesk::desk::Limits;
 use helpdesk::domain::audit::IdentityCheck;
 
-fn helpdesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn helpdesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(args)
         .current_dir(dir)

@@ -4,5 +4,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod audit_key;
 mod commands;
 mod staff_commands;

@@ -83,7 +83,7 @@ pub fn write_key_file(key: &AuditKey, dir: &std::path::Path) {
     use std::os::unix::fs::OpenOptionsExt;
     let mut file =
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(dir.join(KEY_FILE)).unwrap();
-    file.write_all(key.to_hex().as_bytes()).unwrap();
+    file.write_all(key.to_file_text().as_bytes()).unwrap();
 }
 
 /// The key `helpdesk migrate` or the demo made in `dir`.

@@ -120,6 +120,7 @@ async fn append_through_sql(
         code_count: None,
         expires_at: None,
         detail: Some(detail),
+        batch_id: None,
     };
     let hash = bytes(db, &link(&prev.try_into().unwrap(), &fields));
     let sql = format!(

@@ -5,6 +5,7 @@
 //! login's writes customers' profiles and devices only, the messaging system's marks
 //! notices sent only.
 
+use crate::batch_rules::{batch_sql, batch_with_event, blob};
 use crate::common;
 use common::{CHEAP, TestDb, login};
 use helpdesk::desk::{DeskError, Generation, HelpDesk, Limits, ProfileEdit, Redemption, WarningChoice};
@@ -19,13 +20,10 @@ async fn a_second_unrevoked_batch_is_refused_by_the_database(db: TestDb) {
     let agent = login(&desk, "alex.agent").await;
     let user = db.user("john.smith").await;
     desk.generate_codes(&agent, user.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
-    let salt = if db.name == "sqlite" { "x'00'" } else { "'\\x00'::bytea" };
-    let insert = format!(
-        "INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
-         code_count, identity_check) VALUES ({}, {}, 0, {salt}, 19456, 2, 1, 1, 'other')",
-        user.id, agent.staff.id
-    );
-    let second = db.raw_execute(&insert).await;
+    // With its generation event, so that only this rule can refuse it.
+    let values = format!("0, {}, 19456, 2, 1, 1, 'other'", blob(&db, &[0]));
+    let insert = format!("BEGIN; {} COMMIT;", batch_with_event(&db, user.id, agent.staff.id, &values));
+    let second = db.raw_script(&insert).await;
     let err = second.expect_err("a second unrevoked batch was stored").to_string();
     assert!(err.contains("backup_code_batches") || err.to_lowercase().contains("unique"), "{}: {err}", db.name);
 }
@@ -121,35 +119,6 @@ async fn an_insert_over_a_user_is_refused_or_recorded(db: TestDb) {
         let changes = db.store.contact_changes(amara.id, 0).await.unwrap().len();
         assert_eq!(changes, recorded + 1, "postgres: the upsert's change was not recorded");
     }
-}
-
-/// `bytes` as a literal of `db`'s dialect.
-fn blob(db: &TestDb, bytes: &[u8]) -> String {
-    if db.name == "sqlite" {
-        format!("x'{}'", common::hex(bytes))
-    } else {
-        format!("'\\x{}'::bytea", common::hex(bytes))
-    }
-}
-
-/// A batch for `user` as another writer would insert it, after revoking the user's batch:
-/// cost `(m, t, p)`, `salt`, and one code per hash.
-fn batch_sql(db: &TestDb, user: i64, by: i64, cost: (i64, i64, i64), salt: &[u8], hashes: &[&[u8]]) -> String {
-    let (m, t, p) = cost;
-    let mut sql = format!(
-        "UPDATE backup_code_batches SET revoked_at = 0 WHERE user_id = {user} AND revoked_at IS NULL; \
-         INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
-         code_count, identity_check) VALUES ({user}, {by}, 0, {}, {m}, {t}, {p}, {}, 'other');",
-        blob(db, salt),
-        hashes.len()
-    );
-    for hash in hashes {
-        sql.push_str(&format!(
-            "INSERT INTO backup_codes (batch_id, code_hash) VALUES ((SELECT MAX(id) FROM backup_code_batches), {});",
-            blob(db, hash)
-        ));
-    }
-    format!("BEGIN; {sql} COMMIT;")
 }
 
 /// The database's bounds on a batch's cost are the domain's (`HashCost::within_bounds`):
@@ -709,49 +678,7 @@ async fn a_request_moves_only_as_the_product_moves_it(db: TestDb) {
     assert_eq!(db.raw_execute(&by_hand).await.unwrap(), 1, "{}", db.name);
 }
 
-/// A batch holds no more codes than its `code_count`, whoever writes; on PostgreSQL a code
-/// is also written only in its batch's own transaction.
-async fn codes_stay_within_their_batch(db: TestDb) {
-    let desk = db.desk(Limits::default());
-    let agent = login(&desk, "alex.agent").await;
-    let amara = db.user("amara.okafor").await;
-    let issued = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
-    let extra = |batch: &str, byte: u8| {
-        format!("INSERT INTO backup_codes (batch_id, code_hash) VALUES ({batch}, {})", blob(&db, &[byte; 32]))
-    };
-    // The product's own batch is full: a code added later is refused.
-    let refused = db.raw_execute(&extra(&issued.batch_id.to_string(), 1)).await;
-    let err = refused.expect_err("a code was added to a full batch").to_string();
-    assert!(err.contains("code_count") || err.contains("own transaction"), "{}: {err}", db.name);
-
-    // A batch written with room for two codes, in one transaction: two go in, a third is refused.
-    let user = db.user("jeanluc.moreau").await;
-    let batch = format!(
-        "INSERT INTO backup_code_batches (user_id, generated_by, created_at, salt, argon2_m, argon2_t, argon2_p, \
-         code_count, identity_check) VALUES ({}, {}, 0, {}, 19456, 2, 1, 2, 'other')",
-        user.id,
-        agent.staff.id,
-        blob(&db, &[0; 16])
-    );
-    let newest = "(SELECT MAX(id) FROM backup_code_batches)";
-    let (first, second, third) = (extra(newest, 2), extra(newest, 3), extra(newest, 4));
-    if db.name == "sqlite" {
-        db.raw_script(&format!("BEGIN; {batch}; {first}; {second}; COMMIT;")).await.unwrap();
-        assert!(db.raw_execute(&third).await.is_err(), "{}: a third code went into a batch of two", db.name);
-    } else {
-        let over = db.raw_script(&format!("{batch}; {first}; {second}; {third}")).await;
-        assert!(over.is_err(), "{}: a third code went into a batch of two", db.name);
-        // Room left, but not in the batch's own transaction.
-        db.raw_script(&format!("{batch}; {first}")).await.unwrap();
-        let later = db.raw_execute(&second).await.expect_err("a code was added in another transaction");
-        assert!(later.to_string().contains("own transaction"), "{}: {later}", db.name);
-    }
-    // The product still generates: a new batch replaces the old one, all its codes stored.
-    desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
-}
-
 on_each_backend!(
-    codes_stay_within_their_batch,
     a_second_unrevoked_batch_is_refused_by_the_database,
     the_database_refuses_to_undo_a_use_or_blind_the_chain,
     a_batch_cost_outside_the_bounds_is_refused_by_the_database,

@@ -8,7 +8,9 @@ mod common;
 
 mod admin;
 mod audit;
+mod audit_rotation;
 mod backup_codes;
+mod batch_rules;
 mod database_rules;
 mod faults;
 mod grants;

@@ -112,12 +112,17 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
         request: None,
         velocity_limits: None,
     };
-    let audit = [NewAuditEvent::new(desk.now(), AuditAction::BackupCodesGenerated)];
+    // The generation event the database requires with the batch (migration 0022).
+    let generated = |by: &Staff| {
+        NewAuditEvent::new(desk.now(), AuditAction::BackupCodesGenerated)
+            .actor(by.id, &by.username)
+            .target(amara.id, &amara.username)
+    };
     let allow = |_: &Staff| true;
     let deny = |_: &Staff| false;
     // The rule says no inside the transaction: nothing is written.
     assert_eq!(
-        db.store.store_batch(&new_batch(agent.id), &deny, &audit, &[]).await.unwrap(),
+        db.store.store_batch(&new_batch(agent.id), &deny, &generated(&agent.staff), &[], &[]).await.unwrap(),
         BatchOutcome::NoLongerActing,
         "{}",
         db.name
@@ -125,7 +130,7 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     // Someone else's session does not count.
     let other = login(&desk, "sam.teller").await;
     assert_eq!(
-        db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap(),
+        db.store.store_batch(&new_batch(other.id), &allow, &generated(&agent.staff), &[], &[]).await.unwrap(),
         BatchOutcome::NoLongerActing,
         "{}",
         db.name
@@ -139,11 +144,11 @@ async fn a_generation_stores_nothing_when_its_right_went_away_while_hashing(db: 
     let refused = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await;
     assert!(matches!(refused, Err(DeskError::Refused(Refusal::MissingPermission))), "{}: {refused:?}", db.name);
     // With the right and an open session it is stored.
-    let refused = db.store.store_batch(&new_batch(other.id), &allow, &audit, &[]).await.unwrap();
+    let refused = db.store.store_batch(&new_batch(other.id), &allow, &generated(&agent.staff), &[], &[]).await.unwrap();
     assert!(!matches!(refused, BatchOutcome::Stored(_)), "{}: {refused:?}", db.name);
     let sam = login(&desk, "sam.teller").await;
     let sam_batch = NewBatch { generated_by: sam.staff.id, session: sam.id, ..new_batch(sam.id) };
-    let stored = db.store.store_batch(&sam_batch, &allow, &audit, &[]).await.unwrap();
+    let stored = db.store.store_batch(&sam_batch, &allow, &generated(&sam.staff), &[], &[]).await.unwrap();
     assert!(matches!(stored, BatchOutcome::Stored(_)), "{}: {stored:?}", db.name);
 }
 

@@ -155,6 +155,7 @@ fn snapshot_admin_screens() {
         code_count: Some(10),
         expires_at: None,
         detail: detail.map(Into::into),
+        batch_id: None,
         chain_hash: None,
     };
     let events = vec![

@@ -3,7 +3,9 @@
 //! that an event edited or removed after it was written breaks the link of the event after
 //! it (or, for the newest, the chain head), and an event appended by anyone without the
 //! key does not link at all. Events written before the chain was keyed keep their
-//! SHA-256 links, checked as before up to `ChainHead::keyed_after`.
+//! SHA-256 links, checked as before up to `ChainHead::keyed_after`. After `helpdesk audit
+//! rotate-key` the key file holds the new key and the retired ones, and each part of the
+//! chain is checked under the key it was linked under (`ChainWalk`).
 //! Appends take turns on the chain head, in the transaction that writes the event, so
 //! that two writers cannot both link to the same predecessor.
 //!
@@ -14,7 +16,7 @@
 use sha2::digest::Update;
 use sha2::{Digest, Sha256};
 
-use crate::domain::audit::{AuditEvent, NewAuditEvent};
+use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 
 mod key;
 pub use key::{AuditKey, KEY_LEN, keyed_link};
@@ -30,7 +32,9 @@ const TAG: &[u8] = b"helpdesk audit chain v1";
 
 /// The stored fields an event's hash covers, in a fixed order. The id is left out: it is
 /// assigned by the database as the row is written, after the hash is computed; the order
-/// is covered by the link to the predecessor instead.
+/// is covered by the link to the predecessor instead. `batch_id` is covered too: the
+/// batch a generation event names is what the database checks a batch against (migration
+/// 0022), so re-pointing an event at another batch must break its link like any edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainedFields<'a> {
     pub at: i64,
@@ -44,6 +48,7 @@ pub struct ChainedFields<'a> {
     pub code_count: Option<i64>,
     pub expires_at: Option<i64>,
     pub detail: Option<&'a str>,
+    pub batch_id: Option<i64>,
 }
 
 /// An event to be written and an event read back name the chained fields alike; only how
@@ -63,6 +68,7 @@ macro_rules! chained_fields {
             code_count: $e.code_count,
             expires_at: $e.expires_at,
             detail: $e.detail.as_deref(),
+            batch_id: $e.batch_id,
         }
     };
 }
@@ -90,7 +96,10 @@ pub fn link(prev: &ChainHash, e: &ChainedFields<'_>) -> ChainHash {
 
 /// Feeds a link's input to `h`: the tag, the predecessor's link and the fields, each field
 /// marked present or absent and each text prefixed by its length, so that no two different
-/// events encode alike.
+/// events encode alike. `batch_id`, the newest field, comes last and only when present:
+/// an event without one encodes exactly as before the field existed (so older links still
+/// verify), and as every field before it is self-delimiting, its presence stays
+/// unambiguous.
 fn encode(h: &mut impl Update, tag: &[u8], prev: &ChainHash, e: &ChainedFields<'_>) {
     fn int(h: &mut impl Update, v: Option<i64>) {
         match v {
@@ -124,6 +133,9 @@ fn encode(h: &mut impl Update, tag: &[u8], prev: &ChainHash, e: &ChainedFields<'
     int(h, e.code_count);
     int(h, e.expires_at);
     text(h, e.detail);
+    if e.batch_id.is_some() {
+        int(h, e.batch_id);
+    }
 }
 
 /// Where the chain stands: the newest chained event and its hash. Events up to
@@ -157,6 +169,14 @@ pub enum ChainBreak {
     Anchor { id: i64 },
     #[error("event {id}, which the anchor names, is not in the chain: it was removed")]
     AnchorMissing { id: i64 },
+    #[error(
+        "event {id} is linked under a retired audit key: it was written after the key was rotated, by a process still reading the old key file or by someone who holds the old key"
+    )]
+    RetiredKey { id: i64 },
+    #[error(
+        "event {id} rotates the audit key, but the key file holds no newer key, so it and every later event cannot be checked: install the key file that rotation wrote (if it was interrupted, the `.new` file beside the key file)"
+    )]
+    KeyMissing { id: i64 },
 }
 
 impl ChainBreak {
@@ -167,7 +187,9 @@ impl ChainBreak {
             | ChainBreak::Unkeyed { id }
             | ChainBreak::Unchained { id }
             | ChainBreak::Anchor { id }
-            | ChainBreak::AnchorMissing { id } => *id,
+            | ChainBreak::AnchorMissing { id }
+            | ChainBreak::RetiredKey { id }
+            | ChainBreak::KeyMissing { id } => *id,
             ChainBreak::Tail { found_last_id, .. } => *found_last_id,
         }
     }
@@ -217,11 +239,20 @@ pub fn hex(hash: &[u8]) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Walks the events in id order, one at a time, and stops at the first break.
+/// Walks the events in id order, one at a time, and records each break. The keyed part is
+/// checked under the key file's oldest key first, and under the next newer one from each
+/// `audit_key_rotated` event on (that event's own link included, which covers the last
+/// link under the retiring key), so that each part is checked under its own key and a
+/// link made under a retired key after its rotation is reported.
 #[derive(Debug)]
 pub struct ChainWalk {
     head: ChainHead,
-    key: AuditKey,
+    /// The key file's keys, each alone, the oldest first.
+    keys: Vec<AuditKey>,
+    /// The one the walk has reached (an index of `keys`).
+    in_use: usize,
+    /// A rotation had no newer key to move to: nothing after it can be checked.
+    key_missing: bool,
     prev: ChainHash,
     last_id: i64,
     anchor: Option<Anchor>,
@@ -230,11 +261,22 @@ pub struct ChainWalk {
 }
 
 impl ChainWalk {
-    /// A walk checking the links after `head.keyed_after` under `key`.
+    /// A walk checking the links after `head.keyed_after` under `key` and the keys it retired.
     pub fn new(head: ChainHead, key: AuditKey) -> Self {
         let last_id = head.starts_after;
         let report = ChainReport { checked: 0, before_chain: 0, broken: None, breaks: Vec::new() };
-        Self { head, key, prev: GENESIS, last_id, anchor: None, anchor_seen: false, report }
+        let keys = key.oldest_first();
+        Self {
+            head,
+            keys,
+            in_use: 0,
+            key_missing: false,
+            prev: GENESIS,
+            last_id,
+            anchor: None,
+            anchor_seen: false,
+            report,
+        }
     }
 
     /// Checks the chain against a hash kept outside the database as well.
@@ -270,21 +312,58 @@ impl ChainWalk {
         }
         let fields = ChainedFields::from(event);
         let keyed = event.id > self.head.keyed_after;
-        let expected = if keyed { keyed_link(&self.key, &self.prev, &fields) } else { link(&self.prev, &fields) };
-        if stored == expected {
-            self.report.checked += 1;
-            self.prev = expected;
-        } else {
-            // A link anyone could have computed, where only the key's holder can link.
-            let unkeyed = keyed && stored == link(&self.prev, &fields);
-            let id = event.id;
-            self.broke(if unkeyed { ChainBreak::Unkeyed { id } } else { ChainBreak::Mismatch { id } });
-            match stored.try_into() {
-                Ok(hash) => self.prev = hash,
-                Err(_) => return,
+        if keyed && !self.key_missing && event.action == AuditAction::AuditKeyRotated.as_str() {
+            self.rotate(event.id);
+        }
+        let expected = match (keyed, self.key_missing) {
+            (false, _) => Some(link(&self.prev, &fields)),
+            (true, false) => Some(keyed_link(&self.keys[self.in_use], &self.prev, &fields)),
+            // Past a rotation to a key the file lacks: nothing can be checked.
+            (true, true) => None,
+        };
+        match expected {
+            Some(expected) if stored == expected => {
+                self.report.checked += 1;
+                self.prev = expected;
+            }
+            _ => {
+                if expected.is_some() {
+                    let id = event.id;
+                    self.broke(self.why_not(id, stored, &fields, keyed));
+                }
+                match stored.try_into() {
+                    Ok(hash) => self.prev = hash,
+                    Err(_) => return,
+                }
             }
         }
         self.last_id = event.id;
+    }
+
+    /// An `audit_key_rotated` event: its link and the later ones are under the next newer
+    /// key, which the key file must hold.
+    fn rotate(&mut self, id: i64) {
+        if self.in_use + 1 < self.keys.len() {
+            self.in_use += 1;
+        } else {
+            self.key_missing = true;
+            self.broke(ChainBreak::KeyMissing { id });
+        }
+    }
+
+    /// Why event `id`'s stored link is not the one expected: a link anyone could have
+    /// computed (where only the key's holder can link), one under a key retired before it,
+    /// or anything else.
+    fn why_not(&self, id: i64, stored: &[u8], fields: &ChainedFields<'_>, keyed: bool) -> ChainBreak {
+        if !keyed {
+            ChainBreak::Mismatch { id }
+        } else if stored == link(&self.prev, fields) {
+            ChainBreak::Unkeyed { id }
+        } else if self.keys[..self.in_use].iter().any(|old| stored == keyed_link(old, &self.prev, fields)) {
+            ChainBreak::RetiredKey { id }
+        } else {
+            ChainBreak::Mismatch { id }
+        }
     }
 
     /// Compares the end of the walk with the chain head (removing the newest events leaves

@@ -18,6 +18,7 @@ fn event(id: i64, detail: &str) -> AuditEvent {
         code_count: None,
         expires_at: None,
         detail: Some(detail.into()),
+        batch_id: None,
         chain_hash: None,
     }
 }
@@ -163,4 +164,82 @@ fn the_unkeyed_part_is_checked_as_before_and_anchored_by_the_first_keyed_link() 
     let cut: Vec<_> = events.iter().filter(|e| e.id != 3).cloned().collect();
     let cut_hashes: Vec<_> = hashes.iter().enumerate().filter(|(i, _)| *i != 2).map(|(_, h)| *h).collect();
     assert_eq!(walk(&cut, &cut_hashes, &head).breaks, vec![ChainBreak::Mismatch { id: 4 }]);
+}
+
+/// The batch a generation event names is covered by its link (a re-pointed event breaks
+/// it), and an event without one links exactly as before the field existed: these hashes
+/// were computed with the encoding of migration 0020's time, so older chains still verify.
+#[test]
+fn the_batch_an_event_names_is_covered_and_older_links_are_unchanged() {
+    let before = event(1, "e1");
+    let fields = ChainedFields::from(&before);
+    assert_eq!(hex(&link(&GENESIS, &fields)), "d96f0cf89e820152e1a01b93a94c307da34fbc4afa727d428877a5ac2a5fb0fa");
+    assert_eq!(
+        hex(&keyed_link(&key(), &GENESIS, &fields)),
+        "98c317921447147f849e4280d95f3774541cc195cd8d0bc5222a683e499694e0"
+    );
+    let named = |batch| AuditEvent { batch_id: batch, ..event(1, "e1") };
+    let links: Vec<_> =
+        [None, Some(5), Some(6)].map(|b| keyed_link(&key(), &GENESIS, &ChainedFields::from(&named(b)))).into();
+    assert!(links[0] != links[1] && links[1] != links[2] && links[0] != links[2], "the batch is not covered");
+
+    let events = vec![event(1, "e1"), named(Some(5)), event(3, "e3")];
+    let events: Vec<_> = events.into_iter().enumerate().map(|(i, e)| AuditEvent { id: i as i64 + 1, ..e }).collect();
+    let (hashes, head) = chain(&events);
+    assert_eq!(walk(&events, &hashes, &head).broken, None);
+    let mut repointed = events.clone();
+    repointed[1].batch_id = Some(6);
+    assert_eq!(walk(&repointed, &hashes, &head).broken, Some(ChainBreak::Mismatch { id: 2 }));
+}
+
+/// The keyed part under the key file's keys: `rotated_at` and the events after it under
+/// `new`'s newest key, those before under `old`.
+fn chain_rotated(
+    events: &[AuditEvent],
+    rotated_at: i64,
+    old: &AuditKey,
+    new: &AuditKey,
+) -> (Vec<ChainHash>, ChainHead) {
+    let mut prev = GENESIS;
+    let hashes: Vec<ChainHash> = events
+        .iter()
+        .map(|e| {
+            prev = keyed_link(if e.id < rotated_at { old } else { new }, &prev, &ChainedFields::from(e));
+            prev
+        })
+        .collect();
+    (hashes, ChainHead { last_id: events.len() as i64, last_hash: prev, starts_after: 0, keyed_after: 0 })
+}
+
+fn walk_under(key: &AuditKey, events: &[AuditEvent], hashes: &[ChainHash], head: &ChainHead) -> ChainReport {
+    let mut w = ChainWalk::new(head.clone(), key.clone());
+    for (e, h) in events.iter().zip(hashes) {
+        w.step(e, Some(h));
+    }
+    w.finish()
+}
+
+#[test]
+fn after_a_rotation_each_part_is_checked_under_its_own_key() {
+    let old = key();
+    let new = old.rotated().unwrap();
+    let mut events: Vec<_> = (1..=5).map(|i| event(i, &format!("e{i}"))).collect();
+    events[2].action = AuditAction::AuditKeyRotated.as_str().into();
+    let (hashes, head) = chain_rotated(&events, 3, &old, &new);
+    let intact = walk_under(&new, &events, &hashes, &head);
+    assert_eq!((intact.breaks, intact.checked), (vec![], 5));
+    // The old file alone cannot go past the rotation: said once, not for every later event.
+    assert_eq!(walk_under(&old, &events, &hashes, &head).breaks, vec![ChainBreak::KeyMissing { id: 3 }]);
+    // The newest event linked under the retired key (by whoever still holds it).
+    let mut forged = hashes.clone();
+    forged[4] = keyed_link(&old, &hashes[3], &ChainedFields::from(&events[4]));
+    let moved = ChainHead { last_hash: forged[4], ..head.clone() };
+    assert_eq!(walk_under(&new, &events, &forged, &moved).breaks, vec![ChainBreak::RetiredKey { id: 5 }]);
+    // A rotation forged with the old key only: the rotation itself is reported.
+    let (forged, forged_head) = chain_rotated(&events, 6, &old, &new);
+    assert_eq!(walk_under(&new, &events, &forged, &forged_head).broken, Some(ChainBreak::RetiredKey { id: 3 }));
+    // Without a rotation event the old key goes on: a second key in the file changes nothing.
+    let plain: Vec<_> = (1..=3).map(|i| event(i, &format!("e{i}"))).collect();
+    let (plain_hashes, plain_head) = chain_rotated(&plain, 4, &old, &new);
+    assert_eq!(walk_under(&new, &plain, &plain_hashes, &plain_head).breaks, vec![]);
 }

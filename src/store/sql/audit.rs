@@ -6,7 +6,7 @@
 
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events \
     (at, actor_id, actor, target_id, target, action, identity_check, note, code_count, expires_at, detail, \
-    chain_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+    chain_hash, batch_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
 
 /// The first step of every append: takes the chain head's row lock (PostgreSQL; SQLite
 /// already holds the write lock) and reads the hash the new event links to. A second
@@ -20,16 +20,16 @@ pub const CHAIN_HEAD: &str = "SELECT last_id, last_hash, starts_after, keyed_aft
 
 /// `EVENTS_AFTER` with each event's stored hash, for `helpdesk audit verify`.
 pub const CHAINED_EVENTS_AFTER: &str = "SELECT id, at, actor_id, actor, target_id, target, action, \
-     identity_check, note, code_count, expires_at, detail, chain_hash FROM audit_events \
+     identity_check, note, code_count, expires_at, detail, batch_id, chain_hash FROM audit_events \
      WHERE id > $1 ORDER BY id LIMIT $2";
 
 /// Newest first, for one target.
 pub const RECENT_FOR_TARGET: &str = "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, \
-     note, code_count, expires_at, detail, chain_hash FROM audit_events WHERE target_id = $1 ORDER BY id DESC LIMIT $2";
+     note, code_count, expires_at, detail, batch_id, chain_hash FROM audit_events WHERE target_id = $1 ORDER BY id DESC LIMIT $2";
 
 /// Newest first, everybody's.
 pub const RECENT: &str = "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, \
-     code_count, expires_at, detail, chain_hash FROM audit_events ORDER BY id DESC LIMIT $1";
+     code_count, expires_at, detail, batch_id, chain_hash FROM audit_events ORDER BY id DESC LIMIT $1";
 
 /// The audit filter, as a condition on `$1` actor, `$2` target, `$3` action, `$4` since
 /// (inclusive), `$5` until (exclusive); a NULL parameter matches everything.
@@ -41,7 +41,7 @@ const FILTER: &str = "($1 IS NULL OR actor = $1) AND ($2 IS NULL OR target = $2)
 pub fn page() -> String {
     format!(
         "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, code_count, expires_at, \
-         detail, chain_hash FROM audit_events WHERE {FILTER} AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
+         detail, batch_id, chain_hash FROM audit_events WHERE {FILTER} AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
     )
 }
 
@@ -49,6 +49,6 @@ pub fn page() -> String {
 pub fn export() -> String {
     format!(
         "SELECT id, at, actor_id, actor, target_id, target, action, identity_check, note, code_count, expires_at, \
-         detail, chain_hash FROM audit_events WHERE {FILTER} AND id > $6 ORDER BY id LIMIT $7"
+         detail, batch_id, chain_hash FROM audit_events WHERE {FILTER} AND id > $6 ORDER BY id LIMIT $7"
     )
 }

@@ -32,9 +32,16 @@ pub const ACTIVE_HOLDERS: &str = "SELECT u.id, u.kind, u.username, u.first_name,
 pub const REVOKE_ALL_ACTIVE: &str = "UPDATE backup_code_batches SET revoked_at = $1, revoked_by = $2 \
      WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)";
 
-pub const INSERT_BATCH: &str = "INSERT INTO backup_code_batches (user_id, generated_by, created_at, expires_at, salt, \
-     argon2_m, argon2_t, argon2_p, code_count, identity_check, note) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+/// A batch with the id `$1` its generation event, written just before it in the same
+/// transaction, names (migration 0022 refuses a batch without one); `given_id` is
+/// `Dialect::GIVEN_ID`.
+pub fn insert_batch(given_id: &str) -> String {
+    format!(
+        "INSERT INTO backup_code_batches (id, user_id, generated_by, created_at, expires_at, salt, \
+         argon2_m, argon2_t, argon2_p, code_count, identity_check, note) {given_id} \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )
+}
 
 pub const INSERT_CODE: &str = "INSERT INTO backup_codes (batch_id, code_hash) VALUES ($1, $2)";
 
