@@ -53,7 +53,8 @@ GRANT SELECT, INSERT, DELETE ON institution_2fa_methods TO helpdesk_runtime;
 GRANT SELECT, INSERT ON users TO helpdesk_runtime;
 GRANT UPDATE (first_name, last_name, sort_key, first_key, email, phone, phone_digits, keys_stale, updated_at,
               staff_role, disabled_at, password_hash, enrolment,
-              code_failures, codes_locked_until, code_failures_total, login_failures, login_locked_until)
+              code_failures, codes_locked_until, code_failures_total, login_failures, login_locked_until,
+              factor_secret, factor_last_step, factor_enrolled_at)
     ON users TO helpdesk_runtime;
 -- Granting is idempotent by deleting first.
 GRANT SELECT, INSERT, DELETE ON staff_permissions TO helpdesk_runtime;
@@ -70,7 +71,7 @@ GRANT UPDATE (used_at) ON backup_codes TO helpdesk_runtime;
 GRANT SELECT, INSERT ON notification_outbox TO helpdesk_runtime;
 -- A session is ended, or seen again; who and when it started never change.
 GRANT SELECT, INSERT ON staff_sessions TO helpdesk_runtime;
-GRANT UPDATE (ended_at, last_seen_at) ON staff_sessions TO helpdesk_runtime;
+GRANT UPDATE (ended_at, last_seen_at, factor_at) ON staff_sessions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON instance_keys TO helpdesk_runtime;
 GRANT SELECT ON unknown_username_throttle TO helpdesk_runtime;
 GRANT UPDATE (window_start, attempts, total) ON unknown_username_throttle TO helpdesk_runtime;

@@ -100,8 +100,11 @@ async fn redemption(url: Option<String>) {
     let policy = CodePolicy::new(10, 12, 4, None, cost).unwrap();
     let velocity = support::unlimited_velocity();
     let limits = Limits { redeem_max_failures: 100, velocity, ..Limits::default() };
-    let desk = HelpDesk::new(Arc::clone(&store), policy.clone(), cost, limits);
+    let desk = HelpDesk::new(Arc::clone(&store), policy.clone(), cost, limits)
+        .with_factor_key(helpdesk::domain::second_factor::FactorKey::from_bytes([7; 32]));
     demo::seed(&desk, 20, cost, |_| {}).await.unwrap();
+    // Signs the same staff in many times a step: by password, as the database's owner allows.
+    store.set_staff_second_factor(false).await.unwrap();
     let agent = desk.login("alex.agent", Zeroizing::new("agent-demo-pass-2026".into())).await.unwrap();
     let user = store.user_by_username("amara.okafor").await.unwrap().unwrap();
     println!("backend: {:?}", store.backend());

@@ -33,8 +33,11 @@ async fn main() {
     // A throwaway database: its audit key need outlive no run.
     let audit_key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
     let store = store::open_with(&url, 2, store::Opening::Migrate, &audit_key).await.unwrap();
-    let desk = HelpDesk::new(Arc::clone(&store), desk_policy(), CHEAP, Limits::default());
+    let desk = HelpDesk::new(Arc::clone(&store), desk_policy(), CHEAP, Limits::default())
+        .with_factor_key(helpdesk::domain::second_factor::FactorKey::from_bytes([7; 32]));
     demo::seed(&desk, 200, CHEAP, |_| {}).await.unwrap();
+    // Signs the same staff in many times a step: by password, as the database's owner allows.
+    store.set_staff_second_factor(false).await.unwrap();
     let agent = desk.login("alex.agent", Zeroizing::new("agent-demo-pass-2026".into())).await.unwrap();
     let amara = store.user_by_username("amara.okafor").await.unwrap().unwrap();
     let held = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();

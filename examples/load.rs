@@ -76,8 +76,11 @@ async fn main() {
     let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
     let velocity = support::unlimited_velocity();
     let limits = Limits { redeem_max_failures: 100, velocity, ..Limits::default() };
-    let desk = HelpDesk::new(Arc::clone(&store), policy, cost, limits);
+    let desk = HelpDesk::new(Arc::clone(&store), policy, cost, limits)
+        .with_factor_key(helpdesk::domain::second_factor::FactorKey::from_bytes([7; 32]));
     helpdesk::cli::demo::seed(&desk, 1_000, cost, |_| {}).await.unwrap();
+    // Signs the same staff in many times a step: by password, as the database's owner allows.
+    store.set_staff_second_factor(false).await.unwrap();
 
     let pass = Zeroizing::new("load-test-passphrase-2026".to_owned());
     let hash = password::hash(&cost, &pass).unwrap();

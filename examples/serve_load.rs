@@ -224,8 +224,11 @@ async fn main() {
     let store = store::open(&url, 8, &audit_key).await.expect("opening the database");
     let velocity = support::unlimited_velocity();
     let policy = CodePolicy::new(10, 12, 4, Some(72 * 3600), cost).unwrap();
-    let desk = HelpDesk::new(store.clone(), policy, cost, Limits { velocity, ..Limits::default() });
+    let desk = HelpDesk::new(store.clone(), policy, cost, Limits { velocity, ..Limits::default() })
+        .with_factor_key(helpdesk::domain::second_factor::FactorKey::from_bytes([7; 32]));
     helpdesk::cli::demo::seed(&desk, 100, cost, |_| {}).await.unwrap();
+    // Signs the same staff in many times a step: by password, as the database's owner allows.
+    store.set_staff_second_factor(false).await.unwrap();
     let pass = Zeroizing::new("serve-load-passphrase-2026".to_owned());
     let hash = password::hash(&cost, &pass).unwrap();
     let run = helpdesk::domain::time::now();

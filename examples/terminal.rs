@@ -111,6 +111,10 @@ fn main() {
     println!("launch to first frame: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
     t.send("alex.agent\t");
     t.send("agent-demo-pass-2026\r");
+    // The demo's published authenticator secret gives alex's code, as their app would.
+    t.wait_for("Authenticator code");
+    let secret = helpdesk::cli::demo::demo_factor("alex.agent").expect("a demo secret");
+    t.send(&format!("{}\r", secret.code_at(helpdesk::domain::time::now()).as_str()));
     t.wait_for("Page 1");
     t.settle(Duration::from_millis(500));
     println!("resident memory, signed in and idle: {:.1} MB", status_kib(pid, "VmRSS:") as f64 / 1024.0);

@@ -6,7 +6,7 @@
 -- (`decided_by_owner`, which only a role that owns this table may set: not the runtime role).
 CREATE TABLE grant_requests (
     id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind              TEXT NOT NULL CHECK (kind IN ('admin_role', 'permission', 'reenable')),
+    kind              TEXT NOT NULL CHECK (kind IN ('admin_role', 'permission', 'reenable', 'factor_reset')),
     permission        TEXT CHECK (permission IN ('generate_lockout_codes')),
     subject_id        BIGINT NOT NULL REFERENCES users(id),
     asked_by          BIGINT NOT NULL REFERENCES users(id),

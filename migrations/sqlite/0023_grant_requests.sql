@@ -6,7 +6,7 @@
 -- (`decided_by_owner`).
 CREATE TABLE grant_requests (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind              TEXT NOT NULL CHECK (kind IN ('admin_role', 'permission', 'reenable')),
+    kind              TEXT NOT NULL CHECK (kind IN ('admin_role', 'permission', 'reenable', 'factor_reset')),
     permission        TEXT CHECK (permission IN ('generate_lockout_codes')),
     subject_id        INTEGER NOT NULL REFERENCES users(id),
     asked_by          INTEGER NOT NULL REFERENCES users(id),

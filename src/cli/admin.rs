@@ -12,7 +12,7 @@ use color_eyre::Report;
 use zeroize::Zeroizing;
 
 use crate::config::Config;
-use crate::desk::{DeskError, HelpDesk, Session};
+use crate::desk::{DeskError, HelpDesk, Session, SignIn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -22,6 +22,10 @@ pub enum AdminError {
     NoUsername,
     #[error("no admin password on standard input")]
     NoPassword,
+    #[error("no authenticator code on standard input (the line after the admin's password)")]
+    NoCode,
+    #[error("this account has no authenticator yet: sign in once in the terminal UI (`helpdesk`) to enrol it")]
+    NotEnrolled,
     #[error("reading the admin's credentials failed")]
     Read(#[source] std::io::Error),
     /// The reason is the error's own sentence; it is not also given as a source, or a
@@ -62,12 +66,36 @@ fn password(username: &str) -> Result<Zeroizing<String>, AdminError> {
     Ok(Zeroizing::new(trimmed.to_owned()))
 }
 
-/// Signs an admin in for one command. The caller signs out with `HelpDesk::logout`; the
-/// authorization itself is the service's, on each operation.
+/// Signs an admin in for one command: the password, then, where the institution asks
+/// staff for a second factor, the authenticator code (prompted for on a terminal, else the
+/// next line of standard input). A member of staff who has not enrolled yet enrols in the
+/// terminal UI first. The caller signs out with `HelpDesk::logout`; the authorization
+/// itself is the service's, on each operation.
 pub async fn sign_in(desk: &HelpDesk, given: Option<String>) -> Result<Session, AdminError> {
     let username = username(given)?;
     let password = password(&username)?;
-    desk.login(&username, password).await.map_err(AdminError::SignIn)
+    match desk.sign_in(&username, password).await.map_err(AdminError::SignIn)? {
+        SignIn::Done(session) => Ok(session),
+        SignIn::Enrol(_) => Err(AdminError::NotEnrolled),
+        SignIn::Code(ticket) => {
+            let code = code(&username)?;
+            desk.finish_sign_in(&ticket, &code).await.map_err(AdminError::SignIn)
+        }
+    }
+}
+
+/// The authenticator code: from the terminal, or the next line of standard input.
+fn code(username: &str) -> Result<Zeroizing<String>, AdminError> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Authenticator code of {username}: ");
+        std::io::stderr().flush().map_err(AdminError::Read)?;
+    }
+    let mut line = Zeroizing::new(String::new());
+    let read = std::io::stdin().lock().read_line(&mut line).map_err(AdminError::Read)?;
+    if read == 0 {
+        return Err(AdminError::NoCode);
+    }
+    Ok(Zeroizing::new(line.trim().to_owned()))
 }
 
 /// Opens the desk, signs the admin in, and runs `act` in that session (`signed_in`).

@@ -32,6 +32,24 @@ pub const DEMO_STAFF: [(&str, &str, &str, StaffRole, bool, &str); 5] = [
     ("sam.teller", "Sam", "Okoro", StaffRole::Agent, true, "sam-demo-pass-2026"),
 ];
 
+/// The demo staff's authenticator secrets, published like their passwords (base32): the
+/// demo's sign-in screen shows their current codes, and any authenticator app takes them.
+pub const DEMO_FACTOR_SECRETS: [(&str, &str); 5] = [
+    ("ada.admin", "HELPDESKDEMOADAXXXXXXXXXXXXXXXXX"),
+    ("ben.admin", "HELPDESKDEMOBENXXXXXXXXXXXXXXXXX"),
+    ("alex.agent", "HELPDESKDEMOALEXXXXXXXXXXXXXXXXX"),
+    ("nora.noperm", "HELPDESKDEMONORAXXXXXXXXXXXXXXXX"),
+    ("sam.teller", "HELPDESKDEMOSAMXXXXXXXXXXXXXXXXX"),
+];
+
+/// A demo member of staff's published secret.
+pub fn demo_factor(username: &str) -> Option<crate::domain::second_factor::FactorSecret> {
+    DEMO_FACTOR_SECRETS
+        .iter()
+        .find(|(u, _)| *u == username)
+        .and_then(|(_, s)| crate::domain::second_factor::FactorSecret::from_base32(s))
+}
+
 /// Customers the README and the tests name, first in the table.
 const NAMED_CUSTOMERS: [(&str, &str, &str, &str, Enrolment); 6] = [
     ("amara.okafor", "Amara", "Okafor", "+2348031234567", Enrolment::Registered),
@@ -98,21 +116,24 @@ impl DemoArgs {
                 )));
             }
         }
-        crate::cli::terminal::tell("Demo staff (username / password):");
+        crate::cli::terminal::tell(
+            "Demo staff (username / password / authenticator secret; the sign-in screen shows their current codes):",
+        );
         for (username, first, last, role, may, pass) in DEMO_STAFF {
+            let secret = DEMO_FACTOR_SECRETS.iter().find(|(u, _)| *u == username).map_or("", |(_, s)| s);
             let what = match (role, may) {
                 (StaffRole::Admin, _) => "admin-level, may generate codes",
                 (StaffRole::Agent, true) => "agent, may generate codes for customers",
                 (StaffRole::Agent, false) => "agent without the permission",
             };
-            crate::cli::terminal::tell(&format!("  {username:<12} / {pass:<22} {first} {last}: {what}"));
+            crate::cli::terminal::tell(&format!("  {username:<12} / {pass:<22} / {secret}  {first} {last}: {what}"));
         }
         if !self.no_ui {
             if let Some(problem) = crate::ui::unusable_terminal() {
                 return Err(Failure::new(format!("{problem} (the demo database is ready; --no-ui skips the UI)")));
             }
             let hint = crate::texts::texts().login.demo_hint.clone();
-            crate::ui::run(desk, config, Some(hint)).await?;
+            crate::ui::run(desk, config, Some(hint), true).await?;
         }
         Ok(SUCCESS)
     }
@@ -174,6 +195,10 @@ pub async fn seed(
         });
     }
     desk.load_demo_users(&staff).await?;
+    for (username, _) in DEMO_FACTOR_SECRETS {
+        let secret = demo_factor(username).ok_or(crate::desk::DeskError::NoSuchUser)?;
+        desk.enrol_published_factor(username, &secret).await?;
+    }
 
     let named: Vec<NewUser> = NAMED_CUSTOMERS
         .iter()

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, ConfigError, audit_key};
+use crate::config::{Config, ConfigError, audit_key, factor_key};
 use crate::desk::{DeskError, HelpDesk, Opening};
 use exit::Failure;
 
@@ -127,7 +127,7 @@ async fn terminal(config: Config) -> Result<u8, Failure> {
         return Err(Failure::new(problem.to_string()));
     }
     let desk = open_desk(&config).await?;
-    crate::ui::run(desk, config, None).await?;
+    crate::ui::run(desk, config, None, false).await?;
     Ok(exit::SUCCESS)
 }
 
@@ -135,7 +135,7 @@ async fn terminal(config: Config) -> Result<u8, Failure> {
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("configuration error: {0}")]
-    AuditKey(ConfigError),
+    KeyFile(ConfigError),
     #[error(transparent)]
     Desk(#[from] DeskError),
 }
@@ -165,9 +165,24 @@ async fn open_desk_with(config: &Config, opening: Opening) -> Result<HelpDesk, O
         Err(refused) => {
             // A database that is missing or out of reach is said first: it is what to fix first.
             crate::store::check_opens(url, opening).await.map_err(DeskError::from)?;
-            return Err(OpenError::AuditKey(refused));
+            return Err(OpenError::KeyFile(refused));
         }
     };
+    // The factor key: made beside the audit key by `migrate` and the demo; read when
+    // present by every other command (a missing one is said at a sign-in that needs it).
+    let factor_file = &config.factor_key_file;
+    if opening == Opening::Migrate {
+        factor_key::create_if_missing(factor_file).map_err(OpenError::KeyFile)?;
+    }
+    let factor = match factor_key::read(factor_file) {
+        Ok(key) => Some(key),
+        Err(_) if std::fs::symlink_metadata(factor_file).is_err() => None,
+        Err(refused) => return Err(OpenError::KeyFile(refused)),
+    };
     let (policy, cost, limits) = (config.codes.clone(), config.password_cost, config.limits);
-    Ok(HelpDesk::open(url, connections, opening, &key, policy, cost, limits).await?)
+    let desk = HelpDesk::open(url, connections, opening, &key, policy, cost, limits).await?;
+    Ok(match factor {
+        Some(key) => desk.with_factor_key(key),
+        None => desk,
+    })
 }

@@ -75,6 +75,13 @@ pub enum StaffCommand {
         #[arg(long, value_name = "ADMIN")]
         admin_username: Option<String>,
     },
+    /// Ask for a member of staff's second factor to be reset (they enrol again): takes
+    /// effect when a second admin approves
+    ResetFactor {
+        username: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
     /// Lift a member of staff's sign-in lock
     Unlock {
         username: String,
@@ -116,6 +123,9 @@ impl StaffCommand {
             StaffCommand::Enable { username, admin_username } => (username, admin_username, StaffChange::Enable),
             StaffCommand::Unlock { username, admin_username } => (username, admin_username, StaffChange::Unlock),
             StaffCommand::Promote { username, admin_username } => (username, admin_username, StaffChange::Promote),
+            StaffCommand::ResetFactor { username, admin_username } => {
+                (username, admin_username, StaffChange::ResetFactor)
+            }
             StaffCommand::GrantCodes { username, admin_username } => {
                 (username, admin_username, StaffChange::Grant(Permission::GenerateLockoutCodes))
             }
@@ -230,6 +240,7 @@ fn describe(change: StaffChange) -> &'static str {
         StaffChange::Enable => "enabled",
         StaffChange::Unlock => "sign-in lock lifted",
         StaffChange::EndSessions => "sessions ended",
+        StaffChange::ResetFactor => "second factor reset",
         StaffChange::Grant(_) => "permission granted",
         StaffChange::Withdraw(_) => "permission withdrawn",
         StaffChange::Promote => "now admin-level",

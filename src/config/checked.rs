@@ -134,6 +134,7 @@ impl Check<'_> {
             )? * 3600,
             request_secs: self.int(&c.request_minutes, "codes.request_minutes", 30, 1, 24 * 60)? * 60,
             approval_secs: self.int(&c.approval_minutes, "codes.approval_minutes", 10, 1, 120)? * 60,
+            step_up_secs: self.int(&file.staff.step_up_minutes, "staff.step_up_minutes", 5, 1, 60)? * 60,
             velocity: VelocityLimits {
                 per_agent_hour: self.int(
                     &c.max_batches_per_agent_hour,
@@ -231,6 +232,11 @@ impl ConfigFile {
             ascii,
             trusted_network,
             serve: check.serve(&self.serve)?,
+            factor_key_file: PathBuf::from(check.string(
+                &self.staff.factor_key_file,
+                "staff.factor_key_file",
+                "helpdesk-factor.key",
+            )?),
             audit_key_file: PathBuf::from(check.string(
                 &self.audit.key_file,
                 "audit.key_file",

@@ -66,6 +66,8 @@ pub struct Argon2File {
 #[serde(default, deny_unknown_fields)]
 pub struct StaffFile {
     pub argon2: Argon2File,
+    pub step_up_minutes: Setting,
+    pub factor_key_file: Setting,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 pub mod audit_key;
 mod checked;
+pub mod factor_key;
 mod file;
+mod key_file;
 mod tls_link;
 
 pub use file::ConfigFile;
@@ -40,6 +42,9 @@ pub struct Config {
     pub serve: ServeConfig,
     /// `audit.key_file`: the audit chain's key (`audit_key`), outside the database.
     pub audit_key_file: PathBuf,
+    /// `staff.factor_key_file`: the key that seals the staff's authenticator secrets
+    /// (`factor_key`), outside the database; not the audit key.
+    pub factor_key_file: PathBuf,
 }
 
 /// `[serve]`, for `helpdesk serve`.
@@ -74,6 +79,8 @@ pub enum ConfigError {
     EmptyDatabaseFlag,
     #[error("`audit.key_file` ({file}) {problem}")]
     AuditKey { file: String, problem: String },
+    #[error("`staff.factor_key_file` ({file}) {problem}")]
+    FactorKey { file: String, problem: String },
 }
 
 pub const DEFAULT_URL: &str = "sqlite://helpdesk.db";
@@ -181,7 +188,7 @@ impl Config {
             std::path::absolute(folder.join(p))
                 .map_err(|e| ConfigError::Read { path: folder.display().to_string(), reason: e.to_string() })
         };
-        for file in [&mut self.log_file, &mut self.audit_key_file] {
+        for file in [&mut self.log_file, &mut self.audit_key_file, &mut self.factor_key_file] {
             if file.is_relative() {
                 *file = absolute(file)?;
             }

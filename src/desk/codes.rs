@@ -166,6 +166,9 @@ impl HelpDesk {
         prepared: Prepared,
         approved: Option<&CodeRequest>,
     ) -> DeskResult<IssuedCodes> {
+        if prepared.user.is_staff() {
+            self.fresh_factor(session, AuditAction::BackupCodesGenerated).await?;
+        }
         let now = self.now();
         let policy = self.policy.clone();
         let batch = blocking(move || codes::generate(&policy)).await??;

@@ -30,6 +30,7 @@ impl HelpDesk {
         let user = self.store.user(subject).await?.ok_or(DeskError::NoSuchUser)?;
         let attempted = AuditAction::GrantRequested;
         self.audited(&actor, Some(&user), attempted, grants::may_ask(&actor, &user)).await?;
+        self.fresh_factor(session, attempted).await?;
         let now = self.now();
         let until = now + GRANT_WAITS_SECS;
         let audit = NewAuditEvent::new(now, attempted)
@@ -77,6 +78,7 @@ impl HelpDesk {
         let (actor, grant, subject) = self.pending_grant(session, id).await?;
         let attempted = AuditAction::GrantApproved;
         self.audited(&actor, Some(&subject), attempted, grants::may_decide(&actor, &grant)).await?;
+        self.fresh_factor(session, attempted).await?;
         let now = self.now();
         let audit = NewAuditEvent::new(now, attempted)
             .actor(actor.id, &actor.username)
@@ -104,6 +106,7 @@ impl HelpDesk {
         self.audited(&actor, Some(&subject), attempted, grants::may_decide(&actor, &grant)).await?;
         let reason = IdentityCheck::Other.with_note(reason).map_err(|_| DeskError::DeclineNeedsReason)?.note;
         let reason = reason.ok_or(DeskError::DeclineNeedsReason)?;
+        self.fresh_factor(session, attempted).await?;
         let now = self.now();
         let mut audit = NewAuditEvent::new(now, attempted)
             .actor(actor.id, &actor.username)
@@ -209,6 +212,9 @@ fn applied(grant: &GrantRequest, subject: &User, now: i64) -> NewAuditEvent {
             (AuditAction::StaffRoleChanged, format!("{} -> admin", subject.role.map_or("none", |r| r.as_str())))
         }
         GrantKind::Reenable => (AuditAction::StaffEnabled, "may sign in again".to_owned()),
+        GrantKind::FactorReset => {
+            (AuditAction::StaffFactorReset, "enrols a new authenticator at the next sign-in".to_owned())
+        }
     };
     NewAuditEvent::new(now, action)
         .target(subject.id, &subject.username)

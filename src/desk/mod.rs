@@ -8,6 +8,7 @@
 
 mod audit_log;
 mod codes;
+mod factor;
 mod grants;
 mod redeem;
 mod serve_clients;
@@ -31,6 +32,7 @@ use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
 use crate::domain::phone::HomeRegion;
 use crate::domain::profile::ProfileError;
+use crate::domain::second_factor::{CodeRefusal, FactorKey};
 use crate::domain::time;
 use crate::domain::two_person::VelocityLimits;
 use crate::domain::user::User;
@@ -38,6 +40,7 @@ use crate::store::{Store, StoreError};
 
 pub use crate::store::{NewUser, Opening};
 pub use codes::{Generation, IssuedCodes, Redemption, WarningChoice};
+pub use factor::{FactorTicket, SignIn};
 pub use grants::StaffChangeDone;
 pub use serve_clients::NewServeClient;
 pub use staff::NewStaff;
@@ -94,6 +97,18 @@ pub enum DeskError {
     RequestOpen,
     #[error("No such request.")]
     NoSuchRequest,
+    #[error(transparent)]
+    FactorCode(#[from] CodeRefusal),
+    #[error("This account needs a code from its authenticator app: sign in through the terminal UI.")]
+    SecondFactorNeeded,
+    #[error("Confirm it is you: type the code from your authenticator app (asked again after a few minutes).")]
+    StepUpNeeded,
+    #[error("The sign-in took too long: start again with your password.")]
+    FactorTicketExpired,
+    #[error(
+        "No key to seal authenticator secrets: `staff.factor_key_file` is missing (`helpdesk migrate` creates it)."
+    )]
+    NoFactorKey,
     #[error("No such grant request.")]
     NoSuchGrant,
     #[error("This grant is no longer pending (approved, declined, withdrawn or expired meanwhile).")]
@@ -152,6 +167,9 @@ pub struct Limits {
     pub approval_secs: i64,
     /// `codes.max_batches_per_agent_hour`, `…_per_agent_day`, `…_per_user_day`.
     pub velocity: VelocityLimits,
+    /// A session that proved its factor longer ago than this is asked again before
+    /// approving, declining, generating for staff or any grant (`staff.step_up_minutes`).
+    pub step_up_secs: i64,
 }
 
 impl Default for Limits {
@@ -169,6 +187,7 @@ impl Default for Limits {
             request_secs: 30 * 60,
             approval_secs: 10 * 60,
             velocity: VelocityLimits::default(),
+            step_up_secs: 5 * 60,
         }
     }
 }
@@ -194,6 +213,9 @@ pub struct HelpDesk {
     evaluations: Arc<Evaluations>,
     /// The key of the username pseudonyms, read from the database once.
     pseudonym_key: Arc<tokio::sync::OnceCell<Zeroizing<Vec<u8>>>>,
+    /// The key that seals the staff's authenticator secrets (`staff.factor_key_file`);
+    /// `None` when it was not given, and then no second factor can be enrolled or checked.
+    factor_key: Option<FactorKey>,
 }
 
 impl HelpDesk {
@@ -211,7 +233,14 @@ impl HelpDesk {
             clock: Arc::new(time::now),
             evaluations: Arc::default(),
             pseudonym_key: Arc::default(),
+            factor_key: None,
         }
+    }
+
+    /// The key that seals the staff's authenticator secrets.
+    pub fn with_factor_key(mut self, key: FactorKey) -> Self {
+        self.factor_key = Some(key);
+        self
     }
 
     /// Opens the database a URL names, as `opening` says (`store::open_with`), with the

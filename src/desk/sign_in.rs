@@ -11,18 +11,8 @@ use crate::domain::session::Departure;
 use crate::store::{Reservation, StaffCredentials, Throttle};
 
 impl HelpDesk {
-    pub async fn login(&self, username: &str, password: Zeroizing<String>) -> DeskResult<Session> {
-        let now = self.now();
-        let creds = self.check_password(username, password, now).await?;
-        let user = &creds.user;
-        let event = NewAuditEvent::new(now, AuditAction::StaffLogin).actor(user.id, &user.username);
-        let id = self.store.start_session(user.id, now, &event).await?;
-        tracing::info!(staff = %user.username.escape_debug(), session = id, "staff signed in");
-        Ok(Session { id, staff: creds.staff, name: user.full_name() })
-    }
-
     /// The password check shared by sign-in and unlock: throttled, and every failure audited.
-    async fn check_password(
+    pub(in crate::desk) async fn check_password(
         &self,
         username: &str,
         password: Zeroizing<String>,
@@ -107,8 +97,10 @@ impl HelpDesk {
         self.actor(session).await.map(drop)
     }
 
-    /// Re-authenticates an idle-locked session with the password; the session stays the same.
-    pub async fn unlock(&self, session: &Session, password: Zeroizing<String>) -> DeskResult<()> {
+    /// Re-authenticates an idle-locked session with the password; the session stays the
+    /// same. `true` when the authenticator code is asked for next (`step_up`), which then
+    /// completes the unlock.
+    pub async fn unlock(&self, session: &Session, password: Zeroizing<String>) -> DeskResult<bool> {
         let actor = self.actor(session).await?;
         let now = self.now();
         self.check_password(&actor.username, password, now).await?;
@@ -116,7 +108,7 @@ impl HelpDesk {
             .actor(actor.id, &actor.username)
             .detail("unlocked after inactivity");
         self.store.append_audit(&[event]).await?;
-        Ok(())
+        Ok(self.store.staff_second_factor().await?)
     }
 
     /// Changes the signed-in staff's own password and ends all their sessions.

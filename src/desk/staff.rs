@@ -127,6 +127,9 @@ impl HelpDesk {
             StaffChange::Enable => (AuditAction::StaffEnabled, "may sign in again".into()),
             StaffChange::Unlock => (AuditAction::StaffUnlocked, "sign-in lock lifted".into()),
             StaffChange::EndSessions => (AuditAction::StaffSessionsEnded, "every open session ended".into()),
+            StaffChange::ResetFactor => {
+                (AuditAction::StaffFactorReset, "enrols a new authenticator at the next sign-in".into())
+            }
         };
         let enabled = self.store.staff(user.id).await?.is_some();
         let rule = access::may_change_staff(&actor, &user, enabled, change, admins);

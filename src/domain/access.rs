@@ -148,6 +148,9 @@ pub enum StaffChange {
     Unlock,
     /// End every open session.
     EndSessions,
+    /// Clear their authenticator secret and end their sessions: they enrol again at the
+    /// next sign-in. A grant (it lets whoever holds the password enrol a new device).
+    ResetFactor,
 }
 
 impl StaffChange {

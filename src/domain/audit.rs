@@ -66,10 +66,16 @@ pub enum AuditAction {
     GrantDeclined,
     GrantWithdrawn,
     GrantExpired,
+    /// A member of staff enrolled an authenticator (second factor).
+    StaffFactorEnrolled,
+    /// An approved reset cleared it; they enrol again.
+    StaffFactorReset,
+    /// A session proved its factor again before a risky action (step-up).
+    StaffSteppedUp,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 49] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -116,6 +122,9 @@ impl AuditAction {
         AuditAction::GrantDeclined,
         AuditAction::GrantWithdrawn,
         AuditAction::GrantExpired,
+        AuditAction::StaffFactorEnrolled,
+        AuditAction::StaffFactorReset,
+        AuditAction::StaffSteppedUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -166,6 +175,9 @@ impl AuditAction {
             AuditAction::GrantDeclined => "grant_declined",
             AuditAction::GrantWithdrawn => "grant_withdrawn",
             AuditAction::GrantExpired => "grant_expired",
+            AuditAction::StaffFactorEnrolled => "staff_factor_enrolled",
+            AuditAction::StaffFactorReset => "staff_factor_reset",
+            AuditAction::StaffSteppedUp => "staff_stepped_up",
         }
     }
 

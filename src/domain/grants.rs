@@ -22,6 +22,8 @@ pub enum GrantKind {
     Permission(Permission),
     /// A disabled account may sign in again.
     Reenable,
+    /// A member of staff's authenticator is forgotten; they enrol again.
+    FactorReset,
 }
 
 impl GrantKind {
@@ -32,6 +34,7 @@ impl GrantKind {
             GrantKind::AdminRole => "admin_role",
             GrantKind::Permission(_) => "permission",
             GrantKind::Reenable => "reenable",
+            GrantKind::FactorReset => "factor_reset",
         }
     }
     pub fn permission(self) -> Option<Permission> {
@@ -45,6 +48,7 @@ impl GrantKind {
         match (kind, permission) {
             ("admin_role", None) => Some(GrantKind::AdminRole),
             ("reenable", None) => Some(GrantKind::Reenable),
+            ("factor_reset", None) => Some(GrantKind::FactorReset),
             ("permission", Some(p)) => Permission::parse(p).map(GrantKind::Permission),
             _ => None,
         }
@@ -55,6 +59,7 @@ impl GrantKind {
             GrantKind::AdminRole => StaffChange::Promote,
             GrantKind::Permission(p) => StaffChange::Grant(p),
             GrantKind::Reenable => StaffChange::Enable,
+            GrantKind::FactorReset => StaffChange::ResetFactor,
         }
     }
     /// The grant a staff change asks for, when it gives power; `None` for a change that
@@ -64,6 +69,7 @@ impl GrantKind {
             StaffChange::Promote => Some(GrantKind::AdminRole),
             StaffChange::Grant(p) => Some(GrantKind::Permission(p)),
             StaffChange::Enable => Some(GrantKind::Reenable),
+            StaffChange::ResetFactor => Some(GrantKind::FactorReset),
             StaffChange::Withdraw(_)
             | StaffChange::Demote
             | StaffChange::Disable
@@ -77,6 +83,7 @@ impl GrantKind {
             GrantKind::AdminRole => "admin-level role".into(),
             GrantKind::Permission(p) => format!("permission \"{}\"", p.label()),
             GrantKind::Reenable => "re-enabling the account".into(),
+            GrantKind::FactorReset => "a new authenticator (second factor reset)".into(),
         }
     }
 }
@@ -226,8 +233,12 @@ mod tests {
 
     #[test]
     fn every_power_giving_change_is_a_grant_and_reads_back() {
-        for change in [StaffChange::Promote, StaffChange::Grant(Permission::GenerateLockoutCodes), StaffChange::Enable]
-        {
+        for change in [
+            StaffChange::Promote,
+            StaffChange::Grant(Permission::GenerateLockoutCodes),
+            StaffChange::Enable,
+            StaffChange::ResetFactor,
+        ] {
             let kind = GrantKind::of_change(change).expect("gives power");
             assert_eq!(kind.change(), change);
             assert_eq!(GrantKind::parse(kind.as_str(), kind.permission().map(Permission::as_str)), Some(kind));

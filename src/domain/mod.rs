@@ -14,6 +14,7 @@ pub mod profile;
 pub mod redemption;
 pub mod risk;
 pub mod search;
+pub mod second_factor;
 pub mod serve_client;
 pub mod session;
 pub mod text;

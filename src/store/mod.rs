@@ -1,7 +1,7 @@
 //! The one boundary between the help desk and its identity database. `Store` speaks in
 //! the domain's types; it is the sum of one trait a topic (institution, people, search,
 //! staff, sign-in, batches, audit, contact changes, two-person requests, grant requests,
-//! serve clients), each declared and implemented once in its topic's file, on
+//! second factors, serve clients), each declared and implemented once in its topic's file, on
 //! `SqlStore<D>`, for any database with a `Dialect`: `SqliteStore` (the embedded default) and `PostgresStore`
 //! (production). The statements are named in `sql/`, by topic; rows become domain values
 //! in `rows.rs`.
@@ -14,6 +14,7 @@ mod batches;
 mod contact_changes;
 mod dialect;
 mod error;
+mod factor;
 mod grants;
 mod institution;
 mod people;
@@ -39,6 +40,7 @@ pub use batches::BatchStore;
 pub use contact_changes::ContactChangeStore;
 pub use dialect::Dialect;
 pub use error::{StoreError, StoreResult};
+pub use factor::{FactorStore, StoredFactor};
 pub use grants::{GrantDecider, GrantDecision, GrantOutcome, GrantStore};
 pub use institution::InstitutionStore;
 pub use people::PeopleStore;
@@ -101,6 +103,7 @@ store_is_the_sum_of! {
         + ContactChangeStore
         + TwoPersonStore
         + GrantStore
+        + FactorStore
         + ServeClientStore
 }
 

@@ -24,6 +24,7 @@ macro_rules! sql_impl {
             String: $crate::store::dialect::Column<D>,
             Option<String>: $crate::store::dialect::Column<D>,
             Vec<u8>: $crate::store::dialect::Column<D>,
+            Option<Vec<u8>>: $crate::store::dialect::Column<D>,
             for<'q> &'q str: $crate::store::dialect::Param<'q, D>,
             for<'q> Option<&'q str>: $crate::store::dialect::Param<'q, D>,
             for<'q> &'q [u8]: $crate::store::dialect::Param<'q, D>,

@@ -30,6 +30,26 @@ pub struct Texts {
     pub status: Status,
     pub notifications: Notifications,
     pub approvals: Approvals,
+    pub factor: Factor,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Factor {
+    pub title: String,
+    pub ask: String,
+    pub code: String,
+    pub code_hint: String,
+    pub enter_code: String,
+    pub enrol_title: String,
+    pub enrol_scan: String,
+    pub enrol_type: String,
+    pub secret: String,
+    pub keys: String,
+    pub sign_in_keys: String,
+    pub unlock_why: String,
+    pub step_up_why: String,
+    pub stepped_up: String,
 }
 
 static TEXTS: LazyLock<Texts> = LazyLock::new(|| {

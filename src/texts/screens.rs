@@ -17,6 +17,7 @@ pub struct Login {
     pub password_hint: String,
     pub no_staff: String,
     pub demo_hint: String,
+    pub demo_codes: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +167,7 @@ pub struct StaffTexts {
     pub enable: String,
     pub unlock: String,
     pub end_sessions: String,
+    pub reset_factor: String,
 }
 
 #[derive(Debug, Deserialize)]

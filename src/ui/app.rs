@@ -64,6 +64,9 @@ pub struct App {
     pub theme: Theme,
     /// A line under the sign-in form: demo credentials, or how to create the first admin.
     pub sign_in_hint: Option<String>,
+    /// The demo staff's published authenticator secrets, whose current codes the demo's
+    /// sign-in screen shows (empty elsewhere).
+    pub demo_factors: Vec<(String, crate::domain::second_factor::FactorSecret)>,
     pub settings: UiSettings,
     pub session: Option<Session>,
     pub institution: String,
@@ -104,6 +107,7 @@ impl App {
         Self {
             theme,
             sign_in_hint: None,
+            demo_factors: Vec::new(),
             settings,
             session: None,
             institution: String::new(),
@@ -240,6 +244,9 @@ impl App {
     pub(super) fn failed(&mut self, e: DeskError) {
         if matches!(e, DeskError::SessionEnded) {
             self.signed_out(Some(e.to_string()));
+        } else if matches!(e, DeskError::StepUpNeeded) && self.session.is_some() {
+            // The action waits: the code is asked, and the key pressed again afterwards.
+            self.lock = Some(LockForm::step_up(e.to_string()));
         } else {
             self.status = Some(Status::error(e.to_string()));
         }
@@ -267,6 +274,11 @@ impl App {
 
     /// Closes what is in front: the confirm popup, a modal, an admin screen, the detail.
     pub(super) fn close_front(&mut self) {
+        // A step-up left with Esc: the action is simply not done.
+        if self.lock.as_ref().is_some_and(|l| l.step_up.is_some()) {
+            self.lock = None;
+            return;
+        }
         if self.confirm.take().is_some() || self.modal.take().is_some() || self.admin.take().is_some() {
             return;
         }

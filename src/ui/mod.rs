@@ -27,7 +27,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
-use crate::desk::{DeskError, Generation, HelpDesk, ProfileEdit, Session, WarningChoice};
+use crate::desk::{DeskError, Generation, HelpDesk, ProfileEdit, Session, SignIn, WarningChoice};
 use crate::domain::session::Departure;
 use crate::texts::{fill, texts};
 use app::{App, UiSettings};
@@ -126,12 +126,18 @@ const END_WAIT: Duration = Duration::from_millis(800);
 /// Runs one effect against the service; every effect but sign-out answers with a message.
 async fn perform(desk: HelpDesk, effect: Effect) -> Option<Msg> {
     let msg = match effect {
-        Effect::Login { username, password } => {
-            Msg::LoggedIn(match desk.login(&username, password.into_inner()).await {
+        Effect::Login { username, password } => match desk.sign_in(&username, password.into_inner()).await {
+            Ok(SignIn::Done(session)) => Msg::LoggedIn(desk.institution().await.map(|i| (session, i.name))),
+            Ok(SignIn::Code(ticket) | SignIn::Enrol(ticket)) => Msg::FactorAsked(Box::new(ticket)),
+            Err(e) => Msg::LoggedIn(Err(e)),
+        },
+        Effect::FinishSignIn { ticket, code } => {
+            Msg::LoggedIn(match desk.finish_sign_in(&ticket, code.expose()).await {
                 Ok(session) => desk.institution().await.map(|i| (session, i.name)),
                 Err(e) => Err(e),
             })
         }
+        Effect::StepUp { session, code } => Msg::SteppedUp(desk.step_up(&session, code.expose()).await),
         Effect::Unlock { session, password } => Msg::Unlocked(desk.unlock(&session, password.into_inner()).await),
         Effect::Search { session, query, seq } => Msg::Users { seq, result: desk.search(&session, &query).await },
         Effect::LoadDetail { session, user } => Msg::Detail(desk.user_detail(&session, user).await.map(Box::new)),
@@ -247,16 +253,20 @@ fn heartbeat(desk: &HelpDesk, session: Option<&Session>, tx: &UnboundedSender<Ms
 }
 
 /// What a tick can change on screen.
-fn tick_view(app: &App) -> (bool, Option<Reveal>, bool) {
+fn tick_view(app: &App) -> (bool, Option<Reveal>, bool, Option<i64>) {
     let counting = app.codes.as_ref().is_some_and(|c| c.hide_at.is_some());
-    (app.lock.is_some(), app.codes.as_ref().map(|c| c.reveal), counting)
+    // The demo's sign-in screen shows codes that change every step.
+    let step = (app.session.is_none() && !app.demo_factors.is_empty())
+        .then(|| crate::domain::time::now() / crate::domain::second_factor::STEP_SECS);
+    (app.lock.is_some(), app.codes.as_ref().map(|c| c.reveal), counting, step)
 }
 
-/// Opens the UI; `sign_in_hint` is a line for the sign-in screen of a demo database.
-pub async fn run(desk: HelpDesk, config: Config, sign_in_hint: Option<String>) -> Result<()> {
+/// Opens the UI; `sign_in_hint` is a line for the sign-in screen of a demo database, and
+/// `demo_codes` shows the demo staff's current authenticator codes under it.
+pub async fn run(desk: HelpDesk, config: Config, sign_in_hint: Option<String>, demo_codes: bool) -> Result<()> {
     let started = Instant::now();
     let mut terminal = setup_terminal()?;
-    let result = event_loop(&mut terminal, desk, &config, started, sign_in_hint).await;
+    let result = event_loop(&mut terminal, desk, &config, started, (sign_in_hint, demo_codes)).await;
     restore_terminal();
     result
 }
@@ -266,7 +276,7 @@ async fn event_loop(
     desk: HelpDesk,
     config: &Config,
     started: Instant,
-    sign_in_hint: Option<String>,
+    (sign_in_hint, demo_codes): (Option<String>, bool),
 ) -> Result<()> {
     let (tx, mut rx) = unbounded_channel();
     tokio::spawn(read_events(tx.clone()));
@@ -281,6 +291,12 @@ async fn event_loop(
     };
     let mut app = App::new(theme::Theme::new(config.no_color), settings, Instant::now());
     app.sign_in_hint = sign_in_hint;
+    if demo_codes {
+        app.demo_factors = crate::cli::demo::DEMO_FACTOR_SECRETS
+            .iter()
+            .filter_map(|(u, _)| crate::cli::demo::demo_factor(u).map(|s| ((*u).to_owned(), s)))
+            .collect();
+    }
     if !desk.has_staff().await.unwrap_or(true) {
         app.sign_in_hint = Some(texts().login.no_staff.clone());
     }

@@ -5,7 +5,7 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::desk::{DeskError, Generation, Session, UserDetail};
+use crate::desk::{DeskError, FactorTicket, Generation, Session, UserDetail};
 use crate::domain::access::{StaffChange, StaffMember};
 use crate::domain::audit::{AuditEvent, AuditFilter, VerifiedIdentity};
 use crate::domain::grants::GrantRequest;
@@ -43,7 +43,12 @@ pub enum Msg {
     Resize(u16, u16),
     Tick,
     LoggedIn(Result<(Session, String), DeskError>),
-    Unlocked(Result<(), DeskError>),
+    /// The password was right; the authenticator code (or an enrolment) is asked next.
+    FactorAsked(Box<FactorTicket>),
+    /// The idle lock's password: `true` when a code is asked next.
+    Unlocked(Result<bool, DeskError>),
+    /// A code proved the session's factor again (unlock, or before a risky action).
+    SteppedUp(Result<(), DeskError>),
     Users {
         seq: u64,
         result: Result<Vec<User>, DeskError>,
@@ -87,8 +92,15 @@ impl Msg {
     /// customer. No arm catches the rest, so a new message must be answered here.
     pub fn belongs_to_session(&self) -> bool {
         match self {
-            Msg::End(_) | Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..) | Msg::Tick | Msg::LoggedIn(_) => false,
+            Msg::End(_)
+            | Msg::Key(_)
+            | Msg::Paste(_)
+            | Msg::Resize(..)
+            | Msg::Tick
+            | Msg::LoggedIn(_)
+            | Msg::FactorAsked(_) => false,
             Msg::Unlocked(_)
+            | Msg::SteppedUp(_)
             | Msg::Users { .. }
             | Msg::Detail(_)
             | Msg::Refreshed(_)
@@ -114,6 +126,8 @@ impl Msg {
 pub enum Effect {
     Login { username: String, password: Secret },
     Unlock { session: Session, password: Secret },
+    FinishSignIn { ticket: Box<FactorTicket>, code: Secret },
+    StepUp { session: Session, code: Secret },
     Search { session: Session, query: UserQuery, seq: u64 },
     LoadDetail { session: Session, user: UserId },
     Generate { session: Session, user: UserId, identity: VerifiedIdentity, seen: Option<i64> },
@@ -220,6 +234,10 @@ pub enum Outcome {
     },
     /// The idle lock's password.
     Unlock(Secret),
+    /// The authenticator code after the password (or the enrolment's first code).
+    FinishSignIn(Box<FactorTicket>, Secret),
+    /// The authenticator code of the lock screen (an unlock, or a step-up).
+    StepUp(Secret),
     SignOut,
     /// Manage Users wants this page of results.
     Search {

@@ -25,7 +25,13 @@ pub fn view(app: &App, frame: &mut Frame) {
     let theme = &app.theme;
     draw_header(app, frame, header);
     match (&app.session, &app.lock) {
-        (None, _) => app.login.draw(frame, body, theme, app.sign_in_hint.as_deref()),
+        (None, _) => {
+            let hint = match (&app.sign_in_hint, demo_codes(app)) {
+                (Some(hint), Some(codes)) => Some(format!("{hint}\n{codes}")),
+                (hint, codes) => hint.clone().or(codes),
+            };
+            app.login.draw(frame, body, theme, hint.as_deref(), app.settings.ascii)
+        }
         (Some(session), Some(lock)) => lock.draw(frame, body, theme, session),
         (Some(_), None) => {
             match (&app.admin, &app.codes, &app.detail) {
@@ -128,4 +134,15 @@ pub fn hints(
         spans.push(Span::styled(format!(" {}  ", binding.hint), hint));
     }
     Line::from(spans)
+}
+
+/// The demo staff's current authenticator codes, on the demo's sign-in screen only.
+fn demo_codes(app: &App) -> Option<String> {
+    if app.demo_factors.is_empty() {
+        return None;
+    }
+    let now = crate::domain::time::now();
+    let codes: Vec<String> =
+        app.demo_factors.iter().map(|(user, secret)| format!("{user} {}", secret.code_at(now).as_str())).collect();
+    Some(crate::texts::fill(&crate::texts::texts().login.demo_codes, &[("codes", &codes.join(" · "))]))
 }

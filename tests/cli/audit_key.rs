@@ -20,6 +20,7 @@ async fn rotate_key_moves_the_chain_to_a_new_key_and_refuses_a_broken_chain() {
     let dir = tempfile::tempdir().unwrap();
     let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "20"], "");
     assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    crate::second_factor_off(&format!("sqlite://{}", dir.path().join("helpdesk-demo.db").display()));
     let (file, beside) = (dir.path().join(common::KEY_FILE), dir.path().join(format!("{}.new", common::KEY_FILE)));
     let old = std::fs::read_to_string(&file).unwrap();
     let said =

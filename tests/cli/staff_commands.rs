@@ -33,6 +33,7 @@ fn staff_commands_need_an_admin_and_follow_the_panes_rules() {
     let url = format!("sqlite://{}", dir.path().join("staff-demo.db").display());
     let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
     assert!(demo.status.success(), "{}", text(&demo));
+    crate::second_factor_off(&url);
 
     let list = run(dir.path(), &url, &["staff", "list", "--admin-username", "ada.admin"], ADMIN);
     assert!(list.status.success(), "{}", text(&list));
@@ -107,6 +108,7 @@ fn what_the_database_holds_is_shown_by_the_command_line_never_obeyed() {
     let url = format!("sqlite://{}", dir.path().join("staff-demo.db").display());
     let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
     assert!(demo.status.success(), "{}", text(&demo));
+    crate::second_factor_off(&url);
     let planted = "Rivera\u{1b}]0;owned\u{7}\u{1b}[2J";
     write_through_sql(
         &url,
@@ -142,6 +144,7 @@ fn watch_tells_outside_changes_within_seconds_and_stops_on_sigterm() {
     let url = format!("sqlite://{}", dir.path().join("watch-demo.db").display());
     let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
     assert!(demo.status.success(), "{}", text(&demo));
+    crate::second_factor_off(&url);
     let watching = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
         .args(["--config", "/dev/null", "watch"])
         .current_dir(dir.path())
@@ -185,6 +188,7 @@ fn one_admin_alone_cannot_make_a_working_second_admin() {
     let url = format!("sqlite://{}", dir.path().join("grants-demo.db").display());
     let demo = run(dir.path(), &url, &["demo", "--no-ui", "--users", "20", "--database", &url], "");
     assert!(demo.status.success(), "{}", text(&demo));
+    crate::second_factor_off(&url);
     let mal_pass = "quartz-meadow-lantern-2026\n";
     let create = [
         "staff",

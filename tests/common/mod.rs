@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use helpdesk::cli::demo;
-use helpdesk::desk::{HelpDesk, Limits, Session};
+use helpdesk::desk::{HelpDesk, Limits, Session, SignIn};
 use helpdesk::domain::access::Refusal;
 use helpdesk::domain::audit::{AuditAction, AuditEvent};
 use helpdesk::domain::audit_chain::AuditKey;
 use helpdesk::domain::codes::{CodePolicy, HashCost};
+use helpdesk::domain::second_factor::FactorKey;
 use helpdesk::domain::user::User;
 use helpdesk::store::{self, Store};
 use zeroize::Zeroizing;
@@ -39,6 +40,9 @@ pub struct TestDb {
     pub sqlite_file: Option<PathBuf>,
     /// This database's own audit key, random, as `helpdesk migrate` makes one.
     pub audit_key: AuditKey,
+    /// The key that seals its staff's authenticator secrets, random, as `migrate` makes it.
+    pub factor_key: FactorKey,
+    pub factor_key_bytes: [u8; 32],
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -55,7 +59,9 @@ impl TestDb {
 
     fn desk_on(&self, store: Arc<dyn Store>, limits: Limits) -> HelpDesk {
         let clock = self.clock.clone();
-        HelpDesk::new(store, policy(), CHEAP, limits).with_clock(Arc::new(move || clock.load(Ordering::SeqCst)))
+        HelpDesk::new(store, policy(), CHEAP, limits)
+            .with_clock(Arc::new(move || clock.load(Ordering::SeqCst)))
+            .with_factor_key(self.factor_key.clone())
     }
 
     pub fn advance(&self, secs: i64) {
@@ -66,6 +72,13 @@ impl TestDb {
     /// /dev/null` reads it (`audit.key_file`'s default, mode 0600).
     pub fn write_key_file(&self, dir: &std::path::Path) {
         write_key_file(&self.audit_key, dir);
+        write_private(&dir.join(FACTOR_KEY_FILE), &hex(&self.factor_key_bytes));
+    }
+
+    /// "Staff need a second factor", on or off (the seeded databases have it off, so that
+    /// the tests of other rules sign in with a password; the factor's tests turn it on).
+    pub async fn second_factor(&self, on: bool) {
+        self.raw_execute(&format!("UPDATE institutions SET staff_second_factor = {}", i64::from(on))).await.unwrap();
     }
 
     pub async fn user(&self, username: &str) -> User {
@@ -79,11 +92,31 @@ pub const KEY_FILE: &str = "helpdesk-audit.key";
 
 /// Writes `key` as the key file of a `helpdesk` run in `dir`, as `helpdesk migrate` would.
 pub fn write_key_file(key: &AuditKey, dir: &std::path::Path) {
+    write_private(&dir.join(KEY_FILE), &key.to_file_text());
+}
+
+/// The name `staff.factor_key_file` defaults to.
+pub const FACTOR_KEY_FILE: &str = "helpdesk-factor.key";
+/// The tests' factor key: fixed, so that a database and the binary run on it agree.
+pub const FACTOR_KEY: [u8; 32] = [0x5a; 32];
+
+fn write_private(path: &std::path::Path, text: &str) {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file =
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(dir.join(KEY_FILE)).unwrap();
-    file.write_all(key.to_file_text().as_bytes()).unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+/// A demo member of staff's authenticator code now (plus `later` seconds: the next step's
+/// when this step's was used), as their app would show it.
+pub fn demo_code(username: &str, later: i64) -> String {
+    let secret = demo::demo_factor(username).expect("a published secret");
+    secret.code_at(helpdesk::domain::time::now() + later).to_string()
+}
+
+/// The factor key `helpdesk migrate` or the demo made in `dir`.
+pub fn factor_key_in(dir: &std::path::Path) -> FactorKey {
+    helpdesk::config::factor_key::read(&dir.join(FACTOR_KEY_FILE)).expect("the factor key file the binary made")
 }
 
 /// The key `helpdesk migrate` or the demo made in `dir`.
@@ -95,9 +128,22 @@ pub fn policy() -> CodePolicy {
     CodePolicy::new(10, 12, 4, Some(72 * 3600), CODE_COST).unwrap()
 }
 
+/// Signs a demo member of staff in; where the database asks for a second factor, with the
+/// code of their published secret (the next step's when this one was used already).
 pub async fn login(desk: &HelpDesk, username: &str) -> Session {
     let pass = demo::DEMO_STAFF.iter().find(|s| s.0 == username).expect("demo staff").5;
-    desk.login(username, Zeroizing::new(pass.to_owned())).await.expect("demo login")
+    match desk.sign_in(username, Zeroizing::new(pass.to_owned())).await.expect("demo login") {
+        SignIn::Done(session) => session,
+        SignIn::Enrol(_) => panic!("{username} is not enrolled"),
+        SignIn::Code(ticket) => {
+            let secret = demo::demo_factor(username).expect("a published secret");
+            let now = desk.now();
+            match desk.finish_sign_in(&ticket, &secret.code_at(now)).await {
+                Ok(session) => session,
+                Err(_) => desk.finish_sign_in(&ticket, &secret.code_at(now + 30)).await.expect("the next code"),
+            }
+        }
+    }
 }
 
 /// A fresh SQLite database seeded with the demo data.
@@ -131,6 +177,7 @@ pub async fn fresh(db: &TestDb) -> TestDb {
 
 async fn seeded(db: TestDb) -> TestDb {
     demo::seed(&db.desk(Limits::default()), 20, CHEAP, |_| {}).await.expect("seeding the demo data");
+    db.second_factor(false).await;
     db
 }
 
@@ -190,6 +237,8 @@ async fn sqlite() -> TestDb {
         clock: Arc::new(AtomicI64::new(helpdesk::domain::time::now())),
         sqlite_file: Some(file),
         audit_key,
+        factor_key: FactorKey::from_bytes(FACTOR_KEY),
+        factor_key_bytes: FACTOR_KEY,
         _dir: Some(dir),
     }
 }
@@ -213,6 +262,8 @@ async fn postgres(base: &str) -> TestDb {
         clock: Arc::new(AtomicI64::new(helpdesk::domain::time::now())),
         sqlite_file: None,
         audit_key,
+        factor_key: FactorKey::from_bytes(FACTOR_KEY),
+        factor_key_bytes: FACTOR_KEY,
         _dir: None,
     }
 }

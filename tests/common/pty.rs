@@ -62,3 +62,35 @@ pub fn mask_codes(text: &str) -> String {
     }
     out
 }
+
+/// A terminal a test types into and reads.
+pub trait Keys {
+    fn send_keys(&mut self, keys: &str);
+    fn shown(&self) -> String;
+}
+
+/// Answers the authenticator prompt that follows a demo member's password with the code
+/// their published secret gives now, as their app would show it; when this step's code was
+/// used already (a second sign-in within 30 s), with the next step's, which the window
+/// accepts. Returns once the code was taken.
+pub fn answer_code(term: &mut impl Keys, username: &str) {
+    let secret = helpdesk::cli::demo::demo_factor(username).expect("a demo member of staff");
+    let wait = |term: &mut dyn Keys, what: &[&str]| {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let text = term.shown();
+            if let Some(found) = what.iter().find(|w| text.contains(*w)) {
+                return found.to_string();
+            }
+            assert!(std::time::Instant::now() < until, "timed out waiting for {what:?}; the screen shows:\n{text}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait(term, &["Authenticator code"]);
+    term.send_keys(&secret.code_at(helpdesk::domain::time::now()));
+    term.send_keys("\r");
+    if wait(term, &["Page 1", "already used"]) == "already used" {
+        term.send_keys(&secret.code_at(helpdesk::domain::time::now() + 30));
+        term.send_keys("\r");
+    }
+}

@@ -20,5 +20,6 @@ mod properties;
 mod redemption;
 mod refusals;
 mod search;
+mod second_factor;
 mod staff;
 mod two_person;

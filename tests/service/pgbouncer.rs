@@ -34,7 +34,8 @@ async fn the_whole_service_works_through_pgbouncer_in_transaction_mode() {
     let key = helpdesk::domain::audit_chain::AuditKey::random().unwrap();
     store::open_with(&direct, 1, Opening::Migrate, &key).await.expect("migrating directly");
     let store = store::open_with(&through, 8, Opening::Run, &key).await.expect("opening through PgBouncer");
-    let desk = HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default());
+    let desk = HelpDesk::new(store.clone(), common::policy(), common::CHEAP, Limits::default())
+        .with_factor_key(helpdesk::domain::second_factor::FactorKey::from_bytes(common::FACTOR_KEY));
     helpdesk::cli::demo::seed(&desk, 300, common::CHEAP, |_| {}).await.expect("seeding through PgBouncer");
     let agent = common::login(&desk, "alex.agent").await;
     let admin = common::login(&desk, "ada.admin").await;

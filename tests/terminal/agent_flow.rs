@@ -21,6 +21,15 @@ struct Screen {
     writer: Box<dyn Write + Send>,
 }
 
+impl pty::Keys for Screen {
+    fn send_keys(&mut self, keys: &str) {
+        self.send(keys);
+    }
+    fn shown(&self) -> String {
+        self.text()
+    }
+}
+
 impl Screen {
     fn text(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
@@ -118,6 +127,7 @@ fn sign_in(screen: &mut Screen, username: &str, password: &str) {
     screen.send("\t");
     screen.send(password);
     screen.send("\r");
+    pty::answer_code(screen, username);
     screen.wait_for("Page 1");
 }
 
@@ -184,10 +194,30 @@ fn an_agent_issues_a_code_that_works_exactly_once() {
     eprintln!("first frame after {} ms (including seeding the demo database)", started.elapsed().as_millis());
     assert!(parser.lock().unwrap().screen().alternate_screen(), "the UI is not on the alternate screen");
 
+    // As a newcomer does: the code the demo's sign-in screen shows under the credentials.
+    let shown = screen.wait_for("Demo authenticator codes now");
+    let codes = shown.split("codes now").nth(1).expect("the codes' line").replace(['│', '┃'], " ");
+    let code = codes
+        .split_whitespace()
+        .skip_while(|w| *w != "alex.agent")
+        .nth(1)
+        .expect("alex.agent's code on the sign-in screen")
+        .to_owned();
+    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code:?}");
     screen.send("alex.agent");
     screen.send("\t");
     screen.send("agent-demo-pass-2026");
     screen.send("\r");
+    screen.wait_for("Authenticator code");
+    screen.send(&code);
+    screen.send("\r");
+    if screen
+        .wait_until("the code taken", |t| t.contains("Alex Rivera (agent)") || t.contains("wrong"))
+        .contains("wrong")
+    {
+        // The step turned between reading and typing: the next code, as a person would.
+        pty::answer_code(&mut screen, "alex.agent");
+    }
     screen.wait_for("Alex Rivera (agent)");
     screen.wait_for("Page 1");
 

@@ -20,6 +20,15 @@ struct Terminal {
     writer: Box<dyn Write + Send>,
 }
 
+impl pty::Keys for Terminal {
+    fn send_keys(&mut self, keys: &str) {
+        self.send(keys);
+    }
+    fn shown(&self) -> String {
+        self.text()
+    }
+}
+
 impl Terminal {
     fn spawn(dir: &Path, url: &str) -> (Self, Box<dyn portable_pty::Child + Send + Sync>) {
         let pty =
@@ -122,6 +131,7 @@ async fn escapes_planted_through_sql_are_shown_never_obeyed() {
     term.send("\t");
     term.send("admin-demo-pass-2026");
     term.send("\r");
+    pty::answer_code(&mut term, "ada.admin");
     term.wait_for("Page 1");
     // The list: found by its folded name, which the product refolded before searching.
     term.send("/");

@@ -56,6 +56,7 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     agent.send("\t");
     agent.send("agent-demo-pass-2026");
     agent.send("\r");
+    pty::answer_code(&mut agent, "alex.agent");
     agent.wait_for("Alex Rivera (agent)");
     agent.wait_for("Page 1");
     agent.send("/");
@@ -105,6 +106,7 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     dropped.send("\t");
     dropped.send("agent-demo-pass-2026");
     dropped.send("\r");
+    pty::answer_code(&mut dropped, "alex.agent");
     dropped.wait_for("Page 1");
     dropped.send("/");
     dropped.send("amara.okafor");
@@ -399,6 +401,15 @@ struct PtySsh {
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _master: Box<dyn MasterPty + Send>,
+}
+
+impl pty::Keys for PtySsh {
+    fn send_keys(&mut self, keys: &str) {
+        self.send(keys);
+    }
+    fn shown(&self) -> String {
+        self.text()
+    }
 }
 
 impl PtySsh {

@@ -55,7 +55,7 @@ fn idle_lock_wipes_an_open_code_view_and_keeps_the_rest() {
     type_text(&mut app, &clock, "agent-demo-pass-2026");
     let effects = press(&mut app, &clock, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Unlock { .. }]));
-    let effects = update(&mut app, Msg::Unlocked(Ok(())), clock.at(301));
+    let effects = update(&mut app, Msg::Unlocked(Ok(false)), clock.at(301));
     assert!(app.lock.is_none());
     assert!(matches!(effects.as_slice(), [Effect::LoadDetail { user: 10, .. }]), "the detail was not refreshed");
     assert!(app.status.as_ref().is_some_and(|s| s.text.contains("wiped")), "nobody was told the codes are gone");

@@ -8,6 +8,7 @@ mod fixtures;
 mod admin;
 mod approvals;
 mod codes;
+mod factor;
 mod forms;
 mod manage_users;
 mod sign_in;

@@ -75,6 +75,7 @@ impl HelpDesk {
         if request.state != RequestState::Pending {
             return Err(DeskError::RequestClosed);
         }
+        self.fresh_factor(session, attempted).await?;
         if request.overtaken_by(&weighed.marks) {
             let why = "the user's contact details changed, or codes were issued, after the request";
             self.void(&request, why).await?;
@@ -108,6 +109,7 @@ impl HelpDesk {
         // not the target.
         self.audited(&actor, Some(&user), attempted, two_person::may_approve(&actor, &request, &[], &[])).await?;
         let reason = IdentityCheck::Other.with_note(reason).map_err(|_| DeskError::DeclineNeedsReason)?.note;
+        self.fresh_factor(session, attempted).await?;
         let now = self.now();
         let change = RequestMove {
             to: RequestState::Declined,

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod codes;
+pub mod factor;
 pub mod grants;
 pub mod instance_keys;
 pub mod institution;

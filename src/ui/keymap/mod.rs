@@ -40,6 +40,8 @@ pub enum Command {
     ToggleDisabled,
     Unlock,
     EndSessions,
+    /// Ask for a member of staff's second factor to be reset (a grant).
+    ResetFactor,
     OpenApprovals,
     Approve,
     Decline,

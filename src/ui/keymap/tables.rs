@@ -27,8 +27,11 @@ const LOGIN: &[Binding] = &[
     b(&[Code(KeyCode::Esc), Ctrl('c')], 1, "quit", C::Quit, true),
 ];
 
-const LOCKED: &[Binding] =
-    &[b(ENTER, 1, "unlock", C::Activate, true), b(&[Ctrl('o')], 1, "sign out", C::SignOut, true)];
+const LOCKED: &[Binding] = &[
+    b(ENTER, 1, "confirm", C::Activate, true),
+    b(ESC, 1, "back (a step-up)", C::Back, false),
+    b(&[Ctrl('o')], 1, "sign out", C::SignOut, true),
+];
 
 const USER_LIST: &[Binding] = &[
     b(&[Char('/')], 1, "search", C::Search, true),
@@ -100,6 +103,7 @@ const STAFF: &[Binding] = &[
     b(&[Char('d')], 1, "disable", C::ToggleDisabled, true),
     b(&[Char('u')], 1, "unlock", C::Unlock, true),
     b(&[Char('x')], 1, "end sessions", C::EndSessions, true),
+    b(&[Char('f')], 1, "reset 2nd factor", C::ResetFactor, false),
     b(&[Char('l')], 1, "link", C::LinkIdentity, true),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),

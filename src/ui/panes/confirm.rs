@@ -151,5 +151,6 @@ pub fn staff_change_label(change: StaffChange) -> &'static str {
         StaffChange::Enable => &t.enable,
         StaffChange::Unlock => &t.unlock,
         StaffChange::EndSessions => &t.end_sessions,
+        StaffChange::ResetFactor => &t.reset_factor,
     }
 }

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod codes;
 pub mod confirm;
+pub mod factor;
 pub mod help;
 pub mod login;
 pub mod manage_users;

@@ -112,6 +112,7 @@ impl StaffPane {
             Some(Command::ToggleDisabled) => Some(StaffChange::Disable),
             Some(Command::Unlock) => Some(StaffChange::Unlock),
             Some(Command::EndSessions) => Some(StaffChange::EndSessions),
+            Some(Command::ResetFactor) => Some(StaffChange::ResetFactor),
             _ => return Outcome::Nothing,
         };
         let Some(member) = self.selected() else { return Outcome::Nothing };

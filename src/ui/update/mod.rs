@@ -55,6 +55,8 @@ fn handle(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::Paste(text) => input::paste(app, &text, now),
         Msg::LoggedIn(result) => sign_in::logged_in(app, result, now),
         Msg::Unlocked(result) => sign_in::unlocked(app, result, now),
+        Msg::FactorAsked(ticket) => sign_in::factor_asked(app, ticket),
+        Msg::SteppedUp(result) => sign_in::stepped_up(app, result, now),
         Msg::SessionChecked(result) => sign_in::session_checked(app, result),
         Msg::Users { seq, result } => lists::users(app, seq, result),
         Msg::Detail(result) => user::detail(app, result, now),
@@ -93,6 +95,8 @@ fn apply(app: &mut App, outcome: Outcome) -> Vec<Effect> {
         }
         Outcome::SignIn { username, password } => return sign_in::sign_in(app, username, password),
         Outcome::Unlock(password) => return sign_in::unlock(app, password),
+        Outcome::FinishSignIn(ticket, code) => return sign_in::finish_sign_in(app, ticket, code),
+        Outcome::StepUp(code) => return sign_in::step_up(app, code),
         Outcome::SignOut => return sign_in::sign_out(app),
         Outcome::Search { query, seq } => return lists::search(app, query, seq),
         Outcome::OpenUser(user) => return user::open(app, user),

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::apply;
-use crate::desk::{DeskError, Session};
+use crate::desk::{DeskError, FactorTicket, Session};
 use crate::texts::{fill, texts};
 use crate::ui::app::{App, SESSION_CHECK_EVERY};
 use crate::ui::fields::Secret;
@@ -31,11 +31,64 @@ pub(super) fn logged_in(app: &mut App, result: Result<(Session, String), DeskErr
             let first_page = app.users.fetch();
             apply(app, first_page)
         }
+        // A wrong or reused code: the code is asked again; an expired ticket starts over.
+        Err(e @ (DeskError::FactorCode(_) | DeskError::LoginLocked { .. })) if app.login.factor.is_some() => {
+            app.login.error = Some(e.to_string());
+            if let Some((ticket, _)) = app.login.factor.take() {
+                app.login.ask_code(ticket);
+                app.login.error = Some(e.to_string());
+            }
+            vec![]
+        }
         Err(e) => {
+            app.login.factor = None;
             app.login.error = Some(e.to_string());
             vec![]
         }
     }
+}
+
+/// The password was right: the code (or the enrolment) is asked next.
+pub(super) fn factor_asked(app: &mut App, ticket: Box<FactorTicket>) -> Vec<Effect> {
+    app.done(&texts().status.signing_in);
+    app.login.ask_code(ticket);
+    vec![]
+}
+
+pub(super) fn finish_sign_in(app: &mut App, ticket: Box<FactorTicket>, code: Secret) -> Vec<Effect> {
+    app.busy = Some(&texts().status.signing_in);
+    vec![Effect::FinishSignIn { ticket, code }]
+}
+
+pub(super) fn step_up(app: &mut App, code: Secret) -> Vec<Effect> {
+    app.with_session(Some(&texts().status.checking), |session| Effect::StepUp { session, code })
+}
+
+/// The code of the lock screen: an unlock's second step, or a step-up.
+pub(super) fn stepped_up(app: &mut App, result: Result<(), DeskError>, now: Instant) -> Vec<Effect> {
+    app.done(&texts().status.checking);
+    match result {
+        Ok(()) => {
+            let lock = app.lock.take();
+            app.last_activity = now;
+            match lock {
+                Some(l) if l.step_up.is_some() => app.info(&texts().factor.stepped_up),
+                Some(l) if l.wiped_codes => {
+                    app.info(&texts().status.unlocked_wiped);
+                    return app.reload_detail();
+                }
+                _ => app.info(&texts().status.unlocked),
+            }
+        }
+        Err(DeskError::SessionEnded) => app.signed_out(Some(DeskError::SessionEnded.to_string())),
+        Err(e) => {
+            if let Some(lock) = &mut app.lock {
+                lock.ask_code();
+                lock.error = Some(e.to_string());
+            }
+        }
+    }
+    vec![]
 }
 
 pub(super) fn sign_out(app: &mut App) -> Vec<Effect> {
@@ -66,10 +119,15 @@ pub(super) fn unlock(app: &mut App, password: Secret) -> Vec<Effect> {
     app.with_session(Some(&texts().status.checking), |session| Effect::Unlock { session, password })
 }
 
-pub(super) fn unlocked(app: &mut App, result: Result<(), DeskError>, now: Instant) -> Vec<Effect> {
+pub(super) fn unlocked(app: &mut App, result: Result<bool, DeskError>, now: Instant) -> Vec<Effect> {
     app.done(&texts().status.checking);
     match result {
-        Ok(()) => {
+        Ok(true) => {
+            if let Some(lock) = &mut app.lock {
+                lock.ask_code();
+            }
+        }
+        Ok(false) => {
             let wiped = app.lock.take().is_some_and(|l| l.wiped_codes);
             app.last_activity = now;
             if wiped {
