@@ -90,6 +90,8 @@ GRANT SELECT, INSERT ON code_request_reasons TO helpdesk_runtime;
 -- once by a second admin. Deciding as the database's owner (`decided_by_owner`) is not
 -- granted: only the owner's own connection may (`helpdesk grants approve --as-owner`).
 GRANT SELECT, INSERT ON grant_requests TO helpdesk_runtime;
+-- SSH keys bound by an approved grant; never unbound by the runtime role.
+GRANT SELECT, INSERT ON staff_ssh_keys TO helpdesk_runtime;
 GRANT UPDATE (state, decided_by, decided_at, decision_note) ON grant_requests TO helpdesk_runtime;
 GRANT SELECT, INSERT ON staff_identity_links TO helpdesk_runtime;
 -- "Backup codes always need a second person".

@@ -25,6 +25,13 @@ fn start(cli: Cli) -> Result<u8, Failure> {
     let mut config =
         Config::load(cli.config.as_deref(), database, |k| std::env::var(k).ok()).map_err(Failure::config)?;
     config.transport().map_err(Failure::config)?;
+    if let Some(key) = &cli.ssh_key {
+        // An empty key: the session authenticated otherwise (a password, say).
+        if !key.trim().is_empty() {
+            let parsed = helpdesk::domain::second_factor::KeyFingerprint::of_public_key(key);
+            config.ssh_key = Some(parsed.ok_or_else(|| Failure::new("--ssh-key is not a public key (TYPE BASE64)"))?);
+        }
+    }
     cli::before_runtime(cli.command.as_ref(), &mut config)?;
     color_eyre::install().map_err(|e| Failure::new(e.to_string()))?;
     let runtime =

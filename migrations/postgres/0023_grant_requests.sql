@@ -6,8 +6,10 @@
 -- (`decided_by_owner`, which only a role that owns this table may set: not the runtime role).
 CREATE TABLE grant_requests (
     id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind              TEXT NOT NULL CHECK (kind IN ('admin_role', 'permission', 'reenable', 'factor_reset')),
+    kind              TEXT NOT NULL CHECK (kind IN ('admin_role', 'permission', 'reenable', 'factor_reset', 'ssh_key')),
     permission        TEXT CHECK (permission IN ('generate_lockout_codes')),
+    -- For 'ssh_key': the SHA-256 fingerprint of the public key to bind, 64 hex digits.
+    key_fingerprint   TEXT CHECK (length(key_fingerprint) = 64),
     subject_id        BIGINT NOT NULL REFERENCES users(id),
     asked_by          BIGINT NOT NULL REFERENCES users(id),
     asked_at          BIGINT NOT NULL,
@@ -19,12 +21,13 @@ CREATE TABLE grant_requests (
     decided_at        BIGINT,
     decision_note     TEXT,
     CHECK ((kind = 'permission') = (permission IS NOT NULL)),
+    CHECK ((kind = 'ssh_key') = (key_fingerprint IS NOT NULL)),
     CHECK (asked_by <> subject_id),
     CHECK (decided_by IS NULL OR (decided_by <> asked_by AND decided_by <> subject_id)),
     CHECK (NOT (decided_by IS NOT NULL AND decided_by_owner))
 );
 -- One pending request for the same grant to the same person.
-CREATE UNIQUE INDEX grant_requests_pending ON grant_requests (subject_id, kind, COALESCE(permission, ''))
+CREATE UNIQUE INDEX grant_requests_pending ON grant_requests (subject_id, kind, COALESCE(permission, ''), COALESCE(key_fingerprint, ''))
     WHERE state = 'pending';
 CREATE INDEX grant_requests_state ON grant_requests (state, id);
 
@@ -42,8 +45,9 @@ BEGIN
         RETURN NEW;
     END IF;
     IF OLD.state <> 'pending' OR NEW.state = 'pending'
-        OR (NEW.kind, NEW.permission, NEW.subject_id, NEW.asked_by, NEW.asked_at, NEW.expires_at)
-            IS DISTINCT FROM (OLD.kind, OLD.permission, OLD.subject_id, OLD.asked_by, OLD.asked_at, OLD.expires_at)
+        OR (NEW.kind, NEW.permission, NEW.key_fingerprint, NEW.subject_id, NEW.asked_by, NEW.asked_at, NEW.expires_at)
+            IS DISTINCT FROM (OLD.kind, OLD.permission, OLD.key_fingerprint, OLD.subject_id, OLD.asked_by, OLD.asked_at,
+                OLD.expires_at)
         OR (NEW.state IN ('approved', 'declined')) <> (NEW.decided_by IS NOT NULL OR NEW.decided_by_owner) THEN
         RAISE EXCEPTION 'a grant request moves once, out of pending, and keeps who asked for what';
     END IF;

@@ -45,6 +45,11 @@ pub struct Cli {
     /// sqlite://helpdesk-demo.db.
     #[arg(long, global = true, value_name = "URL")]
     pub database: Option<String>,
+    /// The public key the SSH session authenticated with, `TYPE BASE64` (the ForceCommand
+    /// wrapper passes it from sshd's ExposeAuthInfo): where an admin bound it to the member
+    /// of staff signing in, it stands for their authenticator code
+    #[arg(long, global = true, value_name = "KEY")]
+    pub ssh_key: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -181,8 +186,12 @@ async fn open_desk_with(config: &Config, opening: Opening) -> Result<HelpDesk, O
     };
     let (policy, cost, limits) = (config.codes.clone(), config.password_cost, config.limits);
     let desk = HelpDesk::open(url, connections, opening, &key, policy, cost, limits).await?;
-    Ok(match factor {
+    let desk = match factor {
         Some(key) => desk.with_factor_key(key),
+        None => desk,
+    };
+    Ok(match config.ssh_key {
+        Some(key) => desk.with_session_key(key),
         None => desk,
     })
 }

@@ -14,6 +14,7 @@ use super::exit::{Failure, SUCCESS};
 use crate::config::Config;
 use crate::desk::{DeskError, HelpDesk, NewStaff, Session, StaffChangeDone};
 use crate::domain::access::{Permission, StaffChange};
+use crate::domain::second_factor::KeyFingerprint;
 use crate::domain::time::format_rfc3339;
 use crate::domain::user::StaffRole;
 
@@ -82,6 +83,17 @@ pub enum StaffCommand {
         #[arg(long, value_name = "ADMIN")]
         admin_username: Option<String>,
     },
+    /// Ask for an SSH public key to be bound to a member of staff (`TYPE BASE64`, or its
+    /// `SHA256:` fingerprint): a session that authenticated with it stands for their
+    /// authenticator code, and they sign in only from such sessions. Takes effect when a
+    /// second admin approves
+    BindKey {
+        username: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long, value_name = "ADMIN")]
+        admin_username: Option<String>,
+    },
     /// Lift a member of staff's sign-in lock
     Unlock {
         username: String,
@@ -123,6 +135,12 @@ impl StaffCommand {
             StaffCommand::Enable { username, admin_username } => (username, admin_username, StaffChange::Enable),
             StaffCommand::Unlock { username, admin_username } => (username, admin_username, StaffChange::Unlock),
             StaffCommand::Promote { username, admin_username } => (username, admin_username, StaffChange::Promote),
+            StaffCommand::BindKey { username, key, admin_username } => {
+                let key = KeyFingerprint::of_public_key(&key)
+                    .or_else(|| KeyFingerprint::parse(&key))
+                    .ok_or_else(|| Failure::new("--key is not a public key (TYPE BASE64) or a SHA256: fingerprint"))?;
+                (username, admin_username, StaffChange::BindKey(key))
+            }
             StaffCommand::ResetFactor { username, admin_username } => {
                 (username, admin_username, StaffChange::ResetFactor)
             }
@@ -241,6 +259,7 @@ fn describe(change: StaffChange) -> &'static str {
         StaffChange::Unlock => "sign-in lock lifted",
         StaffChange::EndSessions => "sessions ended",
         StaffChange::ResetFactor => "second factor reset",
+        StaffChange::BindKey(_) => "SSH key bound",
         StaffChange::Grant(_) => "permission granted",
         StaffChange::Withdraw(_) => "permission withdrawn",
         StaffChange::Promote => "now admin-level",

@@ -232,6 +232,7 @@ impl ConfigFile {
             ascii,
             trusted_network,
             serve: check.serve(&self.serve)?,
+            ssh_key: None,
             factor_key_file: PathBuf::from(check.string(
                 &self.staff.factor_key_file,
                 "staff.factor_key_file",

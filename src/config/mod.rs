@@ -45,6 +45,9 @@ pub struct Config {
     /// `staff.factor_key_file`: the key that seals the staff's authenticator secrets
     /// (`factor_key`), outside the database; not the audit key.
     pub factor_key_file: PathBuf,
+    /// The SSH key this process's session authenticated with (`--ssh-key`, given by the
+    /// ForceCommand wrapper from sshd's `ExposeAuthInfo`); never from the file.
+    pub ssh_key: Option<crate::domain::second_factor::KeyFingerprint>,
 }
 
 /// `[serve]`, for `helpdesk serve`.

@@ -57,6 +57,20 @@ impl HelpDesk {
         let now = self.now();
         let creds = self.check_password(username, password, now).await?;
         let user = &creds.user;
+        // A bound SSH key stands for the code, and a member with bound keys signs in only
+        // with one of them.
+        let bound = self.store.bound_keys(user.id).await?;
+        if !bound.is_empty() {
+            if self.session_key.is_some_and(|key| bound.contains(&key)) {
+                let how = "password and a bound SSH key";
+                return Ok(SignIn::Done(self.open_session(&creds.staff, user.full_name(), now, how).await?));
+            }
+            let event = NewAuditEvent::new(now, AuditAction::StaffLoginFailed)
+                .actor(user.id, &user.username)
+                .detail("not from an SSH session with a key bound to the account");
+            self.store.append_audit(&[event]).await?;
+            return Err(DeskError::BoundKeyNeeded);
+        }
         if !self.store.staff_second_factor().await? {
             return Ok(SignIn::Done(self.open_session(&creds.staff, user.full_name(), now, "password").await?));
         }

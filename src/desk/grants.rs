@@ -215,6 +215,7 @@ fn applied(grant: &GrantRequest, subject: &User, now: i64) -> NewAuditEvent {
         GrantKind::FactorReset => {
             (AuditAction::StaffFactorReset, "enrols a new authenticator at the next sign-in".to_owned())
         }
+        GrantKind::SshKey(key) => (AuditAction::StaffKeyBound, format!("SSH key {}", key.openssh())),
     };
     NewAuditEvent::new(now, action)
         .target(subject.id, &subject.username)

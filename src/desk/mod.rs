@@ -32,7 +32,7 @@ use crate::domain::institution::SettingsError;
 use crate::domain::password::PasswordHashError;
 use crate::domain::phone::HomeRegion;
 use crate::domain::profile::ProfileError;
-use crate::domain::second_factor::{CodeRefusal, FactorKey};
+use crate::domain::second_factor::{CodeRefusal, FactorKey, KeyFingerprint};
 use crate::domain::time;
 use crate::domain::two_person::VelocityLimits;
 use crate::domain::user::User;
@@ -103,6 +103,8 @@ pub enum DeskError {
     SecondFactorNeeded,
     #[error("Confirm it is you: type the code from your authenticator app (asked again after a few minutes).")]
     StepUpNeeded,
+    #[error("This account signs in only from an SSH session that authenticated with a key bound to it.")]
+    BoundKeyNeeded,
     #[error("The sign-in took too long: start again with your password.")]
     FactorTicketExpired,
     #[error(
@@ -216,6 +218,8 @@ pub struct HelpDesk {
     /// The key that seals the staff's authenticator secrets (`staff.factor_key_file`);
     /// `None` when it was not given, and then no second factor can be enrolled or checked.
     factor_key: Option<FactorKey>,
+    /// The SSH key this process's session authenticated with, when sshd said (`--ssh-key`).
+    session_key: Option<KeyFingerprint>,
 }
 
 impl HelpDesk {
@@ -234,7 +238,15 @@ impl HelpDesk {
             evaluations: Arc::default(),
             pseudonym_key: Arc::default(),
             factor_key: None,
+            session_key: None,
         }
+    }
+
+    /// The SSH key the session authenticated with: it stands for the authenticator code of
+    /// a member of staff it is bound to.
+    pub fn with_session_key(mut self, key: KeyFingerprint) -> Self {
+        self.session_key = Some(key);
+        self
     }
 
     /// The key that seals the staff's authenticator secrets.

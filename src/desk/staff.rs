@@ -130,6 +130,7 @@ impl HelpDesk {
             StaffChange::ResetFactor => {
                 (AuditAction::StaffFactorReset, "enrols a new authenticator at the next sign-in".into())
             }
+            StaffChange::BindKey(key) => (AuditAction::StaffKeyBound, format!("SSH key {}", key.openssh())),
         };
         let enabled = self.store.staff(user.id).await?.is_some();
         let rule = access::may_change_staff(&actor, &user, enabled, change, admins);

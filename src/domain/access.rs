@@ -151,6 +151,9 @@ pub enum StaffChange {
     /// Clear their authenticator secret and end their sessions: they enrol again at the
     /// next sign-in. A grant (it lets whoever holds the password enrol a new device).
     ResetFactor,
+    /// Bind an SSH key: a session that authenticated with it stands for their
+    /// authenticator code, and they sign in only from such sessions. A grant.
+    BindKey(crate::domain::second_factor::KeyFingerprint),
 }
 
 impl StaffChange {

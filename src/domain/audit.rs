@@ -72,10 +72,12 @@ pub enum AuditAction {
     StaffFactorReset,
     /// A session proved its factor again before a risky action (step-up).
     StaffSteppedUp,
+    /// An SSH key was bound to a member of staff as their second factor.
+    StaffKeyBound,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 49] = [
+    pub const ALL: [AuditAction; 50] = [
         AuditAction::BackupCodesGenerated,
         AuditAction::BackupCodesRevoked,
         AuditAction::BackupCodeRedeemed,
@@ -125,6 +127,7 @@ impl AuditAction {
         AuditAction::StaffFactorEnrolled,
         AuditAction::StaffFactorReset,
         AuditAction::StaffSteppedUp,
+        AuditAction::StaffKeyBound,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +181,7 @@ impl AuditAction {
             AuditAction::StaffFactorEnrolled => "staff_factor_enrolled",
             AuditAction::StaffFactorReset => "staff_factor_reset",
             AuditAction::StaffSteppedUp => "staff_stepped_up",
+            AuditAction::StaffKeyBound => "staff_key_bound",
         }
     }
 

@@ -7,6 +7,7 @@
 //! `helpdesk migrate`) stands in as the second person for a pending grant.
 
 use crate::domain::access::{Permission, Refusal, Staff, StaffChange};
+use crate::domain::second_factor::KeyFingerprint;
 use crate::domain::user::{User, UserId, UserKind};
 
 /// How long a grant waits for its second admin before it expires, in seconds (3 days: a
@@ -24,6 +25,8 @@ pub enum GrantKind {
     Reenable,
     /// A member of staff's authenticator is forgotten; they enrol again.
     FactorReset,
+    /// An SSH key stands for their second factor.
+    SshKey(KeyFingerprint),
 }
 
 impl GrantKind {
@@ -35,6 +38,7 @@ impl GrantKind {
             GrantKind::Permission(_) => "permission",
             GrantKind::Reenable => "reenable",
             GrantKind::FactorReset => "factor_reset",
+            GrantKind::SshKey(_) => "ssh_key",
         }
     }
     pub fn permission(self) -> Option<Permission> {
@@ -43,13 +47,21 @@ impl GrantKind {
             _ => None,
         }
     }
-    /// The stored kind and permission read back; `None` for anything else.
-    pub fn parse(kind: &str, permission: Option<&str>) -> Option<Self> {
-        match (kind, permission) {
-            ("admin_role", None) => Some(GrantKind::AdminRole),
-            ("reenable", None) => Some(GrantKind::Reenable),
-            ("factor_reset", None) => Some(GrantKind::FactorReset),
-            ("permission", Some(p)) => Permission::parse(p).map(GrantKind::Permission),
+    /// The key an `SshKey` grant binds.
+    pub fn key(self) -> Option<KeyFingerprint> {
+        match self {
+            GrantKind::SshKey(key) => Some(key),
+            _ => None,
+        }
+    }
+    /// The stored kind, permission and key read back; `None` for anything else.
+    pub fn parse(kind: &str, permission: Option<&str>, key: Option<&str>) -> Option<Self> {
+        match (kind, permission, key) {
+            ("admin_role", None, None) => Some(GrantKind::AdminRole),
+            ("reenable", None, None) => Some(GrantKind::Reenable),
+            ("factor_reset", None, None) => Some(GrantKind::FactorReset),
+            ("permission", Some(p), None) => Permission::parse(p).map(GrantKind::Permission),
+            ("ssh_key", None, Some(k)) => KeyFingerprint::parse(k).map(GrantKind::SshKey),
             _ => None,
         }
     }
@@ -60,6 +72,7 @@ impl GrantKind {
             GrantKind::Permission(p) => StaffChange::Grant(p),
             GrantKind::Reenable => StaffChange::Enable,
             GrantKind::FactorReset => StaffChange::ResetFactor,
+            GrantKind::SshKey(key) => StaffChange::BindKey(key),
         }
     }
     /// The grant a staff change asks for, when it gives power; `None` for a change that
@@ -70,6 +83,7 @@ impl GrantKind {
             StaffChange::Grant(p) => Some(GrantKind::Permission(p)),
             StaffChange::Enable => Some(GrantKind::Reenable),
             StaffChange::ResetFactor => Some(GrantKind::FactorReset),
+            StaffChange::BindKey(key) => Some(GrantKind::SshKey(key)),
             StaffChange::Withdraw(_)
             | StaffChange::Demote
             | StaffChange::Disable
@@ -84,6 +98,7 @@ impl GrantKind {
             GrantKind::Permission(p) => format!("permission \"{}\"", p.label()),
             GrantKind::Reenable => "re-enabling the account".into(),
             GrantKind::FactorReset => "a new authenticator (second factor reset)".into(),
+            GrantKind::SshKey(key) => format!("the SSH key {} as their second factor", key.openssh()),
         }
     }
 }
@@ -238,15 +253,21 @@ mod tests {
             StaffChange::Grant(Permission::GenerateLockoutCodes),
             StaffChange::Enable,
             StaffChange::ResetFactor,
+            StaffChange::BindKey(KeyFingerprint([3; 32])),
         ] {
             let kind = GrantKind::of_change(change).expect("gives power");
             assert_eq!(kind.change(), change);
-            assert_eq!(GrantKind::parse(kind.as_str(), kind.permission().map(Permission::as_str)), Some(kind));
+            let key = kind.key().map(|k| k.hex());
+            assert_eq!(
+                GrantKind::parse(kind.as_str(), kind.permission().map(Permission::as_str), key.as_deref()),
+                Some(kind)
+            );
         }
         for change in [StaffChange::Demote, StaffChange::Disable, StaffChange::Unlock, StaffChange::EndSessions] {
             assert_eq!(GrantKind::of_change(change), None);
         }
-        assert_eq!(GrantKind::parse("permission", Some("root")), None);
-        assert_eq!(GrantKind::parse("admin_role", Some("generate_lockout_codes")), None);
+        assert_eq!(GrantKind::parse("permission", Some("root"), None), None);
+        assert_eq!(GrantKind::parse("admin_role", Some("generate_lockout_codes"), None), None);
+        assert_eq!(GrantKind::parse("ssh_key", None, Some("not hex")), None);
     }
 }

@@ -164,6 +164,51 @@ impl FactorKey {
 
 use rand::TryRng as _;
 
+/// An SSH public key, as the SHA-256 of its blob (RFC 4253 §6.6's encoding): what sshd's
+/// `ExposeAuthInfo` says a session authenticated with, and what an admin binds to a member
+/// of staff. Shown as OpenSSH shows it (`SHA256:` and unpadded base64); stored as hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyFingerprint(pub [u8; 32]);
+
+impl KeyFingerprint {
+    /// From a public key line, `TYPE BASE64 [COMMENT]` (an `authorized_keys` line, or
+    /// `publickey TYPE BASE64` from `ExposeAuthInfo`'s file): the blob must decode and name
+    /// the same type it is given as. `None` otherwise.
+    pub fn of_public_key(line: &str) -> Option<Self> {
+        let mut words = line.split_whitespace();
+        let mut kind = words.next()?;
+        if kind == "publickey" {
+            kind = words.next()?;
+        }
+        let blob = data_encoding::BASE64.decode(words.next()?.as_bytes()).ok()?;
+        let named = blob.get(4..4 + u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize)?;
+        if named != kind.as_bytes() {
+            return None;
+        }
+        use sha2::Digest;
+        Some(KeyFingerprint(sha2::Sha256::digest(&blob).into()))
+    }
+
+    /// `SHA256:…`, as `ssh-keygen -l` prints it; or 64 hex digits.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let bytes = match text.strip_prefix("SHA256:") {
+            Some(b64) => data_encoding::BASE64_NOPAD.decode(b64.as_bytes()).ok()?,
+            None => data_encoding::HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok()?,
+        };
+        Some(KeyFingerprint(bytes.try_into().ok()?))
+    }
+
+    pub fn hex(&self) -> String {
+        data_encoding::HEXLOWER.encode(&self.0)
+    }
+
+    /// As OpenSSH shows it.
+    pub fn openssh(&self) -> String {
+        format!("SHA256:{}", data_encoding::BASE64_NOPAD.encode(&self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +266,21 @@ mod tests {
         let mut altered = sealed.clone();
         altered[NONCE_LEN] ^= 1;
         assert!(key.open(&altered, 41).is_none(), "an altered secret opened");
+    }
+
+    #[test]
+    fn an_ssh_key_fingerprint_is_what_ssh_keygen_prints() {
+        // A key made with `ssh-keygen -t ed25519`; `ssh-keygen -l` printed the fingerprint.
+        let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHPhgugA1Cu1iODXSfW2F2ffw6y/+PmTlFa1XM+57+Jv alex@laptop";
+        let fp = KeyFingerprint::of_public_key(line).expect("a key");
+        assert_eq!(fp.openssh(), "SHA256:ok98Vkl5vOnmmcEnMbo2o35U+6vMuLYJ4mu7FIflQTw");
+        assert_eq!(KeyFingerprint::of_public_key(&format!("publickey {line}")), Some(fp));
+        assert_eq!(KeyFingerprint::parse(&fp.openssh()), Some(fp));
+        assert_eq!(KeyFingerprint::parse(&fp.hex()), Some(fp));
+        // A blob that names another type than the line says is refused.
+        assert!(KeyFingerprint::of_public_key(&line.replace("ssh-ed25519", "ssh-rsa")).is_none());
+        assert!(KeyFingerprint::of_public_key("ssh-ed25519 not-base64!").is_none());
+        assert!(KeyFingerprint::parse("SHA256:short").is_none());
     }
 
     #[test]

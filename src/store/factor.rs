@@ -2,9 +2,10 @@
 //! step used, and when each session last proved its factor.
 
 use crate::domain::audit::NewAuditEvent;
+use crate::domain::second_factor::KeyFingerprint;
 use crate::domain::user::UserId;
-use crate::store::StoreResult;
 use crate::store::sql::factor as sql;
+use crate::store::{StoreError, StoreResult};
 
 /// A member of staff's factor: the sealed secret (`None`: not enrolled) and the step of
 /// the last code accepted.
@@ -36,6 +37,8 @@ pub trait FactorStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Records `step` as used; false when it, or a later one, already was (a replay).
     async fn use_factor_step(&self, staff: UserId, step: i64) -> StoreResult<bool>;
+    /// The SSH keys bound to a member of staff (their fingerprints).
+    async fn bound_keys(&self, staff: UserId) -> StoreResult<Vec<KeyFingerprint>>;
     /// The session proved its factor at `now`.
     async fn prove_factor(&self, session: i64, now: i64) -> StoreResult<()>;
     /// When the session last proved its factor; `None` never (or no such session).
@@ -84,6 +87,15 @@ sql_impl! {
     async fn use_factor_step(&self, staff: UserId, step: i64) -> StoreResult<bool> {
         let done = sqlx::query(sql::USE_STEP).bind(staff).bind(step).execute(self.pool()).await?;
         Ok(D::rows_affected(&done) == 1)
+    }
+
+    async fn bound_keys(&self, staff: UserId) -> StoreResult<Vec<KeyFingerprint>> {
+        let rows: Vec<String> = sqlx::query_scalar(sql::BOUND_KEYS).bind(staff).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|hex| {
+                KeyFingerprint::parse(hex).ok_or_else(|| StoreError::Corrupt(format!("bound SSH key {hex:?}")))
+            })
+            .collect()
     }
 
     async fn prove_factor(&self, session: i64, now: i64) -> StoreResult<()> {

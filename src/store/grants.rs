@@ -91,6 +91,7 @@ struct GrantRequestRow {
     id: i64,
     kind: String,
     permission: Option<String>,
+    key_fingerprint: Option<String>,
     subject_id: i64,
     subject: String,
     subject_first: String,
@@ -119,7 +120,8 @@ impl TryFrom<GrantRequestRow> for GrantRequest {
         };
         Ok(GrantRequest {
             id: r.id,
-            kind: GrantKind::parse(&r.kind, r.permission.as_deref()).ok_or_else(|| corrupt("kind", &r.kind))?,
+            kind: GrantKind::parse(&r.kind, r.permission.as_deref(), r.key_fingerprint.as_deref())
+                .ok_or_else(|| corrupt("kind", &r.kind))?,
             subject_id: r.subject_id,
             subject: r.subject,
             subject_name: format!("{} {}", r.subject_first, r.subject_last),
@@ -160,10 +162,12 @@ sql_impl! {
             return Ok(GrantOutcome::NoLongerActing);
         }
         let permission = kind.permission().map(|p| p.as_str());
+        let key = kind.key().map(|k| k.hex());
         let pending: Option<i64> = sqlx::query_scalar(sql::PENDING_SAME)
             .bind(subject)
             .bind(kind.as_str())
             .bind(permission)
+            .bind(key.as_deref())
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(id) = pending {
@@ -173,6 +177,7 @@ sql_impl! {
         let id: i64 = sqlx::query_scalar(sql::INSERT)
             .bind(kind.as_str())
             .bind(permission)
+            .bind(key.as_deref())
             .bind(subject)
             .bind(acting.actor)
             .bind(now)

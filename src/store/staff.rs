@@ -195,6 +195,15 @@ sql_impl! {
                 sqlx::query(throttle::clear(Throttle::Login)).bind(member).execute(&mut *conn).await?;
                 true
             }
+            StaffChange::BindKey(key) => {
+                sqlx::query(crate::store::sql::factor::BIND_KEY)
+                    .bind(member)
+                    .bind(key.hex())
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                true
+            }
             StaffChange::ResetFactor => {
                 sqlx::query(crate::store::sql::factor::RESET).bind(member).bind(now).execute(&mut *conn).await?;
                 sqlx::query(sessions::END_ALL_SESSIONS).bind(member).bind(now).execute(&mut *conn).await?;

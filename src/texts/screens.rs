@@ -168,6 +168,7 @@ pub struct StaffTexts {
     pub unlock: String,
     pub end_sessions: String,
     pub reset_factor: String,
+    pub bind_key: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -171,7 +171,40 @@ async fn a_factor_reset_is_a_grant_and_the_member_enrols_again(db: TestDb) {
     assert_eq!(count(&events_for(&db, alex).await, AuditAction::StaffFactorReset), 1, "{}", db.name);
 }
 
+/// A key made with `ssh-keygen -t ed25519`.
+const ALEX_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHPhgugA1Cu1iODXSfW2F2ffw6y/+PmTlFa1XM+57+Jv alex@laptop";
+
+async fn a_bound_ssh_key_stands_for_the_code_of_its_member_only(db: TestDb) {
+    use helpdesk::domain::second_factor::KeyFingerprint;
+    db.second_factor(true).await;
+    let desk = db.desk(Limits::default());
+    let (ada, ben) = (login(&desk, "ada.admin").await, login(&desk, "ben.admin").await);
+    let alex = db.user("alex.agent").await.id;
+    let key = KeyFingerprint::of_public_key(ALEX_KEY).unwrap();
+    let StaffChangeDone::Asked(id) = desk.change_staff(&ada, alex, StaffChange::BindKey(key)).await.unwrap() else {
+        panic!("{}: bound by one person", db.name)
+    };
+    let from_key = db.desk(Limits::default()).with_session_key(key);
+    let pass = || Zeroizing::new("agent-demo-pass-2026".to_owned());
+    // Before the approval, the key is nobody's: alex is asked for a code.
+    assert!(matches!(from_key.sign_in("alex.agent", pass()).await.unwrap(), SignIn::Code(_)), "{}", db.name);
+    desk.approve_grant(&ben, id).await.unwrap();
+    let SignIn::Done(session) = from_key.sign_in("alex.agent", pass()).await.unwrap() else {
+        panic!("{}: the bound key did not stand for the code", db.name)
+    };
+    from_key.logout(&session).await.unwrap();
+    // Without the key, or with another, alex does not get in; the key is not ben's.
+    let refused = desk.sign_in("alex.agent", pass()).await;
+    assert!(matches!(refused, Err(DeskError::BoundKeyNeeded)), "{}: {refused:?}", db.name);
+    let other = db.desk(Limits::default()).with_session_key(KeyFingerprint([1; 32]));
+    assert!(matches!(other.sign_in("alex.agent", pass()).await, Err(DeskError::BoundKeyNeeded)), "{}", db.name);
+    let ben_pass = Zeroizing::new("ben-demo-pass-2026".to_owned());
+    assert!(matches!(from_key.sign_in("ben.admin", ben_pass).await.unwrap(), SignIn::Code(_)), "{}", db.name);
+    assert_eq!(count(&events_for(&db, alex).await, AuditAction::StaffKeyBound), 1, "{}", db.name);
+}
+
 on_each_backend!(
+    a_bound_ssh_key_stands_for_the_code_of_its_member_only,
     enrolment_then_each_code_once,
     wrong_codes_lock_the_sign_in_like_wrong_passwords,
     the_secret_is_sealed_at_rest,

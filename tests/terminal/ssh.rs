@@ -56,7 +56,7 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     agent.send("\t");
     agent.send("agent-demo-pass-2026");
     agent.send("\r");
-    pty::answer_code(&mut agent, "alex.agent");
+    // The key bound to alex stands for the authenticator code: no code is asked.
     agent.wait_for("Alex Rivera (agent)");
     agent.wait_for("Page 1");
     agent.send("/");
@@ -86,6 +86,17 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     assert!(log.contains("staff=alex.agent"), "the sign-in over SSH is not in the log:\n{log}");
     assert!(!log.contains("agent-demo-pass-2026"), "the log holds the password typed over SSH");
 
+    // The same key is alex's, not ben's: ben is asked for his authenticator code.
+    let mut ben = PtySsh::connect(&server);
+    ben.wait_for("Sign in with your staff username");
+    ben.send("ben.admin");
+    ben.send("\t");
+    ben.send("ben-demo-pass-2026");
+    ben.send("\r");
+    ben.wait_for("Authenticator code");
+    ben.kill();
+    wait_until_gone(&server.helpdesk_config, "helpdesk after ben's connection dropped");
+
     // Any other command runs helpdesk instead, which needs a terminal and stops.
     let other = server.ssh(&[], &["cat", "/etc/passwd"], Duration::from_secs(20));
     let stdout = String::from_utf8_lossy(&other.stdout);
@@ -106,7 +117,6 @@ fn an_agent_works_over_ssh_and_the_account_runs_nothing_else() {
     dropped.send("\t");
     dropped.send("agent-demo-pass-2026");
     dropped.send("\r");
-    pty::answer_code(&mut dropped, "alex.agent");
     dropped.wait_for("Page 1");
     dropped.send("/");
     dropped.send("amara.okafor");
@@ -243,8 +253,39 @@ impl Sshd {
         );
         assert!(seeded.status.success(), "demo failed: {}", String::from_utf8_lossy(&seeded.stderr));
 
-        let force_command =
-            format!("{} --config {}", sh_quote(env!("CARGO_BIN_EXE_helpdesk")), sh_quote(&helpdesk_config));
+        // The client's key is bound to alex by two admins (ada asks, ben approves), as
+        // docs/deploy-ssh.md does it: `staff bind-key`, then `grants approve`.
+        let admin = |args: &[&str], who: &str, pass: &str| {
+            let secret = helpdesk::cli::demo::demo_factor(who).expect("a demo secret");
+            let code = secret.code_at(helpdesk::domain::time::now());
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+            cmd.arg("--config").arg(&helpdesk_config).args(args).args(["--admin-username", who]).current_dir(dir);
+            cmd.env_remove("HELPDESK_DATABASE_URL").env_remove("DATABASE_URL").stdin(Stdio::piped());
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            let input = format!("{pass}\n{}\n", code.as_str());
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let public = std::fs::read_to_string(client_key.with_extension("pub")).unwrap();
+        admin(&["staff", "bind-key", "alex.agent", "--key", public.trim()], "ada.admin", "admin-demo-pass-2026");
+        admin(&["grants", "approve", "1"], "ben.admin", "ben-demo-pass-2026");
+
+        // The ForceCommand wrapper: the key this session authenticated with, from sshd's
+        // ExposeAuthInfo file, carried to helpdesk (docs/deploy-ssh.md's helpdesk-ssh).
+        let wrapper = dir.join("helpdesk-ssh");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nkey=$(sed -n 's/^publickey //p' \"$SSH_USER_AUTH\" 2>/dev/null | head -n 1)\nexec {} --config {} --ssh-key \"$key\"\n",
+                sh_quote(env!("CARGO_BIN_EXE_helpdesk")),
+                sh_quote(&helpdesk_config)
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let force_command = sh_quote(wrapper.display().to_string());
         let log = dir.join("sshd.log");
         let config = dir.join("sshd_config");
         // A port picked here may be taken before sshd binds it: then another one.
@@ -391,6 +432,8 @@ fn sshd_config(
     ] {
         let _ = writeln!(c, "{line}");
     }
+    // The session's key reaches the ForceCommand (SSH_USER_AUTH names a file listing it).
+    let _ = writeln!(c, "ExposeAuthInfo yes");
     let _ = writeln!(c, "ForceCommand {force_command}");
     c
 }

@@ -44,6 +44,9 @@ async fn the_code_prompt_follows_the_password() {
     let mut app = new_app(&clock);
     update(&mut app, Msg::FactorAsked(Box::new(ticket)), clock.at(T0));
     snapshot("factor_code", &mut app);
+    app.settings.ascii = true;
+    assert_screen("factor_code_ascii_80x24", &app, 80, 24);
+    app.settings.ascii = false;
     // A wrong code is said, and the prompt stays.
     type_text(&mut app, &clock, "12345x");
     let effects = press(&mut app, &clock, KeyCode::Enter);

@@ -20,6 +20,12 @@ pub const USE_STEP: &str = "UPDATE users SET factor_last_step = $2 \
 /// An approved reset: the member enrols again at their next sign-in.
 pub const RESET: &str = "UPDATE users SET factor_secret = NULL, factor_enrolled_at = NULL, updated_at = $2 WHERE id = $1 AND kind = 'staff'";
 
+/// An approved binding; binding a key twice is harmless.
+pub const BIND_KEY: &str = "INSERT INTO staff_ssh_keys (user_id, fingerprint, bound_at) \
+     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM staff_ssh_keys WHERE user_id = $1 AND fingerprint = $2)";
+
+pub const BOUND_KEYS: &str = "SELECT fingerprint FROM staff_ssh_keys WHERE user_id = $1";
+
 pub const PROVE: &str = "UPDATE staff_sessions SET factor_at = $2 WHERE id = $1 AND ended_at IS NULL";
 
 pub const PROVEN_AT: &str = "SELECT factor_at FROM staff_sessions WHERE id = $1";

@@ -1,7 +1,7 @@
 //! `grant_requests`: grants of power that wait for a second admin (`domain::grants`).
 
 /// The columns a `GrantRequestRow` reads, with the usernames and the subject's name.
-const COLUMNS: &str = "SELECT g.id, g.kind, g.permission, g.subject_id, s.username AS subject, \
+const COLUMNS: &str = "SELECT g.id, g.kind, g.permission, g.key_fingerprint, g.subject_id, s.username AS subject, \
      s.first_name AS subject_first, s.last_name AS subject_last, g.asked_by, a.username AS asked_by_username, \
      g.asked_at, g.expires_at, g.state, g.decided_by, d.username AS decided_by_username, \
      CAST(CASE WHEN g.decided_by_owner THEN 1 ELSE 0 END AS BIGINT) AS decided_by_owner, g.decided_at, g.decision_note \
@@ -19,10 +19,12 @@ pub fn pending() -> String {
 
 /// The pending request for the same grant to the same person, if any.
 pub const PENDING_SAME: &str = "SELECT id FROM grant_requests \
-     WHERE subject_id = $1 AND kind = $2 AND COALESCE(permission, '') = COALESCE($3, '') AND state = 'pending'";
+     WHERE subject_id = $1 AND kind = $2 AND COALESCE(permission, '') = COALESCE($3, '') \
+     AND COALESCE(key_fingerprint, '') = COALESCE($4, '') AND state = 'pending'";
 
-pub const INSERT: &str = "INSERT INTO grant_requests (kind, permission, subject_id, asked_by, asked_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+pub const INSERT: &str = "INSERT INTO grant_requests \
+     (kind, permission, key_fingerprint, subject_id, asked_by, asked_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 
 /// Moves a pending request within its time to `$2` (approved or declined) by admin `$3`;
 /// 0 rows when it is no longer pending or has expired at `$4`.

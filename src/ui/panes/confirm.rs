@@ -152,5 +152,6 @@ pub fn staff_change_label(change: StaffChange) -> &'static str {
         StaffChange::Unlock => &t.unlock,
         StaffChange::EndSessions => &t.end_sessions,
         StaffChange::ResetFactor => &t.reset_factor,
+        StaffChange::BindKey(_) => &t.bind_key,
     }
 }
