@@ -530,3 +530,59 @@ fn a_second_admin_approves_and_only_the_requester_sees_the_codes() {
         }
     }
 }
+
+/// A new member of staff, created from the command line, enrols at the first sign-in from
+/// the secret the screen shows (beside its QR code), signs out, cannot reuse that code in
+/// its step, and signs in with the next.
+#[test]
+fn a_new_member_enrols_from_the_screen_and_each_code_works_once() {
+    let (dir, url) = two_desks_database();
+    let ada = helpdesk::cli::demo::demo_factor("ada.admin").unwrap().code_at(helpdesk::domain::time::now());
+    let mut create = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--config", "/dev/null", "--database", &url, "staff", "create", "--username", "mal.new"])
+        .args(["--first-name", "Mal", "--last-name", "Newcomb", "--email", "mal@bank.example"])
+        .args(["--admin-username", "ada.admin"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = format!("admin-demo-pass-2026\n{}\nquartz-meadow-lantern-2026\n", ada.as_str());
+    create.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let created = create.wait_with_output().unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+
+    let (mut screen, mut child) = spawn(dir.path(), &["--config", "/dev/null", "--database", &url], &[]);
+    screen.wait_for("Sign in with your staff username");
+    screen.send("mal.new");
+    screen.send("\t");
+    screen.send("quartz-meadow-lantern-2026");
+    screen.send("\r");
+    let shown = screen.wait_for("Secret:");
+    assert!(shown.contains('▀') || shown.contains('▄'), "no QR code on the enrolment screen:\n{shown}");
+    let line = shown.lines().find(|l| l.contains("Secret:")).unwrap();
+    let grouped: String = line.split("Secret:").nth(1).unwrap().replace(['┃', '│'], " ");
+    let secret = helpdesk::domain::second_factor::FactorSecret::from_base32(grouped.trim()).expect("a base32 secret");
+    let code = secret.code_at(helpdesk::domain::time::now());
+    screen.send(&code);
+    screen.send("\r");
+    screen.wait_for("Mal Newcomb (agent)");
+    screen.send("\x0f"); // Ctrl+O: sign out
+    screen.wait_for("Sign in with your staff username");
+    screen.send("mal.new");
+    screen.send("\t");
+    screen.send("quartz-meadow-lantern-2026");
+    screen.send("\r");
+    screen.wait_for("Authenticator code");
+    screen.send(&code);
+    screen.send("\r");
+    screen.wait_for("already used");
+    screen.send(&secret.code_at(helpdesk::domain::time::now() + 30));
+    screen.send("\r");
+    screen.wait_for("Mal Newcomb (agent)");
+    screen.send("\x0f");
+    screen.wait_for("Sign in with your staff username");
+    screen.send("\x1b");
+    assert!(child.wait().unwrap().success());
+}
