@@ -169,6 +169,9 @@ pub struct StaffTexts {
     pub end_sessions: String,
     pub reset_factor: String,
     pub bind_key: String,
+    pub key_label: String,
+    pub key_hint: String,
+    pub not_a_key: String,
 }
 
 #[derive(Debug, Deserialize)]

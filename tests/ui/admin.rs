@@ -168,3 +168,29 @@ fn snapshot_admin_screens() {
     press(&mut app, &clock, KeyCode::Enter);
     snapshot("audit_event", &mut app);
 }
+
+#[test]
+fn the_staff_pane_asks_to_bind_a_pasted_ssh_key() {
+    let clock = Clock(Instant::now());
+    let mut app = in_staff(&clock);
+    press(&mut app, &clock, KeyCode::Down);
+    press(&mut app, &clock, KeyCode::Char('b'));
+    assert!(screen_text(&app, 80, 24).contains("SSH public key"));
+    update(&mut app, Msg::Paste("not a key at all".into()), clock.at(T0));
+    press(&mut app, &clock, KeyCode::Enter);
+    assert!(app.confirm.is_none(), "garbage was offered for binding");
+    assert!(screen_text(&app, 80, 24).contains("not an SSH public key"));
+    for _ in 0..20 {
+        press(&mut app, &clock, KeyCode::Backspace);
+    }
+    let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHPhgugA1Cu1iODXSfW2F2ffw6y/+PmTlFa1XM+57+Jv alex@laptop";
+    update(&mut app, Msg::Paste(line.into()), clock.at(T0));
+    press(&mut app, &clock, KeyCode::Enter);
+    match app.confirm.as_ref().map(|c| &c.asks) {
+        Some(Confirmable::Staff { change: StaffChange::BindKey(key), .. }) => {
+            assert_eq!(key.openssh(), "SHA256:ok98Vkl5vOnmmcEnMbo2o35U+6vMuLYJ4mu7FIflQTw")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(screen_text(&app, 80, 24).contains("second admin"), "the popup does not say it waits");
+}

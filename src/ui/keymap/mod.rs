@@ -42,6 +42,8 @@ pub enum Command {
     EndSessions,
     /// Ask for a member of staff's second factor to be reset (a grant).
     ResetFactor,
+    /// Ask for an SSH key to be bound to a member of staff (a grant).
+    BindKey,
     OpenApprovals,
     Approve,
     Decline,

@@ -104,6 +104,7 @@ const STAFF: &[Binding] = &[
     b(&[Char('u')], 1, "unlock", C::Unlock, true),
     b(&[Char('x')], 1, "end sessions", C::EndSessions, true),
     b(&[Char('f')], 1, "reset 2nd factor", C::ResetFactor, false),
+    b(&[Char('b')], 1, "bind SSH key", C::BindKey, false),
     b(&[Char('l')], 1, "link", C::LinkIdentity, true),
     b(&[Ctrl('r')], 1, "refresh", C::Refresh, false),
     b(&[Ctrl('p')], 1, "change your password", C::Password, false),

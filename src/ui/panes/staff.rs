@@ -13,6 +13,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use crate::domain::access::{Permission, StaffChange, StaffMember};
+use crate::domain::second_factor::KeyFingerprint;
 use crate::domain::time::format_utc;
 use crate::domain::user::StaffRole;
 use crate::texts::{fill, texts};
@@ -22,6 +23,9 @@ use crate::ui::text::{safe, shown};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::block;
 
+/// The longest public key line the key field takes (an RSA 4096 key is about 750).
+const KEY_MAX: usize = 1024;
+
 #[derive(Default)]
 pub struct StaffPane {
     /// `None` until the list has loaded.
@@ -29,6 +33,8 @@ pub struct StaffPane {
     /// The customer username being typed, to link to the selected member of staff as
     /// their own account.
     pub link: Option<TextArea<'static>>,
+    /// The field above is an SSH public key to bind (`k`), not a customer to link (`l`).
+    pub binding_key: bool,
     pub table: TableState,
     /// The instant the list was read, to tell a lock still in force from an old one.
     pub now: i64,
@@ -51,10 +57,16 @@ impl StaffPane {
         self.link.is_some()
     }
 
+    /// The longest text the field takes: a customer's username, or a public key line.
+    fn field_max(&self) -> usize {
+        if self.binding_key { KEY_MAX } else { 64 }
+    }
+
     pub fn on_paste(&mut self, text: &str) -> Outcome {
+        let max = self.field_max();
         match &mut self.link {
             Some(field) => {
-                field.insert_str(clean_paste(text, 64usize.saturating_sub(field_text(field).chars().count())));
+                field.insert_str(clean_paste(text, max.saturating_sub(field_text(field).chars().count())));
                 Outcome::Nothing
             }
             None => Outcome::info(&texts().status.paste_ignored),
@@ -62,11 +74,27 @@ impl StaffPane {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> Outcome {
+        let max = self.field_max();
         if let Some(field) = &mut self.link {
             return match command {
                 Some(Command::Back) => {
                     self.link = None;
                     Outcome::Nothing
+                }
+                Some(Command::Activate) if self.binding_key => {
+                    let typed = field_text(field).trim().to_owned();
+                    let Some(key) = KeyFingerprint::of_public_key(&typed).or_else(|| KeyFingerprint::parse(&typed))
+                    else {
+                        return Outcome::error(texts().staff.not_a_key.clone());
+                    };
+                    match self.selected() {
+                        Some(member) => Outcome::Confirm(Confirmable::Staff {
+                            user: member.user.id,
+                            name: format!("{} ({})", member.user.full_name(), member.user.username),
+                            change: StaffChange::BindKey(key),
+                        }),
+                        None => Outcome::Nothing,
+                    }
                 }
                 Some(Command::Activate) => {
                     let customer = field_text(field).trim().to_owned();
@@ -79,16 +107,18 @@ impl StaffPane {
                         _ => Outcome::Nothing,
                     }
                 }
-                None if field_text(field).chars().count() < 64 || key.code == KeyCode::Backspace => {
+                None if field_text(field).chars().count() < max || key.code == KeyCode::Backspace => {
                     single_line_input(field, key);
                     Outcome::Nothing
                 }
                 _ => Outcome::Nothing,
             };
         }
-        if command == Some(Command::LinkIdentity) {
+        if matches!(command, Some(Command::LinkIdentity | Command::BindKey)) {
             if self.selected().is_some() {
-                self.link = Some(text_field(&texts().approvals.link_hint));
+                self.binding_key = command == Some(Command::BindKey);
+                let hint = if self.binding_key { &texts().staff.key_hint } else { &texts().approvals.link_hint };
+                self.link = Some(text_field(hint));
             }
             return Outcome::Nothing;
         }
@@ -139,7 +169,8 @@ impl StaffPane {
         let [list, info, link] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(2), Constraint::Length(link_rows)]).areas(body);
         if let Some(field) = &self.link {
-            text_input(frame, link, theme, &texts().approvals.link_label, field, true);
+            let label = if self.binding_key { &t.key_label } else { &texts().approvals.link_label };
+            text_input(frame, link, theme, label, field, true);
         }
         let Some(members) = &self.members else {
             frame.render_widget(Paragraph::new(t.loading.as_str()).block(block(theme, &t.title, true)), list);
