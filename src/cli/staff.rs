@@ -238,7 +238,7 @@ pub async fn change(
     username: &str,
     change: StaffChange,
 ) -> Result<String, StaffCommandError> {
-    let username = username.trim().to_lowercase();
+    let username = username.trim().to_ascii_lowercase();
     let members = desk.staff_members(session).await?;
     let member = members
         .iter()

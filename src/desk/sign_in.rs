@@ -21,7 +21,8 @@ impl HelpDesk {
         // Bounded before any work; no username is longer (`domain::redemption`).
         let username: String =
             username.trim().chars().take(crate::domain::redemption::USERNAME_MAX_CHARS + 1).collect::<String>();
-        let username = username.to_lowercase();
+        // The one username rule (`redemption::typed_username`): ASCII case only.
+        let username = username.to_ascii_lowercase();
         let Some(creds) = self.store.staff_credentials(&username).await? else {
             let cost = self.password_cost;
             blocking(move || password::verify_nothing(&cost, &password)).await?;

@@ -21,15 +21,20 @@ pub const NIST_MAX_TOTAL_FAILURES: i64 = 100;
 /// The name of the database's key for username pseudonyms (`instance_keys`).
 pub const PSEUDONYM_KEY: &str = "username_pseudonym";
 
-/// The username as it is looked up: trimmed and lower-cased, or `None` when it is longer
-/// than any username can be or holds a control character. Only the first characters are ever looked at.
+/// The username as it is looked up, by every door (the UI's sign-in, `verify-code`,
+/// `helpdesk serve`): trimmed, and its ASCII letters lower-cased; `None` when it is longer
+/// than any username can be or holds a control character. Only ASCII letters fold: a
+/// username is ASCII (`profile::username`), and Unicode's case mapping would fold look-alikes
+/// into real names (U+212A KELVIN SIGN lower-cases to `k`, U+0130 to `i̇`), so that the
+/// login and helpdesk could disagree about whom a code authenticated. A look-alike stays as
+/// typed and is nobody: it is answered like any unknown username.
 pub fn typed_username(raw: &str) -> Option<String> {
     let trimmed = raw.trim();
     // No username holds a control character; NUL would not even reach PostgreSQL.
     if trimmed.chars().nth(USERNAME_MAX_CHARS).is_some() || trimmed.chars().any(char::is_control) {
         return None;
     }
-    Some(trimmed.to_lowercase())
+    Some(trimmed.to_ascii_lowercase())
 }
 
 /// What the audit log keeps of a username nobody has: a keyed hash, so that repeated
@@ -62,6 +67,11 @@ mod tests {
         assert_eq!(typed_username(&"a".repeat(64)).map(|u| u.len()), Some(64));
         assert_eq!(typed_username(&"a".repeat(65)), None);
         assert_eq!(typed_username(&"é".repeat(10_000)), None);
+        // Look-alikes never fold into an ASCII username.
+        for look_alike in ["amara.o\u{212A}afor", "AMARA.O\u{212A}AFOR", "\u{0130}da.admin", "ada.adm\u{0131}n"] {
+            let typed = typed_username(look_alike).unwrap();
+            assert!(!typed.is_ascii(), "{look_alike:?} folded into {typed:?}");
+        }
     }
 
     #[test]

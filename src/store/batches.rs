@@ -294,8 +294,9 @@ sql_impl! {
     }
 
     async fn redemption_subject(&self, username: &str, now: i64) -> StoreResult<Option<(User, Option<BatchKey>)>> {
+        // ASCII case only (`redemption::typed_username`): a look-alike is nobody.
         let row: Option<RedemptionSubjectRow> = sqlx::query_as(codes::REDEMPTION_SUBJECT)
-            .bind(username.to_lowercase())
+            .bind(username.to_ascii_lowercase())
             .bind(now)
             .fetch_optional(self.pool())
             .await?;

@@ -73,7 +73,7 @@ sql_impl! {
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
         let row: Option<UserRow> =
-            sqlx::query_as(users::USER_BY_USERNAME).bind(username.to_lowercase()).fetch_optional(self.pool()).await?;
+            sqlx::query_as(users::USER_BY_USERNAME).bind(username.to_ascii_lowercase()).fetch_optional(self.pool()).await?;
         row.map(User::try_from).transpose()
     }
 

@@ -52,7 +52,7 @@ sql_impl! {
     async fn staff_credentials(&self, username: &str) -> StoreResult<Option<StaffCredentials>> {
         let mut conn = self.pool().acquire().await?;
         let row: Option<StaffRow> = sqlx::query_as(users::STAFF_CREDENTIALS)
-            .bind(username.to_lowercase())
+            .bind(username.to_ascii_lowercase())
             .fetch_optional(&mut *conn)
             .await?;
         let Some(row) = row else { return Ok(None) };

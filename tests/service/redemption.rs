@@ -336,7 +336,38 @@ async fn sixty_four_redemptions_racing_a_revocation_never_land_after_it(db: Test
     }
 }
 
+/// One username rule for every door: a look-alike (U+212A KELVIN SIGN for `k`, a dotted
+/// capital I) never folds into a real username; it is answered like any unknown user,
+/// with one evaluation, and counts nothing against the user it imitates.
+async fn a_look_alike_username_is_nobody(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let amara = db.user("amara.okafor").await;
+    let issued = desk.generate_codes(&agent, amara.id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+    for look_alike in ["amara.o\u{212A}afor", "AMARA.O\u{212A}AFOR"] {
+        let before = desk.code_evaluations();
+        let answer = desk.redeem(look_alike, issued.codes[0].grouped()).await.unwrap();
+        assert_eq!(answer, Redemption::Rejected, "{}: {look_alike:?} redeemed amara's code", db.name);
+        assert_eq!(desk.code_evaluations() - before, 1, "{}", db.name);
+    }
+    let state = db.store.code_state(amara.id, desk.now()).await.unwrap().unwrap();
+    assert_eq!(state.unused, 10, "{}: a look-alike used a code", db.name);
+    let failures: i64 = {
+        let events = common::events_for(&db, amara.id).await;
+        common::count(&events, helpdesk::domain::audit::AuditAction::BackupCodeRejected) as i64
+    };
+    assert_eq!(failures, 0, "{}: a look-alike's attempt was counted against amara", db.name);
+    assert!(matches!(
+        desk.redeem("amara.okafor", issued.codes[0].grouped()).await.unwrap(),
+        Redemption::Accepted { .. }
+    ));
+    // The staff sign-in keeps the same rule.
+    let pass = zeroize::Zeroizing::new("agent-demo-pass-2026".to_owned());
+    assert!(matches!(desk.sign_in("ALEX.AGENT", pass).await, Ok(_)), "{}", db.name);
+}
+
 on_each_backend!(
+    a_look_alike_username_is_nobody,
     a_code_works_once_and_typing_is_forgiving,
     an_expired_batch_is_rejected,
     throttling_locks_after_the_limit_and_a_success_resets_the_count,
