@@ -111,6 +111,9 @@ async fn redeem(
     body: Body,
 ) -> Result<axum::Json<RedeemAnswer>, ApiError> {
     let client = caller(&api, peer, &headers).await?;
+    if !declared_json(headers.get(header::CONTENT_TYPE)) {
+        return Err(ApiError::NotJson);
+    }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(ApiError::TooLarge);
@@ -186,18 +189,80 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
     Err(ApiError::Unauthorized)
 }
 
-/// The request's two fields, each a string, nothing else; the error names the field at
-/// fault. The code goes into memory that is wiped, and so does the body it came in.
+/// Whether a Content-Type is `application/json`, with at most a `charset=utf-8`
+/// parameter (RFC 8259 §11 defines no other; names and values compare without case).
+fn declared_json(value: Option<&axum::http::HeaderValue>) -> bool {
+    let Some(text) = value.and_then(|v| v.to_str().ok()) else { return false };
+    let mut parts = text.split(';').map(str::trim);
+    let media_ok = parts.next().is_some_and(|m| m.eq_ignore_ascii_case("application/json"));
+    media_ok
+        && parts.all(|p| {
+            let (name, value) = p.split_once('=').unwrap_or((p, ""));
+            name.trim().eq_ignore_ascii_case("charset") && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        })
+}
+
+/// An object's members in the order sent, duplicates kept (serde_json's `Map` keeps the
+/// last of two equal keys, which would let `{"username":"x",…,"username":"y"}` through).
+struct Members(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = Vec::new();
+                while let Some(pair) = map.next_entry::<String, Value>()? {
+                    members.push(pair);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+/// The request's two fields, each a string once, nothing else; the error names the field
+/// at fault. The code goes into memory that is wiped, and so does the body it came in, and
+/// every code text of a refused body.
 fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), ApiError> {
-    let parsed = serde_json::from_slice::<Value>(&bytes);
+    let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let parsed = if bom { None } else { Some(serde_json::from_slice::<Members>(&bytes)) };
     if let Ok(mut owned) = bytes.try_into_mut() {
         owned.zeroize();
     }
-    let mut object: Map<String, Value> = match parsed {
-        Ok(Value::Object(object)) => object,
-        Ok(_) => return Err(bad(None, "the body must be a JSON object with username and code".into())),
-        Err(e) => return Err(bad(None, format!("the body is not JSON: {e}"))),
+    let members = match parsed {
+        None => return Err(bad(None, "the body starts with a byte-order mark: send UTF-8 JSON without one".into())),
+        Some(Ok(Members(members))) => members,
+        Some(Err(e)) if e.is_data() => {
+            return Err(bad(None, "the body must be a JSON object with username and code".into()));
+        }
+        Some(Err(e)) => return Err(bad(None, format!("the body is not JSON: {e}"))),
     };
+    let mut object = Map::new();
+    let mut repeated: Option<String> = None;
+    for (key, value) in members {
+        if object.contains_key(&key) {
+            repeated.get_or_insert_with(|| key.clone());
+            wipe(value);
+            continue;
+        }
+        object.insert(key, value);
+    }
+    if let Some(key) = repeated {
+        if let Some(code) = object.remove("code") {
+            wipe(code);
+        }
+        let field = ["username", "code"].into_iter().find(|f| *f == key);
+        return Err(bad(
+            field,
+            format!("the key {:?} appears twice: send each key once", key.escape_debug().to_string()),
+        ));
+    }
     let mut take = |field: &'static str| match object.remove(field) {
         Some(Value::String(text)) => Ok(text),
         Some(other) => Err(bad(Some(field), format!("{field} must be a string (found {})", kind(&other)))),
@@ -212,6 +277,13 @@ fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), ApiError> {
         return Err(bad(None, message));
     }
     Ok((username, code))
+}
+
+/// Wipes a string that may hold a code.
+fn wipe(value: Value) {
+    if let Value::String(mut text) = value {
+        text.zeroize();
+    }
 }
 
 fn bad(field: Option<&'static str>, message: String) -> ApiError {
@@ -253,6 +325,41 @@ mod tests {
         assert!(extra.1.contains("admin"), "{extra:?}");
         assert!(fields("[1]").is_err());
         assert!(fields("username=a&code=b").unwrap_err().1.starts_with("the body is not JSON"));
+    }
+
+    #[test]
+    fn a_duplicate_key_or_a_byte_order_mark_is_refused_with_its_reason() {
+        let twice = fields(r#"{"username":"no.such.user","code":"AAAA-AAAA-AAAA","username":"amara.okafor"}"#);
+        let (field, message) = twice.unwrap_err();
+        assert_eq!(field, Some("username"));
+        assert!(message.contains("twice"), "{message}");
+        assert_eq!(fields(r#"{"username":"a","code":"x","code":"y"}"#).unwrap_err().0, Some("code"));
+        let bom = fields("\u{feff}{\"username\":\"a\",\"code\":\"x\"}").unwrap_err();
+        assert!(bom.1.contains("byte-order mark"), "{bom:?}");
+    }
+
+    #[test]
+    fn only_json_is_declared_json() {
+        use axum::http::HeaderValue;
+        let declared = |v: &'static str| declared_json(Some(&HeaderValue::from_static(v)));
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+        ] {
+            assert!(declared(ok), "{ok}");
+        }
+        for refused in [
+            "text/plain",
+            "application/json; charset=latin1",
+            "application/jsonx",
+            "application/x-www-form-urlencoded",
+            "application/json; boundary=x",
+        ] {
+            assert!(!declared(refused), "{refused}");
+        }
+        assert!(!declared_json(None));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum ApiError {
     BodyUnread(axum::Error),
     /// 413: the body is longer than `MAX_BODY` bytes.
     TooLarge,
+    /// The body is not declared `application/json` (415).
+    NotJson,
     /// 429 with `Retry-After: retry_after` (seconds): this address was refused too often.
     Throttled { retry_after: u64 },
     /// 503 "busy" with `Retry-After: RETRY_AFTER_SECS`: every place in the queue is taken.
@@ -84,6 +86,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyUnread(_) => StatusCode::REQUEST_TIMEOUT,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::QueueFull | Self::NotReady(_) | Self::Database { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -102,7 +105,8 @@ impl ApiError {
             | Self::NotFound
             | Self::MethodNotAllowed
             | Self::BodyUnread(_)
-            | Self::TooLarge => None,
+            | Self::TooLarge
+            | Self::NotJson => None,
         }
     }
 
@@ -115,6 +119,11 @@ impl ApiError {
             Self::MethodNotAllowed => ("method_not_allowed", "this path does not take that method".into(), None),
             Self::BodyUnread(e) => ("body_unread", format!("the body could not be read in time: {e}"), None),
             Self::TooLarge => ("too_large", format!("the body is longer than {MAX_BODY} bytes"), None),
+            Self::NotJson => (
+                "unsupported_media_type",
+                "the body must be declared Content-Type: application/json (charset=utf-8 may follow)".into(),
+                None,
+            ),
             Self::Throttled { .. } => ("too_many_refusals", THROTTLED.to_owned(), None),
             Self::QueueFull => ("busy", "every place in the redemption queue is taken; try again shortly".into(), None),
             Self::NotReady(reason) => return not_ready(reason),

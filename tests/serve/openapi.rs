@@ -109,7 +109,18 @@ struct Called {
 }
 
 async fn call(router: &axum::Router, method: Method, path: &str, token: Option<&str>, body: Body) -> Called {
-    let mut request = Request::builder().method(method).uri(path).header("content-type", "application/json");
+    call_as(router, method, path, token, body, "application/json").await
+}
+
+async fn call_as(
+    router: &axum::Router,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Body,
+    content_type: &str,
+) -> Called {
+    let mut request = Request::builder().method(method).uri(path).header("content-type", content_type);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -152,6 +163,8 @@ async fn every_documented_operation_and_status_is_what_the_server_does(db: TestD
     note(redeem, "post", call(&served, Method::POST, redeem, Some(&token), body(&example)).await);
     note(redeem, "post", call(&served, Method::POST, redeem, Some(&token), body(r#"{"username":"a","code":1}"#)).await);
     note(redeem, "post", call(&served, Method::POST, redeem, Some(&token), body(&"x".repeat(2000))).await);
+    let plain = call_as(&served, Method::POST, redeem, Some(&token), body(&good), "text/plain").await;
+    note(redeem, "post", plain);
     let never = Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>());
     note(redeem, "post", call(&slow_body, Method::POST, redeem, Some(&token), never).await);
     note(redeem, "post", call(&no_places, Method::POST, redeem, Some(&token), body(&example)).await);

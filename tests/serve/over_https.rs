@@ -233,9 +233,8 @@ async fn a_full_queue_answers_503_at_once_and_sigterm_answers_the_call_in_flight
     for _ in 0..24 {
         // `--next` starts each call afresh: every option is given again.
         args.extend(["-s", "--cacert", &cert, "--resolve", &resolve].map(String::from));
-        args.extend(
-            ["-H", &auth, "--data-binary", r#"{"username":"nobody.here","code":"ABCD-EFGH-JKMN"}"#].map(String::from),
-        );
+        args.extend(["-H", &auth, "-H", "Content-Type: application/json"].map(String::from));
+        args.extend(["--data-binary", r#"{"username":"nobody.here","code":"ABCD-EFGH-JKMN"}"#].map(String::from));
         let format = "%{http_code} %{time_total} %header{retry-after}\n";
         args.extend(["-o", "/dev/null", "-w", format, &url, "--next"].map(String::from));
     }
