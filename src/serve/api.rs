@@ -45,14 +45,37 @@ pub struct Api {
     /// the throttle holds back (a login behind the same NAT as an attacker), and is still
     /// checked against the database, so a revoked one is refused.
     pub known_tokens: Arc<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>>,
+    /// The last readiness read and when: `/v1/ready` reads the database at most once a
+    /// second, however often it is called, and by whom.
+    readiness: Arc<tokio::sync::Mutex<Option<(Instant, Readiness)>>>,
 }
+
+/// What `/v1/ready` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Readiness {
+    Ready,
+    /// The schema is not the one this program needs; the sentence names the versions.
+    Schema(String),
+    /// The database did not answer.
+    Down,
+}
+
+/// How long a readiness read is answered from, at most.
+const READINESS_FOR: Duration = Duration::from_secs(1);
 
 /// Known-good token hashes kept at most; the set starts again when full.
 const KNOWN_TOKENS: usize = 1_000;
 
 impl Api {
     pub fn new(desk: Arc<HelpDesk>, admission: Admission, refusals: RefusalThrottle, body_timeout: Duration) -> Self {
-        Self { desk, admission, refusals: Arc::new(refusals), body_timeout, known_tokens: Arc::default() }
+        Self {
+            desk,
+            admission,
+            refusals: Arc::new(refusals),
+            body_timeout,
+            known_tokens: Arc::default(),
+            readiness: Arc::default(),
+        }
     }
 }
 
@@ -88,11 +111,37 @@ async fn health() -> axum::Json<Value> {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn ready(State(api): State<Api>) -> Result<axum::Json<Value>, ApiError> {
-    match api.desk.ready().await {
-        Ok(Ok(())) => Ok(axum::Json(serde_json::json!({ "status": "ready" }))),
-        Ok(Err(reason)) => Err(ApiError::NotReady(reason)),
-        Err(error) => Err(ApiError::Database { during: During::Readiness, error }),
+/// Ready or not, from a read at most a second old. Which versions disagree is said only
+/// to a caller whose bearer token this process has already seen valid (no database read
+/// is spent on telling); anyone else learns only that the schema does not match.
+async fn ready(State(api): State<Api>, headers: HeaderMap) -> Result<axum::Json<Value>, ApiError> {
+    let readiness = {
+        let mut cached = api.readiness.lock().await;
+        match &*cached {
+            Some((at, readiness)) if at.elapsed() < READINESS_FOR => readiness.clone(),
+            _ => {
+                let readiness = match api.desk.ready().await {
+                    Ok(Ok(())) => Readiness::Ready,
+                    Ok(Err(reason)) => Readiness::Schema(reason),
+                    Err(error) => {
+                        tracing::warn!("readiness: the database cannot be read: {error}");
+                        Readiness::Down
+                    }
+                };
+                *cached = Some((Instant::now(), readiness.clone()));
+                readiness
+            }
+        }
+    };
+    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(serve_client::bearer);
+    let known = presented
+        .map(serve_client::token_hash)
+        .is_some_and(|h| api.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(&h));
+    match readiness {
+        Readiness::Ready => Ok(axum::Json(serde_json::json!({ "status": "ready" }))),
+        Readiness::Schema(reason) if known => Err(ApiError::NotReady(reason)),
+        Readiness::Schema(_) => Err(ApiError::NotReady("the database schema does not match this program".into())),
+        Readiness::Down => Err(ApiError::NotReady("the database does not answer".into())),
     }
 }
 

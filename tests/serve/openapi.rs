@@ -179,7 +179,18 @@ async fn every_documented_operation_and_status_is_what_the_server_does(db: TestD
                   VALUES (99990101000000, 'from a newer release', CURRENT_TIMESTAMP, TRUE, X'00', 0)";
     let future = if db.name == "postgres" { future.replace("X'00'", "'\\x00'::bytea") } else { future.to_owned() };
     db.raw_execute(&future).await.unwrap();
-    note(api::READY, "get", call(&served, Method::GET, api::READY, None, Body::empty()).await);
+    // Readiness is read at most once a second: at once, the answer is the last read's...
+    let at_once = call(&served, Method::GET, api::READY, None, Body::empty()).await;
+    assert_eq!(at_once.status, StatusCode::OK, "{}: /v1/ready read the database again at once", db.name);
+    // ...and a second later, the new schema's.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let anyone = call(&served, Method::GET, api::READY, None, Body::empty()).await;
+    let reason = anyone.body["reason"].as_str().unwrap_or_default().to_owned();
+    assert!(!reason.contains("version"), "{}: versions told without a token: {reason}", db.name);
+    note(api::READY, "get", anyone);
+    let caller = call(&served, Method::GET, api::READY, Some(&token), Body::empty()).await;
+    let reason = caller.body["reason"].as_str().unwrap_or_default().to_owned();
+    assert!(reason.contains("version"), "{}: a known caller is not told why: {reason}", db.name);
 
     // Every call's status is documented for its operation, with a body that fits.
     let mut produced = BTreeSet::new();
