@@ -179,6 +179,14 @@ impl Check<'_> {
             private_key: self.path(&s.private_key, "serve.private_key")?,
             queue: self.int(&s.queue, "serve.queue", 64, 0, 10_000)? as usize,
             max_connections: self.int(&s.max_connections, "serve.max_connections", 512, 1, 100_000)? as usize,
+            max_per_address: self.int(
+                &s.max_connections_per_address,
+                "serve.max_connections_per_address",
+                64,
+                1,
+                100_000,
+            )? as usize,
+            idle_secs: self.int(&s.idle_seconds, "serve.idle_seconds", 30, 1, 3600)? as u64,
             header_timeout_secs: self.int(&s.header_timeout_seconds, "serve.header_timeout_seconds", 10, 1, 300)?
                 as u64,
             body_timeout_secs: self.int(&s.body_timeout_seconds, "serve.body_timeout_seconds", 10, 1, 300)? as u64,

@@ -110,6 +110,8 @@ pub struct ServeFile {
     pub private_key: Setting,
     pub queue: Setting,
     pub max_connections: Setting,
+    pub max_connections_per_address: Setting,
+    pub idle_seconds: Setting,
     pub header_timeout_seconds: Setting,
     pub body_timeout_seconds: Setting,
     pub drain_seconds: Setting,

@@ -59,6 +59,10 @@ pub struct ServeConfig {
     pub private_key: Option<PathBuf>,
     pub queue: usize,
     pub max_connections: usize,
+    /// `serve.max_connections_per_address` (IPv6 by its /64).
+    pub max_per_address: usize,
+    /// `serve.idle_seconds`: a connection with no call in flight this long is closed.
+    pub idle_secs: u64,
     pub header_timeout_secs: u64,
     pub body_timeout_secs: u64,
     pub drain_secs: u64,

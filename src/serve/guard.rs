@@ -1,5 +1,6 @@
 //! What stands in front of the redemptions: the bounded queue that answers "busy" at
-//! once, and the per-address throttle on refused credentials.
+//! once, the per-address throttle on refused credentials, and the per-address cap on open
+//! connections.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -66,6 +67,50 @@ const REMEMBERED: usize = 100_000;
 /// Itemised refusals a minute for all addresses together: past it, refusals are counted
 /// in one event, so that many addresses cannot fill the audit log (or hold its writer).
 pub const ITEMISED_PER_MINUTE: u64 = 200;
+
+/// Open connections by client address (IPv6 by its /64): one address holds at most `max`,
+/// so that one host cannot take every place of `serve.max_connections`.
+#[derive(Clone)]
+pub struct PerAddress {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    max: usize,
+}
+
+/// A place held by one connection from an address; given back when dropped.
+pub struct AddressPlace {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    key: IpAddr,
+}
+
+impl PerAddress {
+    pub fn new(max: usize) -> Self {
+        Self { open: Arc::default(), max }
+    }
+
+    /// A place for one more connection from `address`; `None` when it holds `max` already.
+    pub fn enter(&self, address: IpAddr) -> Option<AddressPlace> {
+        let key = key(address);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let held = open.entry(key).or_insert(0);
+        if *held >= self.max {
+            return None;
+        }
+        *held += 1;
+        Some(AddressPlace { open: self.open.clone(), key })
+    }
+}
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = open.get_mut(&self.key) {
+            *held -= 1;
+            if *held == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
 
 /// The key an address is counted under: itself, or its /64 for IPv6.
 fn key(address: IpAddr) -> IpAddr {
@@ -135,6 +180,19 @@ impl RefusalThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_address_holds_at_most_its_places_and_gives_them_back() {
+        let cap = PerAddress::new(2);
+        let one: IpAddr = "2001:db8::1".parse().unwrap();
+        let same_host: IpAddr = "2001:db8::2".parse().unwrap();
+        let other: IpAddr = "192.0.2.9".parse().unwrap();
+        let (a, _b) = (cap.enter(one).unwrap(), cap.enter(same_host).unwrap());
+        assert!(cap.enter(one).is_none(), "a third place for one /64");
+        assert!(cap.enter(other).is_some(), "another address was refused");
+        drop(a);
+        assert!(cap.enter(one).is_some(), "a closed connection's place was not given back");
+    }
 
     #[test]
     fn the_queue_has_cores_and_queue_places_and_frees_them() {

@@ -133,6 +133,8 @@ impl Server {
             .keep_alive_interval(Some(KEEP_ALIVE))
             .keep_alive_timeout(KEEP_ALIVE / 2);
         let connections = Arc::new(Semaphore::new(s.max_connections));
+        let per_address = guard::PerAddress::new(s.max_per_address);
+        let idle = Duration::from_secs(s.idle_secs);
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::pin!(shutdown);
         loop {
@@ -152,10 +154,14 @@ impl Server {
                 tracing::warn!(%peer, "connection closed at once: serve.max_connections are open");
                 continue;
             };
+            let Some(address_place) = per_address.enter(peer.ip()) else {
+                tracing::debug!(%peer, "connection closed at once: its address holds serve.max_connections_per_address");
+                continue;
+            };
             let (tls, router, builder, mut stopping) =
                 (self.tls.clone(), router.clone(), builder.clone(), stopping.clone());
             tokio::spawn(async move {
-                let _place = place;
+                let _place = (place, address_place);
                 let stream = match tokio::time::timeout(header_timeout, tls.accept(tcp)).await {
                     Ok(Ok(stream)) => stream,
                     Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
@@ -165,10 +171,16 @@ impl Server {
                 // so the header timeout covers a client's first bytes too.
                 let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
                 let builder = if h2 { builder.http2_only() } else { builder.http1_only() };
+                let activity = Arc::new(Activity::new());
+                let calls = activity.clone();
                 let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
                     let mut router = router.clone();
-                    async move { tower::Service::call(&mut router, request).await }
+                    let in_flight = calls.begin();
+                    async move {
+                        let _in_flight = in_flight;
+                        tower::Service::call(&mut router, request).await
+                    }
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
                 tokio::pin!(connection);
@@ -183,6 +195,16 @@ impl Server {
                         connection.await
                     }
                     () = &mut aged => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                    // Nothing asked within the header timeout of the handshake (an HTTP/2
+                    // client that never sends its preface or a request): closed at once.
+                    // Later, no call in flight for serve.idle_seconds: asked to close.
+                    silent = activity.silent(header_timeout, idle) => {
+                        if silent == Silence::NeverSpoke {
+                            return tracing::debug!(%peer, "closed: nothing was asked after the handshake");
+                        }
                         connection.as_mut().graceful_shutdown();
                         connection.await
                     }
@@ -210,3 +232,62 @@ const KEEP_ALIVE: Duration = Duration::from_secs(30);
 /// The longest a connection lives: then it finishes what is in flight and closes, and the
 /// client opens another. No client holds a place for ever.
 const MAX_AGE: Duration = Duration::from_secs(300);
+
+/// What a connection has asked, for the deadlines of silent connections.
+struct Activity {
+    in_flight: std::sync::atomic::AtomicUsize,
+    asked: std::sync::atomic::AtomicBool,
+    last: std::sync::Mutex<tokio::time::Instant>,
+}
+
+/// Why a connection is closed for saying nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Silence {
+    /// No request since the handshake, within the header timeout.
+    NeverSpoke,
+    /// No call in flight for the idle time.
+    Idle,
+}
+
+/// A call in flight; it counts until dropped (answered, or abandoned by the client).
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        *self.0.last.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
+        self.0.in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            in_flight: Default::default(),
+            asked: Default::default(),
+            last: std::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.asked.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
+    /// Completes once the connection has been silent too long: nothing asked within
+    /// `first` of the start, or no call in flight for `idle`. Looks twice a second.
+    async fn silent(&self, first: Duration, idle: Duration) -> Silence {
+        let started = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let asked = self.asked.load(std::sync::atomic::Ordering::SeqCst);
+            if !asked && started.elapsed() >= first {
+                return Silence::NeverSpoke;
+            }
+            let quiet = *self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if asked && self.in_flight.load(std::sync::atomic::Ordering::SeqCst) == 0 && quiet.elapsed() >= idle {
+                return Silence::Idle;
+            }
+        }
+    }
+}

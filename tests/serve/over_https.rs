@@ -29,6 +29,11 @@ struct Served {
 
 impl Served {
     fn start(db: &TestDb) -> Self {
+        Self::start_with(db, "")
+    }
+
+    /// With more `[serve]` keys, one a line.
+    fn start_with(db: &TestDb, serve: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let made = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
@@ -42,7 +47,7 @@ impl Served {
         assert!(made.success(), "openssl could not make the throw-away certificate");
         let config = format!(
             "[log]\nfile = \"serve.log\"\n[serve]\naddress = \"127.0.0.1:0\"\ncertificate = \"cert.pem\"\n\
-             private_key = \"key.pem\"\nqueue = 0\ndrain_seconds = 30\n[codes.argon2]\n{SLOW_ARGON2}\n"
+             private_key = \"key.pem\"\nqueue = 0\ndrain_seconds = 30\n{serve}[codes.argon2]\n{SLOW_ARGON2}\n"
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         db.write_key_file(dir.path());
@@ -303,6 +308,58 @@ async fn a_full_queue_answers_503_at_once_and_sigterm_answers_the_call_in_flight
     let refused = std::net::TcpStream::connect(("127.0.0.1", served.port));
     assert!(refused.is_err(), "{}: still accepting after SIGTERM", db.name);
 }
+
+/// A TLS connection that chooses HTTP/2 and then says nothing, as `openssl s_client` makes
+/// one from `local` (a loopback address of its own).
+fn silent_h2(port: u16) -> Child {
+    Command::new("openssl")
+        .args(["s_client", "-quiet", "-alpn", "h2", "-connect", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl (.ci/run installs it)")
+}
+
+/// Whether `child` ends within `limit`.
+fn ends_within(child: &mut Child, limit: Duration) -> bool {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if child.try_wait().unwrap().is_some() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Silent connections do not hold the service: one address holds at most its places (a
+/// call from another address is still answered), and a connection that chose HTTP/2 and
+/// never asked anything is closed after the header timeout.
+async fn silent_connections_are_closed_and_one_address_holds_only_its_places(db: TestDb) {
+    let served =
+        Served::start_with(&db, "max_connections_per_address = 3\nheader_timeout_seconds = 2\nidle_seconds = 2\n");
+    let mut silent: Vec<Child> = (0..3).map(|_| silent_h2(served.port)).collect();
+    std::thread::sleep(Duration::from_millis(700));
+    let mut fourth = silent_h2(served.port);
+    assert!(ends_within(&mut fourth, Duration::from_secs(2)), "{}: a fourth place for one address", db.name);
+    let (cert, port) = (served.cert().display().to_string(), served.port);
+    let health = |interface: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", &cert, "--interface", interface])
+            .args(["--resolve", &format!("localhost:{port}:127.0.0.1"), &format!("https://localhost:{port}/v1/health")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(health("127.0.0.2"), "200", "{}: another address was not answered", db.name);
+    for child in &mut silent {
+        assert!(ends_within(child, Duration::from_secs(6)), "{}: a silent HTTP/2 connection stayed open", db.name);
+    }
+    assert_eq!(health("127.0.0.1"), "200", "{}: the address's places were not given back", db.name);
+}
+
+on_each_backend!(silent_connections_are_closed_and_one_address_holds_only_its_places);
 
 on_each_backend!(multi_thread:
     a_code_is_redeemed_over_https_once_and_every_bad_call_is_answered,
