@@ -34,7 +34,8 @@ pub struct Word {
 /// One term of a search; a user matches when every term does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
-    /// The start of the last name, first name, username or email.
+    /// The start of the last name, first name, any word of either (`word_keys`), username
+    /// or email.
     Word(Word),
     /// `@…`: the start of the email's domain.
     Domain(String),

@@ -37,7 +37,7 @@ impl Dialect for Postgres {
 
     /// A constraint's own index carries the constraint's name and stays.
     const REBUILDABLE_INDEXES: &'static str = "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
-         WHERE i.schemaname = current_schema() AND i.tablename IN ('users', 'two_factor_devices') \
+         WHERE i.schemaname = current_schema() AND i.tablename IN ('users', 'two_factor_devices', 'user_name_words') \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname";
 
     fn bulk_param(n: usize) -> String {

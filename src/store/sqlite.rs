@@ -44,7 +44,7 @@ impl Dialect for Sqlite {
 
     /// A constraint's own index (`sqlite_autoindex_…`) has no statement and stays.
     const REBUILDABLE_INDEXES: &'static str = "SELECT name, sql FROM sqlite_master \
-         WHERE type = 'index' AND tbl_name IN ('users', 'two_factor_devices') AND sql IS NOT NULL ORDER BY name";
+         WHERE type = 'index' AND tbl_name IN ('users', 'two_factor_devices', 'user_name_words') AND sql IS NOT NULL ORDER BY name";
 
     /// Anonymous `?` parameters: SQLite looks up a numbered parameter's name by walking a
     /// list, which makes binding thousands of `$n` in one statement quadratic.
