@@ -226,6 +226,8 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
         ("dbank.1", "José", "Núñez", "+44 (0)20 7946 0000"),
         ("dbank.2", "कृष्ण", "शर्मा", "0091 98765 43210"),
         ("dbank.3", "Zoë", "O’Connor", "call me maybe"),
+        // A stray letter: the keypad digit beside it (E is 3) would make it +2348031234563.
+        ("dbank.4", "Ada", "Eze", "+234 803 123 456E"),
     ] {
         let sql = format!(
             "INSERT INTO users (institution_id, kind, username, first_name, last_name, {}email, phone, \
@@ -254,6 +256,8 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
     assert_eq!(find("jose nunez").await, [("dbank.1".to_owned(), "+442079460000".to_owned())], "{}", db.name);
     assert_eq!(find("कृष्ण").await, [("dbank.2".to_owned(), "+919876543210".to_owned())], "{}", db.name);
     assert_eq!(find("oconnor").await, [("dbank.3".to_owned(), "call me maybe".to_owned())], "{}", db.name);
+    assert_eq!(find("dbank.4").await, [("dbank.4".to_owned(), "+234 803 123 456E".to_owned())], "{}", db.name);
+    assert!(find("2348031234563").await.is_empty(), "{}: a letter became a digit", db.name);
     assert_eq!(find("gross jurgen").await, [("jeanluc.moreau".to_owned(), "+4915123456700".to_owned())], "{}", db.name);
     assert!(find("moreau jean").await.is_empty(), "{}: the old name is still found", db.name);
     // The trailing digits of a number another system wrote with spaces.
