@@ -41,8 +41,9 @@ fn matches(user: &User, text: &str) -> bool {
     })
 }
 
-/// Whether `key` starts some word of `name`, the words after it following without their
-/// dividers (`den` and `denberg` in van den Berg).
+/// Whether `key` starts some word of `name` after the first (which the folded name starts),
+/// the words after it following without their dividers (`den` and `denberg` in van den
+/// Berg).
 fn starts_a_word(name: &str, key: &str) -> bool {
     let words: Vec<String> = name
         .nfkc()
@@ -51,7 +52,7 @@ fn starts_a_word(name: &str, key: &str) -> bool {
         .map(|w| fold(w).replace(' ', ""))
         .filter(|w| !w.is_empty())
         .collect();
-    (0..words.len()).any(|i| words[i..].concat().starts_with(key))
+    (1..words.len()).any(|i| words[i..].concat().starts_with(key))
 }
 
 async fn every_page_is_the_whole_truth(db: TestDb) {
@@ -125,7 +126,6 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
         "garcia marquez".into(),
         "marquez garcia".into(),
         "márquez jose".into(),
-        "garciamarquez".into(),
         "berg".into(),
         "van den berg".into(),
         "den".into(),
@@ -325,8 +325,8 @@ async fn every_word_of_a_name_written_through_sql_is_found(db: TestDb) {
         async move { desk.search(agent, &query).await.unwrap().iter().any(|u| u.username == "amara.okafor") }
     };
     let cases: [(&str, &[&str]); 7] = [
-        ("García Márquez", &["marquez", "garcia marquez", "márquez amara", "garciamarquez", "MÁRQUEZ"]),
-        ("van den Berg", &["berg", "van den berg", "den", "vandenberg", "berg van"]),
+        ("García Márquez", &["marquez", "garcia marquez", "márquez amara", "garcia", "MÁRQUEZ"]),
+        ("van den Berg", &["berg", "van den berg", "den", "denberg", "berg van"]),
         ("Al-Rashid", &["rashid", "al-rashid", "al rashid", "alrashid"]),
         ("Müller-Lüdenscheidt", &["ludenscheidt", "lüdenscheidt müller", "muller-ludenscheidt"]),
         ("Петров-Водкин", &["водкин", "ВОДКИН петров"]),
@@ -351,7 +351,7 @@ async fn every_word_of_a_name_written_through_sql_is_found(db: TestDb) {
 
     let edit = ProfileEdit { first_name: "Amara", last_name: "Muñoz de la Fuente", email: &amara.email, phone: "" };
     desk.update_profile(&agent, amara.id, edit).await.unwrap();
-    assert_eq!(db.raw_execute(&words_of).await.unwrap(), 4, "{}: munozdelafuente, delafuente, lafuente, fuente", db.name);
+    assert_eq!(db.raw_execute(&words_of).await.unwrap(), 3, "{}: delafuente, lafuente, fuente", db.name);
     assert!(finds("fuente").await && finds("de la fuente").await && !finds("lopez").await, "{}", db.name);
 }
 
