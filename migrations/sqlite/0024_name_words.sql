@@ -1,7 +1,8 @@
 -- Every word of a name searchable: `marquez` finds García Márquez, `berg` van den Berg.
 -- For each user, the keys of the words of the first and last name past the ones that
 -- sort_key and first_key already start with (domain::search::word_keys), each with the
--- user's sort_key, so that a word's users are read in name order from the index alone.
+-- user's sort_key, so that a word's users are read from an index alone: by their key
+-- (`rashid`) and sorted when few, or in name order when common (one letter).
 -- The product writes them with the keys on every write it makes, in the same transaction.
 CREATE TABLE user_name_words (
     user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -10,6 +11,7 @@ CREATE TABLE user_name_words (
     PRIMARY KEY (user_id, word_key)
 );
 CREATE INDEX user_name_words_key ON user_name_words (word_key, sort_key, user_id);
+CREATE INDEX user_name_words_order ON user_name_words (sort_key, user_id, word_key);
 
 -- Another writer changed a name: besides marking the row stale (0012), its words go at
 -- once, so the old name is not found by them; the product's refold, which runs before

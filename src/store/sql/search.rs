@@ -288,6 +288,20 @@ pub fn page_of_one_word(
              ORDER BY u.sort_key, u.id LIMIT {limit}",
             ids.join(" UNION ")
         )
+    } else if rest.is_empty() {
+        // One common word: its users by name word are a page of their own, read in name
+        // order from the words' index (`sort_key, user_id, word_key`) or by their key and
+        // sorted, as the database judges; probing the words of each row of the walk cost
+        // 24 ms for `a` at a million users on PostgreSQL, where the walk alone costs 1.
+        let words_cursor = s.cursor_on(after, "nw.sort_key", "nw.user_id");
+        let words = s.name_word_users(word, "DISTINCT nw.user_id AS id, nw.sort_key");
+        format!(
+            "SELECT * FROM (SELECT {COLUMNS}, u.sort_key FROM {in_name_order} WHERE ({}) AND {cursor} \
+             ORDER BY u.sort_key, u.id LIMIT {limit}) AS walked UNION ALL \
+             SELECT * FROM (SELECT {COLUMNS}, u.sort_key FROM ({words} AND {words_cursor} \
+             ORDER BY nw.sort_key, nw.user_id LIMIT {limit}) AS top CROSS JOIN users u WHERE u.id = top.id) AS worded",
+            ranges.join(" OR ")
+        )
     } else {
         let has_word = s.has_name_word(word);
         format!(
