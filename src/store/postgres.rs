@@ -18,6 +18,7 @@ impl Dialect for Postgres {
     const LOCK_ADMINS: &'static str = "SELECT id FROM users WHERE kind = 'staff' AND staff_role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE";
 
     const USERS_IN_NAME_ORDER: &'static str = "users u";
+    const NAME_WORDS_IN_NAME_ORDER: &'static str = "user_name_words nw";
 
     const STALE_KEYS_LOCKED: &'static str =
         "SELECT id, first_name, last_name, phone FROM users WHERE keys_stale <> 0 LIMIT $1 FOR UPDATE SKIP LOCKED";

@@ -25,6 +25,7 @@ impl Dialect for Sqlite {
     const LOCK_ADMINS: &'static str = "SELECT 1";
 
     const USERS_IN_NAME_ORDER: &'static str = "users u INDEXED BY users_sort";
+    const NAME_WORDS_IN_NAME_ORDER: &'static str = "user_name_words nw INDEXED BY user_name_words_order";
 
     // The write transaction already holds the database's one write lock.
     const STALE_KEYS_LOCKED: &'static str = crate::store::sql::users::STALE_KEYS;

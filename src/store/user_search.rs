@@ -147,8 +147,10 @@ sql_impl! {
             // One letter finds users everywhere; a longer word is counted first.
             let rare = word.key.chars().count() > 1
                 && Self::count(&mut tx, &search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
-            let page =
-                search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
+            let many_words = !rare
+                && Self::count(&mut tx, &search::count_name_words_of(word)).await? > search::NAME_WORDS_SORTED;
+            let walks = (D::USERS_IN_NAME_ORDER, many_words.then_some(D::NAME_WORDS_IN_NAME_ORDER));
+            let page = search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, walks);
             Self::rows(&mut tx, &page).await?
         } else {
             // The rarest term that is rare enough is read first; one letter never is.
@@ -187,7 +189,7 @@ sql_impl! {
                         rare,
                         query.after.as_ref(),
                         query.limit,
-                        D::USERS_IN_NAME_ORDER,
+                        (D::USERS_IN_NAME_ORDER, None),
                     )
                 }
                 None => search::page(
