@@ -361,7 +361,6 @@ on_each_backend!(every_word_of_a_name_written_through_sql_is_found);
 /// sigma apart from sigma, katakana apart from hiragana), is folded again on upgrade.
 async fn an_upgrade_folds_existing_names_again(db: TestDb) {
     use helpdesk::domain::phone::HomeRegion;
-    use helpdesk::store::SearchStore;
     let (url, _dir) = common::before_migration(&db, 23).await;
     let older = "INSERT INTO users (institution_id, kind, username, first_name, last_name, sort_key, \
          first_key, email, phone, phone_digits, enrolment, staff_role, created_at, updated_at, keys_stale) VALUES \

@@ -193,9 +193,7 @@ impl Statement {
             Some((sort_key, id)) => {
                 let key = self.param(sort_key.clone());
                 // The first part lets the index start at the cursor; the rest is exact.
-                format!(
-                    "({sort_key_column} >= {key} AND ({sort_key_column} > {key} OR {id_column} > {id}))"
-                )
+                format!("({sort_key_column} >= {key} AND ({sort_key_column} > {key} OR {id_column} > {id}))")
             }
             None => "1 = 1".into(),
         }
