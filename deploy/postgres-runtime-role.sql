@@ -56,6 +56,8 @@ GRANT UPDATE (first_name, last_name, sort_key, first_key, email, phone, phone_di
               code_failures, codes_locked_until, code_failures_total, login_failures, login_locked_until,
               factor_secret, factor_last_step, factor_enrolled_at)
     ON users TO helpdesk_runtime;
+-- The keys of every word of a name, rewritten whole with the name's keys.
+GRANT SELECT, INSERT, DELETE ON user_name_words TO helpdesk_runtime;
 -- Granting is idempotent by deleting first.
 GRANT SELECT, INSERT, DELETE ON staff_permissions TO helpdesk_runtime;
 GRANT SELECT, INSERT ON two_factor_devices TO helpdesk_runtime;

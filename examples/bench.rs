@@ -262,6 +262,15 @@ async fn search(url: &str) {
         "o'brien".into(),
         "कृष्ण".into(),
         "maria garcia".into(),
+        // Every word of a name: a second surname, a particle, an article, in any order.
+        "marquez".into(),
+        "berg".into(),
+        "van den berg".into(),
+        "rashid".into(),
+        "garcia marquez".into(),
+        "ludenscheidt".into(),
+        "παπαδοπουλος".into(),
+        "やまだ".into(),
     ];
     let runs = 7;
     // What every search pays first: looking for rows another system wrote (none here).

@@ -163,7 +163,20 @@ fn main() {
         status_kib(pid, "VmRSS:") as f64 / 1024.0,
         status_kib(pid, "VmHWM:") as f64 / 1024.0
     );
-    t.send("\x1b");
-    t.send("q");
+    // The figures are printed: quit as an agent would, and end the child if it has not
+    // gone within two seconds (a dialog left open would keep it waiting for a key), so
+    // that the benchmark ends by itself and leaves no process behind.
+    for key in ["\x1b", "\x1b", "q"] {
+        t.send(key);
+        t.settle(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if matches!(child.try_wait(), Ok(None)) {
+        println!("helpdesk did not quit on q; ended");
+        let _ = child.kill();
+    }
     let _ = child.wait();
 }

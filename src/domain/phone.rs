@@ -28,6 +28,8 @@ pub enum PhoneError {
     NotValid(&'static str),
     #[error("an extension cannot receive codes; enter the number without it")]
     Extension,
+    #[error("a phone number has no letters; type its digits")]
+    Letters,
 }
 
 /// libphonenumber's metadata compiles its patterns when first used, into one cache of 100
@@ -96,8 +98,11 @@ pub fn parse(typed: &str, home: HomeRegion) -> Result<String, PhoneError> {
     if text.is_empty() {
         return Ok(String::new());
     }
-    if text.chars().any(|c| c.is_alphabetic() && !matches!(c.to_ascii_lowercase(), 'e' | 'x' | 't')) {
+    if !text.chars().any(|c| c.is_ascii_digit()) {
         return Err(PhoneError::NotANumber);
+    }
+    if letters_outside_an_extension(text) {
+        return Err(PhoneError::Letters);
     }
     let number = match read(text, home) {
         Ok(n) if n.is_valid() => n,
@@ -120,6 +125,22 @@ pub fn parse(typed: &str, home: HomeRegion) -> Result<String, PhoneError> {
         return Err(PhoneError::Extension);
     }
     Ok(number.format().mode(Mode::E164).to_string())
+}
+
+/// Whether a letter stands anywhere but in an extension's marker after the number (`x`,
+/// `ext`, `ext.`, then the extension's digits). The `phonenumber` crate reads any other
+/// letter as the keypad digit printed beside it, so `+234 803 123 456E` from another
+/// system became `+2348031234563`, a valid and different number; Google's libphonenumber
+/// does not, and neither do we: such a number is refused, or kept as written.
+fn letters_outside_an_extension(text: &str) -> bool {
+    let Some(at) = text.find(char::is_alphabetic) else { return false };
+    let (number, rest) = text.split_at(at);
+    let rest = rest.to_lowercase();
+    let after_marker = ["ext.", "ext", "x"].iter().find_map(|m| rest.strip_prefix(m));
+    let extension_digits = after_marker.map(|d| d.trim_start_matches([' ', '.', ':']));
+    let is_extension = number.trim_end().ends_with(|c: char| c.is_ascii_digit())
+        && extension_digits.is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+    !is_extension
 }
 
 fn read(text: &str, home: HomeRegion) -> Result<PhoneNumber, PhoneError> {
@@ -297,9 +318,42 @@ mod tests {
         assert_eq!(parse("+44 20 7946 0000 0000 1", US), Err(PhoneError::TooLong("United Kingdom")));
         assert_eq!(parse("+999 1234 5678", US), Err(PhoneError::UnknownCountryCode));
         assert_eq!(parse("call me", US), Err(PhoneError::NotANumber));
+        assert_eq!(parse("+1 415 555 2671 x22", US), Err(PhoneError::Extension));
+        assert_eq!(parse("+1 415 555 2671 EXT 22", US), Err(PhoneError::Extension));
         assert_eq!(parse("+1 415 555 2671 ext. 22", US), Err(PhoneError::Extension));
         assert_eq!(parse("+44 7700 900123", US), Err(PhoneError::NotValid("United Kingdom")), "a drama number");
         assert_eq!(PhoneError::TooShort("United Kingdom").to_string(), "the number is too short for United Kingdom");
+    }
+
+    /// A letter is never read as the keypad digit beside it: wherever it stands, in any
+    /// region, with or without a country code, the number is refused with the reason; the
+    /// same value written by another system is kept as written and shown flagged.
+    #[test]
+    fn a_letter_never_becomes_a_digit() {
+        let ng = HomeRegion::parse("NG").unwrap();
+        for (typed, home) in [
+            ("+234 803 123 456E", US),
+            ("+44 7911 12345T", US),
+            ("+1 800 FLOWERS", US),
+            ("+1 800 356 9377x", US),
+            ("E+44 7911 123456", US),
+            ("+44 79A1 123456", US),
+            ("+81 90 1234 S678", US),
+            ("+49 151 2345 670O", US),
+            ("+33 6 12 34 56 7l", US),
+            ("+91 98765 4321Ｏ", US),
+            ("0803 123 456E", ng),
+            ("x 020 7946 0000", GB),
+            ("020 7946 0000 ext", GB),
+            ("+44 20 7946 0000 extension 5", US),
+        ] {
+            assert_eq!(parse(typed, home), Err(PhoneError::Letters), "{typed}");
+            assert_eq!(canonical(typed, home), typed, "another system's {typed} is kept as written");
+            assert_eq!(shown(typed), Shown::Unreadable(typed.into()), "{typed} is shown flagged");
+        }
+        assert_eq!(PhoneError::Letters.to_string(), "a phone number has no letters; type its digits");
+        // The digits alone read as ever.
+        assert_eq!(parse("+234 803 123 4567", US).as_deref(), Ok("+2348031234567"));
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub trait Dialect: Database {
     /// index (it would rather use a search column's index and sort a million rows).
     const USERS_IN_NAME_ORDER: &'static str;
 
+    /// `user_name_words nw` as a walk in name order reads it (its `sort_key, user_id,
+    /// word_key` index): SQLite is told, PostgreSQL judges for itself.
+    const NAME_WORDS_IN_NAME_ORDER: &'static str;
+
     /// Marks the writes that follow in this transaction as helpdesk's, for the contact-change
     /// triggers: `$1` the member of staff, `$2` the product's clock. `UNMARK` before the
     /// commit. (PostgreSQL: a transaction-local setting; SQLite: a row of `writer_mark`

@@ -135,6 +135,7 @@ sql_impl! {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+        Self::write_name_words(&mut tx, &[(user, &update.first_name, &update.last_name)], true).await?;
         sqlx::query(D::UNMARK).execute(&mut *tx).await?;
         sqlx::query(two_person::HANDLED_SINCE).bind(user).bind(newest).bind(acting.actor).execute(&mut *tx).await?;
         for audit in audits {
@@ -265,6 +266,9 @@ sql_impl! {
                 }
                 _ => e.into(),
             })?;
+            let named: Vec<(UserId, &str, &str)> =
+                chunk.iter().zip(&chunk_ids).map(|(u, id)| (*id, u.first_name.as_str(), u.last_name.as_str())).collect();
+            Self::write_name_words(&mut *conn, &named, false).await?;
             ids.extend(chunk_ids);
         }
         Ok(ids)

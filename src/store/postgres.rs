@@ -18,6 +18,7 @@ impl Dialect for Postgres {
     const LOCK_ADMINS: &'static str = "SELECT id FROM users WHERE kind = 'staff' AND staff_role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE";
 
     const USERS_IN_NAME_ORDER: &'static str = "users u";
+    const NAME_WORDS_IN_NAME_ORDER: &'static str = "user_name_words nw";
 
     const STALE_KEYS_LOCKED: &'static str =
         "SELECT id, first_name, last_name, phone FROM users WHERE keys_stale <> 0 LIMIT $1 FOR UPDATE SKIP LOCKED";
@@ -43,7 +44,7 @@ impl Dialect for Postgres {
 
     /// A constraint's own index carries the constraint's name and stays.
     const REBUILDABLE_INDEXES: &'static str = "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
-         WHERE i.schemaname = current_schema() AND i.tablename IN ('users', 'two_factor_devices') \
+         WHERE i.schemaname = current_schema() AND i.tablename IN ('users', 'two_factor_devices', 'user_name_words') \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname";
 
     fn bulk_param(n: usize) -> String {

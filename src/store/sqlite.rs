@@ -25,6 +25,7 @@ impl Dialect for Sqlite {
     const LOCK_ADMINS: &'static str = "SELECT 1";
 
     const USERS_IN_NAME_ORDER: &'static str = "users u INDEXED BY users_sort";
+    const NAME_WORDS_IN_NAME_ORDER: &'static str = "user_name_words nw INDEXED BY user_name_words_order";
 
     // The write transaction already holds the database's one write lock.
     const STALE_KEYS_LOCKED: &'static str = crate::store::sql::users::STALE_KEYS;
@@ -49,7 +50,7 @@ impl Dialect for Sqlite {
 
     /// A constraint's own index (`sqlite_autoindex_…`) has no statement and stays.
     const REBUILDABLE_INDEXES: &'static str = "SELECT name, sql FROM sqlite_master \
-         WHERE type = 'index' AND tbl_name IN ('users', 'two_factor_devices') AND sql IS NOT NULL ORDER BY name";
+         WHERE type = 'index' AND tbl_name IN ('users', 'two_factor_devices', 'user_name_words') AND sql IS NOT NULL ORDER BY name";
 
     /// Anonymous `?` parameters: SQLite looks up a numbered parameter's name by walking a
     /// list, which makes binding thousands of `$n` in one statement quadratic.

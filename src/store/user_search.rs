@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use sqlx::Transaction;
 
 use crate::domain::phone::HomeRegion;
-use crate::domain::search::Term;
-use crate::domain::user::{User, sort_key};
+use crate::domain::search::{Term, word_keys};
+use crate::domain::user::{User, UserId, sort_key};
 use crate::store::rows::UserRow;
-use crate::store::sql::{search, users};
+use crate::store::sql::{self, search, users};
 use crate::store::{StoreResult, UserQuery};
 
 /// Finding users by name, username, email or phone, and keeping the keys it reads folded.
@@ -57,6 +57,42 @@ sql_impl! {
     }
 }
 
+/// Name words a statement: 3 parameters each, well under both databases' limits.
+const WORD_ROWS: usize = 600;
+
+sql_impl! {
+    /// Writes the name words of each (user, first name, last name), after removing the
+    /// ones it had when `replace` (an edit or a refold; a new user has none).
+    pub(crate) async fn write_name_words(
+        conn: &mut D::Connection,
+        users: &[(UserId, &str, &str)],
+        replace: bool,
+    ) -> StoreResult<()> {
+        if replace {
+            for (id, _, _) in users {
+                sqlx::query(users::DELETE_NAME_WORDS).bind(*id).execute(&mut *conn).await?;
+            }
+        }
+        let rows: Vec<(UserId, String, String)> = users
+            .iter()
+            .flat_map(|(id, first, last)| {
+                let key = sort_key(first, last);
+                word_keys(first, last).into_iter().map(move |w| (*id, w, key.clone()))
+            })
+            .collect();
+        for chunk in rows.chunks(WORD_ROWS) {
+            let statement =
+                users::insert_name_words(&sql::values(chunk.len(), users::NAME_WORD_COLUMNS, D::bulk_param));
+            let mut q = sqlx::query(&statement);
+            for (id, word, key) in chunk {
+                q = q.bind(*id).bind(word.as_str()).bind(key.as_str());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
 sql_impl! {
     impl SearchStore;
 
@@ -70,9 +106,10 @@ sql_impl! {
             sqlx::query_as(D::STALE_KEYS_LOCKED).bind(limit).fetch_all(&mut *tx).await?;
         // The phone in E.164 is the same number: not a contact change.
         sqlx::query(D::MARK_REFOLD).execute(&mut *tx).await?;
+        let mut folded: Vec<(UserId, &str, &str)> = Vec::with_capacity(stale.len());
         for (id, first, last, phone) in &stale {
             let canonical = crate::domain::phone::canonical(phone, home);
-            sqlx::query(users::REFOLD_KEYS)
+            let written = sqlx::query(users::REFOLD_KEYS)
                 .bind(*id)
                 .bind(sort_key(first, last))
                 .bind(crate::domain::search::first_key(first))
@@ -83,7 +120,12 @@ sql_impl! {
                 .bind(phone.as_str())
                 .execute(&mut *tx)
                 .await?;
+            // A row a writer changed since it was read stays stale, and keeps no words.
+            if D::rows_affected(&written) > 0 {
+                folded.push((*id, first, last));
+            }
         }
+        Self::write_name_words(&mut tx, &folded, true).await?;
         sqlx::query(D::UNMARK).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(stale.len() as u64)
@@ -105,8 +147,10 @@ sql_impl! {
             // One letter finds users everywhere; a longer word is counted first.
             let rare = word.key.chars().count() > 1
                 && Self::count(&mut tx, &search::count_others_of_word(word)).await? <= search::OTHERS_SORTED;
-            let page =
-                search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, D::USERS_IN_NAME_ORDER);
+            let many_words = !rare
+                && Self::count(&mut tx, &search::count_name_words_of(word)).await? > search::NAME_WORDS_SORTED;
+            let walks = (D::USERS_IN_NAME_ORDER, many_words.then_some(D::NAME_WORDS_IN_NAME_ORDER));
+            let page = search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, walks);
             Self::rows(&mut tx, &page).await?
         } else {
             // The rarest term that is rare enough is read first; one letter never is.
@@ -145,7 +189,7 @@ sql_impl! {
                         rare,
                         query.after.as_ref(),
                         query.limit,
-                        D::USERS_IN_NAME_ORDER,
+                        (D::USERS_IN_NAME_ORDER, None),
                     )
                 }
                 None => search::page(

@@ -274,7 +274,7 @@ async fn profile_rules_refuse_with_the_source_messages(db: TestDb) {
         (("Amara".into(), "Okafor".into(), format!("{long}@x.example"), String::new()), ProfileError::Email),
         (
             ("Amara".into(), "Okafor".into(), email.clone(), "0800 CALL ME".into()),
-            ProfileError::Phone(helpdesk::domain::phone::PhoneError::NotANumber),
+            ProfileError::Phone(helpdesk::domain::phone::PhoneError::Letters),
         ),
     ];
     for ((first, last, email, phone), want) in cases {

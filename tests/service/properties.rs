@@ -6,6 +6,7 @@ use helpdesk::domain::audit::{IdentityCheck, NOTE_MAX};
 use helpdesk::domain::codes::{ALPHABET, normalize};
 use helpdesk::domain::phone::{HomeRegion, Shown, shown};
 use helpdesk::domain::profile;
+use helpdesk::domain::search::{Term, first_key, sort_key, terms, word_keys};
 use helpdesk::domain::text::{fold, is_direction_control, is_hidden, is_joiner_control};
 use proptest::prelude::*;
 use unicode_segmentation::UnicodeSegmentation;
@@ -85,6 +86,38 @@ proptest! {
             let stored = stored.unwrap();
             prop_assert!(unicode_normalization::is_nfc(&stored));
             prop_assert_eq!(fold(&stored), fold(typed));
+        }
+    }
+
+    /// A first and a last name of several words, each of any script, joined by any of the
+    /// dividers: every word, typed alone as it is, in capitals or decomposed, starts one of
+    /// the keys the user is matched with, so the search finds the user by any word of either
+    /// name, in any order. Katakana typed as hiragana meets it too.
+    #[test]
+    fn every_word_of_a_name_in_any_script_finds_it(first_words in proptest::collection::vec(script_word(), 1..4), last_words in proptest::collection::vec(script_word(), 1..4), joiners in proptest::collection::vec(prop::sample::select(vec![" ", "-", "'", "’", "·"]), 6)) {
+        let join = |words: &[String], joiners: &[&str]| {
+            let mut name = words[0].clone();
+            for (word, joiner) in words[1..].iter().zip(joiners) {
+                name.push_str(joiner);
+                name.push_str(word);
+            }
+            name
+        };
+        let (first, last) = (join(&first_words, &joiners[..3]), join(&last_words, &joiners[3..]));
+        let mut keys = word_keys(&first, &last);
+        keys.extend([sort_key(&first, &last), first_key(&first)]);
+        for word in first_words.iter().chain(&last_words).rev() {
+            let hiragana: String = word.chars().map(|c| match c {
+                '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap(),
+                c => c,
+            }).collect();
+            let nfd: String = unicode_normalization::UnicodeNormalization::nfd(word.as_str()).collect();
+            for typed in [word.clone(), word.to_uppercase(), nfd, hiragana] {
+                for term in terms(&typed) {
+                    let Term::Word(w) = term else { panic!("{typed:?} is not read as a word") };
+                    prop_assert!(keys.iter().any(|k| k.starts_with(&w.key)), "{:?} in {:?} {:?}", typed, first, last);
+                }
+            }
         }
     }
 
@@ -168,6 +201,8 @@ fn script_word() -> impl Strategy<Value = String> {
         (('\u{0E01}'..='\u{0E2E}').collect(), vec!['\u{0E34}', '\u{0E48}']),
         (('\u{0628}'..='\u{063A}').collect(), vec!['\u{064E}']),
         (('\u{4E00}'..='\u{4E50}').collect(), vec![]),
+        (('\u{30A2}'..='\u{30F3}').filter(|c| c.is_alphabetic()).collect(), vec!['\u{3099}']),
+        (('Α'..='Ω').filter(|c| c.is_alphabetic()).chain(['ς']).collect(), vec![]),
     ];
     (0..scripts.len()).prop_flat_map(move |s| {
         let (letters, marks) = scripts[s].clone();

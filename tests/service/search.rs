@@ -14,8 +14,9 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The rule, applied in Rust to one user: a phone's digits start or end the number; an
 /// `@domain` starts the email's domain; any other word, folded (`text::fold`: case,
-/// accents and punctuation dropped), starts the folded last name or first name, or, as
-/// typed in lower case, the username or email.
+/// accents and punctuation dropped), starts the folded last name or first name, or any
+/// word of either (split at spaces, hyphens, apostrophes and middle dots) read on to the
+/// name's end, or, as typed in lower case, the username or email.
 fn matches(user: &User, text: &str) -> bool {
     let text: String = text.nfkc().collect::<String>().trim().to_lowercase();
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -32,10 +33,26 @@ fn matches(user: &User, text: &str) -> bool {
             let key = fold(word).replace(' ', "");
             format!("{} {}", fold(&user.last_name), fold(&user.first_name)).starts_with(&key)
                 || fold(&user.first_name).starts_with(&key)
+                || starts_a_word(&user.first_name, &key)
+                || starts_a_word(&user.last_name, &key)
                 || user.username.starts_with(word)
                 || email.starts_with(word)
         }
     })
+}
+
+/// Whether `key` starts some word of `name` after the first (which the folded name starts),
+/// the words after it following without their dividers (`den` and `denberg` in van den
+/// Berg).
+fn starts_a_word(name: &str, key: &str) -> bool {
+    let words: Vec<String> = name
+        .nfkc()
+        .collect::<String>()
+        .split(|c: char| c.is_whitespace() || "-‐‑‒–—―'’‘ʼ`´·・‧･".contains(c))
+        .map(|w| fold(w).replace(' ', ""))
+        .filter(|w| !w.is_empty())
+        .collect();
+    (1..words.len()).any(|i| words[i..].concat().starts_with(key))
 }
 
 async fn every_page_is_the_whole_truth(db: TestDb) {
@@ -104,6 +121,34 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
         "oladunni".into(),
         "collell".into(),
         "maria garcia".into(),
+        // Every word of a name, in any order; particles are words like any other.
+        "marquez".into(),
+        "garcia marquez".into(),
+        "marquez garcia".into(),
+        "márquez jose".into(),
+        "berg".into(),
+        "van den berg".into(),
+        "den".into(),
+        "de la".into(),
+        "rashid".into(),
+        "al-rashid".into(),
+        "el sayed".into(),
+        "ludenscheidt".into(),
+        "müller-lüdenscheidt".into(),
+        "jones".into(),
+        "ann".into(),
+        "suilleabhain".into(),
+        "tsaoi".into(),
+        "водкин".into(),
+        "الله".into(),
+        "عبد الله".into(),
+        "anh thi".into(),
+        // Folded as Unicode's collation does: final sigma, and katakana typed in hiragana.
+        "παπαδοπουλος".into(),
+        "ΟΔΥΣΣΕΑΣ".into(),
+        "οδυσσεας".into(),
+        "やまだ".into(),
+        "たろう やま".into(),
     ];
     for text in queries {
         let mut want: Vec<&User> = everybody.iter().filter(|u| matches(u, &text)).collect();
@@ -125,8 +170,32 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
                 break;
             }
         }
-        let must_find =
-            ["garcia", "GARCÍA", "muller", "obrien", "o’brien", "jose", "कृष्ण", "дмитрий", "田中", "Ｎｇｕｙｅｎ"];
+        let must_find = [
+            "garcia",
+            "GARCÍA",
+            "muller",
+            "obrien",
+            "o’brien",
+            "jose",
+            "कृष्ण",
+            "дмитрий",
+            "田中",
+            "Ｎｇｕｙｅｎ",
+            "marquez",
+            "garcia marquez",
+            "marquez garcia",
+            "berg",
+            "van den berg",
+            "rashid",
+            "ludenscheidt",
+            "водкин",
+            "الله",
+            "παπαδοπουλος",
+            "ΟΔΥΣΣΕΑΣ",
+            "οδυσσεας",
+            "やまだ",
+            "たろう やま",
+        ];
         assert!(!must_find.contains(&text.as_str()) || !want.is_empty(), "{text:?} finds nobody in the demo data");
         let want: Vec<i64> = want.iter().map(|u| u.id).collect();
         assert_eq!(
@@ -157,6 +226,8 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
         ("dbank.1", "José", "Núñez", "+44 (0)20 7946 0000"),
         ("dbank.2", "कृष्ण", "शर्मा", "0091 98765 43210"),
         ("dbank.3", "Zoë", "O’Connor", "call me maybe"),
+        // A stray letter: the keypad digit beside it (E is 3) would make it +2348031234563.
+        ("dbank.4", "Ada", "Eze", "+234 803 123 456E"),
     ] {
         let sql = format!(
             "INSERT INTO users (institution_id, kind, username, first_name, last_name, {}email, phone, \
@@ -185,6 +256,8 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
     assert_eq!(find("jose nunez").await, [("dbank.1".to_owned(), "+442079460000".to_owned())], "{}", db.name);
     assert_eq!(find("कृष्ण").await, [("dbank.2".to_owned(), "+919876543210".to_owned())], "{}", db.name);
     assert_eq!(find("oconnor").await, [("dbank.3".to_owned(), "call me maybe".to_owned())], "{}", db.name);
+    assert_eq!(find("dbank.4").await, [("dbank.4".to_owned(), "+234 803 123 456E".to_owned())], "{}", db.name);
+    assert!(find("2348031234563").await.is_empty(), "{}: a letter became a digit", db.name);
     assert_eq!(find("gross jurgen").await, [("jeanluc.moreau".to_owned(), "+4915123456700".to_owned())], "{}", db.name);
     assert!(find("moreau jean").await.is_empty(), "{}: the old name is still found", db.name);
     // The trailing digits of a number another system wrote with spaces.
@@ -240,3 +313,71 @@ async fn agents_fold_stale_rows_at_once(db: TestDb) {
 }
 
 on_each_backend!(multi_thread: agents_fold_stale_rows_at_once);
+
+/// Names another system writes through SQL are found by each of their words, in any order
+/// and in every script; a rename through SQL drops the old words with the write itself,
+/// before anything folds again; the product's own edit writes the new words at once.
+async fn every_word_of_a_name_written_through_sql_is_found(db: TestDb) {
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let amara = db.user("amara.okafor").await;
+    let finds = |text: &str| {
+        let query = UserQuery { text: text.into(), after: None, limit: 50 };
+        let (desk, agent) = (&desk, &agent);
+        async move { desk.search(agent, &query).await.unwrap().iter().any(|u| u.username == "amara.okafor") }
+    };
+    let cases: [(&str, &[&str]); 7] = [
+        ("García Márquez", &["marquez", "garcia marquez", "márquez amara", "garcia", "MÁRQUEZ"]),
+        ("van den Berg", &["berg", "van den berg", "den", "denberg", "berg van"]),
+        ("Al-Rashid", &["rashid", "al-rashid", "al rashid", "alrashid"]),
+        ("Müller-Lüdenscheidt", &["ludenscheidt", "lüdenscheidt müller", "muller-ludenscheidt"]),
+        ("Петров-Водкин", &["водкин", "ВОДКИН петров"]),
+        ("ΠΑΠΑΔΟΠΟΥΛΟΣ", &["παπαδοπουλος", "Παπαδόπουλος"]),
+        ("ヤマダ タロウ", &["やまだ", "たろう", "ﾀﾛｳ", "やまだ たろう"]),
+    ];
+    for (last, typed) in cases {
+        let sql = format!("UPDATE users SET last_name = '{last}' WHERE id = {}", amara.id);
+        db.raw_execute(&sql).await.unwrap();
+        for text in typed {
+            assert!(finds(text).await, "{}: {text:?} does not find {last:?}", db.name);
+        }
+        assert!(!finds("okafor").await, "{}: the old name is still found", db.name);
+    }
+    // Touching a user's words counts them, without changing them.
+    let words_of = format!("UPDATE user_name_words SET word_key = word_key WHERE user_id = {}", amara.id);
+    assert!(db.raw_execute(&words_of).await.unwrap() > 0, "{}: the refold wrote no words", db.name);
+    let rename = format!("UPDATE users SET last_name = 'García López' WHERE id = {}", amara.id);
+    db.raw_execute(&rename).await.unwrap();
+    assert_eq!(db.raw_execute(&words_of).await.unwrap(), 0, "{}: the old words outlive the rename", db.name);
+    assert!(!finds("marquez").await && finds("lopez").await && finds("lopez garcia").await, "{}", db.name);
+
+    let edit = ProfileEdit { first_name: "Amara", last_name: "Muñoz de la Fuente", email: &amara.email, phone: "" };
+    desk.update_profile(&agent, amara.id, edit).await.unwrap();
+    assert_eq!(db.raw_execute(&words_of).await.unwrap(), 3, "{}: delafuente, lafuente, fuente", db.name);
+    assert!(finds("fuente").await && finds("de la fuente").await && !finds("lopez").await, "{}", db.name);
+}
+
+on_each_backend!(every_word_of_a_name_written_through_sql_is_found);
+
+/// A database from before every word was keyed, whose keys an older fold made (final
+/// sigma apart from sigma, katakana apart from hiragana), is folded again on upgrade.
+async fn an_upgrade_folds_existing_names_again(db: TestDb) {
+    use helpdesk::domain::phone::HomeRegion;
+    let (url, _dir) = common::before_migration(&db, 23).await;
+    let older = "INSERT INTO users (institution_id, kind, username, first_name, last_name, sort_key, \
+         first_key, email, phone, phone_digits, enrolment, staff_role, created_at, updated_at, keys_stale) VALUES \
+         (1, 'customer', 'jose.gm', 'José', 'García Márquez', 'garcia marquez jose', 'jose', 'j@example.com', \
+          '', '', 'registered', NULL, 0, 0, 0), \
+         (1, 'customer', 'odysseus.y', 'Οδυσσεύς', 'ヤマダ', 'ヤマダ οδυσσευς', 'οδυσσευς', 'o@example.com', \
+          '', '', 'registered', NULL, 0, 0, 0)";
+    db.raw_script_at(&url, older).await.expect("users as an older helpdesk wrote them");
+    let store = helpdesk::store::open(&url, 2, &db.audit_key).await.expect("the upgrade");
+    assert_eq!(store.refold_stale(1_000, HomeRegion::default()).await.unwrap(), 2, "{}", db.name);
+    for (text, username) in [("marquez", "jose.gm"), ("ΟΔΥΣΣΕΥΣ", "odysseus.y"), ("やまだ", "odysseus.y")] {
+        let query = UserQuery { text: text.into(), after: None, limit: 10 };
+        let found: Vec<String> = store.search_users(&query).await.unwrap().into_iter().map(|u| u.username).collect();
+        assert_eq!(found, [username], "{}: {text:?}", db.name);
+    }
+}
+
+on_each_backend!(an_upgrade_folds_existing_names_again);

@@ -46,6 +46,18 @@ pub const ANY_STALE: &str = "SELECT COUNT(*) FROM (SELECT 1 AS one FROM users WH
 pub const REFOLD_KEYS: &str = "UPDATE users SET sort_key = $2, first_key = $3, phone = $4, phone_digits = $5, \
      keys_stale = 0 WHERE id = $1 AND first_name = $6 AND last_name = $7 AND phone = $8";
 
+/// A user's name words (`domain::search::word_keys`) are replaced whole whenever the keys
+/// of the name are written: removed, then inserted with the row's `sort_key`.
+pub const DELETE_NAME_WORDS: &str = "DELETE FROM user_name_words WHERE user_id = $1";
+
+/// A multi-row insert: `insert_name_words(values)` with `NAME_WORD_COLUMNS` values a row
+/// (user id, word key, sort key).
+pub fn insert_name_words(values: &str) -> String {
+    format!("INSERT INTO user_name_words (user_id, word_key, sort_key) VALUES {values}")
+}
+
+pub const NAME_WORD_COLUMNS: usize = 3;
+
 /// A multi-row insert: `insert_devices(values)` with `DEVICE_INSERT_COLUMNS` values a row.
 pub fn insert_devices(values: &str) -> String {
     format!("INSERT INTO two_factor_devices (user_id, method, label, added_at) VALUES {values}")
