@@ -132,21 +132,31 @@ async fn a_kill_while_storing_a_batch_leaves_the_old_one_in_force() {
     let waiting = "SELECT a.pid FROM pg_stat_activity a \
          WHERE a.backend_type = 'client backend' AND pg_backend_pid() = ANY(pg_blocking_pids(a.pid))";
     let deadline = Instant::now() + Duration::from_secs(60);
-    let child_pid: i32 = loop {
-        if let Some(pid) = sqlx::query_scalar(waiting).fetch_optional(&mut *held).await.unwrap() {
-            break pid;
+    // Which of the blocked backends is the child's storing transaction: the one that holds
+    // the locks of its inserts into the batches and the codes. Asked until one does (under
+    // a loaded machine another backend may be seen waiting first).
+    let writing: Vec<String> = loop {
+        let blocked: Vec<i32> = sqlx::query_scalar(waiting).fetch_all(&mut *held).await.unwrap();
+        let mut found = None;
+        for pid in blocked {
+            let locks: Vec<String> = sqlx::query_scalar(
+                "SELECT relation::regclass::text FROM pg_locks WHERE pid = $1 AND granted AND mode = 'RowExclusiveLock' \
+                 AND relation IN ('backup_codes'::regclass, 'backup_code_batches'::regclass) ORDER BY 1",
+            )
+            .bind(pid)
+            .fetch_all(&mut *held)
+            .await
+            .unwrap();
+            if locks.len() == 2 {
+                found = Some(locks);
+            }
         }
-        assert!(Instant::now() < deadline, "the child never reached the notices");
+        if let Some(locks) = found {
+            break locks;
+        }
+        assert!(Instant::now() < deadline, "the child never reached the notices with its batch written");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    let writing: Vec<String> = sqlx::query_scalar(
-        "SELECT relation::regclass::text FROM pg_locks WHERE pid = $1 AND granted AND mode = 'RowExclusiveLock' \
-         AND relation IN ('backup_codes'::regclass, 'backup_code_batches'::regclass) ORDER BY 1",
-    )
-    .bind(child_pid)
-    .fetch_all(&mut *held)
-    .await
-    .unwrap();
     assert_eq!(writing, ["backup_code_batches", "backup_codes"], "the child was stopped before storing the batch");
     child.kill();
     held.rollback().await.unwrap();
