@@ -6,11 +6,9 @@
 //! refuses a missing file or one its group or others may read. Errors name the file and
 //! the key; none shows the key.
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::ConfigError;
+use super::{ConfigError, key_file};
 use crate::domain::audit_chain::AuditKey;
 
 /// The configuration key that names the file.
@@ -24,66 +22,21 @@ fn refused(file: &Path, problem: impl Into<String>) -> ConfigError {
 /// file, a file its group or others may read or write, and text that is not lines of 64
 /// hex digits.
 pub fn read(file: &Path) -> Result<AuditKey, ConfigError> {
-    let meta = match std::fs::symlink_metadata(file) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(refused(
-                file,
-                "does not exist: `helpdesk migrate` creates it. If it was lost, restore it from its backup: \
-                 events linked under it cannot be checked with another key",
-            ));
-        }
-        Err(e) => return Err(refused(file, format!("cannot be read: {e}"))),
-    };
-    if !meta.file_type().is_file() {
-        return Err(refused(file, "is not a regular file (a link or a folder is refused)"));
-    }
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(refused(
-            file,
-            format!(
-                "may be read or written by its group or others (mode {mode:04o}): only helpdesk's account may \
-                 (chmod 600 {})",
-                file.display()
-            ),
-        ));
-    }
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| refused(file, e.to_string()))?);
+    let missing = "does not exist: `helpdesk migrate` creates it. If it was lost, restore it from its backup: \
+                   events linked under it cannot be checked with another key";
+    let text = key_file::read_private(file, missing).map_err(|p| refused(file, p))?;
     AuditKey::parse_file(&text)
         .ok_or_else(|| refused(file, "does not hold a key (64 hex digits a line, the newest key first)"))
 }
 
 /// Creates the file with a new key from the OS CSPRNG when there is none, mode 0600, and
-/// never replaces one: the key is written to a private temporary file beside it, which is
-/// then linked to the name (a link fails if the name exists), so that no reader ever sees
-/// a partial key. `true` when it was created.
+/// never replaces one (`key_file::create_private`). `true` when it was created.
 pub fn create_if_missing(file: &Path) -> Result<bool, ConfigError> {
     if std::fs::symlink_metadata(file).is_ok() {
         return Ok(false);
     }
     let key = AuditKey::random().map_err(|e| refused(file, format!("cannot be made: {e}")))?;
-    let folder = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = folder.join(format!(".{name}.{}.new", std::process::id()));
-    let written = write_private(&temporary, &key).and_then(|()| std::fs::hard_link(&temporary, file));
-    let _ = std::fs::remove_file(&temporary);
-    match written {
-        Ok(()) => Ok(true),
-        // Another process made it meanwhile: theirs stands.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(refused(file, format!("cannot be created: {e}"))),
-    }
-}
-
-/// Writes `key`'s file text to a new file `path`, mode 0600, and syncs it.
-fn write_private(path: &Path, key: &AuditKey) -> std::io::Result<()> {
-    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    out.write_all(key.to_file_text().as_bytes())?;
-    out.sync_all()
+    key_file::create_private(file, &key.to_file_text()).map_err(|p| refused(file, p))
 }
 
 /// Where a rotation writes the new key file before it is in force: `FILE.new`, beside it.
@@ -108,7 +61,7 @@ pub struct StagedKey {
 /// 0600, synced. Refused when that file exists: a rotation that did not finish left it.
 pub fn stage(file: &Path, key: &AuditKey) -> Result<StagedKey, ConfigError> {
     let staged = staged_path(file);
-    match write_private(&staged, key) {
+    match key_file::write_private(&staged, &key.to_file_text()) {
         Ok(()) => Ok(StagedKey { file: file.to_owned(), staged, keep: false }),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(refused(
             file,
@@ -164,6 +117,7 @@ impl Drop for StagedKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn the_key_file_is_made_once_private_and_refused_when_others_may_read_it() {

@@ -13,12 +13,18 @@ fn refused(file: &Path, problem: String) -> ConfigError {
     ConfigError::FactorKey { file: file.display().to_string(), problem }
 }
 
+const MISSING: &str = "does not exist: `helpdesk migrate` creates it (restore it from its backup if it was lost)";
+
 pub fn read(file: &Path) -> Result<FactorKey, ConfigError> {
-    key_file::read(file).map(|key| FactorKey::from_bytes(*key)).map_err(|p| refused(file, p))
+    let text = key_file::read_private(file, MISSING).map_err(|p| refused(file, p))?;
+    let key =
+        key_file::parse_hex32(&text).ok_or_else(|| refused(file, "does not hold a key (64 hex digits)".into()))?;
+    Ok(FactorKey::from_bytes(*key))
 }
 
 pub fn create_if_missing(file: &Path) -> Result<bool, ConfigError> {
-    key_file::create_if_missing(file).map_err(|p| refused(file, p))
+    let key = key_file::random_hex32().map_err(|p| refused(file, p))?;
+    key_file::create_private(file, &format!("{}\n", key.as_str())).map_err(|p| refused(file, p))
 }
 
 #[cfg(test)]
