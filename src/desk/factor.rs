@@ -9,7 +9,7 @@ use crate::domain::access::Staff;
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::second_factor::{CodeRefusal, FactorKey, FactorSecret};
 use crate::domain::user::UserId;
-use crate::store::{Reservation, Throttle};
+use crate::store::Throttle;
 
 /// How long the code may follow the password, in seconds.
 const TICKET_SECS: i64 = 5 * 60;
@@ -215,39 +215,18 @@ impl HelpDesk {
         now: i64,
         check: impl FnOnce(()) -> Result<i64, CodeRefusal>,
     ) -> DeskResult<i64> {
-        let limits = &self.limits;
-        let reservation = self
-            .store
-            .reserve_attempt(staff, Throttle::Login, now, limits.login_max_failures, limits.login_lockout_secs)
-            .await?;
-        let failed = |detail: &str| {
-            NewAuditEvent::new(now, AuditAction::StaffLoginFailed).actor(staff, username).detail(detail.to_owned())
-        };
-        let locks = match reservation {
-            Reservation::Locked { until } => {
-                self.store.append_audit(&[failed("authenticator code refused while locked")]).await?;
-                return Err(DeskError::LoginLocked { until });
-            }
-            Reservation::Granted { locks, .. } => locks,
-        };
+        let locks = self.reserve_sign_in(staff, username, now, "authenticator code refused while locked").await?;
         match check(()) {
             Ok(step) => {
                 self.store.clear_failures(staff, Throttle::Login).await?;
                 Ok(step)
             }
             Err(refusal) => {
-                let mut events = vec![failed(match refusal {
+                let why = match refusal {
                     CodeRefusal::Replayed => "authenticator code used before",
                     _ => "wrong authenticator code",
-                })];
-                if locks {
-                    events.push(
-                        NewAuditEvent::new(now, AuditAction::StaffLoginLocked)
-                            .actor(staff, username)
-                            .detail(format!("{} failures", limits.login_max_failures)),
-                    );
-                }
-                self.store.append_audit(&events).await?;
+                };
+                self.sign_in_failed(staff, username, now, why, locks).await?;
                 Err(refusal.into())
             }
         }

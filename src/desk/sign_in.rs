@@ -8,6 +8,7 @@ use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::password;
 use crate::domain::profile;
 use crate::domain::session::Departure;
+use crate::domain::user::UserId;
 use crate::store::{Reservation, StaffCredentials, Throttle};
 
 impl HelpDesk {
@@ -36,35 +37,11 @@ impl HelpDesk {
         let failed = |detail: String| {
             NewAuditEvent::new(now, AuditAction::StaffLoginFailed).actor(user.id, &user.username).detail(detail)
         };
-        let reservation = self
-            .store
-            .reserve_attempt(
-                user.id,
-                Throttle::Login,
-                now,
-                self.limits.login_max_failures,
-                self.limits.login_lockout_secs,
-            )
-            .await?;
-        let locks = match reservation {
-            Reservation::Locked { until } => {
-                self.store.append_audit(&[failed("refused while locked".into())]).await?;
-                return Err(DeskError::LoginLocked { until });
-            }
-            Reservation::Granted { locks, .. } => locks,
-        };
+        let locks = self.reserve_sign_in(user.id, &user.username, now, "refused while locked").await?;
         let stored = creds.password_hash.clone().unwrap_or_default();
         let ok = blocking(move || password::verify(&stored, &password)).await?;
         if !ok {
-            let mut events = vec![failed("wrong password".into())];
-            if locks {
-                events.push(
-                    NewAuditEvent::new(now, AuditAction::StaffLoginLocked)
-                        .actor(user.id, &user.username)
-                        .detail(format!("{} failures", self.limits.login_max_failures)),
-                );
-            }
-            self.store.append_audit(&events).await?;
+            self.sign_in_failed(user.id, &user.username, now, "wrong password", locks).await?;
             return Err(DeskError::BadCredentials);
         }
         self.store.clear_failures(user.id, Throttle::Login).await?;
@@ -74,6 +51,54 @@ impl HelpDesk {
             return Err(DeskError::Disabled);
         }
         Ok(creds)
+    }
+
+    /// Counts a sign-in attempt (a password or an authenticator code) before it is checked,
+    /// under the one sign-in throttle; `LoginLocked` (audited with `refused`) while a lock
+    /// is in force. `true` when this attempt sets the lock if it fails.
+    pub(in crate::desk) async fn reserve_sign_in(
+        &self,
+        staff: UserId,
+        username: &str,
+        now: i64,
+        refused: &str,
+    ) -> DeskResult<bool> {
+        let limits = &self.limits;
+        let reserved = self
+            .store
+            .reserve_attempt(staff, Throttle::Login, now, limits.login_max_failures, limits.login_lockout_secs)
+            .await?;
+        match reserved {
+            Reservation::Locked { until } => {
+                let event =
+                    NewAuditEvent::new(now, AuditAction::StaffLoginFailed).actor(staff, username).detail(refused);
+                self.store.append_audit(&[event]).await?;
+                Err(DeskError::LoginLocked { until })
+            }
+            Reservation::Granted { locks, .. } => Ok(locks),
+        }
+    }
+
+    /// Audits a failed sign-in attempt, with the lock it set (`locks`).
+    pub(in crate::desk) async fn sign_in_failed(
+        &self,
+        staff: UserId,
+        username: &str,
+        now: i64,
+        why: &str,
+        locks: bool,
+    ) -> DeskResult<()> {
+        let mut events =
+            vec![NewAuditEvent::new(now, AuditAction::StaffLoginFailed).actor(staff, username).detail(why)];
+        if locks {
+            events.push(
+                NewAuditEvent::new(now, AuditAction::StaffLoginLocked)
+                    .actor(staff, username)
+                    .detail(format!("{} failures", self.limits.login_max_failures)),
+            );
+        }
+        self.store.append_audit(&events).await?;
+        Ok(())
     }
 
     pub async fn logout(&self, session: &Session) -> DeskResult<()> {

@@ -63,6 +63,13 @@ enum Readiness {
 /// How long a readiness read is answered from, at most.
 const READINESS_FOR: Duration = Duration::from_secs(1);
 
+impl Api {
+    /// Whether a token with this hash was accepted by this process (and not yet forgotten).
+    fn known(&self, hash: &[u8; 32]) -> bool {
+        self.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(hash)
+    }
+}
+
 /// Known-good token hashes kept at most; the set starts again when full.
 const KNOWN_TOKENS: usize = 1_000;
 
@@ -134,9 +141,7 @@ async fn ready(State(api): State<Api>, headers: HeaderMap) -> Result<axum::Json<
         }
     };
     let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(serve_client::bearer);
-    let known = presented
-        .map(serve_client::token_hash)
-        .is_some_and(|h| api.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(&h));
+    let known = presented.map(serve_client::token_hash).is_some_and(|h| api.known(&h));
     match readiness {
         Readiness::Ready => Ok(axum::Json(serde_json::json!({ "status": "ready" }))),
         Readiness::Schema(reason) if known => Err(ApiError::NotReady(reason)),
@@ -197,7 +202,7 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
     let address = peer.ip();
     let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
     let hash = presented.flatten().map(serve_client::token_hash);
-    let known = hash.is_some_and(|h| api.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(&h));
+    let known = hash.is_some_and(|h| api.known(&h));
     if !known && let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
         return Err(ApiError::Throttled { retry_after });
     }

@@ -78,7 +78,7 @@ impl TestDb {
     /// "Staff need a second factor", on or off (the seeded databases have it off, so that
     /// the tests of other rules sign in with a password; the factor's tests turn it on).
     pub async fn second_factor(&self, on: bool) {
-        self.raw_execute(&format!("UPDATE institutions SET staff_second_factor = {}", i64::from(on))).await.unwrap();
+        self.store.set_staff_second_factor(on).await.unwrap();
     }
 
     pub async fn user(&self, username: &str) -> User {
