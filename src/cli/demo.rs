@@ -50,6 +50,29 @@ pub fn demo_factor(username: &str) -> Option<crate::domain::second_factor::Facto
         .and_then(|(_, s)| crate::domain::second_factor::FactorSecret::from_base32(s))
 }
 
+/// Signs a demo member of staff in with their published password and, where the database
+/// asks for it, the code of their published secret (the next step's when this step's was
+/// used already): what `serve --demo` does to make its token, and the tests' sign-in.
+pub async fn sign_in_demo(
+    desk: &crate::desk::HelpDesk,
+    username: &str,
+) -> crate::desk::DeskResult<crate::desk::Session> {
+    use crate::desk::{DeskError, SignIn};
+    let password = DEMO_STAFF.iter().find(|s| s.0 == username).ok_or(DeskError::NoSuchUser)?.5;
+    match desk.sign_in(username, Zeroizing::new(password.to_owned())).await? {
+        SignIn::Done(session) => Ok(session),
+        SignIn::Enrol(_) => Err(DeskError::SecondFactorNeeded),
+        SignIn::Code(ticket) => {
+            let secret = demo_factor(username).ok_or(DeskError::SecondFactorNeeded)?;
+            let now = desk.now();
+            match desk.finish_sign_in(&ticket, &secret.code_at(now)).await {
+                Err(DeskError::FactorCode(_)) => desk.finish_sign_in(&ticket, &secret.code_at(now + 30)).await,
+                done => done,
+            }
+        }
+    }
+}
+
 /// Customers the README and the tests name, first in the table.
 const NAMED_CUSTOMERS: [(&str, &str, &str, &str, Enrolment); 6] = [
     ("amara.okafor", "Amara", "Okafor", "+2348031234567", Enrolment::Registered),

@@ -68,7 +68,7 @@ impl ServeArgs {
             crate::cli::terminal::tell(&format!(
                 "Demo: certificate {}, bearer token in {}. Generate a code in the UI (cargo run -- demo, as \
                  alex.agent), then:\n  curl --cacert {} -H \"Authorization: Bearer $(cat {})\" \
-                 -d '{{\"username\":\"amara.okafor\",\"code\":\"XXXX-XXXX-XXXX\"}}' \
+                 -H 'Content-Type: application/json' -d '{{\"username\":\"amara.okafor\",\"code\":\"XXXX-XXXX-XXXX\"}}' \
                  https://localhost:{}/v1/backup-codes/redeem",
                 files.certificate.display(),
                 files.token.display(),
@@ -185,13 +185,12 @@ impl DemoFiles {
         {
             return Ok(());
         }
-        let (admin, password) = demo::DEMO_STAFF
+        let admin = demo::DEMO_STAFF
             .iter()
             .find(|s| s.3 == crate::domain::user::StaffRole::Admin)
-            .map(|s| (s.0, s.5))
+            .map(|s| s.0)
             .ok_or_else(|| color_eyre::eyre::eyre!("the demo has no admin"))?;
-        let session = desk
-            .login(admin, zeroize::Zeroizing::new(password.to_owned()))
+        let session = demo::sign_in_demo(desk, admin)
             .await
             .wrap_err("signing in as the demo admin (is this the demo database?)")?;
         let name = format!("demo-login-{}", desk.now());

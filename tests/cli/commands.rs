@@ -521,3 +521,33 @@ async fn codes_revoke_all_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 active batches revoked"), "{:?}", out);
 }
+
+/// `serve --demo` on the demo database signs the demo admin in (password and published
+/// authenticator code) to make its caller's token, and then listens.
+#[test]
+fn serve_demo_makes_its_token_and_listens() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(dir.path(), &["demo", "--no-ui", "--users", "10"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(dir.path().join("config.toml"), "[serve]\naddress = \"127.0.0.1:0\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["serve", "--demo"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("HELPDESK_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said: Vec<String> = std::io::BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| !l.contains("listening on"))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let token = std::fs::read_to_string(dir.path().join("helpdesk-demo-token")).unwrap_or_default();
+    assert!(token.trim().starts_with("hds_"), "no token was made: {said:?}");
+    assert!(said.iter().any(|l| l.contains("Content-Type: application/json")), "{said:?}");
+}
