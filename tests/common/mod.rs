@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use helpdesk::cli::demo;
-use helpdesk::desk::{HelpDesk, Limits, Session, SignIn};
+use helpdesk::desk::{HelpDesk, Limits, Session};
 use helpdesk::domain::access::Refusal;
 use helpdesk::domain::audit::{AuditAction, AuditEvent};
 use helpdesk::domain::audit_chain::AuditKey;
