@@ -169,14 +169,7 @@ async fn redeem(
         return Err(ApiError::NotJson);
     }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(ApiError::TooLarge);
-    }
-    // The timeout layer restarts its clock at every frame; this one covers the whole body.
-    let read = tokio::time::timeout(api.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await;
-    let bytes =
-        read.unwrap_or_else(|_| Err(axum::Error::new("the body took longer than serve.body_timeout_seconds")))?;
-    let (username, code) = parse(bytes)?;
+    let (username, code) = parse(read_body(body, declared, api.body_timeout).await?)?;
     let place = api.admission.enter().ok_or(ApiError::QueueFull)?;
     let code = if code.len() > MAX_CODE_BYTES { Zeroizing::new(String::new()) } else { code };
     // The redemption runs to its end, audit event included, even when the caller hangs up
@@ -194,6 +187,50 @@ async fn redeem(
         Ok(Redemption::Rejected | Redemption::Locked { .. }) => Ok(axum::Json(RedeemAnswer::Rejected)),
         Err(error) => Err(ApiError::Database { during: During::Redemption { client: client.name }, error }),
     }
+}
+
+/// How much of a body longer than `MAX_BODY` is still read (and dropped) before the 413.
+const READ_PAST: usize = 64 * 1024;
+
+/// The body, at most `MAX_BODY` bytes, all of it within `timeout` (the timeout layer
+/// restarts its clock at every frame; this one covers the whole body). A longer body is
+/// read to its end, up to `READ_PAST` bytes, and dropped before the 413 is sent: answering
+/// an HTTP/2 request before its end resets the stream (RFC 9113 §8.1 allows it), and some
+/// clients then lose the answer they had (seen with curl 7.88). A body declared past
+/// `READ_PAST` is answered at once. The bytes kept are in one buffer that never grows (no
+/// copy of a code is left behind by a reallocation); `parse` wipes it.
+async fn read_body(mut body: Body, declared: Option<u64>, timeout: Duration) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    if declared.is_some_and(|n| n > READ_PAST as u64) {
+        return Err(ApiError::TooLarge);
+    }
+    let read = async {
+        let mut kept = Vec::with_capacity(MAX_BODY);
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(mut data) = frame?.into_data() else { continue };
+            seen += data.len();
+            if seen <= MAX_BODY {
+                kept.extend_from_slice(&data);
+            } else {
+                kept.zeroize();
+                if seen > READ_PAST {
+                    break;
+                }
+            }
+            if let Ok(mut owned) = std::mem::take(&mut data).try_into_mut() {
+                owned.zeroize();
+            }
+        }
+        Ok::<_, axum::Error>((kept, seen))
+    };
+    let (kept, seen) = tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| Err(axum::Error::new("the body took longer than serve.body_timeout_seconds")))?;
+    if seen > MAX_BODY || declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(ApiError::TooLarge);
+    }
+    Ok(Bytes::from(kept))
 }
 
 /// The bearer token's owner, or the answer for a caller without one: 401 (audited with
