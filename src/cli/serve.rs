@@ -121,17 +121,18 @@ async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
         })
         .await
     });
-    let cut = server.run(shutdown_signal()).await;
+    let drained = server.run(shutdown_signal()).await;
     let _ = stop_watching.send(());
     let _ = watching.await;
-    if cut > 0 {
+    if drained.open_connections > 0 || drained.unfinished_calls > 0 {
         crate::cli::terminal::tell(&format!(
-            "helpdesk serve: stopped; {cut} connections were still open after serve.drain_seconds"
+            "helpdesk serve: stopped; after serve.drain_seconds {} connections were still open and {} calls unfinished",
+            drained.open_connections, drained.unfinished_calls
         ));
     } else {
-        crate::cli::terminal::tell("helpdesk serve: stopped; every call in flight was answered");
+        crate::cli::terminal::tell("helpdesk serve: stopped; every call in flight was finished");
     }
-    tracing::info!(cut, "stopped serving");
+    tracing::info!(?drained, "stopped serving");
     Ok(SUCCESS)
 }
 

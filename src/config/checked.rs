@@ -193,7 +193,27 @@ impl Check<'_> {
             drain_secs: self.int(&s.drain_seconds, "serve.drain_seconds", 20, 1, 600)? as u64,
             refusals_per_minute: self.int(&s.refusals_per_minute, "serve.refusals_per_minute", 10, 1, 1000)? as u64,
             nice: self.int(&s.nice, "serve.nice", 10, 0, 19)? as i32,
+            trusted_proxies: self.proxies(&s.trusted_proxies)?,
         })
+    }
+
+    /// `serve.trusted_proxies`: a list of addresses and CIDR blocks in quotes.
+    fn proxies(&self, value: &Setting) -> Result<crate::serve::proxy::TrustedProxies, ConfigError> {
+        const KEY: &str = "serve.trusted_proxies";
+        let entries = match value {
+            None => return Ok(Default::default()),
+            Some(Value::Array(entries)) => entries,
+            Some(v) => {
+                return Err(
+                    self.bad(KEY, format!("must be a list such as [\"10.0.0.0/8\", \"192.0.2.7\"] (found {v})"))
+                );
+            }
+        };
+        let texts: Vec<&str> = entries
+            .iter()
+            .map(|e| e.as_str().ok_or_else(|| self.bad(KEY, format!("must list addresses in quotes (found {e})"))))
+            .collect::<Result<_, _>>()?;
+        crate::serve::proxy::TrustedProxies::parse(&texts).map_err(|problem| self.bad(KEY, problem))
     }
 }
 
@@ -273,6 +293,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
+        for proxies in ["\"10.0.0.0/8\"", "[\"10.0.0.0/33\"]", "[10]", "[\"lb.internal\"]"] {
+            let err = Config::parse("c.toml", &format!("[serve]\ntrusted_proxies = {proxies}\n")).unwrap_err();
+            assert!(err.to_string().contains("`serve.trusted_proxies`"), "{proxies}: {err}");
+        }
+        let ok = Config::parse("c.toml", "[serve]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\n").unwrap();
+        assert!(ok.serve.trusted_proxies.contains("192.0.2.7".parse().unwrap()));
         let err = Config::parse("c.toml", "[codes]\nlength = 6\n").unwrap_err();
         assert!(err.to_string().contains("`codes.length`"), "{err}");
         assert!(err.to_string().contains("40 bits"), "{err}");

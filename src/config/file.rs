@@ -117,6 +117,7 @@ pub struct ServeFile {
     pub drain_seconds: Setting,
     pub refusals_per_minute: Setting,
     pub nice: Setting,
+    pub trusted_proxies: Setting,
 }
 
 #[derive(Debug, Default, Deserialize)]

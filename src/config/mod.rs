@@ -68,6 +68,9 @@ pub struct ServeConfig {
     pub drain_secs: u64,
     pub refusals_per_minute: u64,
     pub nice: i32,
+    /// `serve.trusted_proxies`: the load balancers whose connections open with a PROXY
+    /// protocol v2 header naming the real caller (`serve::proxy`); empty by default.
+    pub trusted_proxies: crate::serve::proxy::TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

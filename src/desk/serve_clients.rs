@@ -70,6 +70,13 @@ impl HelpDesk {
         Ok(self.store.serve_client(token_hash).await?)
     }
 
+    /// The token hashes of every calling system not revoked; a stored value that is not a
+    /// SHA-256 (32 bytes) matches no token and is left out.
+    pub async fn active_serve_tokens(&self) -> DeskResult<std::collections::HashSet<[u8; 32]>> {
+        let hashes = self.store.active_token_hashes().await?;
+        Ok(hashes.into_iter().filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok()).collect())
+    }
+
     /// Records a call `helpdesk serve` refused for its credentials: from where, and why
     /// (never the token). `count` above one says the event stands for that many.
     pub async fn record_refused_call(&self, address: &str, why: &str, count: u64) -> DeskResult<()> {

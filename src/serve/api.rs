@@ -1,6 +1,7 @@
 //! The routes of `helpdesk serve` and their bodies: the contract `docs/openapi.yaml`
 //! publishes (a test holds the two together).
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,14 +42,18 @@ pub struct Api {
     pub refusals: Arc<RefusalThrottle>,
     /// The whole body must arrive within this (`serve.body_timeout_seconds`).
     pub body_timeout: Duration,
-    /// Hashes of tokens that were valid: a call bearing one is heard even from an address
-    /// the throttle holds back (a login behind the same NAT as an attacker), and is still
-    /// checked against the database, so a revoked one is refused.
-    pub known_tokens: Arc<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>>,
+    /// The hashes of the tokens not revoked, read at most once a second, and when: a call
+    /// bearing one is heard even from an address the throttle holds back (a login behind
+    /// the same NAT as an attacker), on every instance, whatever the others' failures. It
+    /// is still checked against the database, so a token revoked meanwhile is refused.
+    active_tokens: Arc<tokio::sync::Mutex<Option<ActiveTokens>>>,
     /// The last readiness read and when: `/v1/ready` reads the database at most once a
     /// second, however often it is called, and by whom.
     readiness: Arc<tokio::sync::Mutex<Option<(Instant, Readiness)>>>,
 }
+
+/// The hashes (`serve_client::token_hash`) of the tokens not revoked, and when they were read.
+type ActiveTokens = (Instant, HashSet<[u8; 32]>);
 
 /// What `/v1/ready` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,14 +69,21 @@ enum Readiness {
 const READINESS_FOR: Duration = Duration::from_secs(1);
 
 impl Api {
-    /// Whether a token with this hash was accepted by this process (and not yet forgotten).
-    fn known(&self, hash: &[u8; 32]) -> bool {
-        self.known_tokens.lock().unwrap_or_else(|e| e.into_inner()).contains(hash)
+    /// Whether a token with this hash belongs to a caller not revoked, from a read at most
+    /// `READINESS_FOR` old (one database read a second, however many calls ask). A read
+    /// that fails keeps the last set.
+    async fn active(&self, hash: &[u8; 32]) -> bool {
+        let mut cached = self.active_tokens.lock().await;
+        let fresh = cached.as_ref().is_some_and(|(at, _)| at.elapsed() < READINESS_FOR);
+        if !fresh {
+            match self.desk.active_serve_tokens().await {
+                Ok(hashes) => *cached = Some((Instant::now(), hashes)),
+                Err(e) => tracing::warn!("the active tokens could not be read: {e}"),
+            }
+        }
+        cached.as_ref().is_some_and(|(_, hashes)| hashes.contains(hash))
     }
 }
-
-/// Known-good token hashes kept at most; the set starts again when full.
-const KNOWN_TOKENS: usize = 1_000;
 
 impl Api {
     pub fn new(desk: Arc<HelpDesk>, admission: Admission, refusals: RefusalThrottle, body_timeout: Duration) -> Self {
@@ -80,7 +92,7 @@ impl Api {
             admission,
             refusals: Arc::new(refusals),
             body_timeout,
-            known_tokens: Arc::default(),
+            active_tokens: Arc::default(),
             readiness: Arc::default(),
         }
     }
@@ -119,8 +131,8 @@ async fn health() -> axum::Json<Value> {
 }
 
 /// Ready or not, from a read at most a second old. Which versions disagree is said only
-/// to a caller whose bearer token this process has already seen valid (no database read
-/// is spent on telling); anyone else learns only that the schema does not match.
+/// to a caller bearing a token not revoked (from the set read at most once a second);
+/// anyone else learns only that the schema does not match.
 async fn ready(State(api): State<Api>, headers: HeaderMap) -> Result<axum::Json<Value>, ApiError> {
     let readiness = {
         let mut cached = api.readiness.lock().await;
@@ -140,12 +152,18 @@ async fn ready(State(api): State<Api>, headers: HeaderMap) -> Result<axum::Json<
             }
         }
     };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(serve_client::bearer);
-    let known = presented.map(serve_client::token_hash).is_some_and(|h| api.known(&h));
     match readiness {
         Readiness::Ready => Ok(axum::Json(serde_json::json!({ "status": "ready" }))),
-        Readiness::Schema(reason) if known => Err(ApiError::NotReady(reason)),
-        Readiness::Schema(_) => Err(ApiError::NotReady("the database schema does not match this program".into())),
+        Readiness::Schema(reason) => {
+            let presented =
+                headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(serve_client::bearer);
+            let known = match presented.map(serve_client::token_hash) {
+                Some(hash) => api.active(&hash).await,
+                None => false,
+            };
+            let reason = if known { reason } else { "the database schema does not match this program".into() };
+            Err(ApiError::NotReady(reason))
+        }
         Readiness::Down => Err(ApiError::NotReady("the database does not answer".into())),
     }
 }
@@ -162,9 +180,23 @@ async fn redeem(
     State(api): State<Api>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Body,
+    mut body: Body,
 ) -> Result<axum::Json<RedeemAnswer>, ApiError> {
-    let client = caller(&api, peer, &headers).await?;
+    let answer = answer_redemption(&api, peer, &headers, &mut body).await;
+    if answer.is_err() {
+        discard(&mut body, api.body_timeout).await;
+    }
+    answer
+}
+
+/// The redemption's answer; a refusal may leave part of the body unread.
+async fn answer_redemption(
+    api: &Api,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &mut Body,
+) -> Result<axum::Json<RedeemAnswer>, ApiError> {
+    let client = caller(api, peer, headers).await?;
     if !declared_json(headers.get(header::CONTENT_TYPE)) {
         return Err(ApiError::NotJson);
     }
@@ -173,13 +205,10 @@ async fn redeem(
     let place = api.admission.enter().ok_or(ApiError::QueueFull)?;
     let code = if code.len() > MAX_CODE_BYTES { Zeroizing::new(String::new()) } else { code };
     // The redemption runs to its end, audit event included, even when the caller hangs up
-    // meanwhile; it keeps its place in the queue until then, so hanging up frees nothing.
-    let (desk, name) = (api.desk.clone(), client.name.clone());
-    let redeemed = tokio::spawn(async move {
-        let _place = place;
-        desk.redeem_via(Some(&name), &username, code).await
-    });
-    let redeemed = redeemed.await.unwrap_or_else(|e| Err(crate::desk::DeskError::Internal(e)));
+    // meanwhile (every call runs in a task of its own: `serve::Server::run`); it keeps its
+    // place in the queue until then, so hanging up frees nothing.
+    let redeemed = api.desk.redeem_via(Some(&client.name), &username, code).await;
+    drop(place);
     match redeemed {
         Ok(Redemption::Accepted { codes_left }) => {
             Ok(axum::Json(RedeemAnswer::Accepted { must_add_authenticator: true, codes_left }))
@@ -189,48 +218,64 @@ async fn redeem(
     }
 }
 
-/// How much of a body longer than `MAX_BODY` is still read (and dropped) before the 413.
+/// How much of a refused call's body is still read (and dropped) before the answer.
 const READ_PAST: usize = 64 * 1024;
 
 /// The body, at most `MAX_BODY` bytes, all of it within `timeout` (the timeout layer
-/// restarts its clock at every frame; this one covers the whole body). A longer body is
-/// read to its end, up to `READ_PAST` bytes, and dropped before the 413 is sent: answering
-/// an HTTP/2 request before its end resets the stream (RFC 9113 §8.1 allows it), and some
-/// clients then lose the answer they had (seen with curl 7.88). A body declared past
-/// `READ_PAST` is answered at once. The bytes kept are in one buffer that never grows (no
-/// copy of a code is left behind by a reallocation); `parse` wipes it.
-async fn read_body(mut body: Body, declared: Option<u64>, timeout: Duration) -> Result<Bytes, ApiError> {
+/// restarts its clock at every frame; this one covers the whole body). The bytes kept are
+/// in one buffer that never grows (no copy of a code is left behind by a reallocation);
+/// `parse` wipes it. A longer body is 413, the rest of it left to `discard`.
+async fn read_body(body: &mut Body, declared: Option<u64>, timeout: Duration) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
-    if declared.is_some_and(|n| n > READ_PAST as u64) {
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(ApiError::TooLarge);
     }
     let read = async {
         let mut kept = Vec::with_capacity(MAX_BODY);
-        let mut seen = 0usize;
         while let Some(frame) = body.frame().await {
             let Ok(mut data) = frame?.into_data() else { continue };
-            seen += data.len();
-            if seen <= MAX_BODY {
+            let fits = kept.len() + data.len() <= MAX_BODY;
+            if fits {
                 kept.extend_from_slice(&data);
-            } else {
-                kept.zeroize();
-                if seen > READ_PAST {
-                    break;
-                }
             }
             if let Ok(mut owned) = std::mem::take(&mut data).try_into_mut() {
                 owned.zeroize();
             }
+            if !fits {
+                kept.zeroize();
+                return Ok(None);
+            }
         }
-        Ok::<_, axum::Error>((kept, seen))
+        Ok::<_, axum::Error>(Some(kept))
     };
-    let (kept, seen) = tokio::time::timeout(timeout, read)
+    let kept = tokio::time::timeout(timeout, read)
         .await
         .unwrap_or_else(|_| Err(axum::Error::new("the body took longer than serve.body_timeout_seconds")))?;
-    if seen > MAX_BODY || declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(ApiError::TooLarge);
-    }
-    Ok(Bytes::from(kept))
+    kept.map(Bytes::from).ok_or(ApiError::TooLarge)
+}
+
+/// Reads what is left of a refused call's body, up to `READ_PAST` bytes and within
+/// `timeout`, and drops it, so that the answer goes out after the request's end: an HTTP/2
+/// server that answers first resets the rest of the stream (RFC 9113 §8.1 allows it), and
+/// some clients then lose the answer they had (curl 7.88: "error 92"). A longer or slower
+/// body is answered anyway.
+async fn discard(body: &mut Body, timeout: Duration) {
+    use http_body_util::BodyExt;
+    let read = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(mut data) = frame.into_data() {
+                seen += data.len();
+                if let Ok(mut owned) = std::mem::take(&mut data).try_into_mut() {
+                    owned.zeroize();
+                }
+            }
+            if seen > READ_PAST {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(timeout, read).await;
 }
 
 /// The bearer token's owner, or the answer for a caller without one: 401 (audited with
@@ -239,22 +284,21 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
     let address = peer.ip();
     let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
     let hash = presented.flatten().map(serve_client::token_hash);
-    let known = hash.is_some_and(|h| api.known(&h));
-    if !known && let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
-        return Err(ApiError::Throttled { retry_after });
+    if let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
+        // Held back, unless the token is one of a caller not revoked.
+        let active = match &hash {
+            Some(hash) => api.active(hash).await,
+            None => false,
+        };
+        if !active {
+            return Err(ApiError::Throttled { retry_after });
+        }
     }
     let why = match (presented, hash) {
         (None, _) => "no Authorization header",
         (Some(_), None) => "an Authorization header that is not a bearer token",
         (Some(_), Some(hash)) => match api.desk.serve_caller(&hash).await {
-            Ok(Some(client)) => {
-                let mut known = api.known_tokens.lock().unwrap_or_else(|e| e.into_inner());
-                if known.len() >= KNOWN_TOKENS {
-                    known.clear();
-                }
-                known.insert(hash);
-                return Ok(client);
-            }
+            Ok(Some(client)) => return Ok(client),
             Ok(None) => "a bearer token that is unknown or revoked",
             Err(error) => return Err(ApiError::Database { during: During::CredentialCheck, error }),
         },

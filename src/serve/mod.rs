@@ -14,6 +14,7 @@
 pub mod api;
 pub mod error;
 pub mod guard;
+pub mod proxy;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -106,9 +107,9 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then stops accepting and waits up to
-    /// `serve.drain_seconds` for the calls in flight. Returns how many connections were
-    /// still open when the wait ended (0: a clean drain).
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> usize {
+    /// `serve.drain_seconds` for the connections to close and every call to finish, the
+    /// calls whose callers hung up included. Returns what was left when the wait ended.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Drained {
         let s = &self.settings;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let api = api::Api::new(
@@ -136,6 +137,7 @@ impl Server {
         let per_address = guard::PerAddress::new(s.max_per_address);
         let idle = Duration::from_secs(s.idle_secs);
         let (stop, stopping) = tokio::sync::watch::channel(false);
+        let handlers = Running::default();
         tokio::pin!(shutdown);
         loop {
             let (tcp, peer) = tokio::select! {
@@ -154,15 +156,47 @@ impl Server {
                 tracing::warn!(%peer, "connection closed at once: serve.max_connections are open");
                 continue;
             };
-            let Some(address_place) = per_address.enter(peer.ip()) else {
-                tracing::debug!(%peer, "connection closed at once: its address holds serve.max_connections_per_address");
-                continue;
+            // A trusted proxy's connection is counted against the caller its header names,
+            // once read; any other against its own address, at once.
+            let proxied = s.trusted_proxies.contains(peer.ip());
+            let direct_place = if proxied {
+                None
+            } else {
+                let Some(address_place) = per_address.enter(peer.ip()) else {
+                    tracing::debug!(%peer, "connection closed at once: its address holds serve.max_connections_per_address");
+                    continue;
+                };
+                Some(address_place)
             };
-            let (tls, router, builder, mut stopping) =
-                (self.tls.clone(), router.clone(), builder.clone(), stopping.clone());
+            let (tls, router, builder, mut stopping, per_address, handlers) = (
+                self.tls.clone(),
+                router.clone(),
+                builder.clone(),
+                stopping.clone(),
+                per_address.clone(),
+                handlers.clone(),
+            );
             tokio::spawn(async move {
+                let proxy = peer;
+                let mut tcp = tcp;
+                // The PROXY header and the TLS handshake share the header timeout.
+                let deadline = tokio::time::Instant::now() + header_timeout;
+                let (peer, address_place) = match direct_place {
+                    Some(address_place) => (peer, address_place),
+                    None => {
+                        let peer = match tokio::time::timeout_at(deadline, proxy::read_header(&mut tcp)).await {
+                            Ok(Ok(caller)) => caller.unwrap_or(proxy),
+                            Ok(Err(e)) => return tracing::warn!(%proxy, "connection closed: {e}"),
+                            Err(_) => return tracing::debug!(%proxy, "connection closed: no PROXY header in time"),
+                        };
+                        let Some(address_place) = per_address.enter(peer.ip()) else {
+                            return tracing::debug!(%peer, %proxy, "connection closed: its caller holds serve.max_connections_per_address");
+                        };
+                        (peer, address_place)
+                    }
+                };
                 let _place = (place, address_place);
-                let stream = match tokio::time::timeout(header_timeout, tls.accept(tcp)).await {
+                let stream = match tokio::time::timeout_at(deadline, tls.accept(tcp)).await {
                     Ok(Ok(stream)) => stream,
                     Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
@@ -176,10 +210,25 @@ impl Server {
                 let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
                     let mut router = router.clone();
-                    let in_flight = calls.begin();
+                    let (in_flight, running) = (calls.begin(), handlers.begin());
+                    // Each call runs in a task of its own, to its end: a caller that hangs up
+                    // drops only the wait for the answer, never a database transaction or an
+                    // audit event half-way (sqlx can hand back a connection still inside a
+                    // transaction when a future is dropped during BEGIN).
+                    let call = tokio::spawn(async move {
+                        let _running = running;
+                        tower::Service::call(&mut router, request).await
+                    });
                     async move {
                         let _in_flight = in_flight;
-                        tower::Service::call(&mut router, request).await
+                        match call.await {
+                            Ok(answer) => answer,
+                            // Only a panic gets here: logged with the error's answer, 503.
+                            Err(e) => Ok(axum::response::IntoResponse::into_response(error::ApiError::Database {
+                                during: error::During::CredentialCheck,
+                                error: crate::desk::DeskError::Internal(e),
+                            })),
+                        }
                     }
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -218,12 +267,59 @@ impl Server {
         let open = s.max_connections - connections.available_permits();
         tracing::info!(open, "stopped accepting; draining the calls in flight");
         let _ = stop.send(true);
-        let drain = Duration::from_secs(s.drain_secs);
+        // Both within the one drain: the connections to close, and the calls to finish
+        // (a call whose caller hung up is still writing its outcome and its audit event).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(s.drain_secs);
         let all = u32::try_from(s.max_connections).unwrap_or(u32::MAX);
-        match tokio::time::timeout(drain, connections.acquire_many(all)).await {
-            Ok(_) => 0,
-            Err(_) => s.max_connections - connections.available_permits(),
-        }
+        let closed = tokio::time::timeout_at(deadline, connections.acquire_many(all)).await.is_ok();
+        let finished = tokio::time::timeout_at(deadline, handlers.none()).await.is_ok();
+        let open = if closed { 0 } else { s.max_connections - connections.available_permits() };
+        Drained { open_connections: open, unfinished_calls: if finished { 0 } else { handlers.count() } }
+    }
+}
+
+/// What a drain left behind when `serve.drain_seconds` ran out (both 0: a clean drain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    pub open_connections: usize,
+    /// Calls still running, their callers answered or gone: redemptions still hashing or
+    /// writing their outcome.
+    pub unfinished_calls: usize,
+}
+
+/// The calls running in their own tasks, counted so that the drain can wait for them.
+#[derive(Clone)]
+struct Running(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Default for Running {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+}
+
+/// One running call; it stops counting when dropped.
+struct RunningCall(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Drop for RunningCall {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
+impl Running {
+    fn begin(&self) -> RunningCall {
+        self.0.send_modify(|n| *n += 1);
+        RunningCall(self.0.clone())
+    }
+
+    fn count(&self) -> usize {
+        *self.0.borrow()
+    }
+
+    /// Completes when no call is running.
+    async fn none(&self) {
+        let mut watching = self.0.subscribe();
+        let _ = watching.wait_for(|n| *n == 0).await;
     }
 }
 

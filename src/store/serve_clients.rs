@@ -25,6 +25,8 @@ pub trait ServeClientStore: Send + Sync {
     async fn serve_clients(&self) -> StoreResult<Vec<ServeClient>>;
     /// The caller whose token hashes to `token_hash`, while it is not revoked.
     async fn serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>>;
+    /// The token hashes of every caller not revoked, as stored (not checked).
+    async fn active_token_hashes(&self) -> StoreResult<Vec<Vec<u8>>>;
     /// Revokes the caller `name` with the audit event, in one transaction; false when no
     /// caller of that name is active (then nothing is written).
     async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool>;
@@ -68,6 +70,10 @@ sql_impl! {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.map(ServeClient::from))
+    }
+
+    async fn active_token_hashes(&self) -> StoreResult<Vec<Vec<u8>>> {
+        Ok(sqlx::query_scalar(serve_clients::ACTIVE_TOKEN_HASHES).fetch_all(self.pool()).await?)
     }
 
     async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool> {

@@ -21,9 +21,9 @@ use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
 /// so that a handful of calls fill its two places and a call is surely in flight.
 const SLOW_ARGON2: &str = "memory_kib = 65536\niterations = 4\nparallelism = 1";
 
-struct Served {
-    child: Child,
-    port: u16,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
 }
 
@@ -33,7 +33,12 @@ impl Served {
     }
 
     /// With more `[serve]` keys, one a line.
-    fn start_with(db: &TestDb, serve: &str) -> Self {
+    pub(crate) fn start_with(db: &TestDb, serve: &str) -> Self {
+        Self::start_full(db, serve, "")
+    }
+
+    /// With more `[serve]` keys, and more sections (`[throttle]` …) after it.
+    pub(crate) fn start_full(db: &TestDb, serve: &str, sections: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let made = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
@@ -45,9 +50,11 @@ impl Served {
             .status()
             .expect("openssl (.ci/run installs it)");
         assert!(made.success(), "openssl could not make the throw-away certificate");
+        // No queue unless the test sets one: two places, filled by a handful of calls.
+        let queue = if serve.contains("queue =") { "" } else { "queue = 0\n" };
         let config = format!(
             "[log]\nfile = \"serve.log\"\n[serve]\naddress = \"127.0.0.1:0\"\ncertificate = \"cert.pem\"\n\
-             private_key = \"key.pem\"\nqueue = 0\ndrain_seconds = 30\n{serve}[codes.argon2]\n{SLOW_ARGON2}\n"
+             private_key = \"key.pem\"\n{queue}drain_seconds = 30\n{serve}[codes.argon2]\n{SLOW_ARGON2}\n{sections}"
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         db.write_key_file(dir.path());
@@ -72,16 +79,16 @@ impl Served {
         Self { child, port, dir }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("https://localhost:{}{path}", self.port)
     }
 
-    fn cert(&self) -> PathBuf {
+    pub(crate) fn cert(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
     }
 
     /// One call by curl: (status, HTTP version, headers, body).
-    fn curl(&self, args: &[&str]) -> (u16, String, String, String) {
+    pub(crate) fn curl(&self, args: &[&str]) -> (u16, String, String, String) {
         let out = Command::new("curl")
             .args(["-s", "-S", "-D", "-", "--cacert"])
             .arg(self.cert())
@@ -117,12 +124,12 @@ impl Drop for Served {
     }
 }
 
-fn json(body: &str) -> Value {
+pub(crate) fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"))
 }
 
 /// A raw HTTP/1.1 call over rustls, written whole before it returns, read later.
-async fn send_raw(
+pub(crate) async fn send_raw(
     port: u16,
     cert: &Path,
     token: &str,

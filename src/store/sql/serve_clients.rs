@@ -12,6 +12,9 @@ pub const CLIENTS: &str = "SELECT c.id, c.name, c.created_at, u.username AS crea
 pub const ACTIVE_CLIENT_BY_TOKEN: &str = "SELECT c.id, c.name, c.created_at, u.username AS created_by, c.revoked_at \
      FROM serve_clients c JOIN users u ON u.id = c.created_by WHERE c.token_hash = $1 AND c.revoked_at IS NULL";
 
+/// The token hashes of every caller not revoked, at most 10,000 (a handful in practice).
+pub const ACTIVE_TOKEN_HASHES: &str = "SELECT token_hash FROM serve_clients WHERE revoked_at IS NULL LIMIT 10000";
+
 /// Revokes once: `$1` name, `$2` now, `$3` the admin.
 pub const REVOKE_CLIENT: &str =
     "UPDATE serve_clients SET revoked_at = $2, revoked_by = $3 WHERE name = $1 AND revoked_at IS NULL";
