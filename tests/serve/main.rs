@@ -5,5 +5,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod metrics;
 mod openapi;
 mod over_https;

@@ -21,19 +21,21 @@ use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
 /// so that a handful of calls fill its two places and a call is surely in flight.
 const SLOW_ARGON2: &str = "memory_kib = 65536\niterations = 4\nparallelism = 1";
 
-struct Served {
-    child: Child,
-    port: u16,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
+    /// The port of `/metrics` (plain HTTP on 127.0.0.1).
+    pub(crate) metrics_port: u16,
     dir: tempfile::TempDir,
 }
 
 impl Served {
-    fn start(db: &TestDb) -> Self {
+    pub(crate) fn start(db: &TestDb) -> Self {
         Self::start_with(db, "")
     }
 
     /// With more `[serve]` keys, one a line.
-    fn start_with(db: &TestDb, serve: &str) -> Self {
+    pub(crate) fn start_with(db: &TestDb, serve: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let made = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
@@ -47,7 +49,8 @@ impl Served {
         assert!(made.success(), "openssl could not make the throw-away certificate");
         let config = format!(
             "[log]\nfile = \"serve.log\"\n[serve]\naddress = \"127.0.0.1:0\"\ncertificate = \"cert.pem\"\n\
-             private_key = \"key.pem\"\nqueue = 0\ndrain_seconds = 30\n{serve}[codes.argon2]\n{SLOW_ARGON2}\n"
+             private_key = \"key.pem\"\nqueue = 0\ndrain_seconds = 30\nmetrics_address = \"127.0.0.1:0\"\n{serve}\
+             [codes.argon2]\n{SLOW_ARGON2}\n"
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         db.write_key_file(dir.path());
@@ -69,19 +72,24 @@ impl Served {
             .nth(1)
             .and_then(|rest| rest.split(' ').next()?.parse().ok())
             .unwrap_or_else(|| panic!("{}: the server did not say where it listens: {line:?}", db.name));
-        Self { child, port, dir }
+        let metrics_port = line
+            .split("metrics on http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{}: the server did not say where its metrics are: {line:?}", db.name));
+        Self { child, port, metrics_port, dir }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("https://localhost:{}{path}", self.port)
     }
 
-    fn cert(&self) -> PathBuf {
+    pub(crate) fn cert(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
     }
 
     /// One call by curl: (status, HTTP version, headers, body).
-    fn curl(&self, args: &[&str]) -> (u16, String, String, String) {
+    pub(crate) fn curl(&self, args: &[&str]) -> (u16, String, String, String) {
         let out = Command::new("curl")
             .args(["-s", "-S", "-D", "-", "--cacert"])
             .arg(self.cert())
@@ -97,7 +105,7 @@ impl Served {
         (status.parse().unwrap_or(0), version.to_owned(), headers.to_lowercase(), body.to_owned())
     }
 
-    fn redeem(&self, token: Option<&str>, body: &str, extra: &[&str]) -> (u16, String, String, String) {
+    pub(crate) fn redeem(&self, token: Option<&str>, body: &str, extra: &[&str]) -> (u16, String, String, String) {
         let auth = token.map(|t| format!("Authorization: Bearer {t}"));
         let mut args: Vec<&str> = vec!["-H", "Content-Type: application/json", "--data-binary", body];
         if let Some(auth) = &auth {
@@ -311,7 +319,7 @@ async fn a_full_queue_answers_503_at_once_and_sigterm_answers_the_call_in_flight
 
 /// A TLS connection that chooses HTTP/2 and then says nothing, as `openssl s_client` makes
 /// one from `local` (a loopback address of its own).
-fn silent_h2(port: u16) -> Child {
+pub(crate) fn silent_h2(port: u16) -> Child {
     Command::new("openssl")
         .args(["s_client", "-quiet", "-alpn", "h2", "-connect", &format!("127.0.0.1:{port}")])
         .stdin(Stdio::piped())
@@ -322,7 +330,7 @@ fn silent_h2(port: u16) -> Child {
 }
 
 /// Whether `child` ends within `limit`.
-fn ends_within(child: &mut Child, limit: Duration) -> bool {
+pub(crate) fn ends_within(child: &mut Child, limit: Duration) -> bool {
     let until = Instant::now() + limit;
     while Instant::now() < until {
         if child.try_wait().unwrap().is_some() {
