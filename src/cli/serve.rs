@@ -107,9 +107,14 @@ async fn serve(desk: HelpDesk, config: &Config) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(format!("configuration error: {e}")))?;
     let address = server.address().map_err(|e| Failure::new(format!("cannot read the listening address: {e}")))?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let metrics = match server.metrics_address().transpose() {
+        Ok(Some(metrics)) => format!("metrics on http://{metrics}{}", crate::serve::metrics::PATH),
+        Ok(None) => "no metrics (serve.metrics_address is off)".to_owned(),
+        Err(e) => return Err(Failure::new(format!("cannot read the metrics address: {e}"))),
+    };
     crate::cli::terminal::tell(&format!(
         "helpdesk serve: listening on https://{address} ({cores} redemptions hash at once, {} more may wait); \
-         SIGTERM or Ctrl-C stops it",
+         {metrics}; SIGTERM or Ctrl-C stops it",
         config.serve.queue
     ));
     tracing::info!(%address, cores, queue = config.serve.queue, "serving redemptions");

@@ -16,6 +16,10 @@ use crate::domain::phone::HomeRegion;
 use crate::domain::redemption::NIST_MAX_TOTAL_FAILURES;
 use crate::domain::two_person::VelocityLimits;
 
+/// `serve.metrics_address` by default: loopback, on the port OpenTelemetry's Prometheus
+/// exporter also uses by default.
+const DEFAULT_METRICS_ADDRESS: ([u8; 4], u16) = ([127, 0, 0, 1], 9464);
+
 /// Checks values of one file; `path` is how errors name it.
 struct Check<'a> {
     path: &'a str,
@@ -175,6 +179,20 @@ impl Check<'_> {
                     )
                 })?
             },
+            metrics_address: match &s.metrics_address {
+                Some(Value::String(text)) if text.trim().is_empty() || text.trim() == "off" => None,
+                Some(Value::String(text)) => Some(text.trim().parse().map_err(|_| {
+                    self.bad(
+                        "serve.metrics_address",
+                        format!("must be an IP address and port such as 127.0.0.1:9464, or \"off\" (found {text:?})"),
+                    )
+                })?),
+                None => Some(DEFAULT_METRICS_ADDRESS.into()),
+                Some(v) => Err(self.bad(
+                    "serve.metrics_address",
+                    format!("must be an IP address and port in quotes, or \"off\" (found {v})"),
+                ))?,
+            },
             certificate: self.path(&s.certificate, "serve.certificate")?,
             private_key: self.path(&s.private_key, "serve.private_key")?,
             queue: self.int(&s.queue, "serve.queue", 64, 0, 10_000)? as usize,
@@ -330,6 +348,22 @@ mod tests {
         let err = Config::parse("c.toml", "[database]\nurl = \"mysql://x\"\n").unwrap_err();
         assert!(err.to_string().contains("`database.url`"), "{err}");
         assert!(matches!(Config::parse("c.toml", "[codes"), Err(ConfigError::Syntax { .. })));
+    }
+
+    #[test]
+    fn the_metrics_address_is_loopback_by_default_an_address_or_off() {
+        let defaults = Config::parse("c.toml", "").unwrap();
+        assert_eq!(defaults.serve.metrics_address, Some("127.0.0.1:9464".parse().unwrap()));
+        let set = Config::parse("c.toml", "[serve]\nmetrics_address = \"[::1]:9100\"\n").unwrap();
+        assert_eq!(set.serve.metrics_address, Some("[::1]:9100".parse().unwrap()));
+        for off in ["\"off\"", "\"\""] {
+            let config = Config::parse("c.toml", &format!("[serve]\nmetrics_address = {off}\n")).unwrap();
+            assert_eq!(config.serve.metrics_address, None, "{off}");
+        }
+        for bad in ["\"localhost:9464\"", "\"127.0.0.1\"", "9464"] {
+            let err = Config::parse("c.toml", &format!("[serve]\nmetrics_address = {bad}\n")).unwrap_err();
+            assert!(err.to_string().contains("`serve.metrics_address`"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub struct LogFile {
 #[serde(default, deny_unknown_fields)]
 pub struct ServeFile {
     pub address: Setting,
+    pub metrics_address: Setting,
     pub certificate: Setting,
     pub private_key: Setting,
     pub queue: Setting,

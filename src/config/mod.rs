@@ -54,6 +54,9 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServeConfig {
     pub address: std::net::SocketAddr,
+    /// `serve.metrics_address`: where `/metrics` is answered over plain HTTP; `None` when
+    /// it is `off` (or empty), and then nothing is counted either.
+    pub metrics_address: Option<std::net::SocketAddr>,
     /// `serve.certificate` and `serve.private_key`; `None` when not set.
     pub certificate: Option<PathBuf>,
     pub private_key: Option<PathBuf>,

@@ -204,6 +204,10 @@ pub struct Session {
 
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
+/// Told the time one redemption's argon2 evaluation took, on the thread that ran it, so
+/// it must be quick (a histogram's observation).
+pub type EvaluationTimer = Arc<dyn Fn(std::time::Duration) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct HelpDesk {
     store: Arc<dyn Store>,
@@ -213,6 +217,9 @@ pub struct HelpDesk {
     clock: Clock,
     /// Argon2 evaluations spent on redemptions, for tests (`codes::Evaluations`).
     evaluations: Arc<Evaluations>,
+    /// Told how long each of those evaluations took (`helpdesk serve`'s metrics); shared
+    /// by every clone.
+    evaluation_timer: Arc<std::sync::RwLock<Option<EvaluationTimer>>>,
     /// The key of the username pseudonyms, read from the database once.
     pseudonym_key: Arc<tokio::sync::OnceCell<Zeroizing<Vec<u8>>>>,
     /// The key that seals the staff's authenticator secrets (`staff.factor_key_file`);
@@ -236,6 +243,7 @@ impl HelpDesk {
             limits,
             clock: Arc::new(time::now),
             evaluations: Arc::default(),
+            evaluation_timer: Arc::default(),
             pseudonym_key: Arc::default(),
             factor_key: None,
             session_key: None,

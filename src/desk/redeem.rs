@@ -148,7 +148,22 @@ impl HelpDesk {
         };
         let input = canonical.unwrap_or_else(|| Zeroizing::new("0".repeat(self.policy.length())));
         let evaluations = self.evaluations.clone();
-        Ok(blocking(move || codes::hash_code_counted(&cost, &input, &salt, &evaluations)).await??)
+        let timer = self.evaluation_timer.read().unwrap_or_else(|e| e.into_inner()).clone();
+        Ok(blocking(move || {
+            let started = std::time::Instant::now();
+            let hash = codes::hash_code_counted(&cost, &input, &salt, &evaluations);
+            if let Some(timer) = timer {
+                timer(started.elapsed());
+            }
+            hash
+        })
+        .await??)
+    }
+
+    /// Tells `timer` how long each redemption's argon2 evaluation takes from now on (its
+    /// own work on a core, not its wait for one); `None` stops telling.
+    pub fn time_evaluations(&self, timer: Option<super::EvaluationTimer>) {
+        *self.evaluation_timer.write().unwrap_or_else(|e| e.into_inner()) = timer;
     }
 
     /// How many argon2 evaluations this service has spent on redemptions.

@@ -21,6 +21,7 @@ use crate::desk::{HelpDesk, Redemption};
 use crate::domain::serve_client::{self, ServeClient};
 use crate::serve::error::{ApiError, During};
 use crate::serve::guard::{Admission, ITEMISED_PER_MINUTE, RefusalThrottle, Refused};
+use crate::serve::metrics::Metrics;
 
 /// The largest request body read, in bytes; a longer one is answered 413.
 pub const MAX_BODY: usize = 1024;
@@ -50,6 +51,8 @@ pub struct Api {
     /// The last readiness read and when: `/v1/ready` reads the database at most once a
     /// second, however often it is called, and by whom.
     readiness: Arc<tokio::sync::Mutex<Option<(Instant, Readiness)>>>,
+    /// What is counted for `/metrics` (`metrics.rs`); off unless `with_metrics`.
+    metrics: Metrics,
 }
 
 /// The hashes (`serve_client::token_hash`) of the tokens not revoked, and when they were read.
@@ -94,14 +97,20 @@ impl Api {
             body_timeout,
             active_tokens: Arc::default(),
             readiness: Arc::default(),
+            metrics: Metrics::new(false),
         }
+    }
+
+    /// Counts answers and redemptions into `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
     }
 }
 
 /// The routes, with the body's read timeout and the request trace (at debug level).
 pub fn router(api: Api) -> Router {
-    let body_timeout = api.body_timeout;
-    Router::new()
+    let (body_timeout, metrics) = (api.body_timeout, api.metrics.clone());
+    let router = Router::new()
         .route(REDEEM, post(redeem))
         .route(HEALTH, get(health))
         .route(READY, get(ready))
@@ -109,7 +118,8 @@ pub fn router(api: Api) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(TraceLayer::new_for_http())
-        .with_state(api)
+        .with_state(api);
+    metrics.around(router)
 }
 
 /// The answer to a redemption: `accepted` with what the login must do next, or
@@ -209,6 +219,7 @@ async fn answer_redemption(
     // place in the queue until then, so hanging up frees nothing.
     let redeemed = api.desk.redeem_via(Some(&client.name), &username, code).await;
     drop(place);
+    api.metrics.redeemed(&redeemed);
     match redeemed {
         Ok(Redemption::Accepted { codes_left }) => {
             Ok(axum::Json(RedeemAnswer::Accepted { must_add_authenticator: true, codes_left }))

@@ -14,13 +14,24 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 #[derive(Clone)]
 pub struct Admission {
     places: Arc<Semaphore>,
+    total: usize,
 }
 
 impl Admission {
     /// `cores` redemptions hash at once (`desk::blocking` runs one argon2 job a core); up
     /// to `queue` more wait for a core.
     pub fn new(cores: usize, queue: usize) -> Self {
-        Self { places: Arc::new(Semaphore::new(cores + queue)) }
+        Self { places: Arc::new(Semaphore::new(cores + queue)), total: cores + queue }
+    }
+
+    /// Places in all, `cores + queue`.
+    pub fn places(&self) -> usize {
+        self.total
+    }
+
+    /// Places held now by redemptions being hashed or waiting for a core.
+    pub fn in_use(&self) -> usize {
+        self.total.saturating_sub(self.places.available_permits())
     }
 
     /// A place, held until the redemption is answered; `None` when all are taken.
@@ -199,7 +210,9 @@ mod tests {
         let admission = Admission::new(2, 1);
         let held: Vec<_> = (0..3).map(|_| admission.enter().expect("a place")).collect();
         assert!(admission.enter().is_none(), "a fourth call was let in");
+        assert_eq!((admission.in_use(), admission.places()), (3, 3));
         drop(held);
+        assert_eq!(admission.in_use(), 0);
         assert!(admission.enter().is_some(), "places were not given back");
     }
 

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod error;
 pub mod guard;
+pub mod metrics;
 pub mod proxy;
 
 use std::future::Future;
@@ -42,6 +43,12 @@ pub enum ServeError {
     Config { key: &'static str, problem: String },
     #[error("cannot listen on {address} (serve.address): {source}")]
     Listen {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {address} (serve.metrics_address; \"off\" serves no metrics): {source}")]
+    MetricsListen {
         address: SocketAddr,
         #[source]
         source: std::io::Error,
@@ -91,6 +98,8 @@ pub struct Server {
     tls: TlsAcceptor,
     settings: ServeConfig,
     desk: Arc<HelpDesk>,
+    /// Where `/metrics` is answered (`metrics.rs`); `None` when it is off.
+    scrapes: Option<TcpListener>,
 }
 
 impl Server {
@@ -99,11 +108,17 @@ impl Server {
         let listener = TcpListener::bind(settings.address)
             .await
             .map_err(|source| ServeError::Listen { address: settings.address, source })?;
-        Ok(Self { listener, tls, settings, desk })
+        let scrapes = metrics::bind(settings.metrics_address).await?;
+        Ok(Self { listener, tls, settings, desk, scrapes })
     }
 
     pub fn address(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` is answered; `None` when `serve.metrics_address` is off.
+    pub fn metrics_address(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.scrapes.as_ref().map(TcpListener::local_addr)
     }
 
     /// Serves until `shutdown` completes, then stops accepting and waits up to
@@ -112,12 +127,15 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Drained {
         let s = &self.settings;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (metrics, admission) =
+            (metrics::Metrics::new(self.scrapes.is_some()), guard::Admission::new(cores, s.queue));
         let api = api::Api::new(
             self.desk.clone(),
-            guard::Admission::new(cores, s.queue),
+            admission.clone(),
             guard::RefusalThrottle::new(s.refusals_per_minute),
             Duration::from_secs(s.body_timeout_secs),
-        );
+        )
+        .with_metrics(metrics.clone());
         let router = api::router(api);
         let header_timeout = Duration::from_secs(s.header_timeout_secs);
         let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -134,6 +152,8 @@ impl Server {
             .keep_alive_interval(Some(KEEP_ALIVE))
             .keep_alive_timeout(KEEP_ALIVE / 2);
         let connections = Arc::new(Semaphore::new(s.max_connections));
+        metrics.watch(&self.desk, admission, connections.clone(), s.max_connections);
+        let _scrapes = self.scrapes.map(|listener| metrics::serve(listener, metrics.clone()));
         let per_address = guard::PerAddress::new(s.max_per_address);
         let idle = Duration::from_secs(s.idle_secs);
         let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -153,7 +173,7 @@ impl Server {
                 () = &mut shutdown => break,
             };
             let Ok(place) = connections.clone().try_acquire_owned() else {
-                tracing::warn!(%peer, "connection closed at once: serve.max_connections are open");
+                metrics.refused(metrics::Refusal::MaxConnections);
                 continue;
             };
             // A trusted proxy's connection is counted against the caller its header names,
@@ -163,18 +183,19 @@ impl Server {
                 None
             } else {
                 let Some(address_place) = per_address.enter(peer.ip()) else {
-                    tracing::debug!(%peer, "connection closed at once: its address holds serve.max_connections_per_address");
+                    metrics.refused(metrics::Refusal::PerAddress);
                     continue;
                 };
                 Some(address_place)
             };
-            let (tls, router, builder, mut stopping, per_address, handlers) = (
+            let (tls, router, builder, mut stopping, per_address, handlers, metrics) = (
                 self.tls.clone(),
                 router.clone(),
                 builder.clone(),
                 stopping.clone(),
                 per_address.clone(),
                 handlers.clone(),
+                metrics.clone(),
             );
             tokio::spawn(async move {
                 let proxy = peer;
@@ -186,11 +207,14 @@ impl Server {
                     None => {
                         let peer = match tokio::time::timeout_at(deadline, proxy::read_header(&mut tcp)).await {
                             Ok(Ok(caller)) => caller.unwrap_or(proxy),
-                            Ok(Err(e)) => return tracing::warn!(%proxy, "connection closed: {e}"),
-                            Err(_) => return tracing::debug!(%proxy, "connection closed: no PROXY header in time"),
+                            Ok(Err(e)) => {
+                                metrics.refused(metrics::Refusal::ProxyHeader);
+                                return tracing::warn!(%proxy, "connection closed: {e}");
+                            }
+                            Err(_) => return metrics.refused(metrics::Refusal::ProxyHeader),
                         };
                         let Some(address_place) = per_address.enter(peer.ip()) else {
-                            return tracing::debug!(%peer, %proxy, "connection closed: its caller holds serve.max_connections_per_address");
+                            return metrics.refused(metrics::Refusal::PerAddress);
                         };
                         (peer, address_place)
                     }
@@ -198,8 +222,11 @@ impl Server {
                 let _place = (place, address_place);
                 let stream = match tokio::time::timeout_at(deadline, tls.accept(tcp)).await {
                     Ok(Ok(stream)) => stream,
-                    Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
-                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    Ok(Err(e)) => {
+                        metrics.refused(metrics::Refusal::TlsHandshakeFailed);
+                        return tracing::debug!(%peer, "TLS handshake failed: {e}");
+                    }
+                    Err(_) => return metrics.refused(metrics::Refusal::TlsHandshakeTimedOut),
                 };
                 // The protocol is the one TLS agreed on (ALPN): nothing is read to guess it,
                 // so the header timeout covers a client's first bytes too.
@@ -252,7 +279,7 @@ impl Server {
                     // Later, no call in flight for serve.idle_seconds: asked to close.
                     silent = activity.silent(header_timeout, idle) => {
                         if silent == Silence::NeverSpoke {
-                            return tracing::debug!(%peer, "closed: nothing was asked after the handshake");
+                            return metrics.refused(metrics::Refusal::Silent);
                         }
                         connection.as_mut().graceful_shutdown();
                         connection.await

@@ -6,5 +6,6 @@
 mod common;
 
 mod behind_proxy;
+mod metrics;
 mod openapi;
 mod over_https;

@@ -24,11 +24,13 @@ const SLOW_ARGON2: &str = "memory_kib = 65536\niterations = 4\nparallelism = 1";
 pub(crate) struct Served {
     pub(crate) child: Child,
     pub(crate) port: u16,
+    /// The port of `/metrics` (plain HTTP on 127.0.0.1).
+    pub(crate) metrics_port: u16,
     dir: tempfile::TempDir,
 }
 
 impl Served {
-    fn start(db: &TestDb) -> Self {
+    pub(crate) fn start(db: &TestDb) -> Self {
         Self::start_with(db, "")
     }
 
@@ -54,7 +56,8 @@ impl Served {
         let queue = if serve.contains("queue =") { "" } else { "queue = 0\n" };
         let config = format!(
             "[log]\nfile = \"serve.log\"\n[serve]\naddress = \"127.0.0.1:0\"\ncertificate = \"cert.pem\"\n\
-             private_key = \"key.pem\"\n{queue}drain_seconds = 30\n{serve}[codes.argon2]\n{SLOW_ARGON2}\n{sections}"
+             private_key = \"key.pem\"\n{queue}drain_seconds = 30\nmetrics_address = \"127.0.0.1:0\"\n{serve}\
+             [codes.argon2]\n{SLOW_ARGON2}\n{sections}"
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         db.write_key_file(dir.path());
@@ -76,7 +79,12 @@ impl Served {
             .nth(1)
             .and_then(|rest| rest.split(' ').next()?.parse().ok())
             .unwrap_or_else(|| panic!("{}: the server did not say where it listens: {line:?}", db.name));
-        Self { child, port, dir }
+        let metrics_port = line
+            .split("metrics on http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{}: the server did not say where its metrics are: {line:?}", db.name));
+        Self { child, port, metrics_port, dir }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -104,7 +112,7 @@ impl Served {
         (status.parse().unwrap_or(0), version.to_owned(), headers.to_lowercase(), body.to_owned())
     }
 
-    fn redeem(&self, token: Option<&str>, body: &str, extra: &[&str]) -> (u16, String, String, String) {
+    pub(crate) fn redeem(&self, token: Option<&str>, body: &str, extra: &[&str]) -> (u16, String, String, String) {
         let auth = token.map(|t| format!("Authorization: Bearer {t}"));
         let mut args: Vec<&str> = vec!["-H", "Content-Type: application/json", "--data-binary", body];
         if let Some(auth) = &auth {
@@ -318,7 +326,7 @@ async fn a_full_queue_answers_503_at_once_and_sigterm_answers_the_call_in_flight
 
 /// A TLS connection that chooses HTTP/2 and then says nothing, as `openssl s_client` makes
 /// one from `local` (a loopback address of its own).
-fn silent_h2(port: u16) -> Child {
+pub(crate) fn silent_h2(port: u16) -> Child {
     Command::new("openssl")
         .args(["s_client", "-quiet", "-alpn", "h2", "-connect", &format!("127.0.0.1:{port}")])
         .stdin(Stdio::piped())
@@ -329,7 +337,7 @@ fn silent_h2(port: u16) -> Child {
 }
 
 /// Whether `child` ends within `limit`.
-fn ends_within(child: &mut Child, limit: Duration) -> bool {
+pub(crate) fn ends_within(child: &mut Child, limit: Duration) -> bool {
     let until = Instant::now() + limit;
     while Instant::now() < until {
         if child.try_wait().unwrap().is_some() {
