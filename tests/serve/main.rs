@@ -6,6 +6,7 @@
 mod common;
 
 mod behind_proxy;
+mod hang_ups;
 mod metrics;
 mod openapi;
 mod over_https;

@@ -30,7 +30,7 @@ fn scrape(served: &Served, method: &str, path: &str) -> (u16, String, String) {
 
 /// The samples of a scrape by series (`name{labels}` as written), after checking that it
 /// was answered as Prometheus' text format.
-fn samples(served: &Served) -> (String, HashMap<String, f64>) {
+pub(crate) fn samples(served: &Served) -> (String, HashMap<String, f64>) {
     let (status, content_type, body) = scrape(served, "GET", "/metrics");
     assert_eq!((status, content_type.as_str()), (200, "text/plain; version=0.0.4; charset=utf-8"), "{body}");
     let values = body
@@ -43,11 +43,11 @@ fn samples(served: &Served) -> (String, HashMap<String, f64>) {
 }
 
 /// How much a series grew between two scrapes (a counter not yet created reads 0).
-fn delta(before: &HashMap<String, f64>, after: &HashMap<String, f64>, series: &str) -> f64 {
+pub(crate) fn delta(before: &HashMap<String, f64>, after: &HashMap<String, f64>, series: &str) -> f64 {
     after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
 }
 
-fn answers(route: &str, status: u16) -> String {
+pub(crate) fn answers(route: &str, status: u16) -> String {
     format!(r#"helpdesk_serve_answers_total{{route="{route}",status="{status}"}}"#)
 }
 
