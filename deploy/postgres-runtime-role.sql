@@ -101,5 +101,8 @@ GRANT UPDATE (codes_need_second_person) ON institutions TO helpdesk_runtime;
 -- The systems that call `helpdesk serve`: created and revoked by an admin, never deleted.
 GRANT SELECT, INSERT ON serve_clients TO helpdesk_runtime;
 GRANT UPDATE (revoked_at, revoked_by) ON serve_clients TO helpdesk_runtime;
+-- `helpdesk serve`'s refusal counts per caller address, shared by its instances: throttle
+-- state, whose past windows are deleted.
+GRANT SELECT, INSERT, UPDATE, DELETE ON serve_refusals TO helpdesk_runtime;
 -- The version check at start.
 GRANT SELECT ON _sqlx_migrations TO helpdesk_runtime;

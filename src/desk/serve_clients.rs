@@ -77,6 +77,17 @@ impl HelpDesk {
         Ok(hashes.into_iter().filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok()).collect())
     }
 
+    /// Counts a refused call from `address` (an address key: `serve::guard` writes an IPv6
+    /// address by its /64) across every instance on this database: the seconds left of
+    /// the address's current minute, and its refusals in that minute, this one included.
+    /// The stored window is hostile input: it is held within one minute of now.
+    pub async fn count_serve_refusal(&self, address: &str) -> DeskResult<(u64, u64)> {
+        let now = self.now();
+        let (start, refused) = self.store.count_serve_refusal(address, now).await?;
+        let left = (start.clamp(now - 59, now) + 60 - now) as u64;
+        Ok((left, refused.max(1) as u64))
+    }
+
     /// Records a call `helpdesk serve` refused for its credentials: from where, and why
     /// (never the token). `count` above one says the event stands for that many.
     pub async fn record_refused_call(&self, address: &str, why: &str, count: u64) -> DeskResult<()> {

@@ -314,7 +314,16 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
             Err(error) => return Err(ApiError::Database { during: During::CredentialCheck, error }),
         },
     };
-    let event = match api.refusals.refuse(address, Instant::now()) {
+    // Counted for every instance on the database (behind a load balancer the allowance is
+    // the caller's); this process's own count if the database cannot.
+    let shared = match api.desk.count_serve_refusal(&crate::serve::guard::key(address).to_string()).await {
+        Ok(counted) => Some(counted),
+        Err(e) => {
+            tracing::warn!("a refusal could not be counted in the database ({e}); counted by this process alone");
+            None
+        }
+    };
+    let event = match api.refusals.refuse(address, Instant::now(), shared) {
         Refused::Itemise(_) => Some((why.to_owned(), 1)),
         Refused::LastItem(n) => Some((why.to_owned(), n)),
         Refused::BudgetSpent => Some((

@@ -123,8 +123,9 @@ impl Drop for AddressPlace {
     }
 }
 
-/// The key an address is counted under: itself, or its /64 for IPv6.
-fn key(address: IpAddr) -> IpAddr {
+/// The key an address is counted under: itself, or its /64 for IPv6 (an IPv4-mapped IPv6
+/// address as IPv4).
+pub fn key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
             let bits = u128::from(v6) & !((1u128 << 64) - 1);
@@ -151,8 +152,11 @@ impl RefusalThrottle {
         }
     }
 
-    /// Counts one more refusal from `address`.
-    pub fn refuse(&self, address: IpAddr, now: Instant) -> Refused {
+    /// Counts one more refusal from `address`. `shared` is what every instance on the
+    /// database counted (`HelpDesk::count_serve_refusal`): the seconds left of the address's
+    /// minute and its refusals in it, this one included; `None` (the database could not
+    /// count) counts in this process alone.
+    pub fn refuse(&self, address: IpAddr, now: Instant, shared: Option<(u64, u64)>) -> Refused {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let address = key(address);
         if seen.by_address.len() >= REMEMBERED && !seen.by_address.contains_key(&address) {
@@ -162,10 +166,18 @@ impl RefusalThrottle {
             }
         }
         let entry = seen.by_address.entry(address).or_insert((now, 0));
-        if now >= entry.0 + WINDOW {
-            *entry = (now, 0);
+        match shared {
+            Some((left, refused)) => {
+                let left = Duration::from_secs(left).min(WINDOW);
+                *entry = ((now + left).checked_sub(WINDOW).unwrap_or(now), refused);
+            }
+            None => {
+                if now >= entry.0 + WINDOW {
+                    *entry = (now, 0);
+                }
+                entry.1 += 1;
+            }
         }
-        entry.1 += 1;
         let (n, start) = (entry.1, entry.0);
         let verdict = if n <= self.per_minute {
             Refused::Itemise(n)
@@ -221,16 +233,31 @@ mod tests {
         let throttle = RefusalThrottle::new(2);
         let (a, b) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
         let t0 = Instant::now();
-        assert_eq!(throttle.refuse(a, t0), Refused::Itemise(1));
+        assert_eq!(throttle.refuse(a, t0, None), Refused::Itemise(1));
         assert_eq!(throttle.waiting(a, t0), None);
-        assert_eq!(throttle.refuse(a, t0), Refused::Itemise(2));
-        assert_eq!(throttle.refuse(a, t0), Refused::LastItem(3));
+        assert_eq!(throttle.refuse(a, t0, None), Refused::Itemise(2));
+        assert_eq!(throttle.refuse(a, t0, None), Refused::LastItem(3));
         assert_eq!(throttle.waiting(a, t0 + Duration::from_secs(10)), Some(50));
-        assert!(matches!(throttle.refuse(a, t0 + Duration::from_secs(1)), Refused::Throttled { retry_after: 59 }));
+        assert!(matches!(
+            throttle.refuse(a, t0 + Duration::from_secs(1), None),
+            Refused::Throttled { retry_after: 59 }
+        ));
         // Another address is not held back, and the next minute starts afresh.
-        assert_eq!(throttle.refuse(b, t0), Refused::Itemise(1));
+        assert_eq!(throttle.refuse(b, t0, None), Refused::Itemise(1));
         assert_eq!(throttle.waiting(a, t0 + WINDOW), None);
-        assert_eq!(throttle.refuse(a, t0 + WINDOW), Refused::Itemise(1));
+        assert_eq!(throttle.refuse(a, t0 + WINDOW, None), Refused::Itemise(1));
+    }
+
+    #[test]
+    fn the_count_of_every_instance_decides() {
+        let throttle = RefusalThrottle::new(2);
+        let (a, t0) = ("192.0.2.1".parse().unwrap(), Instant::now());
+        // Other instances refused this address twice already, 30 s into its minute.
+        assert_eq!(throttle.refuse(a, t0, Some((30, 3))), Refused::LastItem(3));
+        assert_eq!(throttle.waiting(a, t0), Some(30));
+        assert_eq!(throttle.waiting(a, t0 + Duration::from_secs(30)), None);
+        // A stored window that claims more than a minute is held to one.
+        assert!(matches!(throttle.refuse(a, t0, Some((1_000_000, 9))), Refused::Throttled { retry_after: 60 }));
     }
 
     #[test]
@@ -238,11 +265,11 @@ mod tests {
         let throttle = RefusalThrottle::new(1);
         let t0 = Instant::now();
         let (one, other) = ("2001:db8::1".parse().unwrap(), "2001:db8::ffff:2".parse().unwrap());
-        assert_eq!(throttle.refuse(one, t0), Refused::Itemise(1));
-        assert_eq!(throttle.refuse(other, t0), Refused::LastItem(2), "the same /64 counted apart");
+        assert_eq!(throttle.refuse(one, t0, None), Refused::Itemise(1));
+        assert_eq!(throttle.refuse(other, t0, None), Refused::LastItem(2), "the same /64 counted apart");
         let budget = RefusalThrottle::new(1_000);
         let verdicts: Vec<Refused> = (0..ITEMISED_PER_MINUTE as u32 + 2)
-            .map(|i| budget.refuse(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), t0))
+            .map(|i| budget.refuse(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), t0, None))
             .collect();
         assert!(verdicts[..ITEMISED_PER_MINUTE as usize].iter().all(|v| matches!(v, Refused::Itemise(1))));
         assert_eq!(verdicts[ITEMISED_PER_MINUTE as usize], Refused::BudgetSpent);

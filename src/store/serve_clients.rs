@@ -27,6 +27,11 @@ pub trait ServeClientStore: Send + Sync {
     async fn serve_client(&self, token_hash: &[u8]) -> StoreResult<Option<ServeClient>>;
     /// The token hashes of every caller not revoked, as stored (not checked).
     async fn active_token_hashes(&self) -> StoreResult<Vec<Vec<u8>>>;
+    /// Counts one more refused call from `address` (an address key, at most 45 bytes) at
+    /// `now` (Unix seconds), for every instance on this database: the start of the
+    /// address's current one-minute window and its refusals in it, this one included.
+    /// The first refusal of a window also forgets windows over two minutes old.
+    async fn count_serve_refusal(&self, address: &str, now: i64) -> StoreResult<(i64, i64)>;
     /// Revokes the caller `name` with the audit event, in one transaction; false when no
     /// caller of that name is active (then nothing is written).
     async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool>;
@@ -74,6 +79,15 @@ sql_impl! {
 
     async fn active_token_hashes(&self) -> StoreResult<Vec<Vec<u8>>> {
         Ok(sqlx::query_scalar(serve_clients::ACTIVE_TOKEN_HASHES).fetch_all(self.pool()).await?)
+    }
+
+    async fn count_serve_refusal(&self, address: &str, now: i64) -> StoreResult<(i64, i64)> {
+        let (start, refused): (i64, i64) =
+            sqlx::query_as(serve_clients::COUNT_REFUSAL).bind(address).bind(now).fetch_one(self.pool()).await?;
+        if refused == 1 {
+            sqlx::query(serve_clients::FORGET_REFUSALS).bind(now - 120).execute(self.pool()).await?;
+        }
+        Ok((start, refused))
     }
 
     async fn revoke_serve_client(&self, name: &str, by: UserId, audit: &NewAuditEvent) -> StoreResult<bool> {
