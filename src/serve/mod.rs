@@ -138,10 +138,15 @@ impl Server {
         .with_metrics(metrics.clone());
         let router = api::router(api);
         let header_timeout = Duration::from_secs(s.header_timeout_secs);
+        let idle = Duration::from_secs(s.idle_secs);
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // Small buffers and windows: a request is at most a kilobyte, and 512 connections
         // must not be able to hold hundreds of megabytes.
-        builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(16 * 1024);
+        // hyper's header clock also runs while a kept-alive HTTP/1.1 connection waits for its
+        // next request, so it is the longer of the two: the first request's deadline is
+        // `Activity::silent`'s, the wait between requests is `serve.idle_seconds`.
+        let keep_alive = header_timeout.max(idle);
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(keep_alive).max_buf_size(16 * 1024);
         builder
             .http2()
             .timer(TokioTimer::new())
@@ -155,7 +160,6 @@ impl Server {
         metrics.watch(&self.desk, admission, connections.clone(), s.max_connections);
         let _scrapes = self.scrapes.map(|listener| metrics::serve(listener, metrics.clone()));
         let per_address = guard::PerAddress::new(s.max_per_address);
-        let idle = Duration::from_secs(s.idle_secs);
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let handlers = Running::default();
         tokio::pin!(shutdown);

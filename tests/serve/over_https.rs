@@ -136,13 +136,8 @@ pub(crate) fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"))
 }
 
-/// A raw HTTP/1.1 call over rustls, written whole before it returns, read later.
-pub(crate) async fn send_raw(
-    port: u16,
-    cert: &Path,
-    token: &str,
-    body: &str,
-) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+/// A TLS connection to the server over rustls, without ALPN: HTTP/1.1.
+pub(crate) async fn connect_tls(port: u16, cert: &Path) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     for c in rustls::pki_types::CertificateDer::pem_file_iter(cert).unwrap() {
         roots.add(c.unwrap()).unwrap();
@@ -155,7 +150,17 @@ pub(crate) async fn send_raw(
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let mut tls = connector.connect("localhost".try_into().unwrap(), tcp).await.unwrap();
+    connector.connect("localhost".try_into().unwrap(), tcp).await.unwrap()
+}
+
+/// A raw HTTP/1.1 call over rustls, written whole before it returns, read later.
+pub(crate) async fn send_raw(
+    port: u16,
+    cert: &Path,
+    token: &str,
+    body: &str,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let mut tls = connect_tls(port, cert).await;
     let request = format!(
         "POST /v1/backup-codes/redeem HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -375,6 +380,33 @@ async fn silent_connections_are_closed_and_one_address_holds_only_its_places(db:
 }
 
 on_each_backend!(silent_connections_are_closed_and_one_address_holds_only_its_places);
+
+/// A kept-alive HTTP/1.1 connection waits `serve.idle_seconds` for its next request, not
+/// the header deadline; then it is closed.
+async fn http1_keep_alive_lasts_idle_seconds_not_the_header_deadline(db: TestDb) {
+    let served = Served::start_with(&db, "header_timeout_seconds = 2\nidle_seconds = 6\n");
+    let mut tls = connect_tls(served.port, &served.cert()).await;
+    let mut health = async |tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>| {
+        tls.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.ok()?;
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !answer.ends_with(br#"{"status":"ok"}"#) {
+            match tls.read(&mut buffer).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+        Some(String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned())
+    };
+    assert_eq!(health(&mut tls).await.as_deref(), Some("HTTP/1.1 200 OK"), "{}", db.name);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let again = health(&mut tls).await;
+    assert_eq!(again.as_deref(), Some("HTTP/1.1 200 OK"), "{}: closed at the header deadline", db.name);
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(health(&mut tls).await, None, "{}: still open past serve.idle_seconds", db.name);
+}
+
+on_each_backend!(http1_keep_alive_lasts_idle_seconds_not_the_header_deadline);
 
 on_each_backend!(multi_thread:
     a_code_is_redeemed_over_https_once_and_every_bad_call_is_answered,
