@@ -72,6 +72,30 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Resident memory at each step and the peak within it: the peak is reset after each
+/// reading (`/proc/<pid>/clear_refs`), so that the step that makes it is named. The
+/// overall peak is the highest of the steps'.
+struct Steps {
+    pid: u32,
+    peak_kib: u64,
+}
+
+impl Steps {
+    fn mark(&mut self, step: &str) {
+        let (resident, peak) = (status_kib(self.pid, "VmRSS:"), status_kib(self.pid, "VmHWM:"));
+        self.peak_kib = self.peak_kib.max(peak);
+        let (anon, file) = (status_kib(self.pid, "RssAnon:"), status_kib(self.pid, "RssFile:"));
+        println!(
+            "  {step}: resident {:.1} MB ({:.1} allocated, {:.1} of files), peak within {:.1} MB",
+            resident as f64 / 1024.0,
+            anon as f64 / 1024.0,
+            file as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5");
+    }
+}
+
 fn median_and_worst(mut xs: Vec<usize>) -> (usize, usize) {
     xs.sort_unstable();
     (xs[xs.len() / 2], *xs.last().unwrap())
@@ -118,10 +142,13 @@ fn main() {
     t.wait_for("Page 1");
     t.settle(Duration::from_millis(500));
     println!("resident memory, signed in and idle: {:.1} MB", status_kib(pid, "VmRSS:") as f64 / 1024.0);
+    let mut steps = Steps { pid, peak_kib: 0 };
+    steps.mark("launch and sign-in");
 
     let arrows: Vec<usize> = (0..40).map(|_| t.key("j")).collect();
     let (median, worst) = median_and_worst(arrows);
     println!("bytes per arrow key in Manage Users (40 presses, past the visible rows): median {median}, worst {worst}");
+    steps.mark("40 arrow keys");
 
     t.key("/");
     let typed: Vec<usize> = "amara".chars().map(|c| t.key(&c.to_string())).collect();
@@ -130,11 +157,14 @@ fn main() {
     t.key("\x1b");
     t.key("/");
     t.key("\x1b");
+    steps.mark("search \"amara\"");
 
     for page in 2..=21 {
         t.send("n");
         t.wait_for(&format!("Page {page} "));
     }
+    t.settle(Duration::from_millis(300));
+    steps.mark("20 pages");
     t.send("/");
     t.send("amara.okafor");
     // The named customer sorts first among the many amara.okafor… of a big demo.
@@ -143,6 +173,8 @@ fn main() {
     t.send("\r");
     t.send("\r");
     t.wait_for("Two-Factor Authentication");
+    t.settle(Duration::from_millis(300));
+    steps.mark("search \"amara.okafor\" and open the customer");
     t.send("g");
     t.wait_for("How did you verify");
     t.key("\t");
@@ -153,15 +185,17 @@ fn main() {
     t.settle(Duration::from_millis(700));
     t.send("\r");
     t.wait_for("shown once");
+    steps.mark("generate a batch");
     t.key("\x1b");
     t.key("\t");
     t.settle(Duration::from_millis(700));
     t.key("\r");
     t.settle(Duration::from_millis(500));
+    steps.mark("leave");
     println!(
         "after 20 pages and one batch: resident {:.1} MB, peak {:.1} MB",
         status_kib(pid, "VmRSS:") as f64 / 1024.0,
-        status_kib(pid, "VmHWM:") as f64 / 1024.0
+        steps.peak_kib as f64 / 1024.0
     );
     // The figures are printed: quit as an agent would, and end the child if it has not
     // gone within two seconds (a dialog left open would keep it waiting for a key), so

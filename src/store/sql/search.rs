@@ -293,12 +293,20 @@ pub fn page_of_one_word(
             keyed.join(" UNION ")
         )
     } else if others_rare {
-        let mut ids: Vec<String> = ranges.iter().map(|r| format!("SELECT u.id FROM users u WHERE {r}")).collect();
-        ids.push(s.name_word_users(word, "nw.user_id AS id"));
+        // Several words: this one's other users are read with their keys from the indexes
+        // alone, as for one word, and sorted; their rows are then read in that order, each
+        // checked for the other terms, until the page is full. Reading every row first and
+        // sorting the matches read all 3,312 users of `den` for `van den berg` (45 ms on
+        // PostgreSQL, where the page takes its first 51).
+        let words_cursor = s.cursor_on(after, "nw.sort_key", "nw.user_id");
+        let words = s.name_word_users(word, "nw.user_id AS id, nw.sort_key");
+        let mut keyed: Vec<String> =
+            ranges.iter().map(|r| format!("SELECT u.id, u.sort_key FROM users u WHERE {r} AND {cursor}")).collect();
+        keyed.push(format!("{words} AND {words_cursor}"));
         format!(
-            "SELECT {COLUMNS}, u.sort_key FROM ({}) AS m CROSS JOIN users u WHERE u.id = m.id AND {cursor}{rest_holds} \
-             ORDER BY u.sort_key, u.id LIMIT {limit}",
-            ids.join(" UNION ")
+            "SELECT {COLUMNS}, u.sort_key FROM (SELECT m.id, m.sort_key FROM ({}) AS m ORDER BY m.sort_key, m.id) AS m \
+             CROSS JOIN users u WHERE u.id = m.id{rest_holds} ORDER BY m.sort_key, m.id LIMIT {limit}",
+            keyed.join(" UNION ")
         )
     } else if rest.is_empty() {
         // One common word: its users by name word are a page of their own, read in name
