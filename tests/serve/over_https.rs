@@ -386,7 +386,7 @@ on_each_backend!(silent_connections_are_closed_and_one_address_holds_only_its_pl
 async fn http1_keep_alive_lasts_idle_seconds_not_the_header_deadline(db: TestDb) {
     let served = Served::start_with(&db, "header_timeout_seconds = 2\nidle_seconds = 6\n");
     let mut tls = connect_tls(served.port, &served.cert()).await;
-    let mut health = async |tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>| {
+    let health = async |tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>| {
         tls.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.ok()?;
         let mut answer = Vec::new();
         let mut buffer = [0u8; 1024];
