@@ -8,6 +8,12 @@
 //! - at 10x the limit: the share answered 503, how fast, and the p99 of those answered 200;
 //! - any 5xx other than 503 (there must be none), and the audit events against the 200s;
 //! - 20 agents signing in and generating, idle and during the 10x overload: their p99.
+//! - h2load (nghttp2's load tool, Debian's `nghttp2-client`), in the same run: valid codes,
+//!   one h2load a code, eight at a time; then 400 calls of one evaluation each over eight
+//!   connections;
+//! - p50/p99 of a caller's redemptions while one address tries to hold 10,000 silent HTTP/2
+//!   connections, against the same rate without them;
+//! - what reading a PROXY protocol v2 header costs, against one evaluation.
 //!
 //!   cargo build --release
 //!   cargo run --release --example serve_load                       # SQLite, a fresh file
@@ -52,6 +58,23 @@ fn percentile(xs: &[Duration], p: f64) -> f64 {
     xs.get(i).map_or(0.0, |d| ms(*d))
 }
 
+/// A TLS client that trusts `certificate` (PEM) and offers h2.
+fn h2_connector(certificate: &[u8]) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    use rustls::pki_types::pem::PemObject;
+    for c in rustls::pki_types::CertificateDer::pem_slice_iter(certificate) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
 /// The load generator: HTTP/2 connections to the server, taken in turn.
 struct Client {
     senders: Vec<SendRequest<Full<Bytes>>>,
@@ -62,19 +85,7 @@ struct Client {
 
 impl Client {
     async fn connect(port: u16, certificate: &[u8], token: &str) -> Self {
-        let mut roots = rustls::RootCertStore::empty();
-        use rustls::pki_types::pem::PemObject;
-        for c in rustls::pki_types::CertificateDer::pem_slice_iter(certificate) {
-            roots.add(c.unwrap()).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"h2".to_vec()];
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let connector = h2_connector(certificate);
         let mut senders = Vec::new();
         for _ in 0..CONNECTIONS {
             let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -272,8 +283,15 @@ async fn main() {
         let issued = desk.generate_codes(&generator, *id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
         valid.extend(issued.codes.iter().map(|c| (customers[i].username.clone(), c.grouped())));
     }
+    // Valid codes for h2load, from the next customers.
+    let mut for_h2load: Vec<(String, Zeroizing<String>)> = Vec::new();
+    let first = wanted.div_ceil(10);
+    for (i, id) in ids.iter().enumerate().skip(first).take(first) {
+        let issued = desk.generate_codes(&generator, *id, IdentityCheck::InPersonPhotoId, None).await.unwrap();
+        for_h2load.extend(issued.codes.iter().map(|c| (customers[i].username.clone(), c.grouped())));
+    }
     // The customers the open-loop phases call for (wrong codes): none of them holds a batch.
-    let callers: Arc<Vec<String>> = Arc::new(names[wanted.div_ceil(10)..CUSTOMERS - 200].to_vec());
+    let callers: Arc<Vec<String>> = Arc::new(names[2 * first..CUSTOMERS - 200].to_vec());
     let agent_targets: Vec<i64> = ids[CUSTOMERS - 200..].to_vec();
     let agent_names: Vec<String> = staff[..AGENTS].iter().map(|s| s.username.clone()).collect();
 
@@ -328,6 +346,9 @@ async fn main() {
         statuses.iter().filter(|s| **s == 503).count()
     );
 
+    h2load_valid(port, &for_h2load, &token, limit, &desk, &admin).await;
+    h2load_calls(port, &token, limit);
+
     for share in [0.5, 2.0, 10.0] {
         let phase = open_loop(&client, &callers, limit * share).await;
         answered += phase.ok.len();
@@ -346,6 +367,26 @@ async fn main() {
             phase.other
         );
     }
+
+    // One address tries to hold 10,000 silent HTTP/2 connections while a caller redeems at
+    // half the limit: its p50/p99 against the 0.5x phase above.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood = tokio::spawn(silent_flood(port, certificate.clone(), 10_000, stop.clone()));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let phase = open_loop(&client, &callers, limit * 0.5).await;
+    stop.store(true, Ordering::Relaxed);
+    let (held, attempts) = flood.await.unwrap();
+    answered += phase.ok.len();
+    other_5xx += phase.other.iter().filter(|s| **s >= 500).count();
+    println!(
+        "0.5 x limit while 127.0.0.3 tries to hold 10,000 silent h2 connections ({attempts} attempts, at most {held} held at once): 200 {} (p50 {:.1} ms, p99 {:.1} ms); 503 {}; other {:?}",
+        phase.ok.len(),
+        percentile(&phase.ok, 0.5),
+        percentile(&phase.ok, 0.99),
+        phase.busy.len(),
+        phase.other
+    );
+    proxy_header_cost(evaluation);
 
     // The staff: 20 agents idle, then during a 10x overload.
     let idle = agents(&desk, &agent_names, &pass, &agent_targets, 2).await;
@@ -381,5 +422,157 @@ async fn main() {
     println!(
         "5xx other than 503: {other_5xx}; redemptions answered 200: {answered}; their audit events: {audited} ({}); server exit after SIGTERM: {status}",
         if audited == answered { "equal" } else { "DIFFERENT" }
+    );
+}
+
+/// A file in memory holding `text`, named by a path another process can open
+/// (`/proc/<pid>/fd/<n>`): h2load reads its body from a file, and a code is never written
+/// to disk.
+fn memory_file(text: &str) -> (std::fs::File, String) {
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: memfd_create returns a new descriptor this function then owns.
+    let fd = unsafe { libc::memfd_create(c"h2load-body".as_ptr(), 0) };
+    assert!(fd >= 0, "memfd_create failed");
+    // SAFETY: `fd` is a fresh, valid descriptor owned by nobody else.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.write_all(text.as_bytes()).unwrap();
+    let path = format!("/proc/{}/fd/{}", std::process::id(), file.as_raw_fd());
+    (file, path)
+}
+
+/// h2load (`-n`, `-c`, `-m`) with `body`; its "finished in" line and its status counts.
+fn h2load(port: u16, token: &str, body_path: &str, calls: usize, connections: usize) -> String {
+    let out = Command::new("h2load")
+        .args(["-n", &calls.to_string(), "-c", &connections.to_string(), "-m", "1"])
+        .args(["-H", &format!("authorization: Bearer {token}"), "-H", "content-type: application/json"])
+        .args(["-d", body_path, &format!("https://127.0.0.1:{port}/v1/backup-codes/redeem")])
+        .output()
+        .expect("h2load (Debian's nghttp2-client)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Valid codes through h2load, one process a code, eight at a time: the codes accepted (the
+/// audit log's count) a second against the limit.
+async fn h2load_valid(
+    port: u16,
+    valid: &[(String, Zeroizing<String>)],
+    token: &str,
+    limit: f64,
+    desk: &HelpDesk,
+    admin: &helpdesk::desk::Session,
+) {
+    let redeemed = async || {
+        let filter = AuditFilter { action: Some(AuditAction::BackupCodeRedeemed), ..AuditFilter::default() };
+        desk.export_audit_as(admin, &filter, 0, i64::MAX).await.unwrap().len()
+    };
+    let before = redeemed().await;
+    let bodies: Vec<(std::fs::File, String)> = valid
+        .iter()
+        .map(|(user, code)| memory_file(&serde_json::json!({ "username": user, "code": code.as_str() }).to_string()))
+        .collect();
+    let paths: Arc<Vec<String>> = Arc::new(bodies.iter().map(|(_, p)| p.clone()).collect());
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let t = Instant::now();
+    let runners: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let (paths, cursor, token) = (paths.clone(), cursor.clone(), token.to_owned());
+            std::thread::spawn(move || {
+                while let Some(path) = paths.get(cursor.fetch_add(1, Ordering::Relaxed)) {
+                    h2load(port, &token, path, 1, 1);
+                }
+            })
+        })
+        .collect();
+    for runner in runners {
+        runner.join().unwrap();
+    }
+    let took = t.elapsed();
+    let accepted = redeemed().await - before;
+    let rate = accepted as f64 / took.as_secs_f64();
+    println!(
+        "h2load, valid codes (one h2load a code, {CONNECTIONS} at a time): {accepted} of {} accepted in {:.2} s = {rate:.1}/s = {:.2} x the limit",
+        valid.len(),
+        took.as_secs_f64(),
+        rate / limit
+    );
+}
+
+/// h2load's own loop: 400 calls over eight connections, each one evaluation (an unknown
+/// user), against the limit.
+fn h2load_calls(port: u16, token: &str, limit: f64) {
+    let (_file, path) = memory_file(r#"{"username":"nobody.here","code":"ABCD-EFGH-JKMN"}"#);
+    let out = h2load(port, token, &path, 400, CONNECTIONS);
+    let finished = out.lines().find(|l| l.starts_with("finished in")).unwrap_or("(no figures)");
+    let statuses = out.lines().find(|l| l.starts_with("status codes")).unwrap_or("");
+    let rate: f64 = finished
+        .split(", ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next()?.parse().ok())
+        .unwrap_or(0.0);
+    println!("h2load, 400 calls over {CONNECTIONS} connections: {finished}; {statuses}; {:.2} x the limit", rate / limit);
+}
+
+/// From 127.0.0.3, `slots` connections that finish TLS choosing h2 and then say nothing;
+/// each one closed is opened again a second later, until `stop`. Returns the most held
+/// at once and the attempts made.
+async fn silent_flood(
+    port: u16,
+    certificate: Vec<u8>,
+    slots: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> (usize, usize) {
+    let connector = h2_connector(&certificate);
+    let (held, most, attempts) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..slots {
+        let (connector, stop, held, most, attempts) =
+            (connector.clone(), stop.clone(), held.clone(), most.clone(), attempts.clone());
+        tasks.spawn(async move {
+            use tokio::io::AsyncReadExt;
+            while !stop.load(Ordering::Relaxed) {
+                attempts.fetch_add(1, Ordering::Relaxed);
+                let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                socket.bind("127.0.0.3:0".parse().unwrap()).unwrap();
+                if let Ok(tcp) = socket.connect(([127, 0, 0, 1], port).into()).await
+                    && let Ok(mut tls) = connector.connect("localhost".try_into().unwrap(), tcp).await
+                {
+                    let now = held.fetch_add(1, Ordering::Relaxed) + 1;
+                    most.fetch_max(now, Ordering::Relaxed);
+                    let mut byte = [0u8; 1];
+                    let _ = tokio::time::timeout(Duration::from_secs(60), tls.read(&mut byte)).await;
+                    held.fetch_sub(1, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+    tokio::time::sleep(PHASE + Duration::from_secs(2)).await;
+    stop.store(true, Ordering::Relaxed);
+    tasks.abort_all();
+    (most.load(Ordering::Relaxed), attempts.load(Ordering::Relaxed))
+}
+
+/// Reading a PROXY protocol v2 header (IPv4, as HAProxy's `send-proxy-v2` writes it), timed
+/// over 100,000 reads, against one evaluation.
+fn proxy_header_cost(evaluation: Duration) {
+    let header: [u8; 28] = [
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c, 203, 0, 113,
+        7, 10, 0, 0, 1, 0xc7, 0x38, 0x20, 0xfb,
+    ];
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let t = Instant::now();
+    runtime.block_on(async {
+        for _ in 0..100_000 {
+            let mut stream = &header[..];
+            std::hint::black_box(helpdesk::serve::proxy::read_header(&mut stream).await.unwrap());
+        }
+    });
+    let one = t.elapsed() / 100_000;
+    println!(
+        "a PROXY v2 header read: {:.2} µs = {:.4} % of one evaluation ({:.1} ms)",
+        one.as_secs_f64() * 1e6,
+        100.0 * one.as_secs_f64() / evaluation.as_secs_f64(),
+        ms(evaluation)
     );
 }
