@@ -103,6 +103,7 @@ GRANT SELECT, INSERT ON serve_clients TO helpdesk_runtime;
 GRANT UPDATE (revoked_at, revoked_by) ON serve_clients TO helpdesk_runtime;
 -- `helpdesk serve`'s refusal counts per caller address, shared by its instances: throttle
 -- state, whose past windows are deleted.
-GRANT SELECT, INSERT, UPDATE, DELETE ON serve_refusals TO helpdesk_runtime;
+GRANT SELECT, INSERT, DELETE ON serve_refusals TO helpdesk_runtime;
+GRANT UPDATE (window_start, refused) ON serve_refusals TO helpdesk_runtime;
 -- The version check at start.
 GRANT SELECT ON _sqlx_migrations TO helpdesk_runtime;

@@ -121,7 +121,10 @@ impl Client {
                 (status, bytes.windows(8).any(|w| w == b"accepted"))
             }
             Err(e) => {
-                eprintln!("a call failed: {e}");
+                static SAID: AtomicUsize = AtomicUsize::new(0);
+                if SAID.fetch_add(1, Ordering::Relaxed) < 3 {
+                    eprintln!("a call failed: {e}");
+                }
                 (0, false)
             }
         }
@@ -195,7 +198,20 @@ async fn agents(
     all
 }
 
-fn start_server(binary: &std::path::Path, dir: &std::path::Path, url: &str) -> (Child, u16) {
+fn start_server(
+    binary: &std::path::Path,
+    dir: &std::path::Path,
+    url: &str,
+    audit_key: &helpdesk::domain::audit_chain::AuditKey,
+) -> (Child, u16) {
+    // The keys the server reads beside its configuration: this run's audit key, and the
+    // factor key the desk above seals with ([7; 32]).
+    std::fs::write(dir.join("helpdesk-audit.key"), audit_key.to_file_text()).unwrap();
+    std::fs::write(dir.join("helpdesk-factor.key"), "07".repeat(32)).unwrap();
+    for key in ["helpdesk-audit.key", "helpdesk-factor.key"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join(key), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     std::fs::write(dir.join("cert.pem"), made.cert.pem()).unwrap();
     std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).unwrap();
@@ -295,7 +311,7 @@ async fn main() {
     let agent_targets: Vec<i64> = ids[CUSTOMERS - 200..].to_vec();
     let agent_names: Vec<String> = staff[..AGENTS].iter().map(|s| s.username.clone()).collect();
 
-    let (mut server, port) = start_server(&binary, dir.path(), &url);
+    let (mut server, port) = start_server(&binary, dir.path(), &url, &audit_key);
     let certificate = std::fs::read(dir.path().join("cert.pem")).unwrap();
     let client = Arc::new(Client::connect(port, &certificate, &token).await);
     let mut answered = 0usize;
@@ -348,6 +364,9 @@ async fn main() {
 
     h2load_valid(port, &for_h2load, &token, limit, &desk, &admin).await;
     h2load_calls(port, &token, limit);
+    // The server closed the generator's connections while h2load ran (idle past
+    // serve.idle_seconds): a fresh set.
+    let client = Arc::new(Client::connect(port, &certificate, &token).await);
 
     for share in [0.5, 2.0, 10.0] {
         let phase = open_loop(&client, &callers, limit * share).await;
@@ -386,7 +405,7 @@ async fn main() {
         phase.busy.len(),
         phase.other
     );
-    proxy_header_cost(evaluation);
+    proxy_header_cost(evaluation).await;
 
     // The staff: 20 agents idle, then during a 10x overload.
     let idle = agents(&desk, &agent_names, &pass, &agent_targets, 2).await;
@@ -505,12 +524,11 @@ fn h2load_calls(port: u16, token: &str, limit: f64) {
     let out = h2load(port, token, &path, 400, CONNECTIONS);
     let finished = out.lines().find(|l| l.starts_with("finished in")).unwrap_or("(no figures)");
     let statuses = out.lines().find(|l| l.starts_with("status codes")).unwrap_or("");
-    let rate: f64 = finished
-        .split(", ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next()?.parse().ok())
-        .unwrap_or(0.0);
-    println!("h2load, 400 calls over {CONNECTIONS} connections: {finished}; {statuses}; {:.2} x the limit", rate / limit);
+    let rate: f64 = finished.split(", ").nth(1).and_then(|r| r.split(' ').next()?.parse().ok()).unwrap_or(0.0);
+    println!(
+        "h2load, 400 calls over {CONNECTIONS} connections: {finished}; {statuses}; {:.2} x the limit",
+        rate / limit
+    );
 }
 
 /// From 127.0.0.3, `slots` connections that finish TLS choosing h2 and then say nothing;
@@ -523,7 +541,8 @@ async fn silent_flood(
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> (usize, usize) {
     let connector = h2_connector(&certificate);
-    let (held, most, attempts) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (held, most, attempts) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..slots {
         let (connector, stop, held, most, attempts) =
@@ -555,19 +574,16 @@ async fn silent_flood(
 
 /// Reading a PROXY protocol v2 header (IPv4, as HAProxy's `send-proxy-v2` writes it), timed
 /// over 100,000 reads, against one evaluation.
-fn proxy_header_cost(evaluation: Duration) {
+async fn proxy_header_cost(evaluation: Duration) {
     let header: [u8; 28] = [
-        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c, 203, 0, 113,
-        7, 10, 0, 0, 1, 0xc7, 0x38, 0x20, 0xfb,
+        0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c, 203, 0, 113, 7,
+        10, 0, 0, 1, 0xc7, 0x38, 0x20, 0xfb,
     ];
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let t = Instant::now();
-    runtime.block_on(async {
-        for _ in 0..100_000 {
-            let mut stream = &header[..];
-            std::hint::black_box(helpdesk::serve::proxy::read_header(&mut stream).await.unwrap());
-        }
-    });
+    for _ in 0..100_000 {
+        let mut stream = &header[..];
+        std::hint::black_box(helpdesk::serve::proxy::read_header(&mut stream).await.unwrap());
+    }
     let one = t.elapsed() / 100_000;
     println!(
         "a PROXY v2 header read: {:.2} µs = {:.4} % of one evaluation ({:.1} ms)",

@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::routing::{get, post};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use zeroize::{Zeroize, Zeroizing};
@@ -34,6 +34,11 @@ pub const RETRY_AFTER_SECS: u64 = 1;
 pub const REDEEM: &str = "/v1/backup-codes/redeem";
 pub const HEALTH: &str = "/v1/health";
 pub const READY: &str = "/v1/ready";
+
+/// The trusted proxy a call came through (`serve.trusted_proxies`), if any: the audit
+/// names it beside the caller its PROXY header named.
+#[derive(Debug, Clone, Copy)]
+pub struct ViaProxy(pub Option<std::net::IpAddr>);
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -79,9 +84,14 @@ impl Api {
         let mut cached = self.active_tokens.lock().await;
         let fresh = cached.as_ref().is_some_and(|(at, _)| at.elapsed() < READINESS_FOR);
         if !fresh {
+            // A failed read is not tried again within the second either: the last set stands.
             match self.desk.active_serve_tokens().await {
                 Ok(hashes) => *cached = Some((Instant::now(), hashes)),
-                Err(e) => tracing::warn!("the active tokens could not be read: {e}"),
+                Err(e) => {
+                    tracing::warn!("the active tokens could not be read: {e}");
+                    let last = cached.take().map(|(_, hashes)| hashes).unwrap_or_default();
+                    *cached = Some((Instant::now(), last));
+                }
             }
         }
         cached.as_ref().is_some_and(|(_, hashes)| hashes.contains(hash))
@@ -189,29 +199,52 @@ async fn method_not_allowed() -> ApiError {
 async fn redeem(
     State(api): State<Api>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    via: Option<axum::Extension<ViaProxy>>,
     headers: HeaderMap,
     mut body: Body,
 ) -> Result<axum::Json<RedeemAnswer>, ApiError> {
-    let answer = answer_redemption(&api, peer, &headers, &mut body).await;
+    // One deadline for the body, whether it is read or discarded after a refusal.
+    let deadline = tokio::time::Instant::now() + api.body_timeout;
+    let via = via.and_then(|axum::Extension(ViaProxy(proxy))| proxy);
+    let answer = answer_redemption(&api, Caller { peer, via }, &headers, &mut body, deadline).await;
     if answer.is_err() {
-        discard(&mut body, api.body_timeout).await;
+        discard(&mut body, deadline).await;
     }
     answer
+}
+
+/// Who called: the address (the one a trusted proxy's header named, else the
+/// connection's), and the proxy it came through.
+#[derive(Debug, Clone, Copy)]
+struct Caller {
+    peer: SocketAddr,
+    via: Option<std::net::IpAddr>,
+}
+
+impl Caller {
+    /// How the audit names the caller: `203.0.113.7`, or `203.0.113.7 (via proxy 10.0.0.10)`.
+    fn named(&self) -> String {
+        match self.via {
+            Some(proxy) => format!("{} (via proxy {proxy})", self.peer.ip()),
+            None => self.peer.ip().to_string(),
+        }
+    }
 }
 
 /// The redemption's answer; a refusal may leave part of the body unread.
 async fn answer_redemption(
     api: &Api,
-    peer: SocketAddr,
+    who: Caller,
     headers: &HeaderMap,
     body: &mut Body,
+    deadline: tokio::time::Instant,
 ) -> Result<axum::Json<RedeemAnswer>, ApiError> {
-    let client = caller(api, peer, headers).await?;
+    let client = caller(api, who, headers).await?;
     if !declared_json(headers.get(header::CONTENT_TYPE)) {
         return Err(ApiError::NotJson);
     }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let (username, code) = parse(read_body(body, declared, api.body_timeout).await?)?;
+    let (username, code) = parse(read_body(body, declared, deadline).await?)?;
     let place = api.admission.enter().ok_or(ApiError::QueueFull)?;
     let code = if code.len() > MAX_CODE_BYTES { Zeroizing::new(String::new()) } else { code };
     // The redemption runs to its end, audit event included, even when the caller hangs up
@@ -236,7 +269,7 @@ const READ_PAST: usize = 64 * 1024;
 /// restarts its clock at every frame; this one covers the whole body). The bytes kept are
 /// in one buffer that never grows (no copy of a code is left behind by a reallocation);
 /// `parse` wipes it. A longer body is 413, the rest of it left to `discard`.
-async fn read_body(body: &mut Body, declared: Option<u64>, timeout: Duration) -> Result<Bytes, ApiError> {
+async fn read_body(body: &mut Body, declared: Option<u64>, deadline: tokio::time::Instant) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(ApiError::TooLarge);
@@ -259,7 +292,7 @@ async fn read_body(body: &mut Body, declared: Option<u64>, timeout: Duration) ->
         }
         Ok::<_, axum::Error>(Some(kept))
     };
-    let kept = tokio::time::timeout(timeout, read)
+    let kept = tokio::time::timeout_at(deadline, read)
         .await
         .unwrap_or_else(|_| Err(axum::Error::new("the body took longer than serve.body_timeout_seconds")))?;
     kept.map(Bytes::from).ok_or(ApiError::TooLarge)
@@ -270,7 +303,7 @@ async fn read_body(body: &mut Body, declared: Option<u64>, timeout: Duration) ->
 /// server that answers first resets the rest of the stream (RFC 9113 §8.1 allows it), and
 /// some clients then lose the answer they had (curl 7.88: "error 92"). A longer or slower
 /// body is answered anyway.
-async fn discard(body: &mut Body, timeout: Duration) {
+async fn discard(body: &mut Body, deadline: tokio::time::Instant) {
     use http_body_util::BodyExt;
     let read = async {
         let mut seen = 0usize;
@@ -286,13 +319,13 @@ async fn discard(body: &mut Body, timeout: Duration) {
             }
         }
     };
-    let _ = tokio::time::timeout(timeout, read).await;
+    let _ = tokio::time::timeout_at(deadline, read).await;
 }
 
 /// The bearer token's owner, or the answer for a caller without one: 401 (audited with
 /// the address), or 429 once the address has been refused too often this minute.
-async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<ServeClient, ApiError> {
-    let address = peer.ip();
+async fn caller(api: &Api, who: Caller, headers: &HeaderMap) -> Result<ServeClient, ApiError> {
+    let address = who.peer.ip();
     let presented = headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(serve_client::bearer));
     let hash = presented.flatten().map(serve_client::token_hash);
     if let Some(retry_after) = api.refusals.waiting(address, Instant::now()) {
@@ -315,13 +348,18 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
         },
     };
     // Counted for every instance on the database (behind a load balancer the allowance is
-    // the caller's); this process's own count if the database cannot.
-    let shared = match api.desk.count_serve_refusal(&crate::serve::guard::key(address).to_string()).await {
-        Ok(counted) => Some(counted),
-        Err(e) => {
-            tracing::warn!("a refusal could not be counted in the database ({e}); counted by this process alone");
-            None
+    // the caller's), within this process's budget of such writes a minute; past it, or if
+    // the database cannot, by this process alone.
+    let shared = if api.refusals.may_share(Instant::now()) {
+        match api.desk.count_serve_refusal(&crate::serve::guard::key(address).to_string()).await {
+            Ok(counted) => Some(counted),
+            Err(e) => {
+                tracing::warn!("a refusal could not be counted in the database ({e}); counted by this process alone");
+                None
+            }
         }
+    } else {
+        None
     };
     let event = match api.refusals.refuse(address, Instant::now(), shared) {
         Refused::Itemise(_) => Some((why.to_owned(), 1)),
@@ -336,7 +374,7 @@ async fn caller(api: &Api, peer: SocketAddr, headers: &HeaderMap) -> Result<Serv
         Refused::Throttled { retry_after } => return Err(ApiError::Throttled { retry_after }),
     };
     if let Some((why, count)) = event
-        && let Err(e) = api.desk.record_refused_call(&address.to_string(), &why, count).await
+        && let Err(e) = api.desk.record_refused_call(&who.named(), &why, count).await
     {
         tracing::error!("a refused call could not be audited: {e}");
     }
@@ -359,7 +397,18 @@ fn declared_json(value: Option<&axum::http::HeaderValue>) -> bool {
 
 /// An object's members in the order sent, duplicates kept (serde_json's `Map` keeps the
 /// last of two equal keys, which would let `{"username":"x",…,"username":"y"}` through).
+/// Every string it still holds when dropped is wiped, nested ones included, whatever path
+/// the parse took (a syntax error after the code, a code inside an array, an unknown key).
 struct Members(Vec<(String, Value)>);
+
+impl Drop for Members {
+    fn drop(&mut self) {
+        for (key, value) in &mut self.0 {
+            key.zeroize();
+            wipe(value);
+        }
+    }
+}
 
 impl<'de> serde::Deserialize<'de> for Members {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -370,11 +419,12 @@ impl<'de> serde::Deserialize<'de> for Members {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
-                let mut members = Vec::new();
+                // Built in place: if a later member fails to parse, the ones read are wiped.
+                let mut members = Members(Vec::new());
                 while let Some(pair) = map.next_entry::<String, Value>()? {
-                    members.push(pair);
+                    members.0.push(pair);
                 }
-                Ok(Members(members))
+                Ok(members)
             }
         }
         deserializer.deserialize_map(Visit)
@@ -383,61 +433,60 @@ impl<'de> serde::Deserialize<'de> for Members {
 
 /// The request's two fields, each a string once, nothing else; the error names the field
 /// at fault. The code goes into memory that is wiped, and so does the body it came in, and
-/// every code text of a refused body.
+/// every string of a refused body (`Members`). What the transport read it into (hyper's and
+/// rustls's buffers) and serde_json's scratch space for escaped strings are not ours to wipe.
 fn parse(bytes: Bytes) -> Result<(String, Zeroizing<String>), ApiError> {
     let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
     let parsed = if bom { None } else { Some(serde_json::from_slice::<Members>(&bytes)) };
     if let Ok(mut owned) = bytes.try_into_mut() {
         owned.zeroize();
     }
-    let members = match parsed {
+    let mut members = match parsed {
         None => return Err(bad(None, "the body starts with a byte-order mark: send UTF-8 JSON without one".into())),
-        Some(Ok(Members(members))) => members,
+        Some(Ok(members)) => members,
         Some(Err(e)) if e.is_data() => {
             return Err(bad(None, "the body must be a JSON object with username and code".into()));
         }
         Some(Err(e)) => return Err(bad(None, format!("the body is not JSON: {e}"))),
     };
-    let mut object = Map::new();
-    let mut repeated: Option<String> = None;
-    for (key, value) in members {
-        if object.contains_key(&key) {
-            repeated.get_or_insert_with(|| key.clone());
-            wipe(value);
-            continue;
-        }
-        object.insert(key, value);
-    }
-    if let Some(key) = repeated {
-        if let Some(code) = object.remove("code") {
-            wipe(code);
-        }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(key) = members.0.iter().map(|(k, _)| k.as_str()).find(|k| !seen.insert(*k)).map(str::to_owned) {
         let field = ["username", "code"].into_iter().find(|f| *f == key);
         return Err(bad(
             field,
             format!("the key {:?} appears twice: send each key once", key.escape_debug().to_string()),
         ));
     }
-    let mut take = |field: &'static str| match object.remove(field) {
-        Some(Value::String(text)) => Ok(text),
-        Some(other) => Err(bad(Some(field), format!("{field} must be a string (found {})", kind(&other)))),
+    let mut take = |field: &'static str| match members.0.iter_mut().find(|(k, _)| k == field) {
+        Some((_, value)) => match std::mem::take(value) {
+            Value::String(text) => Ok(text),
+            mut other => {
+                let found = kind(&other);
+                wipe(&mut other);
+                Err(bad(Some(field), format!("{field} must be a string (found {found})")))
+            }
+        },
         None => Err(bad(Some(field), format!("{field} is missing"))),
     };
     // The code first: whatever is wrong later, it is already in memory that is wiped.
     let code = take("code").map(Zeroizing::new);
     let username = take("username")?;
     let code = code?;
-    if let Some(extra) = object.keys().next() {
+    if let Some((extra, _)) = members.0.iter().find(|(k, _)| k != "code" && k != "username") {
         let message = format!("unknown field {:?}: only username and code are taken", extra.escape_debug().to_string());
         return Err(bad(None, message));
     }
     Ok((username, code))
 }
 
-/// Wipes a string that may hold a code.
-fn wipe(value: Value) {
-    if let Value::String(mut text) = value {
-        text.zeroize();
+/// Wipes every string a value holds, at any depth (an object's keys are left: only the
+/// top level's keys are ours to name, and `Members` wipes those).
+fn wipe(value: &mut Value) {
+    match value {
+        Value::String(text) => text.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(object) => object.values_mut().for_each(wipe),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

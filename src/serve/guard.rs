@@ -66,6 +66,8 @@ pub struct RefusalThrottle {
 
 #[derive(Default)]
 struct Seen {
+    /// Refusals counted in the database this minute, and when the minute began.
+    shared: Option<(Instant, u64)>,
     by_address: HashMap<IpAddr, (Instant, u64)>,
     /// Itemised refusals of every address in the current minute, and when it began.
     all: Option<(Instant, u64)>,
@@ -150,6 +152,19 @@ impl RefusalThrottle {
             }
             _ => None,
         }
+    }
+
+    /// Whether one more refusal may be counted in the database this minute: at most
+    /// `ITEMISED_PER_MINUTE` a minute from this process, so that a flood from many
+    /// addresses cannot hold the database's writer; past it each process counts alone.
+    pub fn may_share(&self, now: Instant) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = match seen.shared {
+            Some((began, n)) if now < began + WINDOW => (began, n + 1),
+            _ => (now, 1),
+        };
+        seen.shared = Some(shared);
+        shared.1 <= ITEMISED_PER_MINUTE
     }
 
     /// Counts one more refusal from `address`. `shared` is what every instance on the
@@ -246,6 +261,15 @@ mod tests {
         assert_eq!(throttle.refuse(b, t0, None), Refused::Itemise(1));
         assert_eq!(throttle.waiting(a, t0 + WINDOW), None);
         assert_eq!(throttle.refuse(a, t0 + WINDOW, None), Refused::Itemise(1));
+    }
+
+    #[test]
+    fn the_database_counts_a_budget_of_refusals_a_minute() {
+        let throttle = RefusalThrottle::new(2);
+        let t0 = Instant::now();
+        assert!((0..ITEMISED_PER_MINUTE).all(|_| throttle.may_share(t0)));
+        assert!(!throttle.may_share(t0 + Duration::from_secs(59)));
+        assert!(throttle.may_share(t0 + WINDOW));
     }
 
     #[test]

@@ -155,13 +155,18 @@ impl Server {
             .initial_stream_window_size(64 * 1024)
             .initial_connection_window_size(256 * 1024)
             .keep_alive_interval(Some(KEEP_ALIVE))
-            .keep_alive_timeout(KEEP_ALIVE / 2);
+            .keep_alive_timeout(KEEP_ALIVE / 2)
+            // A client that opens streams and resets them at once ("rapid reset") is cut
+            // off: each reset call would still run to its end in its own task.
+            .max_pending_accept_reset_streams(20)
+            .max_local_error_reset_streams(64);
         let connections = Arc::new(Semaphore::new(s.max_connections));
         metrics.watch(&self.desk, admission, connections.clone(), s.max_connections);
         let _scrapes = self.scrapes.map(|listener| metrics::serve(listener, metrics.clone()));
         let per_address = guard::PerAddress::new(s.max_per_address);
         let (stop, stopping) = tokio::sync::watch::channel(false);
-        let handlers = Running::default();
+        let handlers = Running::new(s.max_connections);
+        let drain = Duration::from_secs(s.drain_secs);
         tokio::pin!(shutdown);
         loop {
             let (tcp, peer) = tokio::select! {
@@ -206,8 +211,8 @@ impl Server {
                 let mut tcp = tcp;
                 // The PROXY header and the TLS handshake share the header timeout.
                 let deadline = tokio::time::Instant::now() + header_timeout;
-                let (peer, address_place) = match direct_place {
-                    Some(address_place) => (peer, address_place),
+                let (peer, address_place, via) = match direct_place {
+                    Some(address_place) => (peer, address_place, None),
                     None => {
                         let peer = match tokio::time::timeout_at(deadline, proxy::read_header(&mut tcp)).await {
                             Ok(Ok(caller)) => caller.unwrap_or(proxy),
@@ -220,7 +225,7 @@ impl Server {
                         let Some(address_place) = per_address.enter(peer.ip()) else {
                             return metrics.refused(metrics::Refusal::PerAddress);
                         };
-                        (peer, address_place)
+                        (peer, address_place, Some(proxy.ip()))
                     }
                 };
                 let _place = (place, address_place);
@@ -240,8 +245,16 @@ impl Server {
                 let calls = activity.clone();
                 let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    request.extensions_mut().insert(api::ViaProxy(via));
                     let mut router = router.clone();
-                    let (in_flight, running) = (calls.begin(), handlers.begin());
+                    let in_flight = calls.begin();
+                    // Calls outlive their callers, so they are bounded apart from the
+                    // connections: past `serve.max_connections` running, 503 at once.
+                    let Some(running) = handlers.begin() else {
+                        drop(in_flight);
+                        let busy = axum::response::IntoResponse::into_response(error::ApiError::QueueFull);
+                        return futures_util::future::Either::Left(std::future::ready(Ok(busy)));
+                    };
                     // Each call runs in a task of its own, to its end: a caller that hangs up
                     // drops only the wait for the answer, never a database transaction or an
                     // audit event half-way (sqlx can hand back a connection still inside a
@@ -250,7 +263,7 @@ impl Server {
                         let _running = running;
                         tower::Service::call(&mut router, request).await
                     });
-                    async move {
+                    futures_util::future::Either::Right(async move {
                         let _in_flight = in_flight;
                         match call.await {
                             Ok(answer) => answer,
@@ -260,7 +273,7 @@ impl Server {
                                 error: crate::desk::DeskError::Internal(e),
                             })),
                         }
-                    }
+                    })
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
                 tokio::pin!(connection);
@@ -272,11 +285,11 @@ impl Server {
                     ended = connection.as_mut() => ended,
                     () = async { drop(stopping.wait_for(|stop| *stop).await) } => {
                         connection.as_mut().graceful_shutdown();
-                        connection.await
+                        finish(connection, drain).await
                     }
                     () = &mut aged => {
                         connection.as_mut().graceful_shutdown();
-                        connection.await
+                        finish(connection, drain).await
                     }
                     // Nothing asked within the header timeout of the handshake (an HTTP/2
                     // client that never sends its preface or a request): closed at once.
@@ -286,7 +299,7 @@ impl Server {
                             return metrics.refused(metrics::Refusal::Silent);
                         }
                         connection.as_mut().graceful_shutdown();
-                        connection.await
+                        finish(connection, drain).await
                     }
                 };
                 if let Err(e) = ended {
@@ -309,6 +322,15 @@ impl Server {
     }
 }
 
+/// A connection asked to close gets `within` to finish what it has in flight (a client
+/// that never opens its flow-control window would hold it for ever); then it is dropped.
+async fn finish<C, E>(connection: std::pin::Pin<&mut C>, within: Duration) -> Result<(), E>
+where
+    C: Future<Output = Result<(), E>>,
+{
+    tokio::time::timeout(within, connection).await.unwrap_or(Ok(()))
+}
+
 /// What a drain left behind when `serve.drain_seconds` ran out (both 0: a clean drain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Drained {
@@ -320,12 +342,9 @@ pub struct Drained {
 
 /// The calls running in their own tasks, counted so that the drain can wait for them.
 #[derive(Clone)]
-struct Running(Arc<tokio::sync::watch::Sender<usize>>);
-
-impl Default for Running {
-    fn default() -> Self {
-        Self(Arc::new(tokio::sync::watch::Sender::new(0)))
-    }
+struct Running {
+    count: Arc<tokio::sync::watch::Sender<usize>>,
+    max: usize,
 }
 
 /// One running call; it stops counting when dropped.
@@ -338,18 +357,28 @@ impl Drop for RunningCall {
 }
 
 impl Running {
-    fn begin(&self) -> RunningCall {
-        self.0.send_modify(|n| *n += 1);
-        RunningCall(self.0.clone())
+    fn new(max: usize) -> Self {
+        Self { count: Arc::new(tokio::sync::watch::Sender::new(0)), max }
+    }
+
+    /// One more running call; `None` when `max` are running.
+    fn begin(&self) -> Option<RunningCall> {
+        let mut started = false;
+        self.count.send_if_modified(|n| {
+            started = *n < self.max;
+            *n += usize::from(started);
+            started
+        });
+        started.then(|| RunningCall(self.count.clone()))
     }
 
     fn count(&self) -> usize {
-        *self.0.borrow()
+        *self.count.borrow()
     }
 
     /// Completes when no call is running.
     async fn none(&self) {
-        let mut watching = self.0.subscribe();
+        let mut watching = self.count.subscribe();
         let _ = watching.wait_for(|n| *n == 0).await;
     }
 }
@@ -416,5 +445,28 @@ impl Activity {
                 return Silence::Idle;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn running_calls_are_bounded_and_the_drain_sees_them_end() {
+        let running = Running::new(2);
+        let (a, b) = (running.begin().expect("a place"), running.begin().expect("a place"));
+        assert!(running.begin().is_none(), "a third call ran past the bound");
+        assert_eq!(running.count(), 2);
+        drop(a);
+        let c = running.begin().expect("a place given back");
+        let none = tokio::spawn({
+            let running = running.clone();
+            async move { running.none().await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!none.is_finished(), "the drain ended with calls running");
+        drop((b, c));
+        tokio::time::timeout(Duration::from_secs(1), none).await.expect("the drain saw them end").unwrap();
     }
 }

@@ -85,7 +85,7 @@ sql_impl! {
         let (start, refused): (i64, i64) =
             sqlx::query_as(serve_clients::COUNT_REFUSAL).bind(address).bind(now).fetch_one(self.pool()).await?;
         if refused == 1 {
-            sqlx::query(serve_clients::FORGET_REFUSALS).bind(now - 120).execute(self.pool()).await?;
+            sqlx::query(serve_clients::FORGET_REFUSALS).bind(now - 120).bind(now).execute(self.pool()).await?;
         }
         Ok((start, refused))
     }

@@ -16,15 +16,19 @@ pub const ACTIVE_CLIENT_BY_TOKEN: &str = "SELECT c.id, c.name, c.created_at, u.u
 pub const ACTIVE_TOKEN_HASHES: &str = "SELECT token_hash FROM serve_clients WHERE revoked_at IS NULL LIMIT 10000";
 
 /// One more refusal from `$1` (an address key) at `$2` (Unix seconds): a row's window
-/// starts again once a minute old. Returns the window's start and its refusals so far.
+/// starts again once a minute old, or when it claims to start later than now (a row
+/// written by another clock, or by hand). Returns the window's start and its refusals.
 pub const COUNT_REFUSAL: &str = "INSERT INTO serve_refusals (address, window_start, refused) VALUES ($1, $2, 1) \
      ON CONFLICT (address) DO UPDATE SET \
-     refused = CASE WHEN serve_refusals.window_start <= $2 - 60 THEN 1 ELSE serve_refusals.refused + 1 END, \
-     window_start = CASE WHEN serve_refusals.window_start <= $2 - 60 THEN $2 ELSE serve_refusals.window_start END \
+     refused = CASE WHEN serve_refusals.window_start <= $2 - 60 OR serve_refusals.window_start > $2 \
+         THEN 1 ELSE serve_refusals.refused + 1 END, \
+     window_start = CASE WHEN serve_refusals.window_start <= $2 - 60 OR serve_refusals.window_start > $2 \
+         THEN $2 ELSE serve_refusals.window_start END \
      RETURNING window_start, refused";
 
-/// Forgets the windows that ended before `$1` (Unix seconds).
-pub const FORGET_REFUSALS: &str = "DELETE FROM serve_refusals WHERE window_start < $1";
+/// Forgets the windows that ended before `$1`, and any that claims to start after `$2`
+/// (Unix seconds).
+pub const FORGET_REFUSALS: &str = "DELETE FROM serve_refusals WHERE window_start < $1 OR window_start > $2";
 
 /// Revokes once: `$1` name, `$2` now, `$3` the admin.
 pub const REVOKE_CLIENT: &str =
