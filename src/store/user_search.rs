@@ -109,6 +109,7 @@ sql_impl! {
         let mut folded: Vec<(UserId, &str, &str)> = Vec::with_capacity(stale.len());
         for (id, first, last, phone) in &stale {
             let canonical = crate::domain::phone::canonical(phone, home);
+            let form = crate::domain::phone::stored_form(&canonical);
             let written = sqlx::query(users::REFOLD_KEYS)
                 .bind(*id)
                 .bind(sort_key(first, last))
@@ -118,6 +119,8 @@ sql_impl! {
                 .bind(first.as_str())
                 .bind(last.as_str())
                 .bind(phone.as_str())
+                .bind(form.grouped)
+                .bind(form.region)
                 .execute(&mut *tx)
                 .await?;
             // A row a writer changed since it was read stays stale, and keeps no words.

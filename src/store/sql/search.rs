@@ -18,7 +18,7 @@
 //! row checked: matches are dense, so a page fills after a few hundred rows.
 
 /// Everybody, in name order: the page after (`$1`, `$2`), `$3` rows.
-pub const USERS_PAGE: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
+pub const USERS_PAGE: &str = "SELECT id, kind, username, first_name, last_name, email, phone, phone_grouped, phone_region, enrolment, \
      staff_role, created_at FROM users \
      WHERE sort_key > $1 OR (sort_key = $1 AND id > $2) \
      ORDER BY sort_key, id LIMIT $3";
@@ -40,8 +40,7 @@ pub const OTHERS_SORTED: i64 = 20_000;
 /// other terms as conditions), which stops as soon as the page is full.
 pub const FEW_OF_SEVERAL: i64 = 1_000;
 
-const COLUMNS: &str =
-    "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.enrolment, u.staff_role, u.created_at";
+const COLUMNS: &str = "u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.phone_grouped, u.phone_region, u.enrolment, u.staff_role, u.created_at";
 
 use crate::domain::search::{Term, Word};
 
@@ -334,7 +333,7 @@ pub fn page_of_one_word(
         )
     };
     s.sql = format!(
-        "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, staff_role, created_at FROM (\
+        "SELECT id, kind, username, first_name, last_name, email, phone, phone_grouped, phone_region, enrolment, staff_role, created_at FROM (\
          SELECT * FROM ({first}) AS a UNION SELECT * FROM ({second}) AS b) AS page \
          ORDER BY sort_key, id LIMIT {limit}"
     );
