@@ -86,6 +86,11 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
         // Every word common (more than `FEW_OF_SEVERAL` users each): a last-name range is
         // walked with the other words checked on the way.
         "ma pa".into(),
+        // Two common words, the other read within the walked one's last-name range
+        // (`search::PAIR_SORTED`), in either order.
+        "pa ma".into(),
+        "ga ma".into(),
+        "ma ga".into(),
         "ma @mail".into(),
         "pa ma zz".into(),
         "k".into(),
