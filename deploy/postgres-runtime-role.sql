@@ -47,11 +47,13 @@ GRANT UPDATE (last_id, last_hash) ON audit_chain TO helpdesk_runtime;
 GRANT SELECT ON institutions TO helpdesk_runtime;
 -- The permitted methods are replaced whole.
 GRANT SELECT, INSERT, DELETE ON institution_2fa_methods TO helpdesk_runtime;
--- Staff creation; then only the columns the product updates (src/store/sql/): profiles and
--- their search keys, passwords, the staff role and disabling, enrolment and the throttles.
--- Never a user's id, kind, username, institution or creation time.
+-- Staff creation; then only the columns the product updates (src/store/sql/): profiles,
+-- their search keys and the phone's stored form, passwords, the staff role and disabling,
+-- enrolment and the throttles. Never a user's id, kind, username, institution or creation
+-- time.
 GRANT SELECT, INSERT ON users TO helpdesk_runtime;
 GRANT UPDATE (first_name, last_name, sort_key, first_key, email, phone, phone_digits, keys_stale, updated_at,
+              phone_grouped, phone_region,
               staff_role, disabled_at, password_hash, enrolment,
               code_failures, codes_locked_until, code_failures_total, login_failures, login_locked_until,
               factor_secret, factor_last_step, factor_enrolled_at)

@@ -8,6 +8,11 @@
 //! Manage Users (a scroll past the visible rows included) and per search keystroke, and
 //! resident memory when idle and at its peak after browsing 20 pages and generating one
 //! batch of codes (Linux: /proc). Needs the demo staff (`helpdesk demo`).
+//!
+//! Runs again on the same database: the batch goes to an Okafor of the demo with no
+//! batch in the last day (the demo's limit is two a customer a day), alex's code is typed
+//! in a 30-second step after the one of the last code accepted (a code works once), and
+//! the agent's hourly and daily limits are raised for the run (a config file of its own).
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +31,15 @@ struct Terminal {
 impl Terminal {
     fn text(&self) -> String {
         self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits for a line of the screen that `holds`.
+    fn wait_for_line(&self, what: &str, holds: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.text().lines().any(&holds) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     fn wait_for(&self, needle: &str) {
@@ -101,12 +115,71 @@ fn median_and_worst(mut xs: Vec<usize>) -> (usize, usize) {
     (xs[xs.len() / 2], *xs.last().unwrap())
 }
 
+/// The database under `url`, read before the run: whom to give the batch, and the step
+/// of alex's last accepted code.
+enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// A customer with no batch in the last day (`$1`, seconds): the demo's own `amara.okafor`
+/// on a fresh database, else the first Okafor of the demo's Nigerian customers with an
+/// ASCII first name (the same region's number, drawn the same way).
+const FRESH_CUSTOMER: &str = "SELECT u.username FROM users u \
+     WHERE u.sort_key >= 'okafor ' AND u.sort_key < 'okafor!' AND u.kind = 'customer' \
+     AND u.first_name IN ('Amara', 'Adaeze', 'Chinedu', 'Ngozi') \
+     AND NOT EXISTS (SELECT 1 FROM backup_code_batches b WHERE b.user_id = u.id AND b.created_at > $1) \
+     ORDER BY CASE WHEN u.username = 'amara.okafor' THEN 0 ELSE 1 END, u.sort_key, u.id LIMIT 1";
+
+/// The 30-second step of alex's last accepted authenticator code, if any.
+const LAST_STEP: &str = "SELECT factor_last_step FROM users WHERE username = 'alex.agent'";
+
+impl Db {
+    async fn open(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Db::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+        } else {
+            Db::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+        }
+    }
+
+    /// (customer's username, alex's last step).
+    async fn before_the_run(&self, now: i64) -> (Option<String>, Option<i64>) {
+        macro_rules! read {
+            ($pool:expr) => {{
+                let who = sqlx::query_scalar(FRESH_CUSTOMER).bind(now - 86_400).fetch_optional($pool).await.unwrap();
+                let step = sqlx::query_scalar(LAST_STEP).fetch_optional($pool).await.unwrap().flatten();
+                $pool.close().await;
+                (who, step)
+            }};
+        }
+        match self {
+            Db::Sqlite(pool) => read!(pool),
+            Db::Postgres(pool) => read!(pool),
+        }
+    }
+}
+
 fn main() {
     let url = std::env::args().nth(1).expect("a database URL: sqlite:///tmp/bench1m.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let now = helpdesk::domain::time::now();
+    let (customer, last_step) = runtime.block_on(async { Db::open(&url).await.before_the_run(now).await });
+    let customer = customer.expect("an Okafor of the demo with no batch in the last day (helpdesk demo)");
+    // A code works once: wait for the step after the last accepted one.
+    while last_step
+        .is_some_and(|last| helpdesk::domain::time::now() / helpdesk::domain::second_factor::STEP_SECS <= last)
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "[codes]\nmax_batches_per_agent_hour = 1000\nmax_batches_per_agent_day = 10000\n")
+        .unwrap();
     let binary = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("helpdesk");
     let pty = native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
     let mut cmd = CommandBuilder::new(&binary);
-    cmd.args(["--config", "/dev/null"]);
+    cmd.arg("--config");
+    cmd.arg(config.path());
     cmd.env("HELPDESK_DATABASE_URL", &url);
     cmd.env("TERM", "xterm-256color");
     cmd.cwd(std::env::temp_dir());
@@ -166,15 +239,20 @@ fn main() {
     t.settle(Duration::from_millis(300));
     steps.mark("20 pages");
     t.send("/");
-    t.send("amara.okafor");
-    // The named customer sorts first among the many amara.okafor… of a big demo.
-    t.wait_for("› Amara Okafor    amara.okafor ");
+    t.send(&customer);
+    // The customer is selected first: adaeze.okafor27 sorts before the adaeze.okafor270…
+    // that its username starts (same name, made later). The column shows the username's
+    // start only.
+    let shown: String = customer.chars().take(12).collect();
+    t.wait_for_line(&format!("{customer} selected"), |l| {
+        l.find("› ").is_some_and(|at| l[at..].contains(" Okafor ") && l[at..].contains(&shown))
+    });
     t.settle(Duration::from_millis(300));
     t.send("\r");
     t.send("\r");
     t.wait_for("Two-Factor Authentication");
     t.settle(Duration::from_millis(300));
-    steps.mark("search \"amara.okafor\" and open the customer");
+    steps.mark(&format!("search {customer:?} and open the customer"));
     t.send("g");
     t.wait_for("How did you verify");
     t.key("\t");

@@ -89,7 +89,11 @@ fn cores() -> usize {
 /// core at once: a batch of ten costs about five evaluations' time on two cores instead
 /// of ten. Each worker reuses one working memory for its codes (every evaluation
 /// overwrites all of it) and wipes it when done.
+///
+/// The workers' memories (19 MiB each) come on top of the whole process, so what the
+/// allocator holds freed is given back first (`give_back_freed`).
 pub(crate) fn hash_all(argon2: &Argon2<'_>, canonical: &[&str], salt: &[u8]) -> Result<Vec<[u8; HASH_LEN]>, CodeError> {
+    give_back_freed();
     let per_worker = canonical.len().div_ceil(cores().clamp(1, canonical.len().max(1))).max(1);
     let blocks = argon2.params().block_count();
     std::thread::scope(|scope| {
@@ -104,6 +108,20 @@ pub(crate) fn hash_all(argon2: &Argon2<'_>, canonical: &[&str], salt: &[u8]) -> 
             .collect();
         workers.into_iter().flat_map(|w| w.join().expect("a hashing thread panicked")).collect()
     })
+}
+
+/// Returns to the system the pages glibc's allocator holds freed, in every thread's arena
+/// (`malloc_trim`). An agent's searches leave several megabytes of SQLite's sorts freed
+/// but kept in the arenas of its connections' threads; a batch's two working memories
+/// on top of them made the process's peak 72 MB at a million users, 60 MB without them
+/// (target 64). A millisecond or less, against a batch's 150.
+fn give_back_freed() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes a plain size and only releases free memory of the
+    // allocator's own heaps; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The argon2id hash of a canonical code under a batch's salt.

@@ -18,6 +18,7 @@ pub fn user(id: UserId, kind: UserKind, role: Option<StaffRole>) -> User {
         last_name: "Lee".into(),
         email: String::new(),
         phone: String::new(),
+        phone_form: Default::default(),
         enrolment: Enrolment::Enrolled,
         role,
         created_at: 0,

@@ -71,6 +71,7 @@ mod tests {
             last_name: "Okafor".into(),
             email: "old@mail.example".into(),
             phone: "+2348031234567".into(),
+            phone_form: Default::default(),
             enrolment: Enrolment::Registered,
             role: None,
             created_at: 0,

@@ -45,12 +45,23 @@ fn patterns_kept() {
     });
 }
 
-/// ISO 3166-1 alpha-2 code to the name shown beside a number (`assets/regions.tsv`).
-static REGION_NAMES: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+/// A region of `assets/regions.tsv`: the name shown beside its numbers, and its calling
+/// code's digits (libphonenumber's; `None` for a region it has no numbers for).
+struct Region {
+    name: &'static str,
+    calling: Option<&'static str>,
+}
+
+/// ISO 3166-1 alpha-2 code to its region (`assets/regions.tsv`).
+static REGIONS: LazyLock<HashMap<&'static str, Region>> = LazyLock::new(|| {
     include_str!("../../assets/regions.tsv")
         .lines()
         .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
+        .filter_map(|l| {
+            let mut fields = l.split('\t');
+            let (code, name) = (fields.next()?, fields.next()?);
+            Some((code, Region { name, calling: fields.next().filter(|c| !c.is_empty()) }))
+        })
         .collect()
 });
 
@@ -79,12 +90,12 @@ impl Default for HomeRegion {
 fn region_code(id: Id) -> &'static str {
     // `Id` names itself through strum; the names table holds the same codes as 'static.
     let code: &str = id.as_ref();
-    REGION_NAMES.get_key_value(code).map(|(k, _)| *k).unwrap_or("??")
+    REGIONS.get_key_value(code).map(|(k, _)| *k).unwrap_or("??")
 }
 
 /// The English name of a region code, or the code itself when the table lacks it.
 pub fn region_name(code: &str) -> &'static str {
-    REGION_NAMES.get_key_value(code).map(|(_, v)| *v).unwrap_or("an unknown region")
+    REGIONS.get(code).map(|r| r.name).unwrap_or("an unknown region")
 }
 
 /// A typed number in E.164 (`+447946000000`), or why not. Accepts what people type:
@@ -92,12 +103,13 @@ pub fn region_name(code: &str) -> &'static str {
 /// `00` and `011` exit codes, full-width digits (NFKC), and a national number of the home
 /// region. An empty entry is an empty number (not every user has one).
 pub fn parse(typed: &str, home: HomeRegion) -> Result<String, PhoneError> {
-    patterns_kept();
     let text: String = typed.nfkc().collect::<String>().replace("(0)", " ");
     let text = text.trim();
     if text.is_empty() {
+        // No number: libphonenumber's metadata (about 4 MB) is not loaded for it.
         return Ok(String::new());
     }
+    patterns_kept();
     if !text.chars().any(|c| c.is_ascii_digit()) {
         return Err(PhoneError::NotANumber);
     }
@@ -209,6 +221,59 @@ fn by_country_code(text: &str) -> Option<PhoneError> {
     })
 }
 
+/// What the product stores beside a number in E.164 when it writes it
+/// (`users.phone_grouped`, `users.phone_region`): its international grouping and its
+/// region's ISO 3166-1 code, so that drawing a list never loads libphonenumber's metadata
+/// (about 6 MB, and a third of a megabyte of compiled patterns for each region drawn).
+/// Both `None` when not known: a row written before migration 0027 or by another system,
+/// or a value that is not a valid number in E.164.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredForm {
+    pub grouped: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The form to store beside `stored` (E.164 from `parse` or `canonical`), from
+/// libphonenumber: empty for a value `shown` would flag.
+pub fn stored_form(stored: &str) -> StoredForm {
+    match shown(stored) {
+        Shown::Valid { grouped, region, .. } => StoredForm { grouped: Some(grouped), region: Some(region.to_owned()) },
+        _ => StoredForm::default(),
+    }
+}
+
+/// How a stored value reads, from the form stored beside it when that form is the same
+/// number, else as `shown` reads it (libphonenumber). The form is hostile input like any
+/// value of the database: it is used only when the value is E.164, the grouping holds
+/// exactly its digits (`+`, then digits in groups between single spaces or hyphens), and the region is one whose
+/// calling code starts them (`assets/regions.tsv`). A number another system changed
+/// without its form, or a form that says anything else, is formatted again.
+pub fn shown_stored(stored: &str, form: &StoredForm) -> Shown {
+    believed(stored, form).unwrap_or_else(|| shown(stored))
+}
+
+/// Whether `form` is `stored`'s (`shown_stored`'s checks): then `stored` is a number the
+/// product wrote in E.164 with its form, which `canonical` gives back unchanged.
+pub fn is_stored_form_of(stored: &str, form: &StoredForm) -> bool {
+    believed(stored, form).is_some()
+}
+
+/// The number as its stored form shows it, if the form is the same number.
+fn believed(stored: &str, form: &StoredForm) -> Option<Shown> {
+    let (Some(grouped), Some(region)) = (&form.grouped, &form.region) else { return None };
+    let digits = stored.strip_prefix('+').filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))?;
+    let same_digits = grouped.strip_prefix('+').is_some_and(|g| {
+        g.split([' ', '-']).all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+            && g.bytes().filter(u8::is_ascii_digit).eq(digits.bytes())
+    });
+    match REGIONS.get_key_value(region.as_str()) {
+        Some((code, region)) if same_digits && region.calling.is_some_and(|c| digits.starts_with(c)) => {
+            Some(Shown::Valid { grouped: grouped.clone(), region: code, region_name: region.name })
+        }
+        _ => None,
+    }
+}
+
 /// A stored number as it is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shown {
@@ -230,10 +295,10 @@ pub enum Shown {
 /// about a megabyte of compiled patterns per region: drawing Manage Users would hold tens
 /// of megabytes of them.
 pub fn shown(stored: &str) -> Shown {
-    patterns_kept();
     if stored.trim().is_empty() {
         return Shown::None;
     }
+    patterns_kept();
     let e164 = stored.strip_prefix('+').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
     match phonenumber::parse(None, stored) {
         Ok(n) if e164 && n.extension().is_none() && n.country().id().is_some() => {
@@ -366,6 +431,58 @@ mod tests {
         assert_eq!(shown("+4402079460000").line(), "+44 20 7946 0000 · United Kingdom");
         assert_eq!(shown("not a phone"), Shown::Unreadable("not a phone".into()));
         assert_eq!(shown(""), Shown::None);
+    }
+
+    /// The stored form draws a number as libphonenumber would; a form that is not the
+    /// same number (another system changed the number, or wrote the form) is not believed.
+    #[test]
+    fn the_stored_form_is_believed_only_when_it_is_the_same_number() {
+        for e164 in ["+442079460000", "+14155552671", "+2348031234567", "+819012345678", "+4915123456700"] {
+            let form = stored_form(e164);
+            assert!(form.grouped.is_some() && form.region.is_some(), "{e164}");
+            assert_eq!(shown_stored(e164, &form), shown(e164), "{e164}");
+        }
+        assert_eq!(stored_form("not a phone"), StoredForm::default());
+        assert_eq!(stored_form(""), StoredForm::default());
+        let uk = stored_form("+442079460000");
+        let form =
+            |grouped: &str, region: &str| StoredForm { grouped: Some(grouped.into()), region: Some(region.into()) };
+        // Believed: the drawing is the form's, even where libphonenumber groups otherwise.
+        assert_eq!(
+            shown_stored("+442079460000", &form("+44 2079 460000", "GB")).line(),
+            "+44 2079 460000 · United Kingdom"
+        );
+        for (stored, hostile) in [
+            ("+442079460001", uk.clone()),
+            ("+442079460000", form("+44 20 7946 0001", "GB")),
+            ("+442079460000", form("+44 20 7946 00000", "GB")),
+            ("+442079460000", form("+44 20 7946 0000", "US")),
+            ("+442079460000", form("+44 20 7946 0000", "ZZ")),
+            ("+442079460000", form("+44 20 7946\u{1b}[8m 0000", "GB")),
+            ("+442079460000", form("+44 20  7946 0000", "GB")),
+            ("+442079460000", form("44 20 7946 0000", "GB")),
+            ("+442079460000", form("+44 20 7946 0000 · France", "GB")),
+            ("+442079460000", StoredForm { grouped: Some("+44 20 7946 0000".into()), region: None }),
+            ("+44 20 7946 0000", uk.clone()),
+            ("garbage", uk.clone()),
+        ] {
+            assert_eq!(shown_stored(stored, &hostile), shown(stored), "{stored} {hostile:?}");
+        }
+        assert_eq!(shown_stored("", &uk), Shown::None);
+    }
+
+    /// `assets/regions.tsv` gives each region libphonenumber knows its calling code, the
+    /// one its metadata has.
+    #[test]
+    fn the_regions_calling_codes_are_libphonenumbers() {
+        let db = &*phonenumber::metadata::DATABASE;
+        let mut checked = 0;
+        for (code, region) in REGIONS.iter() {
+            let calling = db.by_id(*code).map(|m| m.country_code().to_string());
+            assert_eq!(region.calling.map(str::to_owned), calling, "{code}");
+            checked += calling.is_some() as usize;
+        }
+        assert!(checked > 200, "{checked} regions with a calling code");
     }
 
     #[test]

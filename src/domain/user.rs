@@ -93,6 +93,9 @@ pub struct User {
     pub email: String,
     /// E.164, for example +447700900123.
     pub phone: String,
+    /// The phone's grouping and region as stored beside it (`phone::shown_stored` checks
+    /// them); empty when not stored.
+    pub phone_form: crate::domain::phone::StoredForm,
     pub enrolment: Enrolment,
     /// Set for staff only.
     pub role: Option<StaffRole>,

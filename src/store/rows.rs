@@ -7,6 +7,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::audit_chain::ChainHead;
 use crate::domain::codes::HashCost;
 use crate::domain::institution::TwoFactorMethod;
+use crate::domain::phone::StoredForm;
 use crate::domain::risk::{RecentCodes, RiskSignals};
 use crate::domain::time;
 use crate::domain::user::{Device, Enrolment, StaffRole, User, UserKind};
@@ -22,6 +23,11 @@ pub struct UserRow {
     last_name: String,
     email: String,
     phone: String,
+    /// Absent from a statement that does not read them: the number is formatted again.
+    #[sqlx(default)]
+    phone_grouped: Option<String>,
+    #[sqlx(default)]
+    phone_region: Option<String>,
     enrolment: String,
     staff_role: Option<String>,
     created_at: i64,
@@ -40,6 +46,7 @@ impl TryFrom<UserRow> for User {
             last_name: r.last_name,
             email: r.email,
             phone: r.phone,
+            phone_form: StoredForm { grouped: r.phone_grouped, region: r.phone_region },
             enrolment: Enrolment::parse(&r.enrolment).ok_or_else(|| corrupt("enrolment state", &r.enrolment))?,
             role: match r.staff_role {
                 Some(role) => Some(StaffRole::parse(&role).ok_or_else(|| corrupt("staff role", &role))?),

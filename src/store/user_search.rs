@@ -109,6 +109,7 @@ sql_impl! {
         let mut folded: Vec<(UserId, &str, &str)> = Vec::with_capacity(stale.len());
         for (id, first, last, phone) in &stale {
             let canonical = crate::domain::phone::canonical(phone, home);
+            let form = crate::domain::phone::stored_form(&canonical);
             let written = sqlx::query(users::REFOLD_KEYS)
                 .bind(*id)
                 .bind(sort_key(first, last))
@@ -118,6 +119,8 @@ sql_impl! {
                 .bind(first.as_str())
                 .bind(last.as_str())
                 .bind(phone.as_str())
+                .bind(form.grouped)
+                .bind(form.region)
                 .execute(&mut *tx)
                 .await?;
             // A row a writer changed since it was read stays stale, and keeps no words.
@@ -150,7 +153,7 @@ sql_impl! {
             let many_words = !rare
                 && Self::count(&mut tx, &search::count_name_words_of(word)).await? > search::NAME_WORDS_SORTED;
             let walks = (D::USERS_IN_NAME_ORDER, many_words.then_some(D::NAME_WORDS_IN_NAME_ORDER));
-            let page = search::page_of_one_word(word, &[], rare, query.after.as_ref(), query.limit, walks);
+            let page = search::page_of_one_word(word, &[], None, rare, query.after.as_ref(), query.limit, walks);
             Self::rows(&mut tx, &page).await?
         } else {
             // The rarest term that is rare enough is read first; one letter never is.
@@ -167,10 +170,12 @@ sql_impl! {
             // Every term is common: walk the last-name range of the word with the fewest
             // users outside it, checking the other terms on the way.
             let mut walk: Option<(usize, i64)> = None;
+            let mut others_of: Vec<Option<i64>> = vec![None; terms.len()];
             if several && rare.is_none() {
                 for (i, term) in terms.iter().enumerate().filter(|(_, t)| long_enough(t)) {
                     if let Term::Word(word) = term {
                         let n = Self::count(&mut tx, &search::count_others_of_word(word)).await?;
+                        others_of[i] = Some(n);
                         if walk.is_none_or(|(_, fewest)| n < fewest) {
                             walk = Some((i, n));
                         }
@@ -183,9 +188,21 @@ sql_impl! {
                     let rest: Vec<Term> =
                         terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
                     let rare = others <= search::OTHERS_SORTED;
+                    // Two words: the other, when it has few users outside its last-name
+                    // range, is read within this one's.
+                    let pair = match &rest[..] {
+                        [Term::Word(other)]
+                            if others_of[1 - i].is_some_and(|n| n <= search::PAIR_SORTED)
+                                && search::pairs_with(word, other) =>
+                        {
+                            Some(other)
+                        }
+                        _ => None,
+                    };
                     search::page_of_one_word(
                         word,
                         &rest,
+                        pair,
                         rare,
                         query.after.as_ref(),
                         query.limit,

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use ratatui::buffer::Buffer;
 use unicode_width::UnicodeWidthStr;
 
-use crate::domain::phone::{self, HomeRegion, Shown};
+use crate::domain::phone::{self, HomeRegion, Shown, StoredForm};
 use crate::domain::text::{is_hidden, visible};
 use crate::texts::{fill, texts};
 
@@ -27,10 +27,12 @@ pub fn shown(text: &str) -> String {
 
 /// A stored phone number as the panes show it: grouped with its region's name (`long`)
 /// or code, marked when it is international from `home`, flagged when another system
-/// stored something that is not a valid number. Passed through `safe`.
-pub fn phone(stored: &str, home: HomeRegion, long: bool) -> String {
+/// stored something that is not a valid number. From the form stored beside it when that
+/// is the same number (`phone::shown_stored`), so drawing loads no libphonenumber rules.
+/// Passed through `safe`.
+pub fn phone(stored: &str, form: &StoredForm, home: HomeRegion, long: bool) -> String {
     let t = &texts().users;
-    let shown = phone::shown(stored);
+    let shown = phone::shown_stored(stored, form);
     let line = match &shown {
         Shown::None => return String::new(),
         Shown::Unreadable(raw) => return fill(&t.phone_unreadable, &[("phone", &safe(raw))]),

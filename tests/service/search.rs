@@ -86,6 +86,11 @@ async fn every_page_is_the_whole_truth(db: TestDb) {
         // Every word common (more than `FEW_OF_SEVERAL` users each): a last-name range is
         // walked with the other words checked on the way.
         "ma pa".into(),
+        // Two common words, the other read within the walked one's last-name range
+        // (`search::PAIR_SORTED`), in either order.
+        "pa ma".into(),
+        "ga ma".into(),
+        "ma ga".into(),
         "ma @mail".into(),
         "pa ma zz".into(),
         "k".into(),
@@ -274,6 +279,83 @@ async fn rows_written_by_another_system_are_found(db: TestDb) {
 }
 
 on_each_backend!(rows_written_by_another_system_are_found);
+
+/// Every write the product makes stores a number's grouping and region beside it (a new
+/// user, an edit, the refold of a row another system wrote), so that lists are drawn
+/// without libphonenumber; a form that is not the number's (another writer changed the
+/// number and its digits key but not the form, or wrote a form) is not believed.
+async fn phones_are_stored_with_their_form(db: TestDb) {
+    use helpdesk::domain::phone::{shown, shown_stored, stored_form};
+    let desk = db.desk(Limits::default());
+    let agent = login(&desk, "alex.agent").await;
+    let find = |text: &'static str| {
+        let (desk, agent) = (&desk, &agent);
+        async move {
+            let query = UserQuery { text: text.into(), after: None, limit: 50 };
+            desk.search(agent, &query).await.unwrap().into_iter().next().expect(text)
+        }
+    };
+    let amara = find("amara.okafor").await;
+    assert_eq!(amara.phone_form.region.as_deref(), Some("NG"), "{}: a new user's", db.name);
+    assert_eq!(amara.phone_form, stored_form(&amara.phone), "{}", db.name);
+
+    let keys = if db.name == "sqlite" { ("sort_key, first_key, phone_digits, ", "'', '', '', ") } else { ("", "") };
+    db.raw_execute(&format!(
+        "INSERT INTO users (institution_id, kind, username, first_name, last_name, {}email, phone, \
+         enrolment, created_at, updated_at) SELECT id, 'customer', 'dbank.9', 'Ola', 'Nordmann', {}\
+         'dbank.9@dbank.example', '+47 412 34 567', 'registered', 0, 0 FROM institutions",
+        keys.0, keys.1
+    ))
+    .await
+    .unwrap();
+    let ola = find("dbank.9").await;
+    assert_eq!(ola.phone, "+4741234567", "{}", db.name);
+    assert_eq!(ola.phone_form.region.as_deref(), Some("NO"), "{}: a refolded row's", db.name);
+    assert_eq!(shown_stored(&ola.phone, &ola.phone_form), shown(&ola.phone), "{}", db.name);
+
+    // Another writer moves the number and its digits key but not the form.
+    db.raw_execute(&format!(
+        "UPDATE users SET phone = '+442079460000', phone_digits = '442079460000' WHERE id = {}",
+        ola.id
+    ))
+    .await
+    .unwrap();
+    let moved = find("dbank.9").await;
+    assert_eq!(moved.phone_form, ola.phone_form, "{}: the form is the old number's", db.name);
+    assert_eq!(
+        shown_stored(&moved.phone, &moved.phone_form).line(),
+        "+44 20 7946 0000 · United Kingdom",
+        "{}: drawn from the number, not the form",
+        db.name
+    );
+    // A form written to say another number, or another region.
+    for (grouped, region) in [("+47 412 34 568", "NO"), ("+44 20 7946 0000", "NO"), ("+44 20 7946 0000\u{1b}[2J", "GB")]
+    {
+        db.raw_execute(&format!(
+            "UPDATE users SET phone = '+4741234567', phone_digits = '4741234567', phone_grouped = '{grouped}', \
+             phone_region = '{region}' WHERE id = {}",
+            ola.id
+        ))
+        .await
+        .unwrap();
+        let u = find("dbank.9").await;
+        assert_eq!(shown_stored(&u.phone, &u.phone_form), shown("+4741234567"), "{}: {grouped:?} {region}", db.name);
+    }
+
+    // The product's own edit stores the new number's form.
+    desk.update_profile(
+        &agent,
+        ola.id,
+        ProfileEdit { first_name: "Ola", last_name: "Nordmann", email: &ola.email, phone: "+33 6 12 34 56 78" },
+    )
+    .await
+    .unwrap();
+    let edited = find("dbank.9").await;
+    assert_eq!(edited.phone_form.region.as_deref(), Some("FR"), "{}: an edit's", db.name);
+    assert_eq!(edited.phone_form, stored_form(&edited.phone), "{}", db.name);
+}
+
+on_each_backend!(phones_are_stored_with_their_form);
 
 /// Several agents search at once while thousands of rows are stale (an import by another
 /// system): every search answers, and together they fold the rows.

@@ -59,6 +59,8 @@ pub fn user(id: i64, kind: UserKind, username: &str, first: &str, last: &str, ph
         last_name: last.into(),
         email: format!("{username}@mail.example"),
         phone: phone.into(),
+        // As the product stores it beside the number.
+        phone_form: helpdesk::domain::phone::stored_form(phone),
         enrolment: if kind == UserKind::Staff { Enrolment::Enrolled } else { Enrolment::Registered },
         role: (kind == UserKind::Staff).then_some(StaffRole::Agent),
         created_at: CREATED,

@@ -74,9 +74,15 @@ impl KnownContacts {
     /// `contact_changes`: before and after each change) that is `user`'s.
     pub fn of(user: &User, history: &[(UserId, ContactField, String)], home: HomeRegion) -> Self {
         let mut known = Self::default();
-        let values = [(ContactField::Email, user.email.as_str()), (ContactField::Phone, user.phone.as_str())];
+        known.emails.extend(email_key(&user.email));
+        // A number the product wrote with its form is already E.164: its digits, without
+        // libphonenumber (whose rules take about 10 MB of an agent's process to check).
+        match phone::is_stored_form_of(&user.phone, &user.phone_form) {
+            true => known.phones.extend(Some(phone::digits(&user.phone)).filter(|d| d.len() >= 5)),
+            false => known.phones.extend(phone_key(&user.phone, home)),
+        }
         let past = history.iter().filter(|(id, ..)| *id == user.id).map(|(_, f, v)| (*f, v.as_str()));
-        for (field, value) in values.into_iter().chain(past) {
+        for (field, value) in past {
             match field {
                 ContactField::Email => known.emails.extend(email_key(value)),
                 ContactField::Phone => known.phones.extend(phone_key(value, home)),

@@ -105,6 +105,16 @@ fn staff_and_customers_are_linked_by_email_phone_or_an_admin() {
     assert_eq!(find(&by_email, &[])[0].via, LinkVia::Email);
     assert_eq!(find(&by_phone, &[])[0].via, LinkVia::Phone);
     assert!(find(&unrelated, &[]).is_empty());
+    // A number stored with its form links by its digits (read without libphonenumber); a
+    // form that is not the number's is not believed, and the number is read as typed.
+    let mut with_form = user(14, UserKind::Customer, "s@y.example", "+442079460000");
+    with_form.phone_form = crate::domain::phone::stored_form(&with_form.phone);
+    assert!(crate::domain::phone::is_stored_form_of(&with_form.phone, &with_form.phone_form));
+    assert_eq!(find(&with_form, &[])[0].via, LinkVia::Phone);
+    let mut other_form = user(15, UserKind::Customer, "t@y.example", "+4402079460000");
+    other_form.phone_form = crate::domain::phone::stored_form("+442079460000");
+    assert!(!crate::domain::phone::is_stored_form_of(&other_form.phone, &other_form.phone_form));
+    assert_eq!(find(&other_form, &[])[0].via, LinkVia::Phone);
     let explicit = find(&unrelated, &[(2, 12)]);
     assert_eq!((explicit[0].staff_id, explicit[0].via), (2, LinkVia::Explicit));
     // A member of staff is not linked to their own row.

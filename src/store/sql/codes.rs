@@ -23,7 +23,7 @@ pub const REVOKE_THIS_BATCH: &str = "UPDATE backup_code_batches SET revoked_at =
      WHERE user_id = $1 AND id = $4 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)";
 
 /// The holders of every batch that works at `$1`, for the emergency stop's notices.
-pub const ACTIVE_HOLDERS: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
+pub const ACTIVE_HOLDERS: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.phone_grouped, u.phone_region, \
      u.enrolment, u.staff_role, u.created_at FROM users u \
      WHERE EXISTS (SELECT 1 FROM backup_code_batches b WHERE b.user_id = u.id AND b.revoked_at IS NULL \
                    AND (b.expires_at IS NULL OR b.expires_at > $1))";
@@ -59,7 +59,7 @@ pub const BATCH_SUMMARY: &str = "SELECT b.id, b.created_at, b.expires_at, b.code
 /// none. One row at most: a partial unique index allows one unrevoked batch a user. A
 /// disabled member of staff has no active batch here, whatever the batch table says: the
 /// redemption is still hashed, and rejected.
-pub const REDEMPTION_SUBJECT: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
+pub const REDEMPTION_SUBJECT: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.phone_grouped, u.phone_region, \
      u.enrolment, u.staff_role, u.created_at, \
      b.id AS batch_id, b.salt, b.argon2_m, b.argon2_t, b.argon2_p \
      FROM users u LEFT JOIN backup_code_batches b ON b.user_id = u.id AND b.revoked_at IS NULL \

@@ -4,7 +4,7 @@
 //! demoting each other at once cannot leave the institution without one.
 
 /// Every member of staff, by name, with their lock, last sign-in and open sessions.
-pub const STAFF_MEMBERS: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, \
+pub const STAFF_MEMBERS: &str = "SELECT u.id, u.kind, u.username, u.first_name, u.last_name, u.email, u.phone, u.phone_grouped, u.phone_region, \
      u.enrolment, u.staff_role, u.created_at, u.disabled_at, u.login_locked_until, \
      (SELECT MAX(s.started_at) FROM staff_sessions s WHERE s.staff_id = u.id) AS last_sign_in, \
      (SELECT COUNT(*) FROM staff_sessions s WHERE s.staff_id = u.id AND s.ended_at IS NULL) AS open_sessions \
@@ -47,5 +47,5 @@ pub const ENABLE: &str = "UPDATE users SET disabled_at = NULL, updated_at = $2 W
 
 /// The role and permissions of an enabled member of staff: a disabled one has none, so
 /// their sessions end at their next action.
-pub const ENABLED_STAFF_BY_ID: &str = "SELECT id, kind, username, first_name, last_name, email, phone, enrolment, \
+pub const ENABLED_STAFF_BY_ID: &str = "SELECT id, kind, username, first_name, last_name, email, phone, phone_grouped, phone_region, enrolment, \
      staff_role, created_at FROM users WHERE id = $1 AND kind = 'staff' AND disabled_at IS NULL";

@@ -130,7 +130,7 @@ impl UserList {
                 UserKind::Customer => t.customer.as_str(),
                 UserKind::Staff => t.staff.as_str(),
             };
-            let phone = crate::ui::text::phone(&u.phone, self.home_region, wide);
+            let phone = crate::ui::text::phone(&u.phone, &u.phone_form, self.home_region, wide);
             let mut cells = vec![
                 Cell::from(shown(&u.full_name())),
                 Cell::from(shown(&u.username)),

@@ -176,7 +176,7 @@ impl Detail {
             UserKind::Customer => texts().users.customer.clone(),
             UserKind::Staff => fill(&t.staff_kind, &[("role", user.role.map_or("", |r| r.as_str()))]),
         };
-        let phone = crate::ui::text::phone(&user.phone, data.home_region, true);
+        let phone = crate::ui::text::phone(&user.phone, &user.phone_form, data.home_region, true);
         let profile = vec![
             row(theme, &t.name, user.full_name()),
             row(theme, &t.username, user.username.clone()),
