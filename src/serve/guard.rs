@@ -125,6 +125,16 @@ impl Drop for AddressPlace {
     }
 }
 
+/// One more in a one-minute window that starts at its first count; the count so far.
+fn count_in_window(window: &mut Option<(Instant, u64)>, now: Instant) -> u64 {
+    let counted = match *window {
+        Some((began, n)) if now < began + WINDOW => (began, n + 1),
+        _ => (now, 1),
+    };
+    *window = Some(counted);
+    counted.1
+}
+
 /// The key an address is counted under: itself, or its /64 for IPv6 (an IPv4-mapped IPv6
 /// address as IPv4).
 pub fn key(address: IpAddr) -> IpAddr {
@@ -159,12 +169,7 @@ impl RefusalThrottle {
     /// addresses cannot hold the database's writer; past it each process counts alone.
     pub fn may_share(&self, now: Instant) -> bool {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let shared = match seen.shared {
-            Some((began, n)) if now < began + WINDOW => (began, n + 1),
-            _ => (now, 1),
-        };
-        seen.shared = Some(shared);
-        shared.1 <= ITEMISED_PER_MINUTE
+        count_in_window(&mut seen.shared, now) <= ITEMISED_PER_MINUTE
     }
 
     /// Counts one more refusal from `address`. `shared` is what every instance on the
@@ -202,12 +207,7 @@ impl RefusalThrottle {
             return Refused::Throttled { retry_after: (start + WINDOW - now).as_secs().max(1) };
         };
         // The budget for every address together.
-        let all = match seen.all {
-            Some((began, n)) if now < began + WINDOW => (began, n + 1),
-            _ => (now, 1),
-        };
-        seen.all = Some(all);
-        match all.1 {
+        match count_in_window(&mut seen.all, now) {
             n if n <= ITEMISED_PER_MINUTE => verdict,
             n if n == ITEMISED_PER_MINUTE + 1 => Refused::BudgetSpent,
             _ => Refused::Uncounted,

@@ -83,17 +83,8 @@ async fn callers_that_hang_up_lose_no_event_and_leave_no_transaction_open(db: Te
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(gone);
-    let pid = served.child.id() as i32;
-    // SAFETY: kill only sends a signal to the child this test started.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let until = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = served.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < until, "{}: the server did not stop after SIGTERM", db.name);
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    served.sigterm();
+    let status = served.exit_status(db.name);
     assert_eq!(status.code(), Some(0), "{}", db.name);
     assert_eq!(
         events("backup_code_rejected").await - before,

@@ -22,7 +22,7 @@ use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
 const SLOW_ARGON2: &str = "memory_kib = 65536\niterations = 4\nparallelism = 1";
 
 pub(crate) struct Served {
-    pub(crate) child: Child,
+    child: Child,
     pub(crate) port: u16,
     /// The port of `/metrics` (plain HTTP on 127.0.0.1).
     pub(crate) metrics_port: u16,
@@ -110,6 +110,24 @@ impl Served {
         let (status, version) = tail.split_once(' ').unwrap();
         let (headers, body) = rest.split_once("\r\n\r\n").unwrap_or((rest, ""));
         (status.parse().unwrap_or(0), version.to_owned(), headers.to_lowercase(), body.to_owned())
+    }
+
+    /// Sends SIGTERM to the server.
+    pub(crate) fn sigterm(&self) {
+        // SAFETY: kill only sends a signal to the child this test started.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) }, 0);
+    }
+
+    /// How the server ended, within 30 s (`what` names the run in a failure).
+    pub(crate) fn exit_status(&mut self, what: &str) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "{what}: the server did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub(crate) fn redeem(&self, token: Option<&str>, body: &str, extra: &[&str]) -> (u16, String, String, String) {
@@ -309,21 +327,12 @@ async fn a_full_queue_answers_503_at_once_and_sigterm_answers_the_call_in_flight
     let mut in_flight =
         send_raw(served.port, &served.cert(), &token, r#"{"username":"nobody.here","code":"ABCD-EFGH-JKMN"}"#).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let pid = served.child.id() as i32;
-    // SAFETY: kill only sends a signal to the child this test started.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    served.sigterm();
     let mut answer = String::new();
     in_flight.read_to_string(&mut answer).await.unwrap_or_default();
     assert!(answer.starts_with("HTTP/1.1 200"), "{}: the call in flight was cut: {answer:?}", db.name);
     assert!(answer.ends_with(r#"{"result":"rejected"}"#), "{}: {answer:?}", db.name);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = served.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "{}: the server did not stop after SIGTERM", db.name);
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = served.exit_status(db.name);
     assert_eq!(status.code(), Some(0), "{}: SIGTERM did not end in a clean exit", db.name);
     let refused = std::net::TcpStream::connect(("127.0.0.1", served.port));
     assert!(refused.is_err(), "{}: still accepting after SIGTERM", db.name);
