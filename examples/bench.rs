@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 #[path = "support/mod.rs"]
 mod support;
+use support::Raw;
 
 #[tokio::main]
 async fn main() {
@@ -204,21 +205,7 @@ async fn redemption(url: Option<String>) {
     phases(&*store, &url, user.id, &cost, bare).await;
 }
 
-/// The database under `url` for statements the store does not make.
-enum Raw {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
 impl Raw {
-    async fn open(url: &str) -> Self {
-        if url.starts_with("sqlite:") {
-            Raw::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
-        } else {
-            Raw::Postgres(sqlx::PgPool::connect(url).await.unwrap())
-        }
-    }
-
     /// Runs a search statement, returning how many rows it gave.
     async fn rows(&self, statement: &store::SearchStatement) -> usize {
         macro_rules! run {

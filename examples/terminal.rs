@@ -19,6 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::Raw;
+
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 struct Terminal {
@@ -115,13 +119,6 @@ fn median_and_worst(mut xs: Vec<usize>) -> (usize, usize) {
     (xs[xs.len() / 2], *xs.last().unwrap())
 }
 
-/// The database under `url`, read before the run: whom to give the batch, and the step
-/// of alex's last accepted code.
-enum Db {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
 /// A customer with no batch in the last day (`$1`, seconds): the demo's own `amara.okafor`
 /// on a fresh database, else the first Okafor of the demo's Nigerian customers with an
 /// ASCII first name (the same region's number, drawn the same way).
@@ -134,15 +131,9 @@ const FRESH_CUSTOMER: &str = "SELECT u.username FROM users u \
 /// The 30-second step of alex's last accepted authenticator code, if any.
 const LAST_STEP: &str = "SELECT factor_last_step FROM users WHERE username = 'alex.agent'";
 
-impl Db {
-    async fn open(url: &str) -> Self {
-        if url.starts_with("sqlite:") {
-            Db::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
-        } else {
-            Db::Postgres(sqlx::PgPool::connect(url).await.unwrap())
-        }
-    }
-
+/// The database, read before the run: whom to give the batch, and the step of alex's last
+/// accepted code.
+impl Raw {
     /// (customer's username, alex's last step).
     async fn before_the_run(&self, now: i64) -> (Option<String>, Option<i64>) {
         macro_rules! read {
@@ -154,8 +145,8 @@ impl Db {
             }};
         }
         match self {
-            Db::Sqlite(pool) => read!(pool),
-            Db::Postgres(pool) => read!(pool),
+            Raw::Sqlite(pool) => read!(pool),
+            Raw::Postgres(pool) => read!(pool),
         }
     }
 }
@@ -164,7 +155,7 @@ fn main() {
     let url = std::env::args().nth(1).expect("a database URL: sqlite:///tmp/bench1m.db");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let now = helpdesk::domain::time::now();
-    let (customer, last_step) = runtime.block_on(async { Db::open(&url).await.before_the_run(now).await });
+    let (customer, last_step) = runtime.block_on(async { Raw::open(&url).await.before_the_run(now).await });
     let customer = customer.expect("an Okafor of the demo with no batch in the last day (helpdesk demo)");
     // A code works once: wait for the step after the last accepted one.
     while last_step

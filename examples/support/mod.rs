@@ -28,6 +28,23 @@ pub fn person(kind: UserKind, username: String, role: Option<StaffRole>, hash: O
     }
 }
 
+/// The database under a URL, for statements the store does not make; each example adds
+/// the reads it needs in an `impl Raw` of its own.
+pub enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Raw {
+    pub async fn open(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Raw::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+        } else {
+            Raw::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+        }
+    }
+}
+
 /// A benchmark issues far more batches than any person: the velocity limits (which would
 /// send them to a second admin) are lifted.
 pub fn unlimited_velocity() -> VelocityLimits {
